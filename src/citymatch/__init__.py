@@ -1,0 +1,54 @@
+"""citymatch: multi-criteria decision analysis for international city partnerships.
+
+Score and rank candidate partner cities and alternative partners (TOPSIS with
+AHP-derived weights), screen them by hard program rules, and explain the result.
+Built from the five best practices and ten recommendations of *Partnerships that
+Produce* (World Trade Centre Toronto, 2018).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import errors
+from .errors import CitymatchError
+from .models.criteria import (
+    AHPNode,
+    AHPSpec,
+    CriteriaSet,
+    Criterion,
+    ScreeningRule,
+    list_criteria,
+    load_criteria,
+)
+from .rank import Ranking, rank
+from .results import AHPResult, GroupAHPResult, TopsisResult
+from .scoring.ahp import HierarchyResult, ahp, ahp_group, ahp_hierarchy, random_index
+from .scoring.topsis import topsis
+
+try:
+    __version__ = version("citymatch")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AHPNode",
+    "AHPResult",
+    "AHPSpec",
+    "CitymatchError",
+    "CriteriaSet",
+    "Criterion",
+    "GroupAHPResult",
+    "HierarchyResult",
+    "Ranking",
+    "ScreeningRule",
+    "TopsisResult",
+    "__version__",
+    "ahp",
+    "ahp_group",
+    "ahp_hierarchy",
+    "errors",
+    "list_criteria",
+    "load_criteria",
+    "random_index",
+    "rank",
+    "topsis",
+]

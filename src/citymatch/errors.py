@@ -1,0 +1,109 @@
+"""Exceptions and warnings raised by citymatch.
+
+Every error citymatch raises on purpose derives from :class:`CitymatchError`, and
+also from the builtin that fits (``ValueError`` for bad values, ``TypeError`` for
+wrong types, ``KeyError`` is never used: a missing column is a bad *value* of the
+table), so ``except ValueError`` in user code keeps working.
+
+Each message names the argument, the rule it broke and the value received, e.g.
+"`weights` must have 4 elements (one per criterion); got 3."
+
+Tree::
+
+    CitymatchError
+    ├── CitymatchValueError (ValueError)
+    │   ├── ShapeError ............ wrong dimensions or lengths
+    │   ├── NonFiniteError ........ NaN or ±inf where finite numbers are required
+    │   ├── WeightsError .......... negative, all-zero, NaN weights
+    │   ├── CriterionTypeError .... a criterion type other than 1/-1/"benefit"/"cost"
+    │   ├── PairwiseMatrixError ... an AHP matrix that is not square, positive, reciprocal …
+    │   ├── RandomIndexError ...... n beyond the chosen random-index table, unknown table
+    │   ├── CandidateDataError .... missing column, duplicate id, missing values, bad file
+    │   ├── CriteriaError ......... an invalid criteria set (duplicate ids, weights + AHP …)
+    │   │   └── CriteriaFileError . a criteria file that cannot be read: names file and key
+    │   └── ScreeningError ........ a screening rule that cannot be applied
+    └── CitymatchTypeError (TypeError)
+
+    CitymatchWarning (UserWarning)
+    └── InconsistentJudgementsWarning ... AHP judgements with CR above the threshold
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CandidateDataError",
+    "CitymatchError",
+    "CitymatchTypeError",
+    "CitymatchValueError",
+    "CitymatchWarning",
+    "CriteriaError",
+    "CriteriaFileError",
+    "CriterionTypeError",
+    "InconsistentJudgementsWarning",
+    "NonFiniteError",
+    "PairwiseMatrixError",
+    "RandomIndexError",
+    "ScreeningError",
+    "ShapeError",
+    "WeightsError",
+]
+
+
+class CitymatchError(Exception):
+    """Base class of every error citymatch raises on purpose."""
+
+
+class CitymatchValueError(CitymatchError, ValueError):
+    """An argument has the right type but a value that breaks a rule."""
+
+
+class CitymatchTypeError(CitymatchError, TypeError):
+    """An argument has a type citymatch does not accept."""
+
+
+class ShapeError(CitymatchValueError):
+    """An array has the wrong number of dimensions or the wrong length."""
+
+
+class NonFiniteError(CitymatchValueError):
+    """NaN or ±inf found where finite numbers are required."""
+
+
+class WeightsError(CitymatchValueError):
+    """Weights that are negative, NaN, all zero or otherwise unusable."""
+
+
+class CriterionTypeError(CitymatchValueError):
+    """A criterion type other than ``1``/``-1``/``"benefit"``/``"cost"``."""
+
+
+class PairwiseMatrixError(CitymatchValueError):
+    """An AHP pairwise-comparison matrix that is not square, positive or reciprocal."""
+
+
+class RandomIndexError(CitymatchValueError):
+    """An unknown random-index table, or a matrix size outside its range."""
+
+
+class CandidateDataError(CitymatchValueError):
+    """A candidate table that cannot be scored as given."""
+
+
+class CriteriaError(CitymatchValueError):
+    """A criteria set that breaks a rule (duplicate ids, weights and AHP both given …)."""
+
+
+class CriteriaFileError(CriteriaError):
+    """A criteria file that cannot be read; the message names the file and the key."""
+
+
+class ScreeningError(CitymatchValueError):
+    """A screening rule that cannot be applied to the candidate table."""
+
+
+class CitymatchWarning(UserWarning):
+    """Base class of the warnings citymatch emits."""
+
+
+class InconsistentJudgementsWarning(CitymatchWarning):
+    """AHP judgements whose consistency ratio exceeds the threshold."""

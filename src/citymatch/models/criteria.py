@@ -1,0 +1,436 @@
+"""Criteria, screening rules and criteria sets (pydantic v2, frozen).
+
+A criteria set is a versioned TOML file: its criteria (what column each reads, the
+direction, a unit and a one-line rationale), its weights — given directly or derived
+from AHP judgements stored in the same file — and its hard screening rules, which
+exclude candidates before scoring and are kept separate from the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import warnings
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import CriteriaError, CriteriaFileError, InconsistentJudgementsWarning
+
+__all__ = [
+    "AHPNode",
+    "AHPSpec",
+    "CriteriaSet",
+    "Criterion",
+    "ScreeningRule",
+    "list_criteria",
+    "load_criteria",
+]
+
+_ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Criterion(_Frozen):
+    """One decision criterion.
+
+    Attributes
+    ----------
+    id : str
+        Identifier (letters, digits, ``_``, ``-``).
+    label : str
+        Human-readable name.
+    column : str
+        Candidate-table column it reads (defaults to ``id``).
+    direction : {"benefit", "cost"}
+        Whether more is better (benefit) or worse (cost).
+    weight : float, optional
+        Direct weight (any non-negative scale; the set normalises to 1).
+    unit, description, rationale : str
+        Unit of the column, longer description, one-line reason for the criterion.
+    range : (float, float), optional
+        Valid range of the column; values outside it are an error.
+    """
+
+    id: str = Field(pattern=_ID)
+    label: str
+    column: str = ""
+    direction: Literal["benefit", "cost"]
+    weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    unit: str = ""
+    description: str = ""
+    rationale: str = ""
+    range: tuple[float, float] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_column(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and not data.get("column"):
+            data = {**data, "column": data.get("id", "")}
+        return data
+
+    @field_validator("range")
+    @classmethod
+    def _range_order(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError(f"range must be [low, high] with low < high; got {list(v)}")
+        return v
+
+    @property
+    def sign(self) -> int:
+        """``+1`` for a benefit criterion, ``-1`` for a cost criterion."""
+        return 1 if self.direction == "benefit" else -1
+
+
+class AHPNode(_Frozen):
+    """Pairwise judgements over a node's children (criteria or groups of criteria)."""
+
+    id: str = Field(pattern=_ID)
+    children: tuple[str, ...] = Field(min_length=1)
+    matrix: tuple[tuple[float | str, ...], ...]
+
+    @field_validator("children")
+    @classmethod
+    def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"children must be unique; got {list(v)}")
+        return v
+
+
+class AHPSpec(_Frozen):
+    """AHP judgements that derive a set's weights (a flat matrix or a hierarchy)."""
+
+    method: Literal["eigenvector", "geometric_mean"] = "eigenvector"
+    ri: str = "saaty1980"
+    threshold: float = Field(default=0.10, ge=0)
+    nodes: tuple[AHPNode, ...] = Field(min_length=1)
+
+    def tree(self) -> dict[str, Any]:
+        """The hierarchy as the nested mapping :func:`citymatch.ahp_hierarchy` takes."""
+        by_id = {n.id: n for n in self.nodes}
+        child_ids = {c for n in self.nodes for c in n.children}
+        roots = [n.id for n in self.nodes if n.id not in child_ids]
+        if len(roots) != 1:
+            raise CriteriaError(
+                f"`ahp.nodes` must form one tree with a single root; found roots {roots}."
+            )
+
+        def build(node_id: str, seen: tuple[str, ...]) -> dict[str, Any]:
+            node = by_id[node_id]
+            kids: dict[str, Any] = {}
+            for c in node.children:
+                if c in seen:
+                    raise CriteriaError(f"`ahp.nodes` has a cycle through {c!r}.")
+                kids[c] = build(c, (*seen, c)) if c in by_id else None
+            return {"matrix": [list(r) for r in node.matrix], "children": kids}
+
+        return build(roots[0], (roots[0],))
+
+
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "missing", "present"]
+
+
+class ScreeningRule(_Frozen):
+    """A hard rule applied before scoring; failing candidates are excluded, with a reason.
+
+    Kinds
+    -----
+    ``require``
+        Keep a candidate only if ``column op value`` holds (a missing value fails).
+    ``exclude``
+        Exclude a candidate if ``column op value`` holds.
+    ``max_per_group``
+        At most ``max`` relationships per group (e.g. region): a candidate is excluded
+        when its group (``column``) already holds ``max`` rows flagged truthy in
+        ``occupied`` (e.g. an existing agreement).  The occupying rows themselves are
+        not excluded by this rule.
+    """
+
+    id: str = Field(pattern=_ID)
+    description: str
+    kind: Literal["require", "exclude", "max_per_group"]
+    column: str
+    op: Op = "=="
+    value: Any = None
+    occupied: str | None = None
+    max: int = Field(default=1, ge=1)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> ScreeningRule:
+        if self.kind == "max_per_group" and not self.occupied:
+            raise ValueError("a 'max_per_group' rule needs `occupied` (the column flagging existing relationships)")
+        if self.kind != "max_per_group" and self.op in ("in", "not in") and not isinstance(
+            self.value, (list, tuple)
+        ):
+            raise ValueError(f"op {self.op!r} needs a list `value`; got {self.value!r}")
+        return self
+
+
+class CriteriaSet(_Frozen):
+    """A named, versioned set of criteria with weights and screening rules.
+
+    Weights come either from each criterion's ``weight`` or from ``ahp`` judgements
+    over the criteria (never both); :attr:`weights` are normalised to sum to 1.
+    """
+
+    format_version: Literal[1] = 1
+    name: str = Field(pattern=_ID)
+    title: str
+    version: str
+    description: str = ""
+    source: str = ""
+    implements: tuple[str, ...] = ()
+    weights_note: str = ""
+    applies_to: tuple[str, ...] | None = None
+    normalization: Literal["vector", "minmax", "max", "sum"] = "vector"
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+    ahp: AHPSpec | None = None
+    screening: tuple[ScreeningRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CriteriaSet:
+        ids = [c.id for c in self.criteria]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"criterion ids must be unique; repeated: {dupes}")
+        rule_ids = [r.id for r in self.screening]
+        if len(set(rule_ids)) != len(rule_ids):
+            raise ValueError(f"screening rule ids must be unique; got {rule_ids}")
+        given = [c.weight is not None for c in self.criteria]
+        if self.ahp is None:
+            if not all(given):
+                missing = [c.id for c in self.criteria if c.weight is None]
+                raise ValueError(
+                    f"every criterion needs a `weight` when no `ahp` judgements are given; missing for {missing}"
+                )
+            if sum(c.weight or 0.0 for c in self.criteria) <= 0:
+                raise ValueError("criterion weights must not all be zero")
+        else:
+            if any(given):
+                raise ValueError(
+                    "give weights either per criterion or as `ahp` judgements, not both "
+                    f"(weights found on {[c.id for c in self.criteria if c.weight is not None]})"
+                )
+            from ..scoring.ahp import ahp_hierarchy
+
+            leaves = [c for n in self.ahp.nodes for c in n.children if c not in {m.id for m in self.ahp.nodes}]
+            if sorted(leaves) != sorted(ids):
+                raise ValueError(
+                    "the leaves of `ahp.nodes` must be the criterion ids, each once; "
+                    f"leaves {sorted(leaves)} vs criteria {sorted(ids)}"
+                )
+            res = ahp_hierarchy(
+                self.ahp.tree(), method=self.ahp.method, ri=self.ahp.ri, threshold=self.ahp.threshold
+            )
+            if res.max_cr > self.ahp.threshold:
+                bad = {k: round(float(v.cr), 4) for k, v in res.local.items() if v.cr > self.ahp.threshold}
+                warnings.warn(
+                    f"criteria set {self.name!r}: AHP judgements are not acceptably consistent "
+                    f"(CR > {self.ahp.threshold:g} at {bad}); revise them before relying on the weights.",
+                    InconsistentJudgementsWarning,
+                    stacklevel=2,
+                )
+        return self
+
+    # ---- derived values -------------------------------------------------------------
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Criterion ids in order."""
+        return tuple(c.id for c in self.criteria)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Candidate-table columns read, in criterion order."""
+        return tuple(c.column for c in self.criteria)
+
+    @property
+    def types(self) -> NDArray[np.int8]:
+        """``+1`` / ``-1`` per criterion (a new array)."""
+        return np.array([c.sign for c in self.criteria], dtype=np.int8)
+
+    def ahp_result(self) -> Any:
+        """The :class:`~citymatch.scoring.ahp.HierarchyResult` behind the weights, or None."""
+        if self.ahp is None:
+            return None
+        from ..scoring.ahp import ahp_hierarchy
+
+        return ahp_hierarchy(
+            self.ahp.tree(), method=self.ahp.method, ri=self.ahp.ri, threshold=self.ahp.threshold
+        )
+
+    @property
+    def weights(self) -> NDArray[np.float64]:
+        """Weights in criterion order, summing to 1 (a new array)."""
+        if self.ahp is None:
+            w = np.array([c.weight for c in self.criteria], dtype=np.float64)
+        else:
+            glob = self.ahp_result().weights
+            w = np.array([glob[i] for i in self.ids], dtype=np.float64)
+        return w / w.sum()
+
+    @property
+    def weight_source(self) -> str:
+        """Where the weights come from, e.g. ``"direct"`` or ``"AHP (eigenvector, max CR 0.031, saaty1980)"``."""
+        if self.ahp is None:
+            return "direct"
+        res = self.ahp_result()
+        return f"AHP ({self.ahp.method}, max CR {res.max_cr:.3f}, RI {self.ahp.ri})"
+
+    def with_weights(self, weights: Mapping[str, float] | Any) -> CriteriaSet:
+        """A copy with direct weights (a mapping id → weight or a sequence), AHP dropped."""
+        if isinstance(weights, Mapping):
+            unknown = sorted(set(weights) - set(self.ids))
+            missing = sorted(set(self.ids) - set(weights))
+            if unknown or missing:
+                raise CriteriaError(
+                    f"`weights` must give one weight per criterion id; unknown {unknown}, missing {missing}."
+                )
+            values = [float(weights[i]) for i in self.ids]
+        else:
+            values = [float(v) for v in weights]
+            if len(values) != len(self.ids):
+                raise CriteriaError(
+                    f"`weights` must have {len(self.ids)} elements (one per criterion); got {len(values)}."
+                )
+        data = self.model_dump()
+        data["ahp"] = None
+        for c, v in zip(data["criteria"], values, strict=True):
+            c["weight"] = v
+        try:
+            return CriteriaSet.model_validate(data)
+        except ValidationError as exc:
+            raise CriteriaError(_format_validation(exc, f"`weights` for {self.name!r}")) from exc
+
+    def to_json(self) -> str:
+        """JSON text (round-trips through :meth:`from_json`)."""
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CriteriaSet:
+        """Parse and validate JSON text."""
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise CriteriaError(_format_validation(exc, "criteria JSON")) from exc
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{c.id}={w:.3f}" for c, w in zip(self.criteria, self.weights, strict=True))
+        return f"CriteriaSet({self.name!r} v{self.version}: {parts}; weights {self.weight_source})"
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        import pandas as pd
+
+        from ..results import _html_table
+
+        frame = pd.DataFrame(
+            {
+                "label": [c.label for c in self.criteria],
+                "column": list(self.columns),
+                "direction": [c.direction for c in self.criteria],
+                "weight": self.weights,
+                "unit": [c.unit for c in self.criteria],
+            },
+            index=pd.Index(self.ids, name="criterion"),
+        )
+        return _html_table(frame, f"{self.title} · v{self.version} · weights {self.weight_source}", 50)
+
+
+def _format_validation(exc: ValidationError, where: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        got = err.get("input")
+        got_txt = "" if isinstance(got, Mapping) else f"; got {got!r}"
+        lines.append(f"{loc or '(top level)'}: {err['msg']}{got_txt}")
+    return f"{where}: " + "; ".join(lines)
+
+
+def _builtin_dir() -> Any:
+    pkg = resources.files("citymatch").joinpath("criteria")
+    if pkg.is_dir():
+        return pkg
+    # Source checkout without an install: the repo-root folder.
+    return Path(__file__).resolve().parents[3] / "criteria"
+
+
+def list_criteria() -> list[str]:
+    """Names of the criteria sets shipped with citymatch."""
+    return sorted(p.name[: -len(".toml")] for p in _builtin_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def _parse_file(path: Path) -> CriteriaSet:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CriteriaFileError(f"criteria file {str(path)!r} cannot be read: {exc.strerror}.") from exc
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(raw)
+        else:
+            data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CriteriaFileError(f"criteria file {str(path)!r} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}.") from exc
+    try:
+        return CriteriaSet.model_validate(data)
+    except ValidationError as exc:
+        raise CriteriaFileError(_format_validation(exc, f"criteria file {str(path)!r}")) from exc
+    except CriteriaError as exc:
+        raise CriteriaFileError(f"criteria file {str(path)!r}: {exc}") from exc
+
+
+def load_criteria(criteria: str | Path | CriteriaSet) -> CriteriaSet:
+    """Load a criteria set by shipped name, or from a TOML/JSON path.
+
+    Parameters
+    ----------
+    criteria : str, Path or CriteriaSet
+        A shipped set's name (see :func:`list_criteria`), e.g. ``"partnership-city"``,
+        or a path to a ``.toml`` / ``.json`` file.  A CriteriaSet is returned as is.
+
+    Raises
+    ------
+    CriteriaFileError
+        The file is missing, not valid TOML/JSON, or breaks a rule; the message names
+        the file and the key (e.g. ``criteria[2].wieght: Extra inputs are not permitted``).
+    CriteriaError
+        An unknown set name.
+
+    Examples
+    --------
+    >>> import citymatch
+    >>> cs = citymatch.load_criteria("partnership-city")
+    >>> round(float(cs.weights.sum()), 12)
+    1.0
+    """
+    if isinstance(criteria, CriteriaSet):
+        return criteria
+    if isinstance(criteria, Path) or (
+        isinstance(criteria, str) and (criteria.endswith((".toml", ".json")) or "/" in criteria or "\\" in criteria)
+    ):
+        return _parse_file(Path(criteria))
+    if not isinstance(criteria, str):
+        raise CriteriaError(
+            f"`criteria` must be a set name, a path or a CriteriaSet; got {type(criteria).__name__}."
+        )
+    names = list_criteria()
+    if criteria not in names:
+        raise CriteriaError(f"`criteria` names no shipped set; got {criteria!r}; available: {names}.")
+    res = _builtin_dir().joinpath(f"{criteria}.toml")
+    text = res.read_text("utf-8")
+    try:
+        return CriteriaSet.model_validate(tomllib.loads(text))
+    except ValidationError as exc:  # pragma: no cover - shipped files are tested
+        raise CriteriaFileError(_format_validation(exc, f"shipped criteria set {criteria!r}")) from exc

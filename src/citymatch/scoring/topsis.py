@@ -1,0 +1,226 @@
+"""TOPSIS (Hwang & Yoon 1981), vectorised and batched over weight vectors."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validate import as_matrix, as_point, as_types, as_weights, raise_nonfinite
+from ..errors import CitymatchValueError, NonFiniteError
+from ..results import TopsisResult
+from . import _kernels
+
+__all__ = ["NORMALIZATIONS", "topsis"]
+
+Normalization = Literal["vector", "minmax", "max", "sum"]
+NORMALIZATIONS: tuple[str, ...] = ("vector", "minmax", "max", "sum")
+
+F64 = NDArray[np.float64]
+
+
+def _topsis_iv(
+    matrix: Any,
+    weights: Any,
+    types: Any,
+    normalization: Any,
+    ideal: Any,
+    anti_ideal: Any,
+) -> tuple[NDArray[np.floating], F64, bool, NDArray[np.int8], str, F64 | None, F64 | None]:
+    if normalization not in NORMALIZATIONS:
+        raise CitymatchValueError(
+            f"`normalization` must be one of {', '.join(map(repr, NORMALIZATIONS))}; "
+            f"got {normalization!r}."
+        )
+    fixed = ideal is not None and anti_ideal is not None
+    x = as_matrix(matrix, min_rows=1 if fixed else 2)
+    m = x.shape[1]
+    t = as_types(types, m)
+    w, batched = as_weights(weights, m)
+    fi = as_point(ideal, m, name="ideal")
+    fa = as_point(anti_ideal, m, name="anti_ideal")
+    return x, w, batched, t, normalization, fi, fa
+
+
+def topsis(
+    matrix: Any,
+    weights: Any,
+    types: Any,
+    *,
+    normalization: Normalization = "vector",
+    ideal: Any = None,
+    anti_ideal: Any = None,
+    threads: int | None = None,
+) -> TopsisResult:
+    r"""Score candidates by their relative closeness to the ideal point (TOPSIS).
+
+    Parameters
+    ----------
+    matrix : array_like, shape (N, M)
+        Raw performance of N candidates on M criteria.  float32 and float64 are read
+        without a copy; other numeric dtypes are converted to float64.
+    weights : array_like, shape (M,) or (K, M)
+        Non-negative criterion weights.  Each vector is normalised to sum to 1 (the
+        distances are reported on that scale; the scores do not depend on it).  A
+        (K, M) array scores K weight vectors in one call, with no Python loop over K.
+    types : sequence of M items
+        ``1`` or ``"benefit"`` (more is better), ``-1`` or ``"cost"`` (less is
+        better).  Nothing else is accepted.
+    normalization : {"vector", "minmax", "max", "sum"}, default "vector"
+        Column normalisation.  The default is Hwang & Yoon's vector normalisation
+        ``r = x / ||x||₂``; ``"max"`` divides by ``max|x|``; ``"sum"`` by ``Σx``
+        (requires non-negative values); ``"minmax"`` maps each column to [0, 1] with
+        the best value at 1, so cost criteria are oriented exactly once.
+    ideal, anti_ideal : array_like, shape (M,), optional
+        Fixed ideal / anti-ideal points in the raw units of ``matrix`` (as in the R
+        package MCDA), so scores are comparable across runs and subsets.  NaN entries
+        are taken from the data.  Under ``"minmax"`` the points also fix the scale
+        (``s = |ideal − anti_ideal|``), which makes scores independent of the other
+        candidates.  With both points fixed, a single candidate can be scored.
+    threads : int, optional
+        Worker threads for large single-vector problems (default: all cores above
+        131,072 rows, one below).
+
+    Returns
+    -------
+    TopsisResult
+        ``scores`` (N,) or (K, N) in [0, 1], the distances ``d_ideal`` and
+        ``d_anti_ideal``, the ideal points (raw and weighted normalised), the
+        normalised weights and the normalisation scale.
+
+    Raises
+    ------
+    ShapeError
+        ``matrix`` not 2-D, fewer than 2 candidates, or ``weights``/``types`` of the
+        wrong length.
+    NonFiniteError
+        NaN or ±inf in ``matrix`` (the message names the first cell).
+    WeightsError
+        Negative, NaN or all-zero weights.
+    CriterionTypeError
+        A type other than ``1``/``-1``/``"benefit"``/``"cost"``.
+    CitymatchValueError
+        An unknown normalisation, negative values under ``"sum"``, or a fixed ideal
+        point worse than the anti-ideal point.
+
+    Notes
+    -----
+    With weights ``w ≥ 0`` and per-column scale ``s``, the weighted ideal point is
+    ``w ∘ r⁺``, so distances are computed in raw units,
+    :math:`D^+_i = \sqrt{\sum_j (w_j/s_j)^2 (x_{ij} - x^+_j)^2}`, and the weighted
+    matrix is never built.  A criterion whose values are all equal (including an
+    all-zero column under vector normalisation) cannot separate candidates and adds
+    nothing to either distance.  A candidate equal to the ideal point scores 1, one
+    equal to the anti-ideal point scores 0; if the two points coincide on every
+    weighted criterion all candidates score 0.5.
+
+    References
+    ----------
+    .. [1] Hwang, C.-L. & Yoon, K. (1981). *Multiple Attribute Decision Making:
+       Methods and Applications*. Springer. https://doi.org/10.1007/978-3-642-48318-9
+
+    Examples
+    --------
+    >>> import citymatch
+    >>> res = citymatch.topsis([[5, 8, 4], [7, 6, 8], [8, 8, 6], [7, 4, 6]],
+    ...                        [0.3, 0.4, 0.3], [1, 1, 1])
+    >>> res.scores.round(4).tolist()
+    [0.5037, 0.6581, 0.7482, 0.334]
+    >>> res.ranks.tolist()
+    [3, 2, 1, 4]
+    """
+    x, w, batched, t, norm, fixed_ideal, fixed_anti = _topsis_iv(
+        matrix, weights, types, normalization, ideal, anti_ideal
+    )
+    benefit = t > 0
+
+    # Pass 1: column statistics (also the finiteness check of the matrix).
+    stats = _kernels.column_stats(
+        x, sumsq=norm == "vector", total=norm == "sum", threads=threads
+    )
+    if not (np.isfinite(stats.max).all() and np.isfinite(stats.min).all()):
+        raise_nonfinite(x, "matrix")
+
+    data_ideal = np.where(benefit, stats.max, stats.min)
+    data_anti = np.where(benefit, stats.min, stats.max)
+    x_ideal = data_ideal if fixed_ideal is None else np.where(np.isnan(fixed_ideal), data_ideal, fixed_ideal)
+    x_anti = data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
+    if fixed_ideal is not None or fixed_anti is not None:
+        worse = np.where(benefit, x_ideal < x_anti, x_ideal > x_anti)
+        if worse.any():
+            j = int(np.argmax(worse))
+            rule = "≥" if benefit[j] else "≤"
+            raise CitymatchValueError(
+                f"`ideal` must be at least as good as `anti_ideal` on every criterion "
+                f"(ideal {rule} anti-ideal for a {'benefit' if benefit[j] else 'cost'} "
+                f"criterion); got ideal {x_ideal[j]} and anti-ideal {x_anti[j]} at criterion {j}."
+            )
+        if norm == "minmax" and fixed_ideal is not None and fixed_anti is not None:
+            both = ~np.isnan(fixed_ideal) & ~np.isnan(fixed_anti) & (fixed_ideal == fixed_anti)
+            if both.any():
+                j = int(np.argmax(both))
+                raise CitymatchValueError(
+                    "`ideal` and `anti_ideal` must differ on every criterion under min-max "
+                    f"normalisation (they set its scale); both are {fixed_ideal[j]} at criterion {j}."
+                )
+
+    if norm == "vector":
+        assert stats.sumsq is not None
+        ss = stats.sumsq
+        if not np.isfinite(ss).all():  # overflow of Σx²: rescale by max|x| (slow path)
+            big = np.maximum(np.abs(stats.max), np.abs(stats.min))
+            scale = big * np.sqrt(np.sum((np.asarray(x, dtype=np.float64) / np.where(big > 0, big, 1.0)) ** 2, axis=0))
+        else:
+            scale = np.sqrt(ss)
+    elif norm == "max":
+        scale = np.maximum(np.abs(stats.max), np.abs(stats.min))
+    elif norm == "sum":
+        if (stats.min < 0).any():
+            j = int(np.argmax(stats.min < 0))
+            raise CitymatchValueError(
+                "`matrix` must be non-negative under 'sum' normalisation (Σx must be a "
+                f"positive scale); criterion {j} has minimum {stats.min[j]}."
+            )
+        assert stats.sum is not None
+        scale = stats.sum.copy()
+    else:  # minmax: the best–worst range
+        scale = np.abs(x_ideal - x_anti)
+    if not np.isfinite(scale).all():
+        j = int(np.argmax(~np.isfinite(scale)))
+        raise NonFiniteError(
+            f"`matrix` values are too large to normalise: the {norm} scale of criterion {j} overflows."
+        )
+
+    live = scale > 0
+    safe = np.where(live, scale, 1.0)
+    coef_unit = np.where(live, 1.0 / safe, 0.0)  # 1/s_j, 0 for a constant column
+
+    if norm == "minmax":
+        r_ideal = np.where(live, 1.0, 0.0)
+        r_anti = np.zeros_like(r_ideal)
+    else:
+        r_ideal = np.where(live, x_ideal / safe, 0.0)
+        r_anti = np.where(live, x_anti / safe, 0.0)
+
+    if batched:
+        coef = w * coef_unit  # (K, M)
+        d_plus, d_minus = _kernels.distances_batch(x, x_ideal, x_anti, coef)
+    else:
+        coef = w * coef_unit
+        d_plus, d_minus = _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)
+    scores = _kernels.closeness(d_plus, d_minus)
+    return TopsisResult(
+        scores=scores,
+        d_ideal=d_plus,
+        d_anti_ideal=d_minus,
+        ideal=x_ideal,
+        anti_ideal=x_anti,
+        weighted_ideal=w * r_ideal,
+        weighted_anti_ideal=w * r_anti,
+        weights=w,
+        types=t,
+        scale=scale,
+        normalization=norm,
+    )
+

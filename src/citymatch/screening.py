@@ -1,0 +1,149 @@
+"""Hard screening rules, applied before scoring and kept apart from the weights."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScreeningError
+from .models.criteria import ScreeningRule
+
+__all__ = ["screen"]
+
+_CMP: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _truthy(col: pd.Series) -> pd.Series:
+    if col.dtype == bool:
+        return col
+    if pd.api.types.is_numeric_dtype(col):
+        return col.fillna(0) != 0
+    text = col.astype("string").str.strip().str.lower()
+    return text.isin(["true", "yes", "1", "y"]).fillna(False).astype(bool)
+
+
+def _show(value: Any) -> str:
+    """repr of a cell value without numpy's type wrapper (1, not np.int64(1))."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
+def _holds(rule: ScreeningRule, col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(condition holds, value missing) per row."""
+    missing = col.isna()
+    if rule.op == "missing":
+        return missing, pd.Series(False, index=col.index)
+    if rule.op == "present":
+        return ~missing, pd.Series(False, index=col.index)
+    if rule.op in ("in", "not in"):
+        hit = col.isin(list(rule.value))
+        res = hit if rule.op == "in" else ~hit
+    else:
+        value = rule.value
+        if isinstance(value, bool) and col.dtype != bool:
+            col = _truthy(col)
+        try:
+            res = _CMP[rule.op](col, value)
+        except TypeError as exc:
+            raise ScreeningError(
+                f"screening rule {rule.id!r}: cannot compare column {rule.column!r} "
+                f"(dtype {col.dtype}) {rule.op} {value!r}."
+            ) from exc
+    res = pd.Series(np.asarray(res, dtype=bool), index=col.index) & ~missing
+    return res, missing
+
+
+def screen(
+    table: pd.DataFrame,
+    rules: Sequence[ScreeningRule],
+    *,
+    ids: pd.Series,
+    kind: pd.Series | None = None,
+    applies_to: Sequence[str] | None = None,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Apply screening rules; return (kept mask, excluded table with reasons).
+
+    Every rule is evaluated on every candidate, so the excluded table lists all the
+    rules a candidate fails, not only the first.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The candidates (not modified).
+    rules : sequence of ScreeningRule
+    ids : Series
+        Candidate ids aligned with ``table``.
+    kind : Series, optional
+        The candidates' kinds; with ``applies_to`` a candidate of another kind is
+        excluded with the reason "kind not covered by this criteria set".
+    """
+    reasons: list[list[tuple[str, str]]] = [[] for _ in range(len(table))]
+
+    def note(mask: pd.Series, rule_id: str, text: Callable[[int], str]) -> None:
+        for pos in np.flatnonzero(mask.to_numpy()):
+            reasons[pos].append((rule_id, text(int(pos))))
+
+    if applies_to is not None and kind is not None:
+        ok = kind.isin(list(applies_to))
+        note(
+            ~ok,
+            "kind",
+            lambda p: f"kind {kind.iloc[p]!r} is not covered by this criteria set ({', '.join(applies_to)})",
+        )
+    for rule in rules:
+        if rule.column not in table.columns:
+            raise ScreeningError(
+                f"screening rule {rule.id!r} reads column {rule.column!r}, which the candidate table "
+                f"does not have; columns: {list(table.columns)}."
+            )
+        col = table[rule.column]
+        if rule.kind == "max_per_group":
+            if rule.occupied not in table.columns:
+                raise ScreeningError(
+                    f"screening rule {rule.id!r} reads column {rule.occupied!r} (`occupied`), which the "
+                    f"candidate table does not have; columns: {list(table.columns)}."
+                )
+            occ = _truthy(table[rule.occupied])
+            counts = occ.groupby(col, dropna=True).sum()
+            held = col.map(counts).fillna(0).astype(int)
+            hit = (held >= rule.max) & ~occ & col.notna()
+            note(
+                hit,
+                rule.id,
+                lambda p: f"{rule.column} {_show(col.iloc[p])} already holds {held.iloc[p]} relationship(s) "
+                f"(at most {rule.max}): {rule.description}",
+            )
+            continue
+        holds, missing = _holds(rule, col)
+        if rule.kind == "require":
+            note(
+                ~holds,
+                rule.id,
+                lambda p: (
+                    f"{rule.column} is missing" if missing.iloc[p] else f"{rule.column} = {_show(col.iloc[p])}"
+                )
+                + f": {rule.description}",
+            )
+        else:  # exclude
+            note(holds, rule.id, lambda p: f"{rule.column} = {_show(col.iloc[p])}: {rule.description}")
+
+    kept = pd.Series([not r for r in reasons], index=table.index)
+    rows = [
+        {"id": ids.iloc[p], "rule": "; ".join(r for r, _ in rs), "reason": " | ".join(t for _, t in rs)}
+        for p, rs in enumerate(reasons)
+        if rs
+    ]
+    excluded = pd.DataFrame(rows, columns=["id", "rule", "reason"])
+    return kept, excluded

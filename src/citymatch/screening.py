@@ -103,6 +103,21 @@ def screen(
             lambda p: f"kind {kind.iloc[p]!r} is not covered by this criteria set ({', '.join(applies_to)})",
         )
     for rule in rules:
+        if rule.kind == "max_total":
+            if rule.occupied not in table.columns:
+                raise ScreeningError(
+                    f"screening rule {rule.id!r} reads column {rule.occupied!r} (`occupied`), which the "
+                    f"candidate table does not have; columns: {list(table.columns)}."
+                )
+            occ = _truthy(table[rule.occupied])
+            total = int(occ.sum())
+            if total >= rule.max:
+                note(
+                    ~occ,
+                    rule.id,
+                    lambda p: f"cap reached: {total} active relationship(s), cap {rule.max}: {rule.description}",
+                )
+            continue
         if rule.column not in table.columns:
             raise ScreeningError(
                 f"screening rule {rule.id!r} reads column {rule.column!r}, which the candidate table "

@@ -152,12 +152,16 @@ class ScreeningRule(_Frozen):
         when its group (``column``) already holds ``max`` rows flagged truthy in
         ``occupied`` (e.g. an existing agreement).  The occupying rows themselves are
         not excluded by this rule.
+    ``max_total``
+        A cap on relationships (e.g. the program's cap of ten agreements): when
+        ``max`` or more rows are flagged truthy in ``occupied``, every other
+        candidate is excluded.
     """
 
     id: str = Field(pattern=_ID)
     description: str
-    kind: Literal["require", "exclude", "max_per_group"]
-    column: str
+    kind: Literal["require", "exclude", "max_per_group", "max_total"]
+    column: str = ""
     op: Op = "=="
     value: Any = None
     occupied: str | None = None
@@ -166,9 +170,11 @@ class ScreeningRule(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> ScreeningRule:
-        if self.kind == "max_per_group" and not self.occupied:
-            raise ValueError("a 'max_per_group' rule needs `occupied` (the column flagging existing relationships)")
-        if self.kind != "max_per_group" and self.op in ("in", "not in") and not isinstance(
+        if self.kind in ("max_per_group", "max_total") and not self.occupied:
+            raise ValueError(f"a {self.kind!r} rule needs `occupied` (the column flagging existing relationships)")
+        if self.kind != "max_total" and not self.column:
+            raise ValueError(f"a {self.kind!r} rule needs `column`")
+        if self.kind in ("require", "exclude") and self.op in ("in", "not in") and not isinstance(
             self.value, (list, tuple)
         ):
             raise ValueError(f"op {self.op!r} needs a list `value`; got {self.value!r}")

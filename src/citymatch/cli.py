@@ -1,0 +1,209 @@
+"""The ``citymatch`` command line.
+
+Exit codes: 0 success; 1 data error (one paragraph naming the file, row and column —
+no traceback unless ``--debug``); 2 usage error.  Output files are written
+atomically: an error never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import CitymatchError
+from .io import atomic_write_text, read_table
+from .models.criteria import list_criteria, load_criteria
+from .rank import rank
+from .scoring.ahp import ahp
+
+__all__ = ["main"]
+
+def _example() -> Path:
+    """The shipped example cities (inside the wheel, or examples/data in a checkout)."""
+    here = Path(__file__).resolve().parent / "data" / "cities.csv"
+    return here if here.exists() else Path(__file__).resolve().parents[2] / "examples" / "data" / "cities.csv"
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        atomic_write_text(output, text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _cmd_rank(args: argparse.Namespace) -> int:
+    ranking = rank(args.candidates, args.criteria, missing=args.missing)
+    table = ranking.to_frame()
+    if args.top is not None:
+        table = ranking.top(args.top)
+    if args.format == "json":
+        doc = {
+            "criteria": ranking.criteria.name,
+            "criteria_version": ranking.criteria.version,
+            "weights": {k: float(v) for k, v in ranking.weights.items()},
+            "weight_source": ranking.criteria.weight_source,
+            "normalization": ranking.result.normalization,
+            "citymatch_version": __version__,
+            "ranking": _frame_json(table),
+            "excluded": _frame_json(ranking.excluded),
+        }
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
+    elif args.format == "csv":
+        _emit(table.to_csv(index=False), args.output)
+    else:
+        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
+        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        foot = (
+            f"\n{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
+            f"criteria {ranking.criteria.name} v{ranking.criteria.version} · weights "
+            f"{ranking.criteria.weight_source} · TOPSIS ({ranking.result.normalization})"
+        )
+        _emit(text + foot, args.output)
+    return 0
+
+
+def _read_matrix(path: str) -> Any:
+    p = Path(path)
+    if not p.exists():
+        raise CitymatchError(f"`MATRIX` file {path!r} does not exist.")
+    if p.suffix.lower() == ".json":
+        try:
+            doc = json.loads(p.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CitymatchError(f"`MATRIX` file {path!r} is not valid JSON: {exc}.") from exc
+        return doc["matrix"] if isinstance(doc, dict) and "matrix" in doc else doc
+    frame = read_table(p, name="MATRIX")
+    first = frame.columns[0]
+    if not pd.api.types.is_numeric_dtype(frame[first]):  # a label column
+        frame = frame.set_index(first)
+    return frame.astype(str).to_numpy().tolist()
+
+
+def _cmd_ahp(args: argparse.Namespace) -> int:
+    res = ahp(_read_matrix(args.matrix), method=args.method, ri=args.ri)
+    if args.format == "json":
+        doc = {
+            "weights": res.weights.tolist(),
+            "lambda_max": res.lambda_max,
+            "ci": res.ci,
+            "cr": res.cr,
+            "ri": res.ri,
+            "ri_table": res.ri_table,
+            "consistent": res.consistent,
+            "method": res.method,
+        }
+        _emit(json.dumps(doc, indent=2), args.output)
+    else:
+        lines = [f"w{i + 1} = {w:.4f}" for i, w in enumerate(res.weights)]
+        lines.append(
+            f"λmax = {res.lambda_max:.4f}  CI = {res.ci:.4f}  CR = {res.cr:.4f} "
+            f"({'consistent' if res.consistent else 'NOT consistent'} at {res.threshold:g}; "
+            f"RI {res.ri_table} = {res.ri:g})"
+        )
+        _emit("\n".join(lines), args.output)
+    return 0
+
+
+def _cmd_criteria(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for name in list_criteria():
+            cs = load_criteria(name)
+            print(f"{name:24s} {cs.title} (v{cs.version}, {len(cs.criteria)} criteria)")
+        return 0
+    if args.target is None:
+        raise _Usage(f"`criteria {args.action}` needs a NAME or PATH.")
+    cs = load_criteria(args.target)
+    if args.action == "validate":
+        print(f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source}).")
+        return 0
+    print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
+    for c, w in zip(cs.criteria, cs.weights, strict=True):
+        print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")
+    for r in cs.screening:
+        print(f"  screen {r.id}: {r.description}")
+    return 0
+
+
+class _Usage(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a one-line message
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"citymatch: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="citymatch", description="Rank candidate partner cities and organisations (TOPSIS + AHP).")
+    p.add_argument("--version", action="version", version=f"citymatch {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for data errors")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    r = sub.add_parser("rank", help="rank candidates under a criteria set")
+    r.add_argument("candidates", help="CSV, Parquet or XLSX file of candidates ('example' for the shipped cities)")
+    r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
+    r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
+    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
+    r.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    r.set_defaults(func=_cmd_rank)
+
+    a = sub.add_parser("ahp", help="weights and consistency of a pairwise matrix (CSV or JSON)")
+    a.add_argument("matrix")
+    a.add_argument("--method", choices=["eigenvector", "geometric_mean"], default="eigenvector")
+    a.add_argument("--ri", default="saaty1980", help="random-index table")
+    a.add_argument("--format", choices=["table", "json"], default="table")
+    a.add_argument("--output")
+    a.set_defaults(func=_cmd_ahp)
+
+    c = sub.add_parser("criteria", help="list, show or validate criteria sets")
+    c.add_argument("action", choices=["list", "show", "validate"])
+    c.add_argument("target", nargs="?")
+    c.set_defaults(func=_cmd_criteria)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``citymatch`` command."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "candidates", None) == "example":
+        args.candidates = str(_example())
+    if getattr(args, "top", None) is not None and args.top < 1:
+        sys.stderr.write(f"citymatch: error: --top must be a positive integer; got {args.top}.\n")
+        return 2
+    try:
+        return int(args.func(args))
+    except _Usage as exc:
+        sys.stderr.write(f"citymatch: error: {exc}\n")
+        return 2
+    except (CitymatchError, OSError) as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(f"citymatch: {exc}\n")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The command line, run as a user runs it (subprocess): output, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "citymatch", *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_rank_example_table(tmp_path):
+    """`citymatch rank example` works from any directory and prints a table with a footer."""
+    out = run("rank", "example", "--criteria", "partnership-city", "--top", "5", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["rank", "id", "name", "score"]
+    assert len(lines) == 1 + 5 + 1
+    assert "excluded by screening" in lines[-1] and "partnership-city" in lines[-1]
+
+
+def test_rank_json_and_csv(tmp_path, cities_csv):
+    """JSON output carries the ranking, exclusions, weights and version; CSV round-trips."""
+    out = run("rank", cities_csv, "--criteria", "partnership-city", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["criteria"] == "partnership-city"
+    assert abs(sum(doc["weights"].values()) - 1) < 1e-12
+    assert doc["ranking"][0]["rank"] == 1 and doc["excluded"]
+    target = tmp_path / "ranked.csv"
+    out = run("rank", cities_csv, "--criteria", "friendship-city", "--missing", "worst", "--format", "csv", "--output", target)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""
+    assert pd.read_csv(target)["rank"].min() == 1
+
+
+def test_data_error_exit_1_no_traceback_and_no_file(tmp_path, cities_csv):
+    """A data error exits 1 with one message naming the file/column and no traceback, and
+    leaves no output file behind."""
+    target = tmp_path / "out.csv"
+    out = run("rank", cities_csv, "--criteria", "friendship-city", "--output", target)
+    assert out.returncode == 1
+    assert "toronto_ethnic_origin_2021" in out.stderr and "Traceback" not in out.stderr
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (("rank", "missing.csv", "--criteria", "partnership-city"), 1, "`candidates` file 'missing.csv' does not exist"),
+        (("rank", "example", "--criteria", "no-such-set"), 1, "names no shipped set; got 'no-such-set'"),
+        (("rank", "example"), 2, "the following arguments are required: --criteria"),
+        (("rank", "example", "--criteria", "partnership-city", "--format", "xml"), 2, "invalid choice: 'xml'"),
+        (("rank", "example", "--criteria", "partnership-city", "--top", "0"), 2, "--top must be a positive integer; got 0"),
+        (("frobnicate",), 2, "invalid choice: 'frobnicate'"),
+        (("criteria", "show"), 2, "needs a NAME or PATH"),
+    ],
+)
+def test_usage_and_data_errors(args, code, needle):
+    """Usage errors exit 2, data errors exit 1; each prints one clear line, no traceback."""
+    out = run(*args)
+    assert out.returncode == code
+    assert needle in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_debug_shows_traceback():
+    """--debug re-raises so the traceback is visible."""
+    out = run("--debug", "rank", "missing.csv", "--criteria", "partnership-city")
+    assert out.returncode == 1 and "Traceback" in out.stderr
+
+
+def test_ahp_command(tmp_path):
+    """`citymatch ahp` reads a JSON or CSV matrix (fractions allowed) and prints weights and CR."""
+    j = tmp_path / "m.json"
+    j.write_text(json.dumps({"matrix": [[1, 4, 3, 7], ["1/4", 1, "1/3", 3], ["1/3", 3, 1, 5], ["1/7", "1/3", "1/5", 1]]}))
+    out = run("ahp", j, "--format", "json", "--ri", "saaty2005_anp")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert [round(w, 3) for w in doc["weights"]] == [0.548, 0.127, 0.27, 0.056]
+    assert round(doc["cr"], 3) == 0.044
+    c = tmp_path / "m.csv"
+    c.write_text("criterion,a,b\na,1,3\nb,1/3,1\n")
+    out = run("ahp", c)
+    assert out.returncode == 0, out.stderr
+    assert "w1 = 0.7500" in out.stdout and "CR = 0.0000" in out.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text("[[1, 2], [2, 1]]")
+    out = run("ahp", bad)
+    assert out.returncode == 1 and "must be reciprocal" in out.stderr
+
+
+def test_criteria_commands(tmp_path):
+    """criteria list/show/validate."""
+    out = run("criteria", "list")
+    assert out.returncode == 0 and "partnership-city" in out.stdout
+    out = run("criteria", "show", "partnership-city")
+    assert out.returncode == 0 and "sector_alignment" in out.stdout and "screen one_per_region" in out.stdout
+    broken = tmp_path / "x.toml"
+    broken.write_text('name = "x"\n')
+    out = run("criteria", "validate", broken)
+    assert out.returncode == 1 and "x.toml" in out.stderr and "title: Field required" in out.stderr

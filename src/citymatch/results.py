@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,9 @@ class TopsisResult:
         Relative closeness ``D⁻ / (D⁺ + D⁻)`` in [0, 1]; higher is better.
     d_ideal, d_anti_ideal : ndarray, same shape as ``scores``
         Euclidean distances to the weighted ideal and anti-ideal points, in the
-        weighted normalised space (weights summing to 1).
+        weighted normalised space (weights summing to 1).  For a (K, N) batch they are
+        computed on first access (from the matrix passed in, which must not be changed
+        meanwhile), so that scoring K weight vectors writes only the score matrix.
     ideal, anti_ideal : ndarray, (M,)
         Ideal and anti-ideal points in the raw units of the matrix.
     weighted_ideal, weighted_anti_ideal : ndarray, (M,) or (K, M)
@@ -72,8 +75,6 @@ class TopsisResult:
     """
 
     scores: F64
-    d_ideal: F64
-    d_anti_ideal: F64
     ideal: F64
     anti_ideal: F64
     weighted_ideal: F64
@@ -83,6 +84,26 @@ class TopsisResult:
     scale: F64
     normalization: str
     method: str = field(default="TOPSIS")
+    _distances: tuple[F64, F64] | None = field(default=None, repr=False)
+    _compute_distances: Callable[[], tuple[F64, F64]] | None = field(default=None, repr=False)
+
+    def _dist(self) -> tuple[F64, F64]:
+        if self._distances is None:
+            assert self._compute_distances is not None
+            object.__setattr__(self, "_distances", self._compute_distances())
+            object.__setattr__(self, "_compute_distances", None)
+        assert self._distances is not None
+        return self._distances
+
+    @property
+    def d_ideal(self) -> F64:
+        """Distances to the weighted ideal point (computed on first access for a batch)."""
+        return self._dist()[0]
+
+    @property
+    def d_anti_ideal(self) -> F64:
+        """Distances to the weighted anti-ideal point (computed on first access for a batch)."""
+        return self._dist()[1]
 
     @property
     def batched(self) -> bool:

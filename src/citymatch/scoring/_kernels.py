@@ -92,25 +92,21 @@ def _stats_range(
         if blk.dtype != np.float64:
             blk = blk.astype(np.float64)
         rows = blk.shape[0]
-        if rows % _WIDE == 0 and blk.flags.c_contiguous:
+        cut = rows - rows % _WIDE if blk.flags.c_contiguous else 0
+        parts = []
+        if cut:
             # Wide view: reduce along long contiguous rows, then fold the _WIDE copies.
-            wide = blk.reshape(rows // _WIDE, _WIDE * m)
-            bmx = wide.max(axis=0).reshape(_WIDE, m).max(axis=0)
-            bmn = wide.min(axis=0).reshape(_WIDE, m).min(axis=0)
+            parts.append((blk[:cut].reshape(cut // _WIDE, _WIDE * m), True))
+        if cut < rows:
+            parts.append((blk[cut:], False))
+        for part, wide in parts:
+            fold = (lambda r: r.reshape(_WIDE, m)) if wide else (lambda r: r[None])
+            np.maximum(mx, fold(part.max(axis=0)).max(axis=0), out=mx)  # NaN propagates
+            np.minimum(mn, fold(part.min(axis=0)).min(axis=0), out=mn)
             if ss is not None:
-                ss += np.einsum("ij,ij->j", wide, wide).reshape(_WIDE, m).sum(axis=0)
+                ss += fold(np.einsum("ij,ij->j", part, part)).sum(axis=0)
             if sm is not None:
-                sm += wide.sum(axis=0).reshape(_WIDE, m).sum(axis=0)
-        else:
-            bmx = blk.max(axis=0)
-            bmn = blk.min(axis=0)
-            if ss is not None:
-                ss += np.einsum("ij,ij->j", blk, blk)
-            if sm is not None:
-                sm += blk.sum(axis=0)
-        # np.maximum propagates NaN, so a NaN anywhere shows up in the statistics.
-        np.maximum(mx, bmx, out=mx)
-        np.minimum(mn, bmn, out=mn)
+                sm += fold(part.sum(axis=0)).sum(axis=0)
     return mx, mn, ss, sm
 
 
@@ -143,6 +139,34 @@ def column_stats(
     return ColumnStats(mx, mn, ss, sm)
 
 
+def small_stats(xt: F64, *, sumsq: bool = False, total: bool = False) -> ColumnStats:
+    """Column statistics of a small problem from its transposed float64 copy ``xt`` (M × N).
+
+    Small problems (N ≤ BLOCK_ROWS) are transposed once so both passes run along contiguous
+    rows; the copy is at most BLOCK_ROWS × M doubles.
+    """
+    return ColumnStats(
+        xt.max(axis=1),
+        xt.min(axis=1),
+        np.einsum("ij,ij->i", xt, xt) if sumsq else None,
+        xt.sum(axis=1) if total else None,
+    )
+
+
+def small_distances(xt: F64, ideal: F64, anti: F64, coef: F64) -> tuple[F64, F64]:
+    """Distances for one weight vector from the transposed copy ``xt`` (M × N)."""
+    u = xt - ideal[:, None]
+    u *= coef[:, None]
+    v = u - ((anti - ideal) * coef)[:, None]
+    u *= u
+    v *= v
+    d_ideal = u.sum(axis=0)
+    d_anti = v.sum(axis=0)
+    np.sqrt(d_ideal, out=d_ideal)
+    np.sqrt(d_anti, out=d_anti)
+    return d_ideal, d_anti
+
+
 def _distances_range(
     x: NDArray[np.floating],
     lo: int,
@@ -152,15 +176,18 @@ def _distances_range(
     delta_sc: F64,
     d_ideal: F64,
     d_anti: F64,
+    scores: F64,
 ) -> None:
-    """Single weight vector: write D⁺ and D⁻ for rows ``lo:hi``.
+    """Single weight vector: write D⁺, D⁻ and the closeness for rows ``lo:hi``.
 
     ``sc`` is ``c = w/s``; ``delta_sc`` is ``(anti − ideal)·c``.  Works on the block
     transposed (M × rows) so every elementwise loop runs along contiguous memory.
     """
     m = x.shape[1]
-    u = np.empty((m, BLOCK_ROWS))
-    v = np.empty((m, BLOCK_ROWS))
+    # Buffers no larger than needed: a small problem must not pay for fresh pages.
+    width = min(BLOCK_ROWS, hi - lo)
+    u = np.empty((m, width))
+    v = np.empty((m, width))
     ideal_c = ideal[:, None]
     sc_c = sc[:, None]
     dsc_c = delta_sc[:, None]
@@ -178,6 +205,10 @@ def _distances_range(
         np.sum(vv, axis=0, out=d_anti[b:e])
         np.sqrt(d_ideal[b:e], out=d_ideal[b:e])
         np.sqrt(d_anti[b:e], out=d_anti[b:e])
+        den = uu[0]  # reuse the buffer: no full-size temporary
+        np.add(d_ideal[b:e], d_anti[b:e], out=den)
+        scores[b:e] = 0.5
+        np.divide(d_anti[b:e], den, out=scores[b:e], where=den > 0)
 
 
 def distances(
@@ -187,8 +218,8 @@ def distances(
     coef: F64,
     *,
     threads: int | None = None,
-) -> tuple[F64, F64]:
-    """Distances to the ideal and anti-ideal points for one weight vector.
+) -> tuple[F64, F64, F64]:
+    """Distances to the ideal and anti-ideal points, and the closeness, for one weight vector.
 
     Parameters
     ----------
@@ -199,21 +230,70 @@ def distances(
     n = x.shape[0]
     d_ideal = np.empty(n)
     d_anti = np.empty(n)
+    scores = np.empty(n)
     delta_sc = (anti - ideal) * coef
     parts = _n_threads(n, threads)
     if parts == 1:
-        _distances_range(x, 0, n, ideal, coef, delta_sc, d_ideal, d_anti)
+        _distances_range(x, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
     else:
         chunks = _row_chunks(n, parts)
         list(
             _pool().map(
                 lambda c: _distances_range(
-                    x, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti
+                    x, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti, scores
                 ),
                 chunks,
             )
         )
-    return d_ideal, d_anti
+    return d_ideal, d_anti, scores
+
+
+def scores_batch(
+    x: NDArray[np.floating],
+    ideal: F64,
+    anti: F64,
+    coef: F64,
+    *,
+    block: int = 128,
+) -> F64:
+    """Closeness for K weight vectors at once: ``coef`` is (K, M); returns (K, N).
+
+    ``D⁺² = c² @ ((X − x⁺)²)ᵀ`` per block of ``block`` candidates: one small GEMM each for
+    D⁺ and D⁻, then the square roots and the ratio while the (K × block) tiles are still in
+    cache, so the only full-size array written is the score matrix itself.
+    """
+    n, m = x.shape
+    k = coef.shape[0]
+    out = np.empty((k, n))
+    c2 = coef * coef
+    width = min(block, n)
+    p = np.empty((k, width))
+    q = np.empty((k, width))
+    u = np.empty((m, width))
+    v = np.empty((m, width))
+    ideal_c = ideal[:, None]
+    delta_c = (anti - ideal)[:, None]
+    for b in range(0, n, block):
+        e = min(n, b + block)
+        r = e - b
+        uu, vv, pp, qq = u[:, :r], v[:, :r], p[:, :r], q[:, :r]
+        np.subtract(x[b:e].T, ideal_c, out=uu)
+        np.subtract(uu, delta_c, out=vv)
+        uu *= uu
+        vv *= vv
+        np.matmul(c2, uu, out=pp)
+        np.matmul(c2, vv, out=qq)
+        # Sums of non-negative products are never negative: no clipping needed.
+        np.sqrt(pp, out=pp)
+        np.sqrt(qq, out=qq)
+        pp += qq
+        dst = out[:, b:e]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(qq, pp, out=dst)
+        tie = pp == 0
+        if tie.any():  # ideal and anti-ideal coincide on every weighted criterion
+            dst[tie] = 0.5
+    return out
 
 
 def distances_batch(
@@ -222,18 +302,14 @@ def distances_batch(
     anti: F64,
     coef: F64,
 ) -> tuple[F64, F64]:
-    """Distances for K weight vectors at once: ``coef`` is (K, M); returns two (K, N).
-
-    ``D⁺² = ((X − x⁺)/s)² @ (w²)ᵀ`` — one GEMM per row block, no loop over K.  The
-    GEMM is threaded by the BLAS library.
-    """
+    """Distances for K weight vectors at once: ``coef`` is (K, M); returns two (K, N)."""
     n, m = x.shape
     k = coef.shape[0]
     d_ideal = np.empty((k, n))
     d_anti = np.empty((k, n))
     c2 = coef * coef  # (K, M)
-    u = np.empty((m, BLOCK_ROWS))
-    v = np.empty((m, BLOCK_ROWS))
+    u = np.empty((m, min(BLOCK_ROWS, n)))
+    v = np.empty((m, min(BLOCK_ROWS, n)))
     ideal_c = ideal[:, None]
     delta_c = (anti - ideal)[:, None]
     for b in range(0, n, BLOCK_ROWS):
@@ -247,10 +323,7 @@ def distances_batch(
         vv *= vv
         np.matmul(c2, uu, out=d_ideal[:, b:e])
         np.matmul(c2, vv, out=d_anti[:, b:e])
-    # Rounding in the product can leave -0.0 or a tiny negative for exact zeros.
-    np.maximum(d_ideal, 0.0, out=d_ideal)
-    np.maximum(d_anti, 0.0, out=d_anti)
-    np.sqrt(d_ideal, out=d_ideal)
+    np.sqrt(d_ideal, out=d_ideal)  # sums of non-negative products: never negative
     np.sqrt(d_anti, out=d_anti)
     return d_ideal, d_anti
 

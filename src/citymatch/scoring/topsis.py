@@ -136,9 +136,14 @@ def topsis(
     benefit = t > 0
 
     # Pass 1: column statistics (also the finiteness check of the matrix).
-    stats = _kernels.column_stats(
-        x, sumsq=norm == "vector", total=norm == "sum", threads=threads
-    )
+    small = x.shape[0] <= _kernels.BLOCK_ROWS and not batched
+    xt = np.ascontiguousarray(x.T, dtype=np.float64) if small else None
+    if xt is not None:
+        stats = _kernels.small_stats(xt, sumsq=norm == "vector", total=norm == "sum")
+    else:
+        stats = _kernels.column_stats(
+            x, sumsq=norm == "vector", total=norm == "sum", threads=threads
+        )
     if not (np.isfinite(stats.max).all() and np.isfinite(stats.min).all()):
         raise_nonfinite(x, "matrix")
 
@@ -192,28 +197,48 @@ def topsis(
             f"`matrix` values are too large to normalise: the {norm} scale of criterion {j} overflows."
         )
 
-    live = scale > 0
+    # A criterion whose ideal and anti-ideal coincide (a constant column) separates no one:
+    # its coefficient is 0, whatever its scale.
+    live = (scale > 0) & (x_ideal != x_anti)
     safe = np.where(live, scale, 1.0)
-    coef_unit = np.where(live, 1.0 / safe, 0.0)  # 1/s_j, 0 for a constant column
+    with np.errstate(over="ignore", divide="ignore"):
+        coef_unit = np.where(live, 1.0 / safe, 0.0)  # 1/s_j
+    if not np.isfinite(coef_unit).all():
+        j = int(np.argmax(~np.isfinite(coef_unit)))
+        raise CitymatchValueError(
+            f"`matrix` values of criterion {j} are too small to normalise (its {norm} scale "
+            f"{scale[j]:g} is below the smallest normal float64); rescale that column."
+        )
 
     if norm == "minmax":
-        r_ideal = np.where(live, 1.0, 0.0)
+        r_ideal = np.where(scale > 0, 1.0, 0.0)
         r_anti = np.zeros_like(r_ideal)
     else:
-        r_ideal = np.where(live, x_ideal / safe, 0.0)
-        r_anti = np.where(live, x_anti / safe, 0.0)
+        with np.errstate(over="ignore"):
+            div = np.where(scale > 0, scale, 1.0)
+            r_ideal = np.where(scale > 0, x_ideal / div, 0.0)
+            r_anti = np.where(scale > 0, x_anti / div, 0.0)
 
+    coef = w * coef_unit  # (M,) or (K, M)
     if batched:
-        coef = w * coef_unit  # (K, M)
-        d_plus, d_minus = _kernels.distances_batch(x, x_ideal, x_anti, coef)
+        scores = _kernels.scores_batch(x, x_ideal, x_anti, coef)
+        distances = None
+
+        def lazy() -> tuple[F64, F64]:
+            return _kernels.distances_batch(x, x_ideal, x_anti, coef)
+
     else:
-        coef = w * coef_unit
-        d_plus, d_minus = _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)
-    scores = _kernels.closeness(d_plus, d_minus)
+        if xt is not None:
+            distances = _kernels.small_distances(xt, x_ideal, x_anti, coef)
+            scores = _kernels.closeness(*distances)
+        else:
+            d_plus, d_minus, scores = _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)
+            distances = (d_plus, d_minus)
+        lazy = None  # type: ignore[assignment]
     return TopsisResult(
         scores=scores,
-        d_ideal=d_plus,
-        d_anti_ideal=d_minus,
+        _distances=distances,
+        _compute_distances=lazy,
         ideal=x_ideal,
         anti_ideal=x_anti,
         weighted_ideal=w * r_ideal,

@@ -1,0 +1,159 @@
+"""Core speed and memory benchmark: citymatch vs pymcdm, and vs the memory-bandwidth bound.
+
+Run:  python benchmarks/bench_core.py [--quick] [--json PATH]
+
+Measures, side by side in one process on the same data (inputs built outside the timed code,
+results checked for correctness before any timing is reported):
+
+1. TOPSIS, N = 1,000,000 × M = 10 float64, one weight vector, vector normalisation:
+   citymatch vs pymcdm's TOPSIS (same normalisation, validation off), and citymatch as a
+   multiple of the two-pass memory-bandwidth bound (two ``x @ x`` over the flattened matrix,
+   numpy's default BLAS threads).  Peak extra memory (tracemalloc) as a fraction of the matrix.
+2. Small input: 1,000 × 10 (validation included).
+3. Batch: N = 10,000 × M = 10 under K = 1,000 weight vectors vs a Python loop over pymcdm.
+4. AHP: 100,000 perturbed 10×10 matrices, batched; max |Δw| vs numpy.linalg.eig.
+
+Not part of the test suite: speed is measured here, never asserted in a unit test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+import citymatch
+
+
+def timeit(fn, repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def peak_extra_bytes(fn) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - base
+
+
+def perturbed_stack(rng, k, n, sigma=0.25):
+    w = rng.uniform(0.5, 5, size=(k, n))
+    a = w[:, :, None] / w[:, None, :]
+    iu = np.triu_indices(n, 1)
+    up = a[:, iu[0], iu[1]] * np.exp(rng.normal(0, sigma, size=(k, len(iu[0]))))
+    a[:, iu[0], iu[1]] = up
+    a[:, iu[1], iu[0]] = 1 / up
+    return a
+
+
+def main() -> dict:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "latest.json"))
+    args = ap.parse_args()
+    from pymcdm import normalizations as nz
+    from pymcdm.methods import TOPSIS
+
+    rng = np.random.default_rng(0)
+    rep = 3 if args.quick else 9
+    out: dict = {
+        "date": date.today().isoformat(),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+        "citymatch": citymatch.__version__,
+    }
+    rows = []
+
+    # 1. Large single-vector TOPSIS
+    n, m = (200_000 if args.quick else 1_000_000), 10
+    x = rng.uniform(1, 100, size=(n, m))
+    w = rng.uniform(0.1, 1, size=m)
+    w /= w.sum()
+    t = rng.choice([1, -1], size=m)
+    flat = x.ravel()
+    ours = citymatch.topsis(x, w, t).scores
+    pm = TOPSIS(nz.vector_normalization)
+    theirs = pm(x, w, t, validation=False)
+    assert np.max(np.abs(ours - theirs)) < 1e-12
+    t_bound = timeit(lambda: (flat @ flat, flat @ flat), rep)
+    t_ours = timeit(lambda: citymatch.topsis(x, w, t), rep)
+    t_pm = timeit(lambda: pm(x, w, t, validation=False), max(3, rep // 3))
+    extra = peak_extra_bytes(lambda: citymatch.topsis(x, w, t))
+    out["topsis_large"] = {
+        "n": n, "m": m, "bound_s": t_bound, "citymatch_s": t_ours, "pymcdm_s": t_pm,
+        "speedup_vs_pymcdm": t_pm / t_ours, "multiple_of_bound": t_ours / t_bound,
+        "bandwidth_GBps": 2 * x.nbytes / t_bound / 1e9,
+        "peak_extra_memory_fraction": extra / x.nbytes,
+    }
+    rows.append((f"TOPSIS {n:,}×{m}", t_ours, t_pm, f"{t_pm / t_ours:.1f}× vs pymcdm; {t_ours / t_bound:.1f}× bound; mem {extra / x.nbytes:.3f}×"))
+
+    # 2. Small input
+    xs, ws, ts = x[:1000].copy(), w, t
+    t_small = timeit(lambda: citymatch.topsis(xs, ws, ts), 200 if not args.quick else 50, warmup=5)
+    t_small_pm = timeit(lambda: pm(xs, ws, ts), 50, warmup=2)  # pymcdm with its default validation
+    t_small_pm_nv = timeit(lambda: pm(xs, ws, ts, validation=False), 200, warmup=5)
+    out["topsis_small"] = {"n": 1000, "m": 10, "citymatch_s": t_small, "pymcdm_validated_s": t_small_pm, "pymcdm_novalidation_s": t_small_pm_nv}
+    rows.append(("TOPSIS 1,000×10", t_small, t_small_pm_nv, f"pymcdm with validation {t_small_pm * 1e3:.2f} ms"))
+
+    # 3. Batch
+    nb, k = 10_000, (200 if args.quick else 1000)
+    xb = x[:nb].copy()
+    wb = rng.dirichlet(np.ones(m), size=k)
+    batch = citymatch.topsis(xb, wb, t).scores
+    for j in (0, k // 2, k - 1):
+        assert np.max(np.abs(batch[j] - pm(xb, wb[j], t, validation=False))) < 1e-12
+    t_batch = timeit(lambda: citymatch.topsis(xb, wb, t), max(3, rep // 2))
+    t_loop = timeit(lambda: [pm(xb, wj, t, validation=False) for wj in wb], 1, warmup=0)
+    xb32 = xb.astype(np.float32)
+    t_batch32 = timeit(lambda: citymatch.topsis(xb32, wb, t), max(3, rep // 2))
+    out["topsis_batch"] = {"n": nb, "m": m, "k": k, "citymatch_s": t_batch, "citymatch_float32_input_s": t_batch32,
+                           "pymcdm_loop_s": t_loop, "speedup": t_loop / t_batch}
+    rows.append((f"TOPSIS batch {nb:,}×{m}, K={k}", t_batch, t_loop, f"{t_loop / t_batch:.1f}× vs loop over pymcdm"))
+
+    # 4. AHP batch
+    kk = 20_000 if args.quick else 100_000
+    a = perturbed_stack(rng, kk, 10)
+    res = citymatch.ahp(a)
+    vals, vecs = np.linalg.eig(a[:2000])
+    top = np.argmax(vals.real, axis=-1)
+    v = np.abs(vecs.real[np.arange(2000), :, top])
+    v /= v.sum(1, keepdims=True)
+    err = float(np.max(np.abs(res.weights[:2000] - v)))
+    assert err < 1e-12
+    t_ahp = timeit(lambda: citymatch.ahp(a), max(3, rep // 3))
+    t_eig = timeit(lambda: np.linalg.eig(a), 1, warmup=0)
+    out["ahp_batch"] = {"k": kk, "n": 10, "citymatch_s": t_ahp, "per_matrix_us": t_ahp / kk * 1e6,
+                        "numpy_eig_s": t_eig, "max_abs_diff_vs_eig": err}
+    rows.append((f"AHP {kk:,} × 10×10", t_ahp, t_eig, f"{t_ahp / kk * 1e6:.2f} µs/matrix; vs eig max |Δw| {err:.1e}"))
+
+    print(f"citymatch {citymatch.__version__} · {out['date']} · {os.cpu_count()} cores · numpy {np.__version__}")
+    print(f"two-pass bandwidth bound for the large matrix: {t_bound * 1e3:.2f} ms "
+          f"({out['topsis_large']['bandwidth_GBps']:.1f} GB/s)")
+    print(f"{'case':34s} {'citymatch':>12s} {'peer':>12s}  note")
+    for name, a_s, b_s, note in rows:
+        print(f"{name:34s} {a_s * 1e3:10.2f}ms {b_s * 1e3:10.2f}ms  {note}")
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -76,7 +76,11 @@ def main() -> dict:
     rep = 3 if args.quick else 9
     out: dict = {
         "date": date.today().isoformat(),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
         "citymatch": citymatch.__version__,
     }
     rows = []
@@ -97,20 +101,45 @@ def main() -> dict:
     t_pm = timeit(lambda: pm(x, w, t, validation=False), max(3, rep // 3))
     extra = peak_extra_bytes(lambda: citymatch.topsis(x, w, t))
     out["topsis_large"] = {
-        "n": n, "m": m, "bound_s": t_bound, "citymatch_s": t_ours, "pymcdm_s": t_pm,
-        "speedup_vs_pymcdm": t_pm / t_ours, "multiple_of_bound": t_ours / t_bound,
+        "n": n,
+        "m": m,
+        "bound_s": t_bound,
+        "citymatch_s": t_ours,
+        "pymcdm_s": t_pm,
+        "speedup_vs_pymcdm": t_pm / t_ours,
+        "multiple_of_bound": t_ours / t_bound,
         "bandwidth_GBps": 2 * x.nbytes / t_bound / 1e9,
         "peak_extra_memory_fraction": extra / x.nbytes,
     }
-    rows.append((f"TOPSIS {n:,}×{m}", t_ours, t_pm, f"{t_pm / t_ours:.1f}× vs pymcdm; {t_ours / t_bound:.1f}× bound; mem {extra / x.nbytes:.3f}×"))
+    rows.append(
+        (
+            f"TOPSIS {n:,}×{m}",
+            t_ours,
+            t_pm,
+            f"{t_pm / t_ours:.1f}× vs pymcdm; {t_ours / t_bound:.1f}× bound; mem {extra / x.nbytes:.3f}×",
+        )
+    )
 
     # 2. Small input
     xs, ws, ts = x[:1000].copy(), w, t
     t_small = timeit(lambda: citymatch.topsis(xs, ws, ts), 200 if not args.quick else 50, warmup=5)
     t_small_pm = timeit(lambda: pm(xs, ws, ts), 50, warmup=2)  # pymcdm with its default validation
     t_small_pm_nv = timeit(lambda: pm(xs, ws, ts, validation=False), 200, warmup=5)
-    out["topsis_small"] = {"n": 1000, "m": 10, "citymatch_s": t_small, "pymcdm_validated_s": t_small_pm, "pymcdm_novalidation_s": t_small_pm_nv}
-    rows.append(("TOPSIS 1,000×10", t_small, t_small_pm_nv, f"pymcdm with validation {t_small_pm * 1e3:.2f} ms"))
+    out["topsis_small"] = {
+        "n": 1000,
+        "m": 10,
+        "citymatch_s": t_small,
+        "pymcdm_validated_s": t_small_pm,
+        "pymcdm_novalidation_s": t_small_pm_nv,
+    }
+    rows.append(
+        (
+            "TOPSIS 1,000×10",
+            t_small,
+            t_small_pm_nv,
+            f"pymcdm with validation {t_small_pm * 1e3:.2f} ms",
+        )
+    )
 
     # 3. Batch
     nb, k = 10_000, (200 if args.quick else 1000)
@@ -123,9 +152,23 @@ def main() -> dict:
     t_loop = timeit(lambda: [pm(xb, wj, t, validation=False) for wj in wb], 1, warmup=0)
     xb32 = xb.astype(np.float32)
     t_batch32 = timeit(lambda: citymatch.topsis(xb32, wb, t), max(3, rep // 2))
-    out["topsis_batch"] = {"n": nb, "m": m, "k": k, "citymatch_s": t_batch, "citymatch_float32_input_s": t_batch32,
-                           "pymcdm_loop_s": t_loop, "speedup": t_loop / t_batch}
-    rows.append((f"TOPSIS batch {nb:,}×{m}, K={k}", t_batch, t_loop, f"{t_loop / t_batch:.1f}× vs loop over pymcdm"))
+    out["topsis_batch"] = {
+        "n": nb,
+        "m": m,
+        "k": k,
+        "citymatch_s": t_batch,
+        "citymatch_float32_input_s": t_batch32,
+        "pymcdm_loop_s": t_loop,
+        "speedup": t_loop / t_batch,
+    }
+    rows.append(
+        (
+            f"TOPSIS batch {nb:,}×{m}, K={k}",
+            t_batch,
+            t_loop,
+            f"{t_loop / t_batch:.1f}× vs loop over pymcdm",
+        )
+    )
 
     # 4. AHP batch
     kk = 20_000 if args.quick else 100_000
@@ -139,13 +182,30 @@ def main() -> dict:
     assert err < 1e-12
     t_ahp = timeit(lambda: citymatch.ahp(a), max(3, rep // 3))
     t_eig = timeit(lambda: np.linalg.eig(a), 1, warmup=0)
-    out["ahp_batch"] = {"k": kk, "n": 10, "citymatch_s": t_ahp, "per_matrix_us": t_ahp / kk * 1e6,
-                        "numpy_eig_s": t_eig, "max_abs_diff_vs_eig": err}
-    rows.append((f"AHP {kk:,} × 10×10", t_ahp, t_eig, f"{t_ahp / kk * 1e6:.2f} µs/matrix; vs eig max |Δw| {err:.1e}"))
+    out["ahp_batch"] = {
+        "k": kk,
+        "n": 10,
+        "citymatch_s": t_ahp,
+        "per_matrix_us": t_ahp / kk * 1e6,
+        "numpy_eig_s": t_eig,
+        "max_abs_diff_vs_eig": err,
+    }
+    rows.append(
+        (
+            f"AHP {kk:,} × 10×10",
+            t_ahp,
+            t_eig,
+            f"{t_ahp / kk * 1e6:.2f} µs/matrix; vs eig max |Δw| {err:.1e}",
+        )
+    )
 
-    print(f"citymatch {citymatch.__version__} · {out['date']} · {os.cpu_count()} cores · numpy {np.__version__}")
-    print(f"two-pass bandwidth bound for the large matrix: {t_bound * 1e3:.2f} ms "
-          f"({out['topsis_large']['bandwidth_GBps']:.1f} GB/s)")
+    print(
+        f"citymatch {citymatch.__version__} · {out['date']} · {os.cpu_count()} cores · numpy {np.__version__}"
+    )
+    print(
+        f"two-pass bandwidth bound for the large matrix: {t_bound * 1e3:.2f} ms "
+        f"({out['topsis_large']['bandwidth_GBps']:.1f} GB/s)"
+    )
     print(f"{'case':34s} {'citymatch':>12s} {'peer':>12s}  note")
     for name, a_s, b_s, note in rows:
         print(f"{name:34s} {a_s * 1e3:10.2f}ms {b_s * 1e3:10.2f}ms  {note}")

@@ -12,7 +12,10 @@ import pytest
 
 def run(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "citymatch", *map(str, args)], capture_output=True, text=True, cwd=cwd
+        [sys.executable, "-m", "citymatch", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
     )
 
 
@@ -35,7 +38,18 @@ def test_rank_json_and_csv(tmp_path, cities_csv):
     assert abs(sum(doc["weights"].values()) - 1) < 1e-12
     assert doc["ranking"][0]["rank"] == 1 and doc["excluded"]
     target = tmp_path / "ranked.csv"
-    out = run("rank", cities_csv, "--criteria", "friendship-city", "--missing", "worst", "--format", "csv", "--output", target)
+    out = run(
+        "rank",
+        cities_csv,
+        "--criteria",
+        "friendship-city",
+        "--missing",
+        "worst",
+        "--format",
+        "csv",
+        "--output",
+        target,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""
     assert pd.read_csv(target)["rank"].min() == 1
@@ -55,11 +69,27 @@ def test_data_error_exit_1_no_traceback_and_no_file(tmp_path, cities_csv):
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [
-        (("rank", "missing.csv", "--criteria", "partnership-city"), 1, "`candidates` file 'missing.csv' does not exist"),
-        (("rank", "example", "--criteria", "no-such-set"), 1, "names no shipped set; got 'no-such-set'"),
+        (
+            ("rank", "missing.csv", "--criteria", "partnership-city"),
+            1,
+            "`candidates` file 'missing.csv' does not exist",
+        ),
+        (
+            ("rank", "example", "--criteria", "no-such-set"),
+            1,
+            "names no shipped set; got 'no-such-set'",
+        ),
         (("rank", "example"), 2, "the following arguments are required: --criteria"),
-        (("rank", "example", "--criteria", "partnership-city", "--format", "xml"), 2, "invalid choice: 'xml'"),
-        (("rank", "example", "--criteria", "partnership-city", "--top", "0"), 2, "--top must be a positive integer; got 0"),
+        (
+            ("rank", "example", "--criteria", "partnership-city", "--format", "xml"),
+            2,
+            "invalid choice: 'xml'",
+        ),
+        (
+            ("rank", "example", "--criteria", "partnership-city", "--top", "0"),
+            2,
+            "--top must be a positive integer; got 0",
+        ),
         (("frobnicate",), 2, "invalid choice: 'frobnicate'"),
         (("criteria", "show"), 2, "needs a NAME or PATH"),
     ],
@@ -81,7 +111,18 @@ def test_debug_shows_traceback():
 def test_ahp_command(tmp_path):
     """`citymatch ahp` reads a JSON or CSV matrix (fractions allowed) and prints weights and CR."""
     j = tmp_path / "m.json"
-    j.write_text(json.dumps({"matrix": [[1, 4, 3, 7], ["1/4", 1, "1/3", 3], ["1/3", 3, 1, 5], ["1/7", "1/3", "1/5", 1]]}))
+    j.write_text(
+        json.dumps(
+            {
+                "matrix": [
+                    [1, 4, 3, 7],
+                    ["1/4", 1, "1/3", 3],
+                    ["1/3", 3, 1, 5],
+                    ["1/7", "1/3", "1/5", 1],
+                ]
+            }
+        )
+    )
     out = run("ahp", j, "--format", "json", "--ri", "saaty2005_anp")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -103,7 +144,11 @@ def test_criteria_commands(tmp_path):
     out = run("criteria", "list")
     assert out.returncode == 0 and "partnership-city" in out.stdout
     out = run("criteria", "show", "partnership-city")
-    assert out.returncode == 0 and "sector_alignment" in out.stdout and "screen one_per_region" in out.stdout
+    assert (
+        out.returncode == 0
+        and "sector_alignment" in out.stdout
+        and "screen one_per_region" in out.stdout
+    )
     broken = tmp_path / "x.toml"
     broken.write_text('name = "x"\n')
     out = run("criteria", "validate", broken)

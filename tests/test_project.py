@@ -15,7 +15,7 @@ from helpers import ROOT
 
 def quickstart_commands():
     text = (ROOT / "README.md").read_text("utf-8")
-    after = text[re.search(r"^#+ .*Quickstart", text, re.M).end():]
+    after = text[re.search(r"^#+ .*Quickstart", text, re.M).end() :]
     block = re.search(r"^```[^\n]*\n(.*?)^```", after, re.M | re.S).group(1)
     return [line for line in block.splitlines() if line.strip()]
 
@@ -36,7 +36,11 @@ def test_nothing_reads_shared_folder():
     offenders = []
     for folder in ("src", "tests", "criteria", "examples", "benchmarks", ".ci"):
         for path in (ROOT / folder).rglob("*"):
-            if path.is_file() and path.suffix not in (".md", ".pyc") and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and path.suffix not in (".md", ".pyc")
+                and "__pycache__" not in path.parts
+            ):
                 if needle in path.read_text("utf-8", errors="ignore"):
                     offenders.append(str(path.relative_to(ROOT)))
     if needle in (ROOT / "pyproject.toml").read_text("utf-8"):

@@ -38,7 +38,15 @@ def test_rank_table_columns_and_order():
     r = citymatch.rank(frame(), CS)
     t = r.to_frame()
     assert list(t.columns) == [
-        "id", "name", "kind", "score", "rank", "d_ideal", "d_anti_ideal", "contrib_trade", "contrib_cost",
+        "id",
+        "name",
+        "kind",
+        "score",
+        "rank",
+        "d_ideal",
+        "d_anti_ideal",
+        "contrib_trade",
+        "contrib_cost",
     ]
     assert t["score"].is_monotonic_decreasing
     assert t.set_index("id").loc[["b", "d"], "rank"].tolist() == [1, 1]
@@ -96,8 +104,11 @@ def test_reads_files(tmp_path, suffix):
     """CSV, Parquet and XLSX paths give the same ranking as the DataFrame."""
     path = tmp_path / f"cands{suffix}"
     df = frame()
-    {".csv": lambda: df.to_csv(path, index=False), ".parquet": lambda: df.to_parquet(path),
-     ".xlsx": lambda: df.to_excel(path, index=False)}[suffix]()
+    {
+        ".csv": lambda: df.to_csv(path, index=False),
+        ".parquet": lambda: df.to_parquet(path),
+        ".xlsx": lambda: df.to_excel(path, index=False),
+    }[suffix]()
     a = citymatch.rank(path, CS).to_frame()
     b = citymatch.rank(df, CS).to_frame()
     pd.testing.assert_frame_equal(a, b)
@@ -108,7 +119,9 @@ def test_namibia_is_not_missing(tmp_path):
     path = tmp_path / "na.csv"
     df = frame().assign(country_iso2=["NA", "CA", "US", "MX"])
     df.to_csv(path, index=False)
-    rule = citymatch.ScreeningRule(id="not_na", description="d", kind="exclude", column="country_iso2", op="==", value="NA")
+    rule = citymatch.ScreeningRule(
+        id="not_na", description="d", kind="exclude", column="country_iso2", op="==", value="NA"
+    )
     cs = CS.model_copy(update={"screening": (rule,)})
     r = citymatch.rank(path, cs)
     assert r.excluded["id"].tolist() == ["a"]
@@ -144,9 +157,19 @@ def test_screening_rule_kinds():
         region=["X", "X", "Y", "Z"], active=[1, 0, 0, 0], diplomatic=[True, True, False, True]
     )
     rules = (
-        citymatch.ScreeningRule(id="dip", description="diplomatic", kind="require", column="diplomatic", value=True),
-        citymatch.ScreeningRule(id="region", description="one per region", kind="max_per_group", column="region", occupied="active"),
-        citymatch.ScreeningRule(id="big", description="too costly", kind="exclude", column="cost_musd", op=">=", value=3),
+        citymatch.ScreeningRule(
+            id="dip", description="diplomatic", kind="require", column="diplomatic", value=True
+        ),
+        citymatch.ScreeningRule(
+            id="region",
+            description="one per region",
+            kind="max_per_group",
+            column="region",
+            occupied="active",
+        ),
+        citymatch.ScreeningRule(
+            id="big", description="too costly", kind="exclude", column="cost_musd", op=">=", value=3
+        ),
     )
     cs = CS.model_copy(update={"screening": rules})
     with pytest.raises(CandidateDataError, match=r"at least 2 candidates to rank .*1 left"):
@@ -156,7 +179,9 @@ def test_screening_rule_kinds():
     ex = r.excluded.set_index("id")
     assert ex.loc["b", "rule"] == "region" and ex.loc["c", "rule"] == "dip"
     assert sorted(r.to_frame()["id"]) == ["a", "d"]
-    cap = citymatch.ScreeningRule(id="cap", description="cap of 1", kind="max_total", occupied="active", max=1)
+    cap = citymatch.ScreeningRule(
+        id="cap", description="cap of 1", kind="max_total", occupied="active", max=1
+    )
     r = citymatch.rank(df.assign(active=[1, 0, 0, 1]), CS.model_copy(update={"screening": (cap,)}))
     assert sorted(r.excluded["id"]) == ["b", "c"]
     assert "cap reached: 2 active relationship(s), cap 1" in r.excluded["reason"].iloc[0]
@@ -164,8 +189,13 @@ def test_screening_rule_kinds():
 
 def test_screening_missing_column_is_clear():
     """A rule reading a column the table lacks names the rule and the column."""
-    rule = citymatch.ScreeningRule(id="dip", description="d", kind="require", column="diplomatic", value=True)
-    with pytest.raises(ScreeningError, match=r"screening rule 'dip' reads column 'diplomatic', which the candidate table does not have"):
+    rule = citymatch.ScreeningRule(
+        id="dip", description="d", kind="require", column="diplomatic", value=True
+    )
+    with pytest.raises(
+        ScreeningError,
+        match=r"screening rule 'dip' reads column 'diplomatic', which the candidate table does not have",
+    ):
         citymatch.rank(frame(), CS.model_copy(update={"screening": (rule,)}))
 
 
@@ -174,7 +204,10 @@ def test_missing_error_names_rows_and_columns():
     """missing='error' (default) names the candidates and the columns."""
     df = frame()
     df.loc[2, "cost_musd"] = np.nan
-    with pytest.raises(CandidateDataError, match=r"missing values in criterion columns for 1 candidate\(s\): 'c': \['cost_musd'\]"):
+    with pytest.raises(
+        CandidateDataError,
+        match=r"missing values in criterion columns for 1 candidate\(s\): 'c': \['cost_musd'\]",
+    ):
         citymatch.rank(df, CS)
 
 
@@ -184,11 +217,15 @@ def test_missing_drop_and_worst():
     df = frame()
     df.loc[0, "cost_musd"] = np.nan
     d = citymatch.rank(df, CS, missing="drop")
-    assert d.excluded.to_dict("records") == [{"id": "a", "rule": "missing", "reason": "missing value in cost_musd"}]
+    assert d.excluded.to_dict("records") == [
+        {"id": "a", "rule": "missing", "reason": "missing value in cost_musd"}
+    ]
     w = citymatch.rank(df, CS, missing="worst")
     assert w.filled.to_dict("records") == [{"id": "a", "criterion": "cost", "value": 3.0}]
     assert w.matrix.loc["a", "cost"] == 3.0
-    with pytest.raises(ValueError, match=r"`missing` must be 'error', 'drop' or 'worst'; got 'zero'"):
+    with pytest.raises(
+        ValueError, match=r"`missing` must be 'error', 'drop' or 'worst'; got 'zero'"
+    ):
         citymatch.rank(df, CS, missing="zero")
 
 
@@ -196,13 +233,37 @@ def test_missing_drop_and_worst():
 @pytest.mark.parametrize(
     ("mutate", "exc", "pattern"),
     [
-        (lambda d: d.drop(columns="cost_musd"), CandidateDataError, r"lacks column\(s\) \['cost_musd'\] required by criteria set 'demo'"),
-        (lambda d: d.assign(id=["a", "a", "c", "d"]), CandidateDataError, r"ids in 'id' must be unique; repeated: \['a'\]"),
-        (lambda d: d.assign(trade=["3", "x", "4", "5"]), CandidateDataError, r"column 'trade' must be numeric; got 'x' for candidate 'b' \(row 1\)"),
-        (lambda d: d.assign(trade=[3, np.inf, 4, 5]), NonFiniteError, r"column 'trade' must be finite; got inf for candidate 'b'"),
-        (lambda d: d.assign(trade=[3, 500, 4, 5]), CandidateDataError, r"column 'trade' must lie in \[0, 100\] \(criterion 'trade'\); got 500 for candidate 'b'"),
+        (
+            lambda d: d.drop(columns="cost_musd"),
+            CandidateDataError,
+            r"lacks column\(s\) \['cost_musd'\] required by criteria set 'demo'",
+        ),
+        (
+            lambda d: d.assign(id=["a", "a", "c", "d"]),
+            CandidateDataError,
+            r"ids in 'id' must be unique; repeated: \['a'\]",
+        ),
+        (
+            lambda d: d.assign(trade=["3", "x", "4", "5"]),
+            CandidateDataError,
+            r"column 'trade' must be numeric; got 'x' for candidate 'b' \(row 1\)",
+        ),
+        (
+            lambda d: d.assign(trade=[3, np.inf, 4, 5]),
+            NonFiniteError,
+            r"column 'trade' must be finite; got inf for candidate 'b'",
+        ),
+        (
+            lambda d: d.assign(trade=[3, 500, 4, 5]),
+            CandidateDataError,
+            r"column 'trade' must lie in \[0, 100\] \(criterion 'trade'\); got 500 for candidate 'b'",
+        ),
         (lambda d: d.head(1), CandidateDataError, r"at least 2 candidates to rank .*1 left"),
-        (lambda d: d.assign(id=[None, "b", "c", "d"]), CandidateDataError, r"column 'id' must not be empty; row 0 has no id"),
+        (
+            lambda d: d.assign(id=[None, "b", "c", "d"]),
+            CandidateDataError,
+            r"column 'id' must not be empty; row 0 has no id",
+        ),
     ],
 )
 def test_bad_tables(mutate, exc, pattern):
@@ -217,9 +278,13 @@ def test_bad_sources(tmp_path):
         citymatch.rank(tmp_path / "nope.csv", CS)
     odd = tmp_path / "c.txt"
     odd.write_text("id\n")
-    with pytest.raises(CandidateDataError, match=r"unknown extension '.txt'; use .csv, .parquet or .xlsx"):
+    with pytest.raises(
+        CandidateDataError, match=r"unknown extension '.txt'; use .csv, .parquet or .xlsx"
+    ):
         citymatch.rank(odd, CS)
-    with pytest.raises(CitymatchTypeError, match=r"`candidates` must be a pandas DataFrame or a path .*got list"):
+    with pytest.raises(
+        CitymatchTypeError, match=r"`candidates` must be a pandas DataFrame or a path .*got list"
+    ):
         citymatch.rank([1, 2], CS)
 
 

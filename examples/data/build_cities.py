@@ -127,7 +127,9 @@ def build() -> pd.DataFrame:
     ids = list(PARTNER_IDS.values())
     for iso3 in gdp["iso3"]:
         iso2 = iso3_to_2[iso3]
-        largest = max((c for c in cities.values() if c["countrycode"] == iso2), key=lambda c: c["population"])
+        largest = max(
+            (c for c in cities.values() if c["countrycode"] == iso2), key=lambda c: c["population"]
+        )
         ids.append(int(largest["geonameid"]))
     ids += EXTRA_IDS
     ids = list(dict.fromkeys(ids))  # unique, order kept
@@ -146,7 +148,9 @@ def build() -> pd.DataFrame:
         iso2 = c["countrycode"]
         iso3 = iso2_to_3[iso2]
         agr = agr_by_id.get(gid)
-        status = "" if agr is None or pd.isna(agr["status_after_2024"]) else agr["status_after_2024"]
+        status = (
+            "" if agr is None or pd.isna(agr["status_after_2024"]) else agr["status_after_2024"]
+        )
         rows.append(
             {
                 "id": slug(c["name"]),
@@ -163,9 +167,18 @@ def build() -> pd.DataFrame:
                 "latitude": c["latitude"],
                 "longitude": c["longitude"],
                 "timezone": c["timezone"],
-                "distance_km": round(haversine_km(toronto["latitude"], toronto["longitude"], c["latitude"], c["longitude"]), 1),
-                "office_overlap_jan_h": office_overlap_hours("America/Toronto", c["timezone"], REF_DATES["jan"]),
-                "office_overlap_jul_h": office_overlap_hours("America/Toronto", c["timezone"], REF_DATES["jul"]),
+                "distance_km": round(
+                    haversine_km(
+                        toronto["latitude"], toronto["longitude"], c["latitude"], c["longitude"]
+                    ),
+                    1,
+                ),
+                "office_overlap_jan_h": office_overlap_hours(
+                    "America/Toronto", c["timezone"], REF_DATES["jan"]
+                ),
+                "office_overlap_jul_h": office_overlap_hours(
+                    "America/Toronto", c["timezone"], REF_DATES["jul"]
+                ),
                 "fta_code": fta_of.get(iso3, ""),
                 "fta_in_force": int(iso3 in fta_of),
                 "country_gdp_usd_2023": gdp_of.get(iso3),

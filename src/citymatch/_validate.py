@@ -40,7 +40,9 @@ def as_matrix(matrix: Any, *, name: str = "matrix", min_rows: int = 2) -> NDArra
     try:
         arr = np.asarray(matrix)
     except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise ShapeError(f"`{name}` must be a rectangular 2-D array; got {_short(matrix)}.") from exc
+        raise ShapeError(
+            f"`{name}` must be a rectangular 2-D array; got {_short(matrix)}."
+        ) from exc
     if arr.dtype == object or arr.dtype.kind in "USVMm":
         raise CitymatchTypeError(
             f"`{name}` must hold numbers; got dtype {arr.dtype} "
@@ -54,7 +56,9 @@ def as_matrix(matrix: Any, *, name: str = "matrix", min_rows: int = 2) -> NDArra
         )
     n, m = arr.shape
     if m < 1:
-        raise ShapeError(f"`{name}` must have at least 1 criterion (column); got shape {arr.shape}.")
+        raise ShapeError(
+            f"`{name}` must have at least 1 criterion (column); got shape {arr.shape}."
+        )
     if n < min_rows:
         raise ShapeError(
             f"`{name}` must have at least {min_rows} candidates (rows) to rank; got {n}."
@@ -73,7 +77,9 @@ def first_nonfinite(arr: NDArray[Any]) -> tuple[tuple[int, ...], float] | None:
     return idx, float(arr[idx])
 
 
-def raise_nonfinite(arr: NDArray[Any], name: str, labels: Sequence[str] = ("row", "column")) -> None:
+def raise_nonfinite(
+    arr: NDArray[Any], name: str, labels: Sequence[str] = ("row", "column")
+) -> None:
     """Raise NonFiniteError naming the first NaN/±inf cell of ``arr`` if there is one."""
     found = first_nonfinite(arr)
     if found is None:
@@ -98,9 +104,7 @@ def as_types(types: Any, m: int, *, name: str = "types") -> NDArray[np.int8]:
         )
     seq = list(types) if not isinstance(types, np.ndarray) else types.tolist()
     if len(seq) != m:
-        raise ShapeError(
-            f"`{name}` must have {m} elements (one per criterion); got {len(seq)}."
-        )
+        raise ShapeError(f"`{name}` must have {m} elements (one per criterion); got {len(seq)}.")
     out = np.empty(m, dtype=np.int8)
     for j, t in enumerate(seq):
         if isinstance(t, str) and t in _TYPE_WORDS:
@@ -133,19 +137,17 @@ def as_weights(weights: Any, m: int, *, name: str = "weights") -> tuple[F64, boo
             f"`{name}` must be an array of numbers; got {_short(weights)}."
         ) from exc
     if w.ndim not in (1, 2):
-        raise ShapeError(
-            f"`{name}` must have shape ({m},) or (K, {m}); got shape {w.shape}."
-        )
+        raise ShapeError(f"`{name}` must have shape ({m},) or (K, {m}); got shape {w.shape}.")
     if w.shape[-1] != m:
         what = f"{w.shape[-1]}" if w.ndim == 1 else f"shape {w.shape}"
-        raise ShapeError(
-            f"`{name}` must have {m} elements (one per criterion); got {what}."
-        )
+        raise ShapeError(f"`{name}` must have {m} elements (one per criterion); got {what}.")
     if w.ndim == 2 and w.shape[0] < 1:
         raise ShapeError(f"`{name}` must hold at least one weight vector; got shape {w.shape}.")
     if not np.isfinite(w).all():
         idx, val = first_nonfinite(w)  # type: ignore[misc]
-        raise WeightsError(f"`{name}` must be finite; got {val} at index {idx if w.ndim == 2 else idx[0]}.")
+        raise WeightsError(
+            f"`{name}` must be finite; got {val} at index {idx if w.ndim == 2 else idx[0]}."
+        )
     if (w < 0).any():
         idx = tuple(int(i) for i in np.argwhere(w < 0)[0])
         where = idx if w.ndim == 2 else idx[0]
@@ -167,9 +169,13 @@ def as_point(point: Any, m: int, *, name: str) -> F64 | None:
     try:
         p = np.array(point, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise CitymatchTypeError(f"`{name}` must be an array of numbers; got {_short(point)}.") from exc
+        raise CitymatchTypeError(
+            f"`{name}` must be an array of numbers; got {_short(point)}."
+        ) from exc
     if p.shape != (m,):
-        raise ShapeError(f"`{name}` must have {m} elements (one per criterion); got shape {p.shape}.")
+        raise ShapeError(
+            f"`{name}` must have {m} elements (one per criterion); got shape {p.shape}."
+        )
     if np.isinf(p).any():
         j = int(np.argmax(np.isinf(p)))
         raise NonFiniteError(

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -26,10 +26,15 @@ from .scoring.ahp import ahp
 
 __all__ = ["main"]
 
+
 def _example() -> Path:
     """The shipped example cities (inside the wheel, or examples/data in a checkout)."""
     here = Path(__file__).resolve().parent / "data" / "cities.csv"
-    return here if here.exists() else Path(__file__).resolve().parents[2] / "examples" / "data" / "cities.csv"
+    return (
+        here
+        if here.exists()
+        else Path(__file__).resolve().parents[2] / "examples" / "data" / "cities.csv"
+    )
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -48,7 +53,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{str(k): _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _cmd_rank(args: argparse.Namespace) -> int:
@@ -134,7 +139,9 @@ def _cmd_criteria(args: argparse.Namespace) -> int:
         raise _Usage(f"`criteria {args.action}` needs a NAME or PATH.")
     cs = load_criteria(args.target)
     if args.action == "validate":
-        print(f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source}).")
+        print(
+            f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source})."
+        )
         return 0
     print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
     for c, w in zip(cs.criteria, cs.weights, strict=True):
@@ -149,20 +156,26 @@ class _Usage(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with a one-line message
+    def error(self, message: str) -> NoReturn:  # exit 2 with a one-line message
         self.print_usage(sys.stderr)
         sys.stderr.write(f"citymatch: error: {message}\n")
         raise SystemExit(2)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="citymatch", description="Rank candidate partner cities and organisations (TOPSIS + AHP).")
+    p = _Parser(
+        prog="citymatch",
+        description="Rank candidate partner cities and organisations (TOPSIS + AHP).",
+    )
     p.add_argument("--version", action="version", version=f"citymatch {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks for data errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     r = sub.add_parser("rank", help="rank candidates under a criteria set")
-    r.add_argument("candidates", help="CSV, Parquet or XLSX file of candidates ('example' for the shipped cities)")
+    r.add_argument(
+        "candidates",
+        help="CSV, Parquet or XLSX file of candidates ('example' for the shipped cities)",
+    )
     r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")

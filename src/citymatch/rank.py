@@ -14,7 +14,7 @@ from .errors import CandidateDataError, CitymatchValueError, NonFiniteError
 from .io import read_table
 from .models.criteria import CriteriaSet, load_criteria
 from .results import TopsisResult, _html_table, rank_scores
-from .scoring.topsis import topsis
+from .scoring.topsis import Normalization, topsis
 from .screening import screen
 
 __all__ = ["Ranking", "rank"]
@@ -113,7 +113,9 @@ def _resolve_weights(cs: CriteriaSet, weights: Any) -> CriteriaSet:
         return cs
     if isinstance(weights, pd.Series):
         weights = weights.to_dict()
-    return cs.with_weights(weights if isinstance(weights, Mapping) else list(np.asarray(weights, dtype=float)))
+    return cs.with_weights(
+        weights if isinstance(weights, Mapping) else list(np.asarray(weights, dtype=float))
+    )
 
 
 def rank(
@@ -121,7 +123,7 @@ def rank(
     criteria: CriteriaSet | str | Path,
     *,
     weights: Any = None,
-    normalization: str | None = None,
+    normalization: Normalization | None = None,
     missing: Missing = "error",
     screening: bool = True,
     id_column: str = "id",
@@ -189,7 +191,9 @@ def rank(
         ids = pd.Series(table.index, index=table.index, name=id_column)
     if ids.isna().any():
         pos = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        raise CandidateDataError(f"`candidates` column {id_column!r} must not be empty; row {pos} has no id.")
+        raise CandidateDataError(
+            f"`candidates` column {id_column!r} must not be empty; row {pos} has no id."
+        )
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
         raise CandidateDataError(
@@ -240,7 +244,8 @@ def rank(
         if missing == "error":
             rows = np.flatnonzero(nan.any(axis=1))
             detail = "; ".join(
-                f"{ids.iloc[r]!r}: {[cs.criteria[c].column for c in np.flatnonzero(nan[r])]}" for r in rows[:5]
+                f"{ids.iloc[r]!r}: {[cs.criteria[c].column for c in np.flatnonzero(nan[r])]}"
+                for r in rows[:5]
             )
             more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
             raise CandidateDataError(
@@ -255,7 +260,8 @@ def rank(
                         "id": ids[bad].to_numpy(),
                         "rule": "missing",
                         "reason": [
-                            "missing value in " + ", ".join(cs.criteria[c].column for c in np.flatnonzero(nan[r]))
+                            "missing value in "
+                            + ", ".join(cs.criteria[c].column for c in np.flatnonzero(nan[r]))
                             for r in np.flatnonzero(bad)
                         ],
                     }
@@ -295,13 +301,22 @@ def rank(
         if isinstance(p, Mapping):
             unknown = sorted(set(p) - set(cs.ids))
             if unknown:
-                raise CitymatchValueError(f"`{label}` names unknown criteria {unknown}; known: {list(cs.ids)}.")
+                raise CitymatchValueError(
+                    f"`{label}` names unknown criteria {unknown}; known: {list(cs.ids)}."
+                )
             return [float(p.get(i, np.nan)) for i in cs.ids]
         return p
 
     x = values.to_numpy(dtype=np.float64)
     w = cs.weights
-    res = topsis(x, w, cs.types, normalization=norm, ideal=point(ideal, "ideal"), anti_ideal=point(anti_ideal, "anti_ideal"))  # type: ignore[arg-type]
+    res = topsis(
+        x,
+        w,
+        cs.types,
+        normalization=norm,
+        ideal=point(ideal, "ideal"),
+        anti_ideal=point(anti_ideal, "anti_ideal"),
+    )
 
     # Exact additive decomposition of the closeness around 0.5.
     coef = res.weights * np.where(res.scale > 0, 1.0 / np.where(res.scale > 0, res.scale, 1.0), 0.0)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ def rank_scores(scores: NDArray[np.float64], *, decimals: int = 12) -> NDArray[n
     with identical data tie even when floating-point summation order differs.
     Works along the last axis, so a (K, N) batch gives (K, N) ranks.
     """
-    s = np.round(np.asarray(scores, dtype=np.float64), decimals)
+    s: F64 = np.round(np.asarray(scores, dtype=np.float64), decimals).astype(np.float64)
     # rank = 1 + number of strictly better scores
     order = np.sort(-s, axis=-1)
     return _count_better(order, s) + 1
@@ -160,8 +160,7 @@ class TopsisResult:
             return f"TopsisResult({self._footer()})"
         best = int(np.argmax(self.scores))
         return (
-            f"TopsisResult({self._footer()}, best=candidate {best} "
-            f"(score {self.scores[best]:.4f}))"
+            f"TopsisResult({self._footer()}, best=candidate {best} (score {self.scores[best]:.4f}))"
         )
 
     def _repr_html_(self) -> str:
@@ -222,9 +221,7 @@ class AHPResult:
 
     def to_frame(self) -> pd.DataFrame:
         """Weights per element (columns per matrix when batched)."""
-        index = pd.Index(
-            list(self.labels) if self.labels else list(range(self.n)), name="element"
-        )
+        index = pd.Index(list(self.labels) if self.labels else list(range(self.n)), name="element")
         if not self.batched:
             return pd.DataFrame({"weight": self.weights}, index=index)
         return pd.DataFrame(self.weights.T, index=index)

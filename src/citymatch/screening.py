@@ -34,7 +34,7 @@ def _truthy(col: pd.Series) -> pd.Series:
 
 
 def _show(value: Any) -> str:
-    """repr of a cell value without numpy's type wrapper (1, not np.int64(1))."""
+    """Repr of a cell value without numpy's type wrapper (1, not np.int64(1))."""
     if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
@@ -91,72 +91,69 @@ def screen(
     """
     reasons: list[list[tuple[str, str]]] = [[] for _ in range(len(table))]
 
-    def note(mask: pd.Series, rule_id: str, text: Callable[[int], str]) -> None:
-        for pos in np.flatnonzero(mask.to_numpy()):
-            reasons[pos].append((rule_id, text(int(pos))))
+    def note(mask: pd.Series, rule_id: str, messages: Sequence[str]) -> None:
+        """Record ``messages[i]`` for the i-th candidate flagged in ``mask``."""
+        for pos, text in zip(np.flatnonzero(mask.to_numpy()), messages, strict=True):
+            reasons[pos].append((rule_id, text))
+
+    def column(rule: ScreeningRule, name: str, role: str) -> pd.Series:
+        if name not in table.columns:
+            raise ScreeningError(
+                f"screening rule {rule.id!r} reads column {name!r}{role}, which the candidate "
+                f"table does not have; columns: {list(table.columns)}."
+            )
+        return table[name]
 
     if applies_to is not None and kind is not None:
-        ok = kind.isin(list(applies_to))
+        bad = ~kind.isin(list(applies_to))
+        covered = ", ".join(applies_to)
         note(
-            ~ok,
+            bad,
             "kind",
-            lambda p: f"kind {kind.iloc[p]!r} is not covered by this criteria set ({', '.join(applies_to)})",
+            [f"kind {k!r} is not covered by this criteria set ({covered})" for k in kind[bad]],
         )
     for rule in rules:
         if rule.kind == "max_total":
-            if rule.occupied not in table.columns:
-                raise ScreeningError(
-                    f"screening rule {rule.id!r} reads column {rule.occupied!r} (`occupied`), which the "
-                    f"candidate table does not have; columns: {list(table.columns)}."
-                )
-            occ = _truthy(table[rule.occupied])
+            occ = _truthy(column(rule, str(rule.occupied), " (`occupied`)"))
             total = int(occ.sum())
             if total >= rule.max:
-                note(
-                    ~occ,
-                    rule.id,
-                    lambda p: f"cap reached: {total} active relationship(s), cap {rule.max}: {rule.description}",
-                )
+                text = f"cap reached: {total} active relationship(s), cap {rule.max}: {rule.description}"
+                note(~occ, rule.id, [text] * int((~occ).sum()))
             continue
-        if rule.column not in table.columns:
-            raise ScreeningError(
-                f"screening rule {rule.id!r} reads column {rule.column!r}, which the candidate table "
-                f"does not have; columns: {list(table.columns)}."
-            )
-        col = table[rule.column]
+        col = column(rule, rule.column, "")
         if rule.kind == "max_per_group":
-            if rule.occupied not in table.columns:
-                raise ScreeningError(
-                    f"screening rule {rule.id!r} reads column {rule.occupied!r} (`occupied`), which the "
-                    f"candidate table does not have; columns: {list(table.columns)}."
-                )
-            occ = _truthy(table[rule.occupied])
-            counts = occ.groupby(col, dropna=True).sum()
-            held = col.map(counts).fillna(0).astype(int)
+            occ = _truthy(column(rule, str(rule.occupied), " (`occupied`)"))
+            held = col.map(occ.groupby(col, dropna=True).sum()).fillna(0).astype(int)
             hit = (held >= rule.max) & ~occ & col.notna()
             note(
                 hit,
                 rule.id,
-                lambda p: f"{rule.column} {_show(col.iloc[p])} already holds {held.iloc[p]} relationship(s) "
-                f"(at most {rule.max}): {rule.description}",
+                [
+                    f"{rule.column} {_show(g)} already holds {h} relationship(s) "
+                    f"(at most {rule.max}): {rule.description}"
+                    for g, h in zip(col[hit], held[hit], strict=True)
+                ],
             )
             continue
         holds, missing = _holds(rule, col)
-        if rule.kind == "require":
-            note(
-                ~holds,
-                rule.id,
-                lambda p: (
-                    f"{rule.column} is missing" if missing.iloc[p] else f"{rule.column} = {_show(col.iloc[p])}"
-                )
-                + f": {rule.description}",
-            )
-        else:  # exclude
-            note(holds, rule.id, lambda p: f"{rule.column} = {_show(col.iloc[p])}: {rule.description}")
+        hit = ~holds if rule.kind == "require" else holds
+        note(
+            hit,
+            rule.id,
+            [
+                (f"{rule.column} is missing" if m else f"{rule.column} = {_show(v)}")
+                + f": {rule.description}"
+                for v, m in zip(col[hit], missing[hit], strict=True)
+            ],
+        )
 
     kept = pd.Series([not r for r in reasons], index=table.index)
     rows = [
-        {"id": ids.iloc[p], "rule": "; ".join(r for r, _ in rs), "reason": " | ".join(t for _, t in rs)}
+        {
+            "id": ids.iloc[p],
+            "rule": "; ".join(r for r, _ in rs),
+            "reason": " | ".join(t for _, t in rs),
+        }
         for p, rs in enumerate(reasons)
         if rs
     ]

@@ -38,13 +38,18 @@ def test_repo_criteria_folder_is_what_ships():
 
     pkg = resources.files("citymatch").joinpath("criteria")
     for name in SHIPPED:
-        assert pkg.joinpath(f"{name}.toml").read_bytes() == (ROOT / "criteria" / f"{name}.toml").read_bytes()
+        assert (
+            pkg.joinpath(f"{name}.toml").read_bytes()
+            == (ROOT / "criteria" / f"{name}.toml").read_bytes()
+        )
 
 
 def test_load_by_name_works_from_another_directory(tmp_path):
     """After `pip install .`, load_criteria('partnership-city') works outside the checkout."""
     code = "import citymatch; cs = citymatch.load_criteria('partnership-city'); print(cs.name, citymatch.__file__)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
     name, path = out.stdout.split()
     assert name == "partnership-city"
     assert "site-packages" in path  # the installed package, not the source tree
@@ -90,7 +95,9 @@ def test_with_weights():
         cs.with_weights({"nope": 1, **{i: 1 for i in cs.ids}})
     with pytest.raises(CriteriaError, match=r"`weights` must have 7 elements .*got 2"):
         cs.with_weights([1, 2])
-    with pytest.raises(CriteriaError, match=r"criteria\[0\].weight: Input should be greater than or equal to 0"):
+    with pytest.raises(
+        CriteriaError, match=r"criteria\[0\].weight: Input should be greater than or equal to 0"
+    ):
         cs.with_weights([-1, 1, 1, 1, 1, 1, 1])
 
 
@@ -115,14 +122,29 @@ weight = 2
 @pytest.mark.parametrize(
     ("text", "pattern"),
     [
-        (BASE.replace("weight = 2", "wieght = 2"), r"criteria\[1\].wieght: Extra inputs are not permitted"),
-        (BASE.replace('direction = "cost"', 'direction = "MAX"'), r"criteria\[1\].direction: Input should be 'benefit' or 'cost'; got 'MAX'"),
-        (BASE.replace("weight = 2", "weight = -2"), r"criteria\[1\].weight: Input should be greater than or equal to 0; got -2"),
+        (
+            BASE.replace("weight = 2", "wieght = 2"),
+            r"criteria\[1\].wieght: Extra inputs are not permitted",
+        ),
+        (
+            BASE.replace('direction = "cost"', 'direction = "MAX"'),
+            r"criteria\[1\].direction: Input should be 'benefit' or 'cost'; got 'MAX'",
+        ),
+        (
+            BASE.replace("weight = 2", "weight = -2"),
+            r"criteria\[1\].weight: Input should be greater than or equal to 0; got -2",
+        ),
         (BASE.replace('id = "b"', 'id = "a"'), r"criterion ids must be unique; repeated: \['a'\]"),
         (BASE.replace("weight = 2", ""), r"every criterion needs a `weight` .*missing for \['b'\]"),
         (BASE.replace('title = "Mini"', 'title = "Mini'), r"is not valid TOML"),
-        (BASE + "\n[ahp]\nnodes = [{id='g', children=['a','b'], matrix=[[1,2],['1/2',1]]}]\n", r"not both"),
-        (BASE.replace("format_version = 1", "format_version = 2"), r"format_version: Input should be 1; got 2"),
+        (
+            BASE + "\n[ahp]\nnodes = [{id='g', children=['a','b'], matrix=[[1,2],['1/2',1]]}]\n",
+            r"not both",
+        ),
+        (
+            BASE.replace("format_version = 1", "format_version = 2"),
+            r"format_version: Input should be 1; got 2",
+        ),
     ],
 )
 def test_toml_errors_name_file_and_key(tmp_path, text, pattern):
@@ -180,7 +202,9 @@ def test_inconsistent_ahp_judgements_warn(tmp_path):
 
 def test_unknown_name_and_missing_file(tmp_path):
     """Unknown set names list the available sets; missing files name the path."""
-    with pytest.raises(CriteriaError, match=r"names no shipped set; got 'partnership'; available: \["):
+    with pytest.raises(
+        CriteriaError, match=r"names no shipped set; got 'partnership'; available: \["
+    ):
         citymatch.load_criteria("partnership")
     with pytest.raises(CriteriaFileError, match=r"nothere.toml' cannot be read"):
         citymatch.load_criteria(tmp_path / "nothere.toml")
@@ -200,7 +224,11 @@ def test_screening_rule_validation():
     with pytest.raises(ValueError, match=r"needs `occupied`"):
         citymatch.ScreeningRule(id="r", description="d", kind="max_per_group", column="region")
     with pytest.raises(ValueError, match=r"op 'in' needs a list `value`"):
-        citymatch.ScreeningRule(id="r", description="d", kind="require", column="c", op="in", value=3)
+        citymatch.ScreeningRule(
+            id="r", description="d", kind="require", column="c", op="in", value=3
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        citymatch.ScreeningRule(id="r", description="d", kind="max_total", occupied="active", max=10)
+        citymatch.ScreeningRule(
+            id="r", description="d", kind="max_total", occupied="active", max=10
+        )

@@ -25,7 +25,9 @@ def test_saaty_2008_drinks_cr_by_table():
     """The same matrix's CR under each published RI table (Saaty 2005 gives 0.022 too;
     Donegan-Dodd gives AHPy's printed 0.0235)."""
     case = load_ref("ahp_saaty_2008_drinks")
-    assert citymatch.ahp(case["inputs"]["matrix"], ri="saaty2005_anp").cr == pytest.approx(0.022, abs=5e-4)
+    assert citymatch.ahp(case["inputs"]["matrix"], ri="saaty2005_anp").cr == pytest.approx(
+        0.022, abs=5e-4
+    )
     assert citymatch.ahp(case["inputs"]["matrix"], ri="donegan_dodd1991").cr == pytest.approx(
         case["published"]["ahpy_printed"]["cr_donegan_dodd"], abs=5e-5
     )
@@ -37,7 +39,9 @@ def test_wikipedia_leader_criteria():
     case = load_ref("ahp_wikipedia_leader_criteria")
     pub, tol = case["published"], case["tolerance"]
     res = citymatch.ahp(case["inputs"]["matrix_str"], ri="saaty2005_anp")
-    np.testing.assert_allclose(res.weights, pub["priorities_ahpy"], rtol=0, atol=tol["priorities_ahpy"])
+    np.testing.assert_allclose(
+        res.weights, pub["priorities_ahpy"], rtol=0, atol=tol["priorities_ahpy"]
+    )
     np.testing.assert_allclose(
         res.weights, pub["priorities_wikipedia"], rtol=0, atol=tol["priorities_wikipedia"]
     )
@@ -78,16 +82,25 @@ def test_wikipedia_leader_hierarchy():
 
 
 @pytest.mark.parametrize(
-    "table", ["saaty1980", "saaty2005_anp", "alonso_lamata2006", "donegan_dodd1991", "tummala_ling1998"]
+    "table",
+    ["saaty1980", "saaty2005_anp", "alonso_lamata2006", "donegan_dodd1991", "tummala_ling1998"],
 )
 def test_cr_by_ri_table_matches_derived_values(table):
     """CR of the three reference matrices under every shipped RI table (values derived in the
     reference files from the published tables, 6 dp)."""
-    for name in ("ahp_saaty_2008_drinks", "ahp_wikipedia_leader_criteria", "ahp_wikipedia_leader_experience"):
+    for name in (
+        "ahp_saaty_2008_drinks",
+        "ahp_wikipedia_leader_criteria",
+        "ahp_wikipedia_leader_experience",
+    ):
         case = load_ref(name)
         res = citymatch.ahp(case["inputs"]["matrix"], ri=table)
-        assert res.cr == pytest.approx(case["derived_not_published"]["cr_by_ri_table"][table], abs=1e-6)
-        assert res.lambda_max == pytest.approx(case["derived_not_published"]["lambda_max_exact"], abs=1e-6)
+        assert res.cr == pytest.approx(
+            case["derived_not_published"]["cr_by_ri_table"][table], abs=1e-6
+        )
+        assert res.lambda_max == pytest.approx(
+            case["derived_not_published"]["lambda_max_exact"], abs=1e-6
+        )
         np.testing.assert_allclose(
             citymatch.ahp(case["inputs"]["matrix"], method="geometric_mean").weights,
             case["derived_not_published"]["rgmm_priorities"],
@@ -98,7 +111,13 @@ def test_cr_by_ri_table_matches_derived_values(table):
 def test_ri_tables_match_published_values():
     """The shipped RI tables equal the published tables in the reference file, value by value."""
     tables = load_ref("ri_tables")
-    for name in ("saaty1980", "saaty2005_anp", "alonso_lamata2006", "donegan_dodd1991", "tummala_ling1998"):
+    for name in (
+        "saaty1980",
+        "saaty2005_anp",
+        "alonso_lamata2006",
+        "donegan_dodd1991",
+        "tummala_ling1998",
+    ):
         for n, value in enumerate(tables[name]["values"], start=1):
             got, used = citymatch.random_index(n, name)
             assert got == value

@@ -11,7 +11,9 @@ from helpers import load_ref
 
 def _run(case: dict, normalization: str):
     inp = case["inputs"]
-    return citymatch.topsis(inp["matrix"], inp["weights"], inp["types"], normalization=normalization)
+    return citymatch.topsis(
+        inp["matrix"], inp["weights"], inp["types"], normalization=normalization
+    )
 
 
 def test_tzeng_huang_2011():
@@ -34,7 +36,9 @@ def test_roszkowska_2011_negotiation():
     res = _run(case, "vector")
     pub, tol = case["published"], case["tolerance"]
     np.testing.assert_allclose(res.scores, pub["closeness"], rtol=0, atol=tol["closeness"])
-    np.testing.assert_allclose(res.d_ideal, pub["separation_ideal"], rtol=0, atol=tol["separation_ideal"])
+    np.testing.assert_allclose(
+        res.d_ideal, pub["separation_ideal"], rtol=0, atol=tol["separation_ideal"]
+    )
     np.testing.assert_allclose(
         res.d_anti_ideal, pub["separation_anti_ideal"], rtol=0, atol=tol["separation_anti_ideal"]
     )
@@ -58,7 +62,10 @@ def test_pymcdm_readme_minmax_is_not_vector():
     guards against silently ignoring the `normalization` option."""
     case = load_ref("topsis_pymcdm_readme_minmax")
     res = _run(case, "vector")
-    assert np.max(np.abs(res.scores - case["published"]["closeness"])) > 10 * case["tolerance"]["closeness"]
+    assert (
+        np.max(np.abs(res.scores - case["published"]["closeness"]))
+        > 10 * case["tolerance"]["closeness"]
+    )
 
 
 @pytest.mark.parametrize("normalization", ["minmax", "max", "vector"])

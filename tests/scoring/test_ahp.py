@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import citymatch
-from citymatch.errors import CitymatchTypeError, PairwiseMatrixError, RandomIndexError, ShapeError, WeightsError
+from citymatch.errors import (
+    CitymatchTypeError,
+    PairwiseMatrixError,
+    RandomIndexError,
+    ShapeError,
+    WeightsError,
+)
 
 
 def consistent_matrix(w):
@@ -55,7 +61,10 @@ def test_batch_equals_single_calls(rng):
 
 
 @settings(max_examples=60, deadline=None)
-@given(hnp.arrays(np.float64, st.integers(1, 12), elements=st.floats(0.05, 20)), st.sampled_from(["eigenvector", "geometric_mean"]))
+@given(
+    hnp.arrays(np.float64, st.integers(1, 12), elements=st.floats(0.05, 20)),
+    st.sampled_from(["eigenvector", "geometric_mean"]),
+)
 def test_perfectly_consistent_matrix_recovers_weights(w, method):
     """A perfectly consistent matrix a_ij = w_i/w_j gives CR ≈ 0 and recovers w/Σw."""
     res = citymatch.ahp(consistent_matrix(w), method=method)
@@ -95,12 +104,16 @@ def test_ri_table_range_errors():
     """n beyond the table is an error naming the table and its range; the explicit linear fit
     or a user mapping covers larger n; RI is never extrapolated silently."""
     a = consistent_matrix(np.arange(1, 17))
-    with pytest.raises(RandomIndexError, match=r"`ri` table 'saaty1980' covers n = 1..15; got a 16×16 matrix"):
+    with pytest.raises(
+        RandomIndexError, match=r"`ri` table 'saaty1980' covers n = 1..15; got a 16×16 matrix"
+    ):
         citymatch.ahp(a)
     res = citymatch.ahp(a, ri="alonso_lamata2006_fit")
     assert res.ri == pytest.approx((1.7699 * 16 - 4.3513) / 15)
     assert citymatch.ahp(a, ri={16: 1.6}).ri_table == "custom"
-    with pytest.raises(RandomIndexError, match=r"`ri` mapping has no entry for n = 16; it covers n = \[3\]"):
+    with pytest.raises(
+        RandomIndexError, match=r"`ri` mapping has no entry for n = 16; it covers n = \[3\]"
+    ):
         citymatch.ahp(a, ri={3: 0.58})
     with pytest.raises(RandomIndexError, match=r"`ri` must be one of 'saaty1980'.*got 'saaty1990'"):
         citymatch.ahp(a[:3, :3], ri="saaty1990")
@@ -119,14 +132,34 @@ def test_pymcdm_alias_is_tummala_ling():
     ("matrix", "exc", "pattern"),
     [
         ([[1, 2], [0.5]], ShapeError, r"`pairwise` must be a square"),
-        ([[1, 2, 3], [0.5, 1, 2]], ShapeError, r"`pairwise` must be square, n×n or K×n×n; got shape \(2, 3\)"),
-        ([[1, -2], [-0.5, 1]], PairwiseMatrixError, r"must be positive .*got -2.0 at row 0, column 1"),
+        (
+            [[1, 2, 3], [0.5, 1, 2]],
+            ShapeError,
+            r"`pairwise` must be square, n×n or K×n×n; got shape \(2, 3\)",
+        ),
+        (
+            [[1, -2], [-0.5, 1]],
+            PairwiseMatrixError,
+            r"must be positive .*got -2.0 at row 0, column 1",
+        ),
         ([[1, 0], [0, 1]], PairwiseMatrixError, r"must be positive .*got 0.0 at row 0, column 1"),
         ([[1, np.nan], [1, 1]], PairwiseMatrixError, r"must be finite; got nan at row 0, column 1"),
-        ([[2, 1], [1, 1]], PairwiseMatrixError, r"must have a unit diagonal; got 2.0 at row 0, column 0"),
-        ([[1, 3, 2], [1 / 3, 1, 4], [0.5, 0.5, 1]], PairwiseMatrixError, r"must be reciprocal .*got a\[1, 2\] = 4 and a\[2, 1\] = 0.5"),
+        (
+            [[2, 1], [1, 1]],
+            PairwiseMatrixError,
+            r"must have a unit diagonal; got 2.0 at row 0, column 0",
+        ),
+        (
+            [[1, 3, 2], [1 / 3, 1, 4], [0.5, 0.5, 1]],
+            PairwiseMatrixError,
+            r"must be reciprocal .*got a\[1, 2\] = 4 and a\[2, 1\] = 0.5",
+        ),
         ([[1, "x"], ["1/2", 1]], CitymatchTypeError, r"a number or a fraction like '1/3'; got 'x'"),
-        ("1,2;3,4", CitymatchTypeError, r"`pairwise` must be a square matrix of numbers; got a string"),
+        (
+            "1,2;3,4",
+            CitymatchTypeError,
+            r"`pairwise` must be a square matrix of numbers; got a string",
+        ),
     ],
 )
 def test_bad_pairwise_messages(matrix, exc, pattern):
@@ -154,7 +187,9 @@ def test_reciprocity_tolerance_accepts_rounded_thirds():
 def test_other_argument_errors():
     """Unknown method, negative threshold, wrong label count."""
     m = consistent_matrix([1, 2, 3])
-    with pytest.raises(ValueError, match=r"`method` must be 'eigenvector' or 'geometric_mean'; got 'power'"):
+    with pytest.raises(
+        ValueError, match=r"`method` must be 'eigenvector' or 'geometric_mean'; got 'power'"
+    ):
         citymatch.ahp(m, method="power")
     with pytest.raises(ValueError, match=r"`threshold` must be a number ≥ 0; got -0.1"):
         citymatch.ahp(m, threshold=-0.1)
@@ -191,7 +226,9 @@ def test_group_aij_geometric_mean(rng):
 def test_group_errors(rng):
     """Expert weights of the wrong length or negative, and a single matrix, are refused."""
     a = perturbed_stack(rng, 3, 3)
-    with pytest.raises(ShapeError, match=r"`expert_weights` must have 3 elements .*got shape \(2,\)"):
+    with pytest.raises(
+        ShapeError, match=r"`expert_weights` must have 3 elements .*got shape \(2,\)"
+    ):
         citymatch.ahp_group(a, expert_weights=[1, 1])
     with pytest.raises(WeightsError, match=r"`expert_weights` must be finite, non-negative"):
         citymatch.ahp_group(a, expert_weights=[1, -1, 1])
@@ -206,7 +243,10 @@ def test_hierarchy_global_weights_multiply_local():
         "matrix": [[1, 3], ["1/3", 1]],
         "children": {
             "economic": {"matrix": consistent_matrix([3, 1]), "children": ["sectors", "trade"]},
-            "cultural": {"matrix": consistent_matrix([1, 1, 2]), "children": ["ties", "diaspora", "funding"]},
+            "cultural": {
+                "matrix": consistent_matrix([1, 1, 2]),
+                "children": ["ties", "diaspora", "funding"],
+            },
         },
     }
     res = citymatch.ahp_hierarchy(tree)
@@ -218,13 +258,20 @@ def test_hierarchy_global_weights_multiply_local():
 
 def test_hierarchy_errors():
     """Malformed nodes name the node."""
-    with pytest.raises(ValueError, match=r"hierarchy node 'goal' must be a mapping with 'matrix' and 'children'"):
+    with pytest.raises(
+        ValueError, match=r"hierarchy node 'goal' must be a mapping with 'matrix' and 'children'"
+    ):
         citymatch.ahp_hierarchy({"children": ["a"]})
     with pytest.raises(ShapeError, match=r"hierarchy node 'goal': `labels` must have 2 names"):
         citymatch.ahp_hierarchy({"matrix": [[1, 2], [0.5, 1]], "children": ["a", "b", "c"]})
-    with pytest.raises(PairwiseMatrixError, match=r"hierarchy node 'x': `pairwise` must be reciprocal"):
+    with pytest.raises(
+        PairwiseMatrixError, match=r"hierarchy node 'x': `pairwise` must be reciprocal"
+    ):
         citymatch.ahp_hierarchy(
-            {"matrix": [[1, 2], [0.5, 1]], "children": {"x": {"matrix": [[1, 2], [2, 1]], "children": ["p", "q"]}, "y": None}}
+            {
+                "matrix": [[1, 2], [0.5, 1]],
+                "children": {"x": {"matrix": [[1, 2], [2, 1]], "children": ["p", "q"]}, "y": None},
+            }
         )
 
 

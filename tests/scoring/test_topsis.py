@@ -27,7 +27,11 @@ def test_matches_pymcdm_on_random_data(norm, make_problem):
     from pymcdm import normalizations as nz
     from pymcdm.methods import TOPSIS
 
-    fn = {"vector": nz.vector_normalization, "minmax": nz.minmax_normalization, "max": nz.max_normalization}[norm]
+    fn = {
+        "vector": nz.vector_normalization,
+        "minmax": nz.minmax_normalization,
+        "max": nz.max_normalization,
+    }[norm]
     for _ in range(20):
         x, w, t = make_problem(n=50, m=6)
         ours = citymatch.topsis(x, w, t, normalization=norm).scores
@@ -161,7 +165,9 @@ def test_types_as_words_equal_types_as_signs(make_problem):
     """'benefit'/'cost' and 1/-1 are the same thing."""
     x, w, t = make_problem(n=10, m=4)
     words = ["benefit" if v > 0 else "cost" for v in t]
-    np.testing.assert_array_equal(citymatch.topsis(x, w, t).scores, citymatch.topsis(x, w, words).scores)
+    np.testing.assert_array_equal(
+        citymatch.topsis(x, w, t).scores, citymatch.topsis(x, w, words).scores
+    )
 
 
 # ---------------------------------------------------------------- fixed ideal points
@@ -172,9 +178,13 @@ def test_fixed_points_under_minmax_make_scores_subset_independent(make_problem):
     ideal = np.where(t > 0, 11.0, 0.0)
     anti = np.where(t > 0, 0.0, 11.0)
     full = citymatch.topsis(x, w, t, normalization="minmax", ideal=ideal, anti_ideal=anti).scores
-    part = citymatch.topsis(x[5:9], w, t, normalization="minmax", ideal=ideal, anti_ideal=anti).scores
+    part = citymatch.topsis(
+        x[5:9], w, t, normalization="minmax", ideal=ideal, anti_ideal=anti
+    ).scores
     np.testing.assert_allclose(part, full[5:9], rtol=0, atol=1e-15)
-    one = citymatch.topsis(x[7:8], w, t, normalization="minmax", ideal=ideal, anti_ideal=anti).scores
+    one = citymatch.topsis(
+        x[7:8], w, t, normalization="minmax", ideal=ideal, anti_ideal=anti
+    ).scores
     np.testing.assert_allclose(one, full[7:8], rtol=0, atol=1e-15)
 
 
@@ -191,9 +201,13 @@ def test_fixed_points_are_used_in_raw_units():
 def test_fixed_point_errors():
     """Ideal worse than anti-ideal, or equal points under min-max, are refused with a message."""
     x = [[1.0, 2.0], [3.0, 4.0]]
-    with pytest.raises(CitymatchValueError, match=r"`ideal` must be at least as good as `anti_ideal`.*criterion 1"):
+    with pytest.raises(
+        CitymatchValueError, match=r"`ideal` must be at least as good as `anti_ideal`.*criterion 1"
+    ):
         citymatch.topsis(x, [1, 1], [1, -1], ideal=[3, 9], anti_ideal=[1, 2])
-    with pytest.raises(CitymatchValueError, match=r"must differ on every criterion under min-max.*both are 2.0"):
+    with pytest.raises(
+        CitymatchValueError, match=r"must differ on every criterion under min-max.*both are 2.0"
+    ):
         citymatch.topsis(x, [1, 1], [1, 1], normalization="minmax", ideal=[3, 2], anti_ideal=[1, 2])
     with pytest.raises(ShapeError, match=r"`ideal` must have 2 elements .*got shape \(3,\)"):
         citymatch.topsis(x, [1, 1], [1, 1], ideal=[1, 2, 3])
@@ -208,24 +222,88 @@ X = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]
 @pytest.mark.parametrize(
     ("kwargs", "exc", "pattern"),
     [
-        ({"matrix": [[1.0, np.nan, 3.0], [4, 5, 6]]}, NonFiniteError, r"`matrix` must contain only finite numbers; got nan at row 0, column 1 \(1 non-finite cell in all\)"),
-        ({"matrix": [[1.0, 2, 3], [4, np.inf, 6], [1, 1, -np.inf]]}, NonFiniteError, r"got inf at row 1, column 1 \(2 non-finite cells in all\)"),
-        ({"matrix": [1.0, 2.0, 3.0]}, ShapeError, r"`matrix` must be 2-D \(candidates × criteria\); got 1-D"),
-        ({"matrix": [[1.0, 2.0, 3.0]]}, ShapeError, r"`matrix` must have at least 2 candidates \(rows\) to rank; got 1"),
-        ({"matrix": [["a", "b", "c"], ["d", "e", "f"]]}, CitymatchTypeError, r"`matrix` must hold numbers; got dtype <U1"),
-        ({"weights": [1, 2]}, ShapeError, r"`weights` must have 3 elements \(one per criterion\); got 2"),
-        ({"weights": [1, -2, 1]}, WeightsError, r"`weights` must be non-negative; got -2.0 at index 1"),
-        ({"weights": [0, 0, 0]}, WeightsError, r"`weights` must not be all zero; got \[0.0, 0.0, 0.0\]"),
-        ({"weights": [1, np.nan, 1]}, WeightsError, r"`weights` must be finite; got nan at index 1"),
+        (
+            {"matrix": [[1.0, np.nan, 3.0], [4, 5, 6]]},
+            NonFiniteError,
+            r"`matrix` must contain only finite numbers; got nan at row 0, column 1 \(1 non-finite cell in all\)",
+        ),
+        (
+            {"matrix": [[1.0, 2, 3], [4, np.inf, 6], [1, 1, -np.inf]]},
+            NonFiniteError,
+            r"got inf at row 1, column 1 \(2 non-finite cells in all\)",
+        ),
+        (
+            {"matrix": [1.0, 2.0, 3.0]},
+            ShapeError,
+            r"`matrix` must be 2-D \(candidates × criteria\); got 1-D",
+        ),
+        (
+            {"matrix": [[1.0, 2.0, 3.0]]},
+            ShapeError,
+            r"`matrix` must have at least 2 candidates \(rows\) to rank; got 1",
+        ),
+        (
+            {"matrix": [["a", "b", "c"], ["d", "e", "f"]]},
+            CitymatchTypeError,
+            r"`matrix` must hold numbers; got dtype <U1",
+        ),
+        (
+            {"weights": [1, 2]},
+            ShapeError,
+            r"`weights` must have 3 elements \(one per criterion\); got 2",
+        ),
+        (
+            {"weights": [1, -2, 1]},
+            WeightsError,
+            r"`weights` must be non-negative; got -2.0 at index 1",
+        ),
+        (
+            {"weights": [0, 0, 0]},
+            WeightsError,
+            r"`weights` must not be all zero; got \[0.0, 0.0, 0.0\]",
+        ),
+        (
+            {"weights": [1, np.nan, 1]},
+            WeightsError,
+            r"`weights` must be finite; got nan at index 1",
+        ),
         ({"weights": [[1, 1, 1], [0, 0, 0]]}, WeightsError, r"weight vector 1 is all zero"),
-        ({"weights": "abc"}, CitymatchTypeError, r"`weights` must be an array of numbers; got 'abc'"),
-        ({"types": [1, "MAX", -1]}, CriterionTypeError, r"`types\[1\]` must be 1, -1, 'benefit' or 'cost'; got 'MAX'"),
-        ({"types": [1, 0, -1]}, CriterionTypeError, r"`types\[1\]` must be 1, -1, 'benefit' or 'cost'; got 0"),
+        (
+            {"weights": "abc"},
+            CitymatchTypeError,
+            r"`weights` must be an array of numbers; got 'abc'",
+        ),
+        (
+            {"types": [1, "MAX", -1]},
+            CriterionTypeError,
+            r"`types\[1\]` must be 1, -1, 'benefit' or 'cost'; got 'MAX'",
+        ),
+        (
+            {"types": [1, 0, -1]},
+            CriterionTypeError,
+            r"`types\[1\]` must be 1, -1, 'benefit' or 'cost'; got 0",
+        ),
         ({"types": [True, 1, 1]}, CriterionTypeError, r"`types\[0\]` .*got True"),
-        ({"types": [1, 1]}, ShapeError, r"`types` must have 3 elements \(one per criterion\); got 2"),
-        ({"types": "benefit"}, CitymatchTypeError, r"`types` must be a sequence .*got the string 'benefit'"),
-        ({"normalization": "l2"}, CitymatchValueError, r"`normalization` must be one of 'vector', 'minmax', 'max', 'sum'; got 'l2'"),
-        ({"matrix": [[1.0, -2, 3], [4, 5, 6]], "normalization": "sum"}, CitymatchValueError, r"non-negative under 'sum' normalisation.*criterion 1 has minimum -2.0"),
+        (
+            {"types": [1, 1]},
+            ShapeError,
+            r"`types` must have 3 elements \(one per criterion\); got 2",
+        ),
+        (
+            {"types": "benefit"},
+            CitymatchTypeError,
+            r"`types` must be a sequence .*got the string 'benefit'",
+        ),
+        (
+            {"normalization": "l2"},
+            CitymatchValueError,
+            r"`normalization` must be one of 'vector', 'minmax', 'max', 'sum'; got 'l2'",
+        ),
+        (
+            {"matrix": [[1.0, -2, 3], [4, 5, 6]], "normalization": "sum"},
+            CitymatchValueError,
+            r"non-negative under 'sum' normalisation.*criterion 1 has minimum -2.0",
+        ),
     ],
 )
 def test_bad_input_messages(kwargs, exc, pattern):

@@ -171,11 +171,15 @@ class ScreeningRule(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> ScreeningRule:
         if self.kind in ("max_per_group", "max_total") and not self.occupied:
-            raise ValueError(f"a {self.kind!r} rule needs `occupied` (the column flagging existing relationships)")
+            raise ValueError(
+                f"a {self.kind!r} rule needs `occupied` (the column flagging existing relationships)"
+            )
         if self.kind != "max_total" and not self.column:
             raise ValueError(f"a {self.kind!r} rule needs `column`")
-        if self.kind in ("require", "exclude") and self.op in ("in", "not in") and not isinstance(
-            self.value, (list, tuple)
+        if (
+            self.kind in ("require", "exclude")
+            and self.op in ("in", "not in")
+            and not isinstance(self.value, (list, tuple))
         ):
             raise ValueError(f"op {self.op!r} needs a list `value`; got {self.value!r}")
         return self
@@ -228,17 +232,29 @@ class CriteriaSet(_Frozen):
                 )
             from ..scoring.ahp import ahp_hierarchy
 
-            leaves = [c for n in self.ahp.nodes for c in n.children if c not in {m.id for m in self.ahp.nodes}]
+            leaves = [
+                c
+                for n in self.ahp.nodes
+                for c in n.children
+                if c not in {m.id for m in self.ahp.nodes}
+            ]
             if sorted(leaves) != sorted(ids):
                 raise ValueError(
                     "the leaves of `ahp.nodes` must be the criterion ids, each once; "
                     f"leaves {sorted(leaves)} vs criteria {sorted(ids)}"
                 )
             res = ahp_hierarchy(
-                self.ahp.tree(), method=self.ahp.method, ri=self.ahp.ri, threshold=self.ahp.threshold
+                self.ahp.tree(),
+                method=self.ahp.method,
+                ri=self.ahp.ri,
+                threshold=self.ahp.threshold,
             )
             if res.max_cr > self.ahp.threshold:
-                bad = {k: round(float(v.cr), 4) for k, v in res.local.items() if v.cr > self.ahp.threshold}
+                bad = {
+                    k: round(float(v.cr), 4)
+                    for k, v in res.local.items()
+                    if v.cr > self.ahp.threshold
+                }
                 warnings.warn(
                     f"criteria set {self.name!r}: AHP judgements are not acceptably consistent "
                     f"(CR > {self.ahp.threshold:g} at {bad}); revise them before relying on the weights.",
@@ -281,7 +297,8 @@ class CriteriaSet(_Frozen):
         else:
             glob = self.ahp_result().weights
             w = np.array([glob[i] for i in self.ids], dtype=np.float64)
-        return w / w.sum()
+        out: NDArray[np.float64] = w / w.sum()
+        return out
 
     @property
     def weight_source(self) -> str:
@@ -329,7 +346,9 @@ class CriteriaSet(_Frozen):
             raise CriteriaError(_format_validation(exc, "criteria JSON")) from exc
 
     def __repr__(self) -> str:
-        parts = ", ".join(f"{c.id}={w:.3f}" for c, w in zip(self.criteria, self.weights, strict=True))
+        parts = ", ".join(
+            f"{c.id}={w:.3f}" for c, w in zip(self.criteria, self.weights, strict=True)
+        )
         return f"CriteriaSet({self.name!r} v{self.version}: {parts}; weights {self.weight_source})"
 
     __str__ = __repr__
@@ -349,7 +368,9 @@ class CriteriaSet(_Frozen):
             },
             index=pd.Index(self.ids, name="criterion"),
         )
-        return _html_table(frame, f"{self.title} · v{self.version} · weights {self.weight_source}", 50)
+        return _html_table(
+            frame, f"{self.title} · v{self.version} · weights {self.weight_source}", 50
+        )
 
 
 def _format_validation(exc: ValidationError, where: str) -> str:
@@ -374,21 +395,27 @@ def _builtin_dir() -> Any:
 
 def list_criteria() -> list[str]:
     """Names of the criteria sets shipped with citymatch."""
-    return sorted(p.name[: -len(".toml")] for p in _builtin_dir().iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[: -len(".toml")] for p in _builtin_dir().iterdir() if p.name.endswith(".toml")
+    )
 
 
 def _parse_file(path: Path) -> CriteriaSet:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CriteriaFileError(f"criteria file {str(path)!r} cannot be read: {exc.strerror}.") from exc
+        raise CriteriaFileError(
+            f"criteria file {str(path)!r} cannot be read: {exc.strerror}."
+        ) from exc
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(raw)
         else:
             data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CriteriaFileError(f"criteria file {str(path)!r} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}.") from exc
+        raise CriteriaFileError(
+            f"criteria file {str(path)!r} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}."
+        ) from exc
     try:
         return CriteriaSet.model_validate(data)
     except ValidationError as exc:
@@ -424,7 +451,8 @@ def load_criteria(criteria: str | Path | CriteriaSet) -> CriteriaSet:
     if isinstance(criteria, CriteriaSet):
         return criteria
     if isinstance(criteria, Path) or (
-        isinstance(criteria, str) and (criteria.endswith((".toml", ".json")) or "/" in criteria or "\\" in criteria)
+        isinstance(criteria, str)
+        and (criteria.endswith((".toml", ".json")) or "/" in criteria or "\\" in criteria)
     ):
         return _parse_file(Path(criteria))
     if not isinstance(criteria, str):
@@ -433,10 +461,14 @@ def load_criteria(criteria: str | Path | CriteriaSet) -> CriteriaSet:
         )
     names = list_criteria()
     if criteria not in names:
-        raise CriteriaError(f"`criteria` names no shipped set; got {criteria!r}; available: {names}.")
+        raise CriteriaError(
+            f"`criteria` names no shipped set; got {criteria!r}; available: {names}."
+        )
     res = _builtin_dir().joinpath(f"{criteria}.toml")
     text = res.read_text("utf-8")
     try:
         return CriteriaSet.model_validate(tomllib.loads(text))
     except ValidationError as exc:  # pragma: no cover - shipped files are tested
-        raise CriteriaFileError(_format_validation(exc, f"shipped criteria set {criteria!r}")) from exc
+        raise CriteriaFileError(
+            _format_validation(exc, f"shipped criteria set {criteria!r}")
+        ) from exc

@@ -100,7 +100,11 @@ def _stats_range(
         if cut < rows:
             parts.append((blk[cut:], False))
         for part, wide in parts:
-            fold = (lambda r: r.reshape(_WIDE, m)) if wide else (lambda r: r[None])
+            shape = (_WIDE, m) if wide else (1, m)
+
+            def fold(r: F64, shape: tuple[int, int] = shape) -> F64:
+                return r.reshape(shape)
+
             np.maximum(mx, fold(part.max(axis=0)).max(axis=0), out=mx)  # NaN propagates
             np.minimum(mn, fold(part.min(axis=0)).min(axis=0), out=mn)
             if ss is not None:
@@ -134,8 +138,8 @@ def column_stats(
     for r in res[1:]:
         mx = np.maximum(mx, r[0])
         mn = np.minimum(mn, r[1])
-    ss = np.sum([r[2] for r in res], axis=0) if sumsq else None
-    sm = np.sum([r[3] for r in res], axis=0) if total else None
+    ss = np.sum([r[2] for r in res if r[2] is not None], axis=0) if sumsq else None
+    sm = np.sum([r[3] for r in res if r[3] is not None], axis=0) if total else None
     return ColumnStats(mx, mn, ss, sm)
 
 

@@ -140,11 +140,12 @@ def _as_pairwise(pairwise: Any, rtol: float) -> F64:
             f"could not read {str(pairwise)[:60]!r}."
         ) from exc
     if a.ndim not in (2, 3) or a.shape[-1] != a.shape[-2] or a.shape[-1] < 1:
-        raise ShapeError(
-            f"`pairwise` must be square, n×n or K×n×n; got shape {a.shape}."
-        )
+        raise ShapeError(f"`pairwise` must be square, n×n or K×n×n; got shape {a.shape}.")
     stack = a if a.ndim == 3 else a[None]
-    tag = (lambda k: f" in matrix {k}") if a.ndim == 3 else (lambda k: "")
+    batch = a.ndim == 3
+
+    def tag(k: int) -> str:
+        return f" in matrix {k}" if batch else ""
 
     def cell(mask: NDArray[np.bool_]) -> tuple[int, int, int]:
         k, i, j = (int(v) for v in np.argwhere(mask)[0])
@@ -184,8 +185,9 @@ def _as_pairwise(pairwise: Any, rtol: float) -> F64:
 
 
 def _geometric_mean_weights(stack: F64) -> F64:
-    g = np.exp(np.mean(np.log(stack), axis=-1))
-    return g / g.sum(axis=-1, keepdims=True)
+    g: F64 = np.exp(np.mean(np.log(stack), axis=-1))
+    out: F64 = g / g.sum(axis=-1, keepdims=True)
+    return out
 
 
 def _principal(stack: F64, *, tol: float = 1e-15, max_iter: int = 60) -> tuple[F64, F64]:
@@ -334,8 +336,16 @@ def ahp(
     if batched:
         return AHPResult(w, lam, ci, cr, ri_value, ri_name, ok, float(threshold), method, labels)
     return AHPResult(
-        w[0], float(lam[0]), float(ci[0]), float(cr[0]), ri_value, ri_name, bool(ok[0]),
-        float(threshold), method, labels,
+        w[0],
+        float(lam[0]),
+        float(ci[0]),
+        float(cr[0]),
+        ri_value,
+        ri_name,
+        bool(ok[0]),
+        float(threshold),
+        method,
+        labels,
     )
 
 
@@ -498,7 +508,9 @@ def ahp_hierarchy(
         if len(set(names)) != len(names):
             raise CitymatchValueError(f"hierarchy node {node_name!r} lists a child twice: {names}.")
         try:
-            res = ahp(node["matrix"], method=method, ri=ri, threshold=threshold, rtol=rtol, labels=names)
+            res = ahp(
+                node["matrix"], method=method, ri=ri, threshold=threshold, rtol=rtol, labels=names
+            )
         except (ShapeError, PairwiseMatrixError) as exc:
             raise type(exc)(f"hierarchy node {node_name!r}: {exc}") from exc
         if res.batched:

@@ -149,8 +149,14 @@ def topsis(
 
     data_ideal = np.where(benefit, stats.max, stats.min)
     data_anti = np.where(benefit, stats.min, stats.max)
-    x_ideal = data_ideal if fixed_ideal is None else np.where(np.isnan(fixed_ideal), data_ideal, fixed_ideal)
-    x_anti = data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
+    x_ideal = (
+        data_ideal
+        if fixed_ideal is None
+        else np.where(np.isnan(fixed_ideal), data_ideal, fixed_ideal)
+    )
+    x_anti = (
+        data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
+    )
     if fixed_ideal is not None or fixed_anti is not None:
         worse = np.where(benefit, x_ideal < x_anti, x_ideal > x_anti)
         if worse.any():
@@ -175,7 +181,9 @@ def topsis(
         ss = stats.sumsq
         if not np.isfinite(ss).all():  # overflow of Σx²: rescale by max|x| (slow path)
             big = np.maximum(np.abs(stats.max), np.abs(stats.min))
-            scale = big * np.sqrt(np.sum((np.asarray(x, dtype=np.float64) / np.where(big > 0, big, 1.0)) ** 2, axis=0))
+            scale = big * np.sqrt(
+                np.sum((np.asarray(x, dtype=np.float64) / np.where(big > 0, big, 1.0)) ** 2, axis=0)
+            )
         else:
             scale = np.sqrt(ss)
     elif norm == "max":
@@ -248,4 +256,3 @@ def topsis(
         scale=scale,
         normalization=norm,
     )
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -153,3 +154,63 @@ def test_criteria_commands(tmp_path):
     broken.write_text('name = "x"\n')
     out = run("criteria", "validate", broken)
     assert out.returncode == 1 and "x.toml" in out.stderr and "title: Field required" in out.stderr
+
+
+def test_demo_fits_one_screen(tmp_path):
+    """`citymatch demo` runs the main job end to end and fits one terminal screen."""
+    out = run("demo", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) <= 40 and max(map(len, lines)) <= 120
+    text = out.stdout
+    for needle in (
+        "Screening by the 2005 program rules",
+        "Partnership City",
+        "Friendship City",
+        "Alternative partners",
+        "Current agreements",
+        "illustrative",
+    ):
+        assert needle in text
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])
+def test_rank_reads_parquet_and_xlsx(tmp_path, cities_csv, suffix):
+    """Parquet and XLSX inputs rank exactly like the CSV."""
+    df = pd.read_csv(cities_csv, keep_default_na=False, na_values=[""])
+    path = tmp_path / f"cities{suffix}"
+    df.to_parquet(path) if suffix == ".parquet" else df.to_excel(path, index=False)
+    a = run("rank", path, "--criteria", "partnership-city", "--format", "csv")
+    b = run("rank", cities_csv, "--criteria", "partnership-city", "--format", "csv")
+    assert a.returncode == 0, a.stderr
+    assert (
+        pd.read_csv(io.StringIO(a.stdout))["id"].tolist()
+        == pd.read_csv(io.StringIO(b.stdout))["id"].tolist()
+    )
+
+
+def test_bad_data_paths_name_file_row_and_column(tmp_path, cities_csv):
+    """Wrong column, NaN, bad criteria file and unknown format: exit 1, a message naming what
+    is wrong, no traceback."""
+    df = pd.read_csv(cities_csv, keep_default_na=False, na_values=[""])
+    wrong = tmp_path / "wrong.csv"
+    df.drop(columns=["trade_ties"]).to_csv(wrong, index=False)
+    out = run("rank", wrong, "--criteria", "partnership-city")
+    assert out.returncode == 1 and "lacks column(s) ['trade_ties']" in out.stderr
+    nan = tmp_path / "nan.csv"
+    df.assign(trade_ties=df["trade_ties"].where(df["id"] != "paris")).to_csv(nan, index=False)
+    out = run("rank", nan, "--criteria", "partnership-city")
+    assert out.returncode == 1 and "'paris': ['trade_ties']" in out.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "x"\ntitle = "X"\nversion = "1"\n[[criteria]]\nid = "a"\nlabel = "A"\ndirection = "up"\nweight = 1\n'
+    )
+    out = run("rank", cities_csv, "--criteria", bad)
+    assert (
+        out.returncode == 1 and "bad.toml" in out.stderr and "criteria[0].direction" in out.stderr
+    )
+    odd = tmp_path / "cities.json"
+    odd.write_text("{}")
+    out = run("rank", odd, "--criteria", "partnership-city")
+    assert out.returncode == 1 and "unknown extension '.json'" in out.stderr
+    assert "Traceback" not in out.stderr

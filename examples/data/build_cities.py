@@ -72,6 +72,24 @@ EXTRA_IDS = [
 #: illustrative — verify before use): Shanghai–Montreal (1985), Beijing–Ottawa (1999).
 OTHER_CANADIAN_TWIN = {1796236, 1816670}
 
+#: Cities with a scheduled direct flight from Toronto Pearson (YYZ): analyst-entered from
+#: general knowledge as of 2026-11, illustrative — verify against current schedules before use.
+DIRECT_FLIGHT_YYZ = {
+    4887398, 5128581, 2643743, 2988507, 2925533, 2867714, 2759794, 3169070, 3173435,
+    2267057, 3117735, 3128760, 2964574, 2657896, 264371, 745044, 3530597, 3688689,
+    3936456, 3871336, 3448439, 3703443, 3489854, 1850147, 1835848, 1796236, 1816670,
+    1275339, 292223, 5368361, 5391959, 4930956,
+}
+
+#: Toronto priority sectors named in the analyst columns (illustrative scores).
+PRIORITY_SECTORS = (
+    "financial_services",
+    "technology",
+    "life_sciences",
+    "film_creative",
+    "food_beverage",
+)
+
 REF_DATES = {"jan": (2026, 1, 15), "jul": (2026, 7, 15)}
 
 
@@ -202,7 +220,11 @@ def build() -> pd.DataFrame:
     # in stated ranges, for an analyst to replace with judgements.  Not facts.
     rng = np.random.default_rng(2018)
     n = len(df)
-    df["sector_alignment"] = np.round(rng.beta(2.5, 2.0, n), 2)
+    sectors = np.round(rng.beta(2.5, 2.0, size=(n, len(PRIORITY_SECTORS))), 2)
+    for j, sector in enumerate(PRIORITY_SECTORS):
+        df[f"sector_{sector}"] = sectors[:, j]
+    df["sector_alignment"] = np.round(sectors.mean(axis=1), 3)
+    df["direct_flight_yyz"] = [int(g in DIRECT_FLIGHT_YYZ) for g in df["geonameid"]]
     df["trade_ties"] = np.round(rng.beta(2.0, 2.5, n), 2)
     df["partner_commitment"] = np.round(rng.beta(2.0, 2.0, n), 2)
     df["required_resources"] = np.round(rng.beta(2.0, 2.0, n), 2)

@@ -8,7 +8,7 @@ Produce* (World Trade Centre Toronto, 2018).
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import errors
+from . import datasets, errors
 from .errors import CitymatchError
 from .models.criteria import (
     AHPNode,
@@ -45,6 +45,7 @@ __all__ = [
     "ahp",
     "ahp_group",
     "ahp_hierarchy",
+    "datasets",
     "errors",
     "list_criteria",
     "load_criteria",

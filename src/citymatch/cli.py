@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .datasets import data_path
 from .errors import CitymatchError
 from .io import atomic_write_text, read_table
 from .models.criteria import list_criteria, load_criteria
@@ -27,14 +28,9 @@ from .scoring.ahp import ahp
 __all__ = ["main"]
 
 
-def _example() -> Path:
-    """The shipped example cities (inside the wheel, or examples/data in a checkout)."""
-    here = Path(__file__).resolve().parent / "data" / "cities.csv"
-    return (
-        here
-        if here.exists()
-        else Path(__file__).resolve().parents[2] / "examples" / "data" / "cities.csv"
-    )
+def _example(name: str) -> Path:
+    """A shipped example table (inside the wheel, or examples/data in a checkout)."""
+    return data_path(name)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -85,6 +81,67 @@ def _cmd_rank(args: argparse.Namespace) -> int:
         )
         _emit(text + foot, args.output)
     return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """The main job on the shipped data, end to end, in one terminal screen."""
+    from .datasets import load_cities, load_organisations
+
+    cities = load_cities()
+    lines = [
+        "citymatch demo — Toronto's international partnerships (example data; analyst columns are",
+        "illustrative placeholders, see citymatch.datasets.data_dictionary())",
+        "",
+    ]
+    part = rank(cities, "partnership-city")
+    lines.append(
+        f"1. Screening by the 2005 program rules: {len(cities)} proposals, "
+        f"{len(part.excluded)} excluded"
+    )
+    lines.append(f"   ({_rule_counts(part.excluded)}).")
+    lines.append("2. Partnership City candidates (economic outcomes), top 5:")
+    lines += _top_lines(part, 5)
+    friend = rank(cities, "friendship-city", missing="worst")
+    lines.append("3. Friendship City candidates (cultural ties), top 3:")
+    lines += _top_lines(friend, 3)
+    alt = rank(load_organisations(), "alternative-partner")
+    lines.append(
+        "4. Alternative partners (universities, incubators, ports, agencies, museums), top 3:"
+    )
+    lines += _top_lines(alt, 3)
+    everyone = rank(cities, "partnership-city", screening=False)
+    t = everyone.to_frame().set_index("id")
+    current = cities[cities["existing_active"] == 1]
+    n = len(t)
+    lines.append(
+        f"5. Current agreements ranked among all {n} cities on the partnership criteria "
+        "(screening off):"
+    )
+    for row in current.itertuples(index=False):
+        r = int(t.loc[row.id, "rank"])
+        lines.append(f"   {row.name:18s} {row.existing_class:21s} rank {r:2d}/{n}")
+    lines.append(
+        f"Weights: {part.criteria.weight_source}; TOPSIS, {part.result.normalization} normalisation."
+    )
+    _emit("\n".join(lines), args.output)
+    return 0
+
+
+def _rule_counts(excluded: pd.DataFrame) -> str:
+    counts: dict[str, int] = {}
+    for rules in excluded["rule"]:
+        for rule in str(rules).split("; "):
+            counts[rule] = counts.get(rule, 0) + 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _top_lines(ranking: Any, k: int) -> list[str]:
+    top = ranking.top(k)
+    kinds = top["kind"] if "kind" in top.columns else [""] * len(top)
+    return [
+        f"   {r:2d}. {name:38s} {score:.3f}  {kind if kind != 'city' else ''}".rstrip()
+        for r, name, score, kind in zip(top["rank"], top["name"], top["score"], kinds, strict=True)
+    ]
 
 
 def _read_matrix(path: str) -> Any:
@@ -191,6 +248,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--output")
     a.set_defaults(func=_cmd_ahp)
 
+    d = sub.add_parser("demo", help="the main job on the shipped Toronto example, in one screen")
+    d.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    d.set_defaults(func=_cmd_demo)
+
     c = sub.add_parser("criteria", help="list, show or validate criteria sets")
     c.add_argument("action", choices=["list", "show", "validate"])
     c.add_argument("target", nargs="?")
@@ -201,8 +262,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citymatch`` command."""
     args = _parser().parse_args(argv)
-    if getattr(args, "candidates", None) == "example":
-        args.candidates = str(_example())
+    if getattr(args, "candidates", None) in ("example", "example-organisations"):
+        args.candidates = str(
+            _example("cities" if args.candidates == "example" else "organisations")
+        )
     if getattr(args, "top", None) is not None and args.top < 1:
         sys.stderr.write(f"citymatch: error: --top must be a positive integer; got {args.top}.\n")
         return 2

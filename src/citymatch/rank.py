@@ -68,6 +68,12 @@ class Ranking:
             raise CitymatchValueError(f"`k` must be a positive integer; got {k!r}.")
         return self.table[self.table["rank"] <= k].copy()
 
+    def plot(self, *, top: int = 15, ax: Any = None) -> Any:
+        """Contribution bars of the top candidates (needs the ``plot`` extra); returns the Axes."""
+        from .plot import contributions
+
+        return contributions(self, top=top, ax=ax)
+
     @property
     def scores(self) -> pd.Series:
         """Scores indexed by candidate id, best first."""

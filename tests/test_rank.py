@@ -293,3 +293,20 @@ def test_index_used_as_id_when_no_id_column():
     df = frame().set_index("id")
     r = citymatch.rank(df, CS)
     assert sorted(r.to_frame()["id"]) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize(
+    ("module", "suffix", "extra"),
+    [("openpyxl", ".xlsx", "excel"), ("pyarrow", ".parquet", "parquet")],
+)
+def test_missing_optional_reader_is_a_clear_error(tmp_path, monkeypatch, module, suffix, extra):
+    """Without openpyxl / pyarrow, reading XLSX / Parquet says which extra to install."""
+    import sys
+
+    path = tmp_path / f"c{suffix}"
+    path.write_bytes(b"not really")
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` raise ImportError
+    with pytest.raises(
+        CandidateDataError, match=rf"needs {module}: pip install 'citymatch\[{extra}\]'"
+    ):
+        citymatch.rank(path, CS)

@@ -277,7 +277,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CitymatchError, OSError) as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"citymatch: {exc}\n")
+        source = getattr(args, "candidates", None) or getattr(args, "matrix", None)
+        text = str(exc)
+        if source and str(source) not in text:  # name the file the data came from
+            text = f"{source}: {text}"
+        sys.stderr.write(f"citymatch: {text}\n")
         return 1
 
 

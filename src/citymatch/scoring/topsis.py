@@ -43,6 +43,104 @@ def _topsis_iv(
     return x, w, batched, t, normalization, fi, fa
 
 
+
+def _geometry(
+    x: NDArray[np.floating],
+    t: NDArray[np.int8],
+    norm: str,
+    fixed_ideal: F64 | None,
+    fixed_anti: F64 | None,
+    threads: int | None = None,
+    xt: F64 | None = None,
+) -> tuple[F64, F64, F64, F64]:
+    """Pass 1: ideal and anti-ideal points (raw units), scale ``s`` and ``1/s`` per criterion.
+
+    ``1/s`` is 0 for a criterion whose ideal and anti-ideal coincide (it separates no one).
+    Also the finiteness check of the matrix (a NaN shows up in the column statistics).
+    """
+    benefit = t > 0
+
+    if xt is not None:
+        stats = _kernels.small_stats(xt, sumsq=norm == "vector", total=norm == "sum")
+    else:
+        stats = _kernels.column_stats(
+            x, sumsq=norm == "vector", total=norm == "sum", threads=threads
+        )
+    if not (np.isfinite(stats.max).all() and np.isfinite(stats.min).all()):
+        raise_nonfinite(x, "matrix")
+
+    data_ideal = np.where(benefit, stats.max, stats.min)
+    data_anti = np.where(benefit, stats.min, stats.max)
+    x_ideal = (
+        data_ideal
+        if fixed_ideal is None
+        else np.where(np.isnan(fixed_ideal), data_ideal, fixed_ideal)
+    )
+    x_anti = (
+        data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
+    )
+    if fixed_ideal is not None or fixed_anti is not None:
+        worse = np.where(benefit, x_ideal < x_anti, x_ideal > x_anti)
+        if worse.any():
+            j = int(np.argmax(worse))
+            rule = "≥" if benefit[j] else "≤"
+            raise CitymatchValueError(
+                f"`ideal` must be at least as good as `anti_ideal` on every criterion "
+                f"(ideal {rule} anti-ideal for a {'benefit' if benefit[j] else 'cost'} "
+                f"criterion); got ideal {x_ideal[j]} and anti-ideal {x_anti[j]} at criterion {j}."
+            )
+        if norm == "minmax" and fixed_ideal is not None and fixed_anti is not None:
+            both = ~np.isnan(fixed_ideal) & ~np.isnan(fixed_anti) & (fixed_ideal == fixed_anti)
+            if both.any():
+                j = int(np.argmax(both))
+                raise CitymatchValueError(
+                    "`ideal` and `anti_ideal` must differ on every criterion under min-max "
+                    f"normalisation (they set its scale); both are {fixed_ideal[j]} at criterion {j}."
+                )
+
+    if norm == "vector":
+        assert stats.sumsq is not None
+        ss = stats.sumsq
+        if not np.isfinite(ss).all():  # overflow of Σx²: rescale by max|x| (slow path)
+            big = np.maximum(np.abs(stats.max), np.abs(stats.min))
+            scale = big * np.sqrt(
+                np.sum((np.asarray(x, dtype=np.float64) / np.where(big > 0, big, 1.0)) ** 2, axis=0)
+            )
+        else:
+            scale = np.sqrt(ss)
+    elif norm == "max":
+        scale = np.maximum(np.abs(stats.max), np.abs(stats.min))
+    elif norm == "sum":
+        if (stats.min < 0).any():
+            j = int(np.argmax(stats.min < 0))
+            raise CitymatchValueError(
+                "`matrix` must be non-negative under 'sum' normalisation (Σx must be a "
+                f"positive scale); criterion {j} has minimum {stats.min[j]}."
+            )
+        assert stats.sum is not None
+        scale = stats.sum.copy()
+    else:  # minmax: the best–worst range
+        scale = np.abs(x_ideal - x_anti)
+    if not np.isfinite(scale).all():
+        j = int(np.argmax(~np.isfinite(scale)))
+        raise NonFiniteError(
+            f"`matrix` values are too large to normalise: the {norm} scale of criterion {j} overflows."
+        )
+
+    # A criterion whose ideal and anti-ideal coincide (a constant column) separates no one:
+    # its coefficient is 0, whatever its scale.
+    live = (scale > 0) & (x_ideal != x_anti)
+    safe = np.where(live, scale, 1.0)
+    with np.errstate(over="ignore", divide="ignore"):
+        coef_unit = np.where(live, 1.0 / safe, 0.0)  # 1/s_j
+    if not np.isfinite(coef_unit).all():
+        j = int(np.argmax(~np.isfinite(coef_unit)))
+        raise CitymatchValueError(
+            f"`matrix` values of criterion {j} are too small to normalise (its {norm} scale "
+            f"{scale[j]:g} is below the smallest normal float64); rescale that column."
+        )
+    return x_ideal, x_anti, scale, coef_unit
+
 def topsis(
     matrix: Any,
     weights: Any,
@@ -133,90 +231,9 @@ def topsis(
     x, w, batched, t, norm, fixed_ideal, fixed_anti = _topsis_iv(
         matrix, weights, types, normalization, ideal, anti_ideal
     )
-    benefit = t > 0
-
-    # Pass 1: column statistics (also the finiteness check of the matrix).
     small = x.shape[0] <= _kernels.BLOCK_ROWS and not batched
     xt = np.ascontiguousarray(x.T, dtype=np.float64) if small else None
-    if xt is not None:
-        stats = _kernels.small_stats(xt, sumsq=norm == "vector", total=norm == "sum")
-    else:
-        stats = _kernels.column_stats(
-            x, sumsq=norm == "vector", total=norm == "sum", threads=threads
-        )
-    if not (np.isfinite(stats.max).all() and np.isfinite(stats.min).all()):
-        raise_nonfinite(x, "matrix")
-
-    data_ideal = np.where(benefit, stats.max, stats.min)
-    data_anti = np.where(benefit, stats.min, stats.max)
-    x_ideal = (
-        data_ideal
-        if fixed_ideal is None
-        else np.where(np.isnan(fixed_ideal), data_ideal, fixed_ideal)
-    )
-    x_anti = (
-        data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
-    )
-    if fixed_ideal is not None or fixed_anti is not None:
-        worse = np.where(benefit, x_ideal < x_anti, x_ideal > x_anti)
-        if worse.any():
-            j = int(np.argmax(worse))
-            rule = "≥" if benefit[j] else "≤"
-            raise CitymatchValueError(
-                f"`ideal` must be at least as good as `anti_ideal` on every criterion "
-                f"(ideal {rule} anti-ideal for a {'benefit' if benefit[j] else 'cost'} "
-                f"criterion); got ideal {x_ideal[j]} and anti-ideal {x_anti[j]} at criterion {j}."
-            )
-        if norm == "minmax" and fixed_ideal is not None and fixed_anti is not None:
-            both = ~np.isnan(fixed_ideal) & ~np.isnan(fixed_anti) & (fixed_ideal == fixed_anti)
-            if both.any():
-                j = int(np.argmax(both))
-                raise CitymatchValueError(
-                    "`ideal` and `anti_ideal` must differ on every criterion under min-max "
-                    f"normalisation (they set its scale); both are {fixed_ideal[j]} at criterion {j}."
-                )
-
-    if norm == "vector":
-        assert stats.sumsq is not None
-        ss = stats.sumsq
-        if not np.isfinite(ss).all():  # overflow of Σx²: rescale by max|x| (slow path)
-            big = np.maximum(np.abs(stats.max), np.abs(stats.min))
-            scale = big * np.sqrt(
-                np.sum((np.asarray(x, dtype=np.float64) / np.where(big > 0, big, 1.0)) ** 2, axis=0)
-            )
-        else:
-            scale = np.sqrt(ss)
-    elif norm == "max":
-        scale = np.maximum(np.abs(stats.max), np.abs(stats.min))
-    elif norm == "sum":
-        if (stats.min < 0).any():
-            j = int(np.argmax(stats.min < 0))
-            raise CitymatchValueError(
-                "`matrix` must be non-negative under 'sum' normalisation (Σx must be a "
-                f"positive scale); criterion {j} has minimum {stats.min[j]}."
-            )
-        assert stats.sum is not None
-        scale = stats.sum.copy()
-    else:  # minmax: the best–worst range
-        scale = np.abs(x_ideal - x_anti)
-    if not np.isfinite(scale).all():
-        j = int(np.argmax(~np.isfinite(scale)))
-        raise NonFiniteError(
-            f"`matrix` values are too large to normalise: the {norm} scale of criterion {j} overflows."
-        )
-
-    # A criterion whose ideal and anti-ideal coincide (a constant column) separates no one:
-    # its coefficient is 0, whatever its scale.
-    live = (scale > 0) & (x_ideal != x_anti)
-    safe = np.where(live, scale, 1.0)
-    with np.errstate(over="ignore", divide="ignore"):
-        coef_unit = np.where(live, 1.0 / safe, 0.0)  # 1/s_j
-    if not np.isfinite(coef_unit).all():
-        j = int(np.argmax(~np.isfinite(coef_unit)))
-        raise CitymatchValueError(
-            f"`matrix` values of criterion {j} are too small to normalise (its {norm} scale "
-            f"{scale[j]:g} is below the smallest normal float64); rescale that column."
-        )
+    x_ideal, x_anti, scale, coef_unit = _geometry(x, t, norm, fixed_ideal, fixed_anti, threads, xt)
 
     if norm == "minmax":
         r_ideal = np.where(scale > 0, 1.0, 0.0)

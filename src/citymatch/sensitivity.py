@@ -1,0 +1,863 @@
+"""Sensitivity analysis: how far can the weights and the data move before the recommendation changes?
+
+Public entry points (each accepts a :class:`~citymatch.Ranking` or raw
+``(matrix, weights, types)`` arrays):
+
+- :func:`weight_sweep` — one criterion's weight over [0, 1], the others rescaled
+  proportionally; scores and ranks along the sweep.
+- :func:`stability_intervals` — exact tipping points: for each criterion, the interval of
+  its weight within which the winner, the top-k set and the full order stay the same.
+- :func:`rank_acceptability` — SMAA-2 Monte Carlo: weights sampled uniformly on the simplex,
+  from a Dirichlet around the base weights, within intervals, or consistent with an ordinal
+  ranking of the criteria; optional noise on the data.
+- :func:`ahp_weight_samples` — perturbed AHP judgements propagated to weight samples.
+- :func:`what_it_takes` — the smallest change of one candidate's own value that brings it
+  into the top k; :func:`missing_rank_bounds` — best/worst rank for missing values.
+- :func:`ahp_repair` — the judgements that cause an AHP matrix's inconsistency.
+- :func:`method_agreement`, :func:`rank_reversal` — other methods (pymcdm) and
+  rank-reversal checks behind citymatch's validation.
+
+The geometry of TOPSIS makes this cheap: with ``w ≥ 0`` the ideal points and the column
+scale do not depend on the weights, so ``D⁺² = A⁺ @ (w²)`` with the weight-free
+``A⁺ = ((X − x⁺)/s)²``.  Along a one-criterion sweep every ``D²`` is a quadratic in the
+weight, and two candidates tie where a quartic polynomial vanishes — which is how the
+tipping points are found exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.optimize import brentq
+
+from ._validate import as_matrix, as_types, as_weights
+from .errors import CitymatchTypeError, CitymatchValueError, ShapeError, WeightsError
+from .rank import Ranking
+from .results import _html_table, rank_scores
+from .scoring.ahp import ahp
+from .scoring.topsis import NORMALIZATIONS, _geometry, topsis
+
+__all__ = [
+    "AHPRepairResult",
+    "RankAcceptabilityResult",
+    "StabilityResult",
+    "WeightSweepResult",
+    "ahp_repair",
+    "ahp_weight_samples",
+    "method_agreement",
+    "missing_rank_bounds",
+    "rank_acceptability",
+    "rank_reversal",
+    "sample_weights",
+    "stability_intervals",
+    "weight_sweep",
+    "what_it_takes",
+]
+
+F64 = NDArray[np.float64]
+
+#: Samples drawn per fixed block: block b is seeded from (seed, b), so results do not depend
+#: on the memory chunk size or on how blocks are distributed.
+SAMPLE_BLOCK = 1024
+
+
+# --------------------------------------------------------------------------- the problem
+@dataclass(frozen=True)
+class _Problem:
+    x: F64
+    w: F64
+    t: NDArray[np.int8]
+    norm: str
+    ids: list[str]
+    criteria: list[str]
+
+
+def _as_problem(
+    source: Any,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> _Problem:
+    if isinstance(source, Ranking):
+        x = source.matrix.to_numpy(dtype=np.float64)
+        w = source.weights.to_numpy(dtype=np.float64) if weights is None else as_weights(weights, x.shape[1])[0]
+        t = source.criteria.types if types is None else as_types(types, x.shape[1])
+        norm = normalization or source.result.normalization
+        ids = [str(i) for i in source.matrix.index]
+        crit = list(source.criteria.ids)
+    else:
+        if weights is None or types is None:
+            raise CitymatchTypeError(
+                "pass a Ranking, or `matrix` with `weights` and `types`; got a matrix without "
+                f"{'weights' if weights is None else 'types'}."
+            )
+        x = np.asarray(as_matrix(source), dtype=np.float64)
+        w, batched = as_weights(weights, x.shape[1])
+        if batched:
+            raise ShapeError(f"`weights` must be one vector of {x.shape[1]} weights here; got shape {w.shape}.")
+        t = as_types(types, x.shape[1])
+        norm = normalization or "vector"
+        ids = [str(i) for i in (labels if labels is not None else range(x.shape[0]))]
+        crit = [str(c) for c in (criteria if criteria is not None else [f"c{j}" for j in range(x.shape[1])])]
+    if norm not in NORMALIZATIONS:
+        raise CitymatchValueError(f"`normalization` must be one of {NORMALIZATIONS}; got {norm!r}.")
+    if len(ids) != x.shape[0]:
+        raise ShapeError(f"`labels` must have {x.shape[0]} names (one per candidate); got {len(ids)}.")
+    if len(crit) != x.shape[1]:
+        raise ShapeError(f"`criteria` must have {x.shape[1]} names (one per criterion); got {len(crit)}.")
+    if not np.isfinite(x).all():
+        from ._validate import raise_nonfinite
+
+        raise_nonfinite(x, "matrix")
+    return _Problem(x, np.asarray(w, dtype=np.float64), t, norm, ids, crit)
+
+
+def _weight_free(p: _Problem) -> tuple[F64, F64]:
+    """A⁺ = ((X − x⁺)/s)², A⁻ = ((X − x⁻)/s)² — every D² is A @ w²."""
+    ideal, anti, _scale, inv = _geometry(p.x, p.t, p.norm, None, None)
+    a_plus = ((p.x - ideal) * inv) ** 2
+    a_minus = ((p.x - anti) * inv) ** 2
+    return a_plus, a_minus
+
+
+def _closeness(a_plus: F64, a_minus: F64, w2: F64) -> F64:
+    """Scores for weight vectors ``w2 = w²`` of shape (M,) or (K, M) → (N,) or (K, N)."""
+    dp = np.sqrt(w2 @ a_plus.T)
+    dm = np.sqrt(w2 @ a_minus.T)
+    den = dp + dm
+    out = np.full_like(den, 0.5)
+    np.divide(dm, den, out=out, where=den > 0)
+    return out
+
+
+def _criterion_index(p: _Problem, criterion: str | int) -> int:
+    if isinstance(criterion, (int, np.integer)) and not isinstance(criterion, bool):
+        if not 0 <= criterion < len(p.criteria):
+            raise CitymatchValueError(f"`criterion` index must be in 0..{len(p.criteria) - 1}; got {criterion}.")
+        return int(criterion)
+    if criterion not in p.criteria:
+        raise CitymatchValueError(f"`criterion` must be one of {p.criteria}; got {criterion!r}.")
+    return p.criteria.index(str(criterion))
+
+
+def _path(w: F64, j: int) -> tuple[F64, F64]:
+    """Weights along the sweep of criterion j: ``w(v) = r + v·d`` (others proportional)."""
+    m = w.size
+    rest = np.delete(w, j)
+    r = np.zeros(m)
+    if rest.sum() > 0:
+        r[np.arange(m) != j] = rest / rest.sum()
+    else:  # every other weight is zero: share the remainder equally
+        r[np.arange(m) != j] = 1.0 / (m - 1) if m > 1 else 0.0
+    d = -r.copy()
+    d[j] = 1.0
+    return r, d
+
+
+def _order(scores: F64) -> NDArray[np.int64]:
+    """Candidates best first (ties by input order)."""
+    return np.argsort(-np.round(scores, 12), kind="stable")
+
+
+# --------------------------------------------------------------------------- 1. sweep
+@dataclass(frozen=True, repr=False, eq=False)
+class WeightSweepResult:
+    """Scores and ranks along a one-criterion weight sweep.
+
+    Attributes
+    ----------
+    criterion : str
+    weights : ndarray (P,)
+        The swept criterion's weight at each point.
+    weight_vectors : ndarray (P, M)
+        Full weight vectors (others rescaled proportionally).
+    scores, ranks : ndarray (P, N)
+    ids : list of str
+    base_weight : float
+    """
+
+    criterion: str
+    weights: F64
+    weight_vectors: F64
+    scores: F64
+    ranks: NDArray[np.int64]
+    ids: list[str]
+    base_weight: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: weight, id, score, rank."""
+        p, n = self.scores.shape
+        return pd.DataFrame(
+            {
+                "weight": np.repeat(self.weights, n),
+                "id": np.tile(self.ids, p),
+                "score": self.scores.ravel(),
+                "rank": self.ranks.ravel(),
+            }
+        )
+
+    def plot(self, *, top: int = 8, ax: Any = None) -> Any:
+        """Rank trajectories of the candidates that are ever in the top ``top``."""
+        from .plot import weight_sweep as _plot
+
+        return _plot(self, top=top, ax=ax)
+
+    def __repr__(self) -> str:
+        return (
+            f"WeightSweepResult({self.criterion!r}: {len(self.weights)} points in "
+            f"[{self.weights[0]:g}, {self.weights[-1]:g}], N={self.scores.shape[1]}, base weight {self.base_weight:.3f})"
+        )
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.to_frame(), repr(self))
+
+
+def weight_sweep(
+    source: Any,
+    criterion: str | int,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    points: int = 101,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> WeightSweepResult:
+    """Vary one criterion's weight over [0, 1], the others rescaled proportionally.
+
+    Parameters
+    ----------
+    source : Ranking or array_like (N, M)
+        A ranking (its data, weights and criteria are reused) or a raw matrix.
+    criterion : str or int
+        The criterion to sweep (id, or index for raw arrays).
+    weights, types : array_like, optional
+        Required with a raw matrix; override a ranking's.
+    points : int, default 101
+        Grid points, including both ends.
+
+    Returns
+    -------
+    WeightSweepResult
+    """
+    p = _as_problem(source, weights, types, normalization=normalization, labels=labels, criteria=criteria)
+    if not isinstance(points, (int, np.integer)) or points < 2:
+        raise CitymatchValueError(f"`points` must be an integer ≥ 2; got {points!r}.")
+    j = _criterion_index(p, criterion)
+    r, d = _path(p.w, j)
+    grid = np.linspace(0.0, 1.0, int(points))
+    wv = r[None, :] + grid[:, None] * d[None, :]
+    res = topsis(p.x, np.maximum(wv, 0.0) + 0.0, p.t, normalization=p.norm)  # type: ignore[arg-type]
+    return WeightSweepResult(p.criteria[j], grid, wv, res.scores, res.ranks, p.ids, float(p.w[j]))
+
+
+# --------------------------------------------------------------------------- 2. stability
+def _quadratics(a: F64, r: F64, d: F64) -> F64:
+    """Coefficients (ascending) of Σ_l (r_l + v d_l)² a_il for every row i: shape (N, 3)."""
+    return np.column_stack([a @ (r * r), a @ (2 * r * d), a @ (d * d)])
+
+
+def _pair_roots(pa: F64, qa: F64, pb: F64, qb: F64, lo: float = 0.0, hi: float = 1.0) -> tuple[list[float], bool]:
+    """Sign-changing roots in (lo, hi) of F = Qa·Pb − Qb·Pa (so sign F = sign(Ca − Cb)).
+
+    Returns the roots (polished to ~1e-15 by Brent's method on F) and whether F touched zero
+    without changing sign (a near-tie) or vanishes identically.
+    """
+    f = np.polynomial.polynomial.polysub(
+        np.polynomial.polynomial.polymul(qa, pb), np.polynomial.polynomial.polymul(qb, pa)
+    )
+    scale = np.max(np.abs(f)) if f.size else 0.0
+    if scale == 0.0 or np.all(np.abs(f) <= 1e-15 * max(1.0, scale)):
+        return [], True  # identical candidates along the whole path
+    f = f / scale
+    f = np.trim_zeros(np.where(np.abs(f) < 1e-14, 0.0, f), "b")
+    if f.size <= 1:
+        return [], False
+    roots = np.polynomial.polynomial.polyroots(f)
+    poly = np.polynomial.polynomial.Polynomial(f)
+    out: list[float] = []
+    touch = False
+    for z in roots:
+        if abs(z.imag) > 1e-7 or not (lo < z.real < hi):
+            continue  # complex, or outside the path
+        v = float(min(max(z.real, lo), hi))
+        eps = 1e-7
+        a, b = max(lo, v - eps), min(hi, v + eps)
+        fa, fb = float(poly(a)), float(poly(b))
+        if fa == 0.0 or fb == 0.0 or np.sign(fa) != np.sign(fb):
+            if fa != 0.0 and fb != 0.0:
+                v = float(brentq(lambda s: float(poly(s)), a, b, xtol=1e-15, rtol=1e-15))
+            if lo < v < hi:
+                out.append(v)
+        elif lo + 1e-6 < v < hi - 1e-6:  # an interior double root: the pair touches
+            touch = True
+    return sorted(set(out)), touch
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class StabilityResult:
+    """Exact stability intervals of each criterion's weight (others rescaled proportionally).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per criterion: ``weight`` (base), ``top_low``/``top_high`` (interval in
+        which the winner stays the same), ``topk_low``/``topk_high`` (the top-k set),
+        ``order_low``/``order_high`` (the full order), and the challengers at the winner's
+        bounds (``top_low_by``, ``top_high_by``).
+    winner : str
+        The base winner.
+    flip : dict
+        The smallest weight change that changes the winner: ``criterion``, ``new_weight``,
+        ``change``, ``winner``, ``challenger`` (empty if no weight change can flip it).
+    near_ties : DataFrame
+        Pairs that tie at the base weights or touch without crossing (flagged, not flips).
+    k : int
+    """
+
+    table: pd.DataFrame
+    winner: str
+    flip: dict[str, Any]
+    near_ties: pd.DataFrame
+    k: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-criterion interval table (a copy)."""
+        return self.table.copy()
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """Tornado chart of the winner's stability interval per criterion."""
+        from .plot import tornado
+
+        return tornado(self, ax=ax)
+
+    def __repr__(self) -> str:
+        if self.flip:
+            f = self.flip
+            tail = (
+                f"smallest flip: {f['criterion']} {f['base_weight']:.4f} → {f['new_weight']:.4f} "
+                f"({f['challenger']} overtakes {f['winner']})"
+            )
+        else:
+            tail = "no single-criterion weight change flips the winner"
+        return f"StabilityResult(winner {self.winner!r}; {tail})"
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.table, repr(self), max_rows=50)
+
+
+def stability_intervals(
+    source: Any,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    k: int = 3,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+    tie_tol: float = 1e-9,
+) -> StabilityResult:
+    """Exact tipping points of each criterion's weight.
+
+    Along the sweep of criterion j (others rescaled proportionally), every squared distance
+    is a quadratic in the weight ``v``; candidates a and b tie where the quartic
+    ``Q_a P_b − Q_b P_a`` vanishes (``P = D⁺²``, ``Q = D⁻²``).  Its real roots in (0, 1)
+    are found from the companion matrix and polished with Brent's method, so the interval
+    ends are exact to about 1e-12 — no grid.
+
+    Parameters
+    ----------
+    source, weights, types
+        A Ranking, or a raw matrix with weights and types.
+    k : int, default 3
+        Size of the top set whose membership is tracked.
+    tie_tol : float, default 1e-9
+        Score differences below this at the base weights are reported as near-ties.
+
+    Returns
+    -------
+    StabilityResult
+    """
+    p = _as_problem(source, weights, types, normalization=normalization, labels=labels, criteria=criteria)
+    n, m = p.x.shape
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    a_plus, a_minus = _weight_free(p)
+    base = _closeness(a_plus, a_minus, p.w**2)
+    order = _order(base)
+    win = int(order[0])
+    top = set(order[:k].tolist())
+    rows = []
+    ties: list[dict[str, Any]] = []
+    best_flip: dict[str, Any] = {}
+    for j in range(m):
+        r, d = _path(p.w, j)
+        v0 = float(p.w[j])
+        pq = _quadratics(a_plus, r, d)
+        qq = _quadratics(a_minus, r, d)
+
+        def bounds(pairs: Iterator[tuple[int, int]]) -> tuple[float, float, int, int]:
+            lo_v, hi_v, lo_by, hi_by = 0.0, 1.0, -1, -1
+            for a, b in pairs:
+                roots, touch = _pair_roots(pq[a], qq[a], pq[b], qq[b])
+                if touch or abs(base[a] - base[b]) < tie_tol:
+                    ties.append({"criterion": p.criteria[j], "a": p.ids[a], "b": p.ids[b],
+                                 "score_gap": float(abs(base[a] - base[b]))})
+                for v in roots:
+                    if v < v0 - 1e-15 and v > lo_v:
+                        lo_v, lo_by = v, b
+                    elif v > v0 + 1e-15 and v < hi_v:
+                        hi_v, hi_by = v, b
+            return lo_v, hi_v, lo_by, hi_by
+
+        t_lo, t_hi, t_lo_by, t_hi_by = bounds((win, h) for h in range(n) if h != win)
+        k_lo, k_hi, _, _ = bounds((a, b) for a in top for b in range(n) if b not in top)
+        o_lo, o_hi, _, _ = bounds((int(order[i]), int(order[i + 1])) for i in range(n - 1))
+        rows.append({
+            "criterion": p.criteria[j], "weight": v0,
+            "top_low": t_lo, "top_high": t_hi,
+            "top_low_by": p.ids[t_lo_by] if t_lo_by >= 0 else None,
+            "top_high_by": p.ids[t_hi_by] if t_hi_by >= 0 else None,
+            "topk_low": k_lo, "topk_high": k_hi, "order_low": o_lo, "order_high": o_hi,
+        })
+        for v, by in ((t_lo, t_lo_by), (t_hi, t_hi_by)):
+            if by >= 0 and (not best_flip or abs(v - v0) < best_flip["change_abs"]):
+                best_flip = {"criterion": p.criteria[j], "base_weight": v0, "new_weight": v,
+                             "change": v - v0, "change_abs": abs(v - v0),
+                             "winner": p.ids[win], "challenger": p.ids[by]}
+    if best_flip:
+        best_flip.pop("change_abs")
+    near = pd.DataFrame(ties, columns=["criterion", "a", "b", "score_gap"]).drop_duplicates()
+    return StabilityResult(pd.DataFrame(rows), p.ids[win], best_flip, near.reset_index(drop=True), int(k))
+
+
+# --------------------------------------------------------------------------- 3. SMAA-2
+Sampler = Literal["uniform", "dirichlet", "intervals", "ordinal"]
+
+
+def _block_rng(seed: np.random.SeedSequence, block: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, block)))
+
+
+def _seed(rng: Any) -> np.random.SeedSequence:
+    """A SeedSequence from ``rng`` (Generator | int | None), never from global state."""
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(0, 2**63 - 1)))
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        return np.random.SeedSequence(None if rng is None else int(rng))
+    raise CitymatchTypeError(f"`rng` must be a numpy Generator, an int seed or None; got {type(rng).__name__}.")
+
+
+def _check_sampler(
+    sampler: str, m: int, base: F64, crit: list[str], concentration: float,
+    intervals: Any, order: Any,
+) -> tuple[F64 | None, NDArray[np.int64] | None]:
+    if sampler not in ("uniform", "dirichlet", "intervals", "ordinal"):
+        raise CitymatchValueError(
+            f"`sampler` must be 'uniform', 'dirichlet', 'intervals' or 'ordinal'; got {sampler!r}."
+        )
+    box = None
+    perm = None
+    if sampler == "dirichlet":
+        if not (isinstance(concentration, (int, float)) and np.isfinite(concentration) and concentration > 0):
+            raise CitymatchValueError(f"`concentration` must be a positive number; got {concentration!r}.")
+    if sampler == "intervals":
+        if intervals is None:
+            raise CitymatchValueError("`intervals` is required with sampler='intervals'.")
+        if isinstance(intervals, Mapping):
+            unknown = sorted(set(intervals) - set(crit))
+            if unknown:
+                raise CitymatchValueError(f"`intervals` names unknown criteria {unknown}; known: {crit}.")
+            box = np.array([intervals.get(c, (0.0, 1.0)) for c in crit], dtype=np.float64)
+        else:
+            box = np.array(intervals, dtype=np.float64)
+        if box.shape != (m, 2):
+            raise ShapeError(f"`intervals` must give (low, high) for each of {m} criteria; got shape {box.shape}.")
+        bad = (box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 0] > box[:, 1]) | ~np.isfinite(box).all(axis=1)
+        if bad.any():
+            j = int(np.argmax(bad))
+            raise CitymatchValueError(
+                f"`intervals` must satisfy 0 ≤ low ≤ high ≤ 1; got ({box[j, 0]:g}, {box[j, 1]:g}) for {crit[j]!r}."
+            )
+        if box[:, 0].sum() > 1 + 1e-12 or box[:, 1].sum() < 1 - 1e-12:
+            raise CitymatchValueError(
+                "`intervals` contain no weight vector summing to 1: Σ low = "
+                f"{box[:, 0].sum():g} must be ≤ 1 and Σ high = {box[:, 1].sum():g} must be ≥ 1."
+            )
+    if sampler == "ordinal":
+        if order is None:
+            raise CitymatchValueError("`order` (criteria from most to least important) is required with sampler='ordinal'.")
+        names = [str(o) for o in order]
+        unknown = sorted(set(names) - set(crit))
+        if unknown:
+            raise CitymatchValueError(f"`order` names unknown criteria {unknown}; known: {crit}.")
+        if sorted(names) != sorted(crit):
+            raise CitymatchValueError(
+                f"`order` must rank every criterion exactly once; got {names}, criteria {crit}."
+            )
+        perm = np.array([crit.index(c) for c in names])
+    return box, perm
+
+
+def sample_weights(
+    m: int,
+    size: int,
+    *,
+    sampler: Sampler = "uniform",
+    base: Any = None,
+    concentration: float = 50.0,
+    intervals: Any = None,
+    order: Any = None,
+    criteria: Sequence[str] | None = None,
+    rng: Any = None,
+) -> F64:
+    """Draw ``size`` weight vectors on the simplex (each sums to 1).
+
+    Parameters
+    ----------
+    m : int
+        Number of criteria.
+    size : int
+        Number of vectors.
+    sampler : {"uniform", "dirichlet", "intervals", "ordinal"}
+        ``"uniform"``: uniform on the simplex (Dirichlet(1, …, 1) — not normalised uniform
+        draws, which over-weight the centre). ``"dirichlet"``: Dirichlet(concentration·base)
+        around ``base`` (criteria with base weight 0 stay 0). ``"intervals"``: uniform on the
+        simplex restricted to per-criterion [low, high] boxes (rejection; refused if the box
+        holds no weight vector). ``"ordinal"``: uniform on the weights consistent with a
+        ranking of the criteria (``order``, most important first) — uniform draws sorted.
+    rng : Generator, int or None
+        Source of randomness (``numpy.random.default_rng`` semantics).
+
+    Returns
+    -------
+    ndarray (size, m)
+    """
+    crit = [str(c) for c in (criteria if criteria is not None else [f"c{j}" for j in range(m)])]
+    b = np.full(m, 1.0 / m) if base is None else np.asarray(base, dtype=np.float64) / np.sum(base)
+    box, perm = _check_sampler(sampler, m, b, crit, concentration, intervals, order)
+    if not isinstance(size, (int, np.integer)) or size < 1:
+        raise CitymatchValueError(f"`samples` must be a positive integer; got {size!r}.")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return _draw(gen, int(size), m, sampler, b, concentration, box, perm)
+
+
+def _draw(
+    gen: np.random.Generator, size: int, m: int, sampler: str, base: F64,
+    concentration: float, box: F64 | None, perm: NDArray[np.int64] | None,
+) -> F64:
+    if sampler == "dirichlet":
+        out = np.zeros((size, m))
+        pos = base > 0
+        out[:, pos] = gen.dirichlet(concentration * base[pos] / base[pos].sum(), size=size)
+        return out
+    e = gen.standard_exponential((size, m))
+    u = e / e.sum(axis=1, keepdims=True)  # uniform on the simplex
+    if sampler == "ordinal":
+        assert perm is not None
+        srt = -np.sort(-u, axis=1)
+        out = np.empty_like(srt)
+        out[:, perm] = srt
+        return out
+    if sampler == "intervals":
+        assert box is not None
+        kept: list[F64] = []
+        total, tries = 0, 0
+        while total < size:
+            e = gen.standard_exponential((max(size, 1024), m))
+            cand = e / e.sum(axis=1, keepdims=True)
+            ok = np.all((cand >= box[:, 0]) & (cand <= box[:, 1]), axis=1)
+            kept.append(cand[ok])
+            total += int(ok.sum())
+            tries += cand.shape[0]
+            if tries > 200 * size + 10**6 and total < size:
+                raise CitymatchValueError(
+                    f"`intervals` hold too small a share of the simplex to sample by rejection "
+                    f"({total} of {tries} draws accepted); widen them."
+                )
+        return np.concatenate(kept)[:size]
+    return u
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class RankAcceptabilityResult:
+    """SMAA-2 rank acceptability.
+
+    Attributes
+    ----------
+    acceptability : ndarray (N, N)
+        Share of samples in which candidate i (row, input order) takes rank r (column
+        r−1).  Exact ties split their ranks equally, so rows and columns each sum to 1.
+    central_weights : ndarray (N, M)
+        Mean weight vector of the samples in which the candidate ranks first (NaN if never).
+    confidence : ndarray (N,)
+        Confidence factor: share of data samples in which the candidate ranks first when
+        the weights are its central weight vector (1/0 without data noise; NaN if never first).
+    ids, criteria : list of str
+    samples : int
+    sampler : str
+    """
+
+    acceptability: F64
+    central_weights: F64
+    confidence: F64
+    ids: list[str]
+    criteria: list[str]
+    samples: int
+    sampler: str
+    seed: int | None = None
+    weight_samples: F64 | None = field(default=None, repr=False)
+
+    def top_k_probability(self, k: int) -> pd.Series:
+        """Probability of each candidate ranking in the top ``k``."""
+        n = self.acceptability.shape[0]
+        if not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+            raise CitymatchValueError(f"`k` must be an integer in 1..{n}; got {k!r}.")
+        return pd.Series(self.acceptability[:, :k].sum(axis=1), index=self.ids, name=f"p_top{k}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Candidates × ranks acceptability table (columns 1..N), plus confidence."""
+        n = self.acceptability.shape[0]
+        df = pd.DataFrame(self.acceptability, index=pd.Index(self.ids, name="id"), columns=range(1, n + 1))
+        df["confidence"] = self.confidence
+        return df
+
+    def central_weights_frame(self) -> pd.DataFrame:
+        """Central weight vectors (candidates × criteria)."""
+        return pd.DataFrame(self.central_weights, index=pd.Index(self.ids, name="id"), columns=self.criteria)
+
+    def plot(self, *, top: int = 15, ax: Any = None) -> Any:
+        """Heat map of the rank acceptabilities of the ``top`` candidates."""
+        from .plot import acceptability_heatmap
+
+        return acceptability_heatmap(self, top=top, ax=ax)
+
+    def __repr__(self) -> str:
+        p1 = self.acceptability[:, 0]
+        best = int(np.argmax(p1))
+        return (
+            f"RankAcceptabilityResult({self.samples} samples ({self.sampler}), N={len(self.ids)}; "
+            f"most often first: {self.ids[best]} ({p1[best]:.1%}))"
+        )
+
+    def _repr_html_(self) -> str:
+        df = self.to_frame()
+        order = np.argsort(-(self.acceptability * np.arange(len(self.ids), 0, -1)).sum(axis=1))
+        return _html_table(df.iloc[order, : min(10, len(self.ids))], repr(self))
+
+
+def _fractional_counts(scores: F64, counts: F64) -> None:
+    """Add rank counts for (K, N) scores to ``counts`` (N × N), splitting exact ties."""
+    kk, n = scores.shape
+    s = np.round(scores, 12)
+    order = np.argsort(-s, axis=1, kind="stable")
+    sorted_s = np.take_along_axis(s, order, axis=1)
+    tied = np.any(sorted_s[:, 1:] == sorted_s[:, :-1], axis=1)
+    clean = ~tied
+    if clean.any():
+        o = order[clean]
+        flat = o * n + np.arange(n)[None, :]
+        counts += np.bincount(flat.ravel(), minlength=n * n).reshape(n, n)
+    for row in np.flatnonzero(tied):  # rare: exact ties share their ranks
+        vals = sorted_s[row]
+        start = 0
+        while start < n:
+            end = start + 1
+            while end < n and vals[end] == vals[start]:
+                end += 1
+            members = order[row, start:end]
+            counts[np.ix_(members, np.arange(start, end))] += 1.0 / (end - start)
+            start = end
+
+
+def _noisy(gen: np.random.Generator, x: F64, sigma: F64, kind: str, size: int) -> F64:
+    eps = gen.standard_normal((size, *x.shape))
+    if kind == "relative":
+        return x[None] * (1.0 + sigma[None, None, :] * eps)
+    return x[None] + sigma[None, None, :] * eps
+
+
+def _scores_noisy(xs: F64, t: NDArray[np.int8], norm: str, w: F64) -> F64:
+    """Scores of K perturbed matrices (K, N, M) under K weight vectors (K, M)."""
+    out = np.empty(xs.shape[:2])
+    for k in range(xs.shape[0]):
+        ideal, anti, _s, inv = _geometry(xs[k], t, norm, None, None)
+        c = (w[k] * inv) ** 2
+        dp = np.sqrt(((xs[k] - ideal) ** 2) @ c)
+        dm = np.sqrt(((xs[k] - anti) ** 2) @ c)
+        den = dp + dm
+        out[k] = np.divide(dm, den, out=np.full_like(den, 0.5), where=den > 0)
+    return out
+
+
+def rank_acceptability(
+    source: Any,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    samples: int = 10_000,
+    sampler: Sampler = "uniform",
+    concentration: float = 50.0,
+    intervals: Any = None,
+    order: Any = None,
+    weight_samples: Any = None,
+    noise: Any = None,
+    noise_kind: Literal["relative", "absolute"] = "relative",
+    rng: Any = None,
+    chunk: int | None = None,
+    progress: bool = False,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+    keep_samples: bool = False,
+) -> RankAcceptabilityResult:
+    """SMAA-2 rank acceptability of every candidate under sampled weights (and data noise).
+
+    Parameters
+    ----------
+    source, weights, types
+        A Ranking, or a raw matrix with base weights and types.
+    samples : int, default 10,000
+        Number of Monte Carlo samples K.
+    sampler, concentration, intervals, order
+        How weights are drawn (see :func:`sample_weights`); ``concentration`` applies to
+        ``"dirichlet"`` around the base weights.
+    weight_samples : array_like (K, M), optional
+        Use these weight vectors instead (e.g. from :func:`ahp_weight_samples`).
+    noise : float, sequence or mapping, optional
+        Per-criterion noise on the performance values: the standard deviation of a normal
+        perturbation, relative (``x·(1 + σε)``) or absolute (``x + σε``) per ``noise_kind``.
+        Ideal points and scales are recomputed for every perturbed matrix.
+    rng : Generator, int or None
+        Reproducible randomness.  Samples are drawn in fixed blocks of 1,024, each seeded
+        from (seed, block index), so ``chunk`` never changes the result.
+    chunk : int, optional
+        Samples scored per step (memory bound ≈ chunk × N doubles); default keeps
+        chunk × N ≤ 4·10⁶.
+    progress : bool, default False
+        Show a tqdm progress bar (needs tqdm).
+
+    Returns
+    -------
+    RankAcceptabilityResult
+
+    References
+    ----------
+    .. [1] Lahdelma, R. & Salminen, P. (2001). SMAA-2: Stochastic multicriteria
+       acceptability analysis for group decision making. Operations Research 49(3),
+       444–454. https://doi.org/10.1287/opre.49.3.444.11220
+    """
+    p = _as_problem(source, weights, types, normalization=normalization, labels=labels, criteria=criteria)
+    n, m = p.x.shape
+    given = None
+    if weight_samples is not None:
+        given, batched = as_weights(weight_samples, m, name="weight_samples")
+        if not batched:
+            given = given[None]
+        samples = given.shape[0]
+    elif not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
+        raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
+    box, perm = _check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order) if given is None else (None, None)
+    sigma = None
+    if noise is not None:
+        if noise_kind not in ("relative", "absolute"):
+            raise CitymatchValueError(f"`noise_kind` must be 'relative' or 'absolute'; got {noise_kind!r}.")
+        if isinstance(noise, Mapping):
+            unknown = sorted(set(noise) - set(p.criteria))
+            if unknown:
+                raise CitymatchValueError(f"`noise` names unknown criteria {unknown}; known: {p.criteria}.")
+            sigma = np.array([float(noise.get(c, 0.0)) for c in p.criteria])
+        else:
+            sigma = np.broadcast_to(np.asarray(noise, dtype=np.float64), (m,)).copy()
+        if not np.isfinite(sigma).all() or (sigma < 0).any():
+            raise CitymatchValueError(f"`noise` must be finite and ≥ 0 per criterion; got {sigma.tolist()}.")
+    if chunk is not None and (not isinstance(chunk, (int, np.integer)) or chunk < 1):
+        raise CitymatchValueError(f"`chunk` must be a positive integer; got {chunk!r}.")
+    seed = _seed(rng)
+    step_blocks = max(1, (chunk or max(SAMPLE_BLOCK, 4_000_000 // max(n, 1))) // SAMPLE_BLOCK)
+    n_blocks = -(-int(samples) // SAMPLE_BLOCK)
+
+    a_plus, a_minus = _weight_free(p) if sigma is None else (None, None)
+    counts = np.zeros((n, n))
+    first_sum = np.zeros((n, m))
+    first_n = np.zeros(n)
+    kept_w: list[F64] = []
+    bar = _progress(n_blocks, progress)
+    for b0 in range(0, n_blocks, step_blocks):
+        ws, ss = [], []
+        for b in range(b0, min(n_blocks, b0 + step_blocks)):
+            size = min(SAMPLE_BLOCK, int(samples) - b * SAMPLE_BLOCK)
+            gen = _block_rng(seed, b)
+            if given is not None:
+                w = given[b * SAMPLE_BLOCK : b * SAMPLE_BLOCK + size]
+            else:
+                w = _draw(gen, size, m, sampler, p.w, concentration, box, perm)
+            if sigma is None:
+                assert a_plus is not None and a_minus is not None
+                sc = _closeness(a_plus, a_minus, w * w)
+            else:
+                sc = _scores_noisy(_noisy(gen, p.x, sigma, noise_kind, size), p.t, p.norm, w)
+            ws.append(w)
+            ss.append(sc)
+            if bar is not None:
+                bar.update(1)
+        w_all = np.concatenate(ws)
+        s_all = np.concatenate(ss)
+        _fractional_counts(s_all, counts)
+        winners = np.argmax(np.round(s_all, 12), axis=1)
+        np.add.at(first_sum, winners, w_all)
+        first_n += np.bincount(winners, minlength=n)
+        if keep_samples:
+            kept_w.append(w_all)
+    if bar is not None:
+        bar.close()
+    acc = counts / float(samples)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        central = first_sum / first_n[:, None]
+    central[first_n == 0] = np.nan
+    conf = _confidence(p, central, sigma, noise_kind, seed)
+    return RankAcceptabilityResult(
+        acc, central, conf, p.ids, p.criteria, int(samples),
+        "given" if given is not None else sampler,
+        None if rng is None or isinstance(rng, np.random.Generator) else int(rng),
+        np.concatenate(kept_w) if keep_samples else None,
+    )
+
+
+def _confidence(p: _Problem, central: F64, sigma: F64 | None, kind: str, seed: np.random.SeedSequence) -> F64:
+    n = p.x.shape[0]
+    conf = np.full(n, np.nan)
+    has = ~np.isnan(central).any(axis=1)
+    if not has.any():
+        return conf
+    idx = np.flatnonzero(has)
+    wc = central[idx]
+    if sigma is None:
+        a_plus, a_minus = _weight_free(p)
+        sc = _closeness(a_plus, a_minus, wc * wc)
+        conf[idx] = (np.argmax(np.round(sc, 12), axis=1) == idx).astype(float)
+        return conf
+    gen = _block_rng(seed, 10**9)  # a block index no weight sample uses
+    reps = 1000
+    for i, w in zip(idx, wc, strict=True):
+        sc = _scores_noisy(_noisy(gen, p.x, sigma, kind, reps), p.t, p.norm, np.broadcast_to(w, (reps, w.size)))
+        conf[i] = float(np.mean(np.argmax(sc, axis=1) == i))
+    return conf
+
+
+def _progress(total: int, on: bool) -> Any:
+    if not on:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:
+        raise CitymatchValueError("`progress=True` needs tqdm: pip install tqdm.") from exc
+    return tqdm(total=total, unit="block", desc="rank acceptability")

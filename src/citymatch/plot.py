@@ -11,7 +11,7 @@ from .errors import CitymatchError
 if TYPE_CHECKING:  # pragma: no cover
     from .rank import Ranking
 
-__all__ = ["contributions"]
+__all__ = ["acceptability_heatmap", "contributions", "tornado", "weight_sweep"]
 
 
 def _pyplot() -> Any:
@@ -62,4 +62,110 @@ def contributions(ranking: Ranking, *, top: int = 15, ax: Any = None) -> Any:
     ax.set_xlabel("TOPSIS closeness (bars: contribution of each criterion around 0.5)")
     ax.set_title(f"{ranking.criteria.title}: top {len(table)}")
     ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def save(ax: Any, path: str) -> None:
+    """Save the figure of ``ax`` atomically (temp file + rename); the format follows the suffix."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise CitymatchError(f"`--plot` file must end in .png, .svg or .pdf; got {str(target)!r}.")
+    fd, tmp = tempfile.mkstemp(
+        dir=target.parent if str(target.parent) else ".", suffix=target.suffix
+    )
+    os.close(fd)
+    try:
+        ax.figure.savefig(tmp, format=fmt, dpi=120)
+        _umask_mode(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask_mode(path: str) -> None:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)  # mkstemp creates 0600; give the file the usual mode
+
+
+def acceptability_heatmap(result: Any, *, top: int = 15, ax: Any = None) -> Any:
+    """Heat map of rank acceptabilities (rows: the ``top`` candidates by expected rank)."""
+    plt = _pyplot()
+    acc = result.acceptability
+    n = acc.shape[0]
+    expected = acc @ np.arange(1, n + 1)
+    rows = np.argsort(expected)[:top]
+    cols = min(n, max(top, 10))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * cols + 2.5, 0.35 * len(rows) + 1.5))
+    im = ax.imshow(
+        acc[rows, :cols],
+        cmap="viridis",
+        vmin=0,
+        vmax=max(1e-9, float(acc[rows, :cols].max())),
+        aspect="auto",
+    )
+    ax.set_yticks(range(len(rows)), [result.ids[i] for i in rows])
+    ax.set_xticks(range(cols), [str(r) for r in range(1, cols + 1)])
+    ax.set_xlabel("rank")
+    ax.set_title(f"Rank acceptability ({result.samples:,} samples, {result.sampler})")
+    ax.figure.colorbar(im, ax=ax, label="share of samples")
+    ax.figure.tight_layout()
+    return ax
+
+
+def tornado(result: Any, *, ax: Any = None) -> Any:
+    """Tornado chart: per criterion, the weight interval in which the winner stays first."""
+    plt = _pyplot()
+    t = result.table.copy()
+    t["width"] = t["top_high"] - t["top_low"]
+    t = t.sort_values("width", ascending=False)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.4 * len(t) + 1.2))
+    y = np.arange(len(t))
+    ax.barh(
+        y,
+        t["top_high"] - t["top_low"],
+        left=t["top_low"],
+        color="tab:blue",
+        alpha=0.6,
+        label=f"{result.winner} stays first",
+    )
+    ax.plot(t["weight"], y, "k|", ms=14, mew=2, label="current weight")
+    ax.set_yticks(y, t["criterion"])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("criterion weight (others rescaled proportionally)")
+    ax.set_title("Stability of the winner")
+    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def weight_sweep(result: Any, *, top: int = 8, ax: Any = None) -> Any:
+    """Rank trajectories along a weight sweep for candidates ever in the top ``top``."""
+    plt = _pyplot()
+    ranks = result.ranks
+    show = np.flatnonzero((ranks <= top).any(axis=0))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for i in show:
+        ax.plot(result.weights, ranks[:, i], lw=1.5, label=result.ids[i])
+    ax.axvline(result.base_weight, color="0.3", ls="--", lw=1)
+    ax.invert_yaxis()
+    ax.set_ylim(top + 0.5, 0.5)
+    ax.set_xlabel(f"weight of {result.criterion} (others rescaled proportionally)")
+    ax.set_ylabel("rank")
+    ax.legend(
+        fontsize="x-small", ncol=2, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5)
+    )
+    ax.figure.tight_layout()
     return ax

@@ -36,9 +36,9 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 
 from ._validate import as_matrix, as_types, as_weights
-from .errors import CitymatchTypeError, CitymatchValueError, ShapeError, WeightsError
+from .errors import CitymatchTypeError, CitymatchValueError, ShapeError
 from .rank import Ranking
-from .results import _html_table, rank_scores
+from .results import _html_table
 from .scoring.ahp import ahp
 from .scoring.topsis import NORMALIZATIONS, _geometry, topsis
 
@@ -88,7 +88,11 @@ def _as_problem(
 ) -> _Problem:
     if isinstance(source, Ranking):
         x = source.matrix.to_numpy(dtype=np.float64)
-        w = source.weights.to_numpy(dtype=np.float64) if weights is None else as_weights(weights, x.shape[1])[0]
+        w = (
+            source.weights.to_numpy(dtype=np.float64)
+            if weights is None
+            else as_weights(weights, x.shape[1])[0]
+        )
         t = source.criteria.types if types is None else as_types(types, x.shape[1])
         norm = normalization or source.result.normalization
         ids = [str(i) for i in source.matrix.index]
@@ -102,17 +106,26 @@ def _as_problem(
         x = np.asarray(as_matrix(source), dtype=np.float64)
         w, batched = as_weights(weights, x.shape[1])
         if batched:
-            raise ShapeError(f"`weights` must be one vector of {x.shape[1]} weights here; got shape {w.shape}.")
+            raise ShapeError(
+                f"`weights` must be one vector of {x.shape[1]} weights here; got shape {w.shape}."
+            )
         t = as_types(types, x.shape[1])
         norm = normalization or "vector"
         ids = [str(i) for i in (labels if labels is not None else range(x.shape[0]))]
-        crit = [str(c) for c in (criteria if criteria is not None else [f"c{j}" for j in range(x.shape[1])])]
+        crit = [
+            str(c)
+            for c in (criteria if criteria is not None else [f"c{j}" for j in range(x.shape[1])])
+        ]
     if norm not in NORMALIZATIONS:
         raise CitymatchValueError(f"`normalization` must be one of {NORMALIZATIONS}; got {norm!r}.")
     if len(ids) != x.shape[0]:
-        raise ShapeError(f"`labels` must have {x.shape[0]} names (one per candidate); got {len(ids)}.")
+        raise ShapeError(
+            f"`labels` must have {x.shape[0]} names (one per candidate); got {len(ids)}."
+        )
     if len(crit) != x.shape[1]:
-        raise ShapeError(f"`criteria` must have {x.shape[1]} names (one per criterion); got {len(crit)}.")
+        raise ShapeError(
+            f"`criteria` must have {x.shape[1]} names (one per criterion); got {len(crit)}."
+        )
     if not np.isfinite(x).all():
         from ._validate import raise_nonfinite
 
@@ -141,7 +154,9 @@ def _closeness(a_plus: F64, a_minus: F64, w2: F64) -> F64:
 def _criterion_index(p: _Problem, criterion: str | int) -> int:
     if isinstance(criterion, (int, np.integer)) and not isinstance(criterion, bool):
         if not 0 <= criterion < len(p.criteria):
-            raise CitymatchValueError(f"`criterion` index must be in 0..{len(p.criteria) - 1}; got {criterion}.")
+            raise CitymatchValueError(
+                f"`criterion` index must be in 0..{len(p.criteria) - 1}; got {criterion}."
+            )
         return int(criterion)
     if criterion not in p.criteria:
         raise CitymatchValueError(f"`criterion` must be one of {p.criteria}; got {criterion!r}.")
@@ -248,7 +263,9 @@ def weight_sweep(
     -------
     WeightSweepResult
     """
-    p = _as_problem(source, weights, types, normalization=normalization, labels=labels, criteria=criteria)
+    p = _as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
     if not isinstance(points, (int, np.integer)) or points < 2:
         raise CitymatchValueError(f"`points` must be an integer ≥ 2; got {points!r}.")
     j = _criterion_index(p, criterion)
@@ -265,7 +282,9 @@ def _quadratics(a: F64, r: F64, d: F64) -> F64:
     return np.column_stack([a @ (r * r), a @ (2 * r * d), a @ (d * d)])
 
 
-def _pair_roots(pa: F64, qa: F64, pb: F64, qb: F64, lo: float = 0.0, hi: float = 1.0) -> tuple[list[float], bool]:
+def _pair_roots(
+    pa: F64, qa: F64, pb: F64, qb: F64, lo: float = 0.0, hi: float = 1.0
+) -> tuple[list[float], bool]:
     """Sign-changing roots in (lo, hi) of F = Qa·Pb − Qb·Pa (so sign F = sign(Ca − Cb)).
 
     Returns the roots (polished to ~1e-15 by Brent's method on F) and whether F touched zero
@@ -386,7 +405,9 @@ def stability_intervals(
     -------
     StabilityResult
     """
-    p = _as_problem(source, weights, types, normalization=normalization, labels=labels, criteria=criteria)
+    p = _as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
     n, m = p.x.shape
     if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
         raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
@@ -409,8 +430,14 @@ def stability_intervals(
             for a, b in pairs:
                 roots, touch = _pair_roots(pq[a], qq[a], pq[b], qq[b])
                 if touch or abs(base[a] - base[b]) < tie_tol:
-                    ties.append({"criterion": p.criteria[j], "a": p.ids[a], "b": p.ids[b],
-                                 "score_gap": float(abs(base[a] - base[b]))})
+                    ties.append(
+                        {
+                            "criterion": p.criteria[j],
+                            "a": p.ids[a],
+                            "b": p.ids[b],
+                            "score_gap": float(abs(base[a] - base[b])),
+                        }
+                    )
                 for v in roots:
                     if v < v0 - 1e-15 and v > lo_v:
                         lo_v, lo_by = v, b
@@ -421,22 +448,37 @@ def stability_intervals(
         t_lo, t_hi, t_lo_by, t_hi_by = bounds((win, h) for h in range(n) if h != win)
         k_lo, k_hi, _, _ = bounds((a, b) for a in top for b in range(n) if b not in top)
         o_lo, o_hi, _, _ = bounds((int(order[i]), int(order[i + 1])) for i in range(n - 1))
-        rows.append({
-            "criterion": p.criteria[j], "weight": v0,
-            "top_low": t_lo, "top_high": t_hi,
-            "top_low_by": p.ids[t_lo_by] if t_lo_by >= 0 else None,
-            "top_high_by": p.ids[t_hi_by] if t_hi_by >= 0 else None,
-            "topk_low": k_lo, "topk_high": k_hi, "order_low": o_lo, "order_high": o_hi,
-        })
+        rows.append(
+            {
+                "criterion": p.criteria[j],
+                "weight": v0,
+                "top_low": t_lo,
+                "top_high": t_hi,
+                "top_low_by": p.ids[t_lo_by] if t_lo_by >= 0 else None,
+                "top_high_by": p.ids[t_hi_by] if t_hi_by >= 0 else None,
+                "topk_low": k_lo,
+                "topk_high": k_hi,
+                "order_low": o_lo,
+                "order_high": o_hi,
+            }
+        )
         for v, by in ((t_lo, t_lo_by), (t_hi, t_hi_by)):
             if by >= 0 and (not best_flip or abs(v - v0) < best_flip["change_abs"]):
-                best_flip = {"criterion": p.criteria[j], "base_weight": v0, "new_weight": v,
-                             "change": v - v0, "change_abs": abs(v - v0),
-                             "winner": p.ids[win], "challenger": p.ids[by]}
+                best_flip = {
+                    "criterion": p.criteria[j],
+                    "base_weight": v0,
+                    "new_weight": v,
+                    "change": v - v0,
+                    "change_abs": abs(v - v0),
+                    "winner": p.ids[win],
+                    "challenger": p.ids[by],
+                }
     if best_flip:
         best_flip.pop("change_abs")
     near = pd.DataFrame(ties, columns=["criterion", "a", "b", "score_gap"]).drop_duplicates()
-    return StabilityResult(pd.DataFrame(rows), p.ids[win], best_flip, near.reset_index(drop=True), int(k))
+    return StabilityResult(
+        pd.DataFrame(rows), p.ids[win], best_flip, near.reset_index(drop=True), int(k)
+    )
 
 
 # --------------------------------------------------------------------------- 3. SMAA-2
@@ -444,7 +486,9 @@ Sampler = Literal["uniform", "dirichlet", "intervals", "ordinal"]
 
 
 def _block_rng(seed: np.random.SeedSequence, block: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, block)))
+    return np.random.default_rng(
+        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, block))
+    )
 
 
 def _seed(rng: Any) -> np.random.SeedSequence:
@@ -453,12 +497,19 @@ def _seed(rng: Any) -> np.random.SeedSequence:
         return np.random.SeedSequence(int(rng.integers(0, 2**63 - 1)))
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
         return np.random.SeedSequence(None if rng is None else int(rng))
-    raise CitymatchTypeError(f"`rng` must be a numpy Generator, an int seed or None; got {type(rng).__name__}.")
+    raise CitymatchTypeError(
+        f"`rng` must be a numpy Generator, an int seed or None; got {type(rng).__name__}."
+    )
 
 
 def _check_sampler(
-    sampler: str, m: int, base: F64, crit: list[str], concentration: float,
-    intervals: Any, order: Any,
+    sampler: str,
+    m: int,
+    base: F64,
+    crit: list[str],
+    concentration: float,
+    intervals: Any,
+    order: Any,
 ) -> tuple[F64 | None, NDArray[np.int64] | None]:
     if sampler not in ("uniform", "dirichlet", "intervals", "ordinal"):
         raise CitymatchValueError(
@@ -467,21 +518,36 @@ def _check_sampler(
     box = None
     perm = None
     if sampler == "dirichlet":
-        if not (isinstance(concentration, (int, float)) and np.isfinite(concentration) and concentration > 0):
-            raise CitymatchValueError(f"`concentration` must be a positive number; got {concentration!r}.")
+        if not (
+            isinstance(concentration, (int, float))
+            and np.isfinite(concentration)
+            and concentration > 0
+        ):
+            raise CitymatchValueError(
+                f"`concentration` must be a positive number; got {concentration!r}."
+            )
     if sampler == "intervals":
         if intervals is None:
             raise CitymatchValueError("`intervals` is required with sampler='intervals'.")
         if isinstance(intervals, Mapping):
             unknown = sorted(set(intervals) - set(crit))
             if unknown:
-                raise CitymatchValueError(f"`intervals` names unknown criteria {unknown}; known: {crit}.")
+                raise CitymatchValueError(
+                    f"`intervals` names unknown criteria {unknown}; known: {crit}."
+                )
             box = np.array([intervals.get(c, (0.0, 1.0)) for c in crit], dtype=np.float64)
         else:
             box = np.array(intervals, dtype=np.float64)
         if box.shape != (m, 2):
-            raise ShapeError(f"`intervals` must give (low, high) for each of {m} criteria; got shape {box.shape}.")
-        bad = (box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 0] > box[:, 1]) | ~np.isfinite(box).all(axis=1)
+            raise ShapeError(
+                f"`intervals` must give (low, high) for each of {m} criteria; got shape {box.shape}."
+            )
+        bad = (
+            (box[:, 0] < 0)
+            | (box[:, 1] > 1)
+            | (box[:, 0] > box[:, 1])
+            | ~np.isfinite(box).all(axis=1)
+        )
         if bad.any():
             j = int(np.argmax(bad))
             raise CitymatchValueError(
@@ -494,7 +560,9 @@ def _check_sampler(
             )
     if sampler == "ordinal":
         if order is None:
-            raise CitymatchValueError("`order` (criteria from most to least important) is required with sampler='ordinal'.")
+            raise CitymatchValueError(
+                "`order` (criteria from most to least important) is required with sampler='ordinal'."
+            )
         names = [str(o) for o in order]
         unknown = sorted(set(names) - set(crit))
         if unknown:
@@ -551,8 +619,14 @@ def sample_weights(
 
 
 def _draw(
-    gen: np.random.Generator, size: int, m: int, sampler: str, base: F64,
-    concentration: float, box: F64 | None, perm: NDArray[np.int64] | None,
+    gen: np.random.Generator,
+    size: int,
+    m: int,
+    sampler: str,
+    base: F64,
+    concentration: float,
+    box: F64 | None,
+    perm: NDArray[np.int64] | None,
 ) -> F64:
     if sampler == "dirichlet":
         out = np.zeros((size, m))
@@ -626,13 +700,17 @@ class RankAcceptabilityResult:
     def to_frame(self) -> pd.DataFrame:
         """Candidates × ranks acceptability table (columns 1..N), plus confidence."""
         n = self.acceptability.shape[0]
-        df = pd.DataFrame(self.acceptability, index=pd.Index(self.ids, name="id"), columns=range(1, n + 1))
+        df = pd.DataFrame(
+            self.acceptability, index=pd.Index(self.ids, name="id"), columns=range(1, n + 1)
+        )
         df["confidence"] = self.confidence
         return df
 
     def central_weights_frame(self) -> pd.DataFrame:
         """Central weight vectors (candidates × criteria)."""
-        return pd.DataFrame(self.central_weights, index=pd.Index(self.ids, name="id"), columns=self.criteria)
+        return pd.DataFrame(
+            self.central_weights, index=pd.Index(self.ids, name="id"), columns=self.criteria
+        )
 
     def plot(self, *, top: int = 15, ax: Any = None) -> Any:
         """Heat map of the rank acceptabilities of the ``top`` candidates."""
@@ -755,7 +833,9 @@ def rank_acceptability(
        acceptability analysis for group decision making. Operations Research 49(3),
        444–454. https://doi.org/10.1287/opre.49.3.444.11220
     """
-    p = _as_problem(source, weights, types, normalization=normalization, labels=labels, criteria=criteria)
+    p = _as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
     n, m = p.x.shape
     given = None
     if weight_samples is not None:
@@ -765,20 +845,30 @@ def rank_acceptability(
         samples = given.shape[0]
     elif not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
         raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
-    box, perm = _check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order) if given is None else (None, None)
+    box, perm = (
+        _check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order)
+        if given is None
+        else (None, None)
+    )
     sigma = None
     if noise is not None:
         if noise_kind not in ("relative", "absolute"):
-            raise CitymatchValueError(f"`noise_kind` must be 'relative' or 'absolute'; got {noise_kind!r}.")
+            raise CitymatchValueError(
+                f"`noise_kind` must be 'relative' or 'absolute'; got {noise_kind!r}."
+            )
         if isinstance(noise, Mapping):
             unknown = sorted(set(noise) - set(p.criteria))
             if unknown:
-                raise CitymatchValueError(f"`noise` names unknown criteria {unknown}; known: {p.criteria}.")
+                raise CitymatchValueError(
+                    f"`noise` names unknown criteria {unknown}; known: {p.criteria}."
+                )
             sigma = np.array([float(noise.get(c, 0.0)) for c in p.criteria])
         else:
             sigma = np.broadcast_to(np.asarray(noise, dtype=np.float64), (m,)).copy()
         if not np.isfinite(sigma).all() or (sigma < 0).any():
-            raise CitymatchValueError(f"`noise` must be finite and ≥ 0 per criterion; got {sigma.tolist()}.")
+            raise CitymatchValueError(
+                f"`noise` must be finite and ≥ 0 per criterion; got {sigma.tolist()}."
+            )
     if chunk is not None and (not isinstance(chunk, (int, np.integer)) or chunk < 1):
         raise CitymatchValueError(f"`chunk` must be a positive integer; got {chunk!r}.")
     seed = _seed(rng)
@@ -825,14 +915,21 @@ def rank_acceptability(
     central[first_n == 0] = np.nan
     conf = _confidence(p, central, sigma, noise_kind, seed)
     return RankAcceptabilityResult(
-        acc, central, conf, p.ids, p.criteria, int(samples),
+        acc,
+        central,
+        conf,
+        p.ids,
+        p.criteria,
+        int(samples),
         "given" if given is not None else sampler,
         None if rng is None or isinstance(rng, np.random.Generator) else int(rng),
         np.concatenate(kept_w) if keep_samples else None,
     )
 
 
-def _confidence(p: _Problem, central: F64, sigma: F64 | None, kind: str, seed: np.random.SeedSequence) -> F64:
+def _confidence(
+    p: _Problem, central: F64, sigma: F64 | None, kind: str, seed: np.random.SeedSequence
+) -> F64:
     n = p.x.shape[0]
     conf = np.full(n, np.nan)
     has = ~np.isnan(central).any(axis=1)
@@ -848,7 +945,9 @@ def _confidence(p: _Problem, central: F64, sigma: F64 | None, kind: str, seed: n
     gen = _block_rng(seed, 10**9)  # a block index no weight sample uses
     reps = 1000
     for i, w in zip(idx, wc, strict=True):
-        sc = _scores_noisy(_noisy(gen, p.x, sigma, kind, reps), p.t, p.norm, np.broadcast_to(w, (reps, w.size)))
+        sc = _scores_noisy(
+            _noisy(gen, p.x, sigma, kind, reps), p.t, p.norm, np.broadcast_to(w, (reps, w.size))
+        )
         conf[i] = float(np.mean(np.argmax(sc, axis=1) == i))
     return conf
 
@@ -861,3 +960,554 @@ def _progress(total: int, on: bool) -> Any:
     except ImportError as exc:
         raise CitymatchValueError("`progress=True` needs tqdm: pip install tqdm.") from exc
     return tqdm(total=total, unit="block", desc="rank acceptability")
+
+
+# --------------------------------------------------------------------------- 4. AHP uncertainty
+SAATY_SCALE = np.array(
+    [1 / 9, 1 / 8, 1 / 7, 1 / 6, 1 / 5, 1 / 4, 1 / 3, 1 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+)
+
+
+def _perturb_stack(a: F64, size: int, how: str, spread: float, gen: np.random.Generator) -> F64:
+    n = a.shape[-1]
+    iu = np.triu_indices(n, 1)
+    up = np.broadcast_to(a[iu], (size, iu[0].size)).copy()
+    if how == "multiplicative":
+        up *= np.exp(spread * gen.standard_normal(up.shape))
+    else:  # saaty: move each judgement by up to `spread` steps along the 1/9 … 9 scale
+        pos = np.abs(np.log(SAATY_SCALE)[None, None, :] - np.log(up)[..., None]).argmin(axis=-1)
+        steps = gen.integers(-int(spread), int(spread) + 1, size=up.shape)
+        up = SAATY_SCALE[np.clip(pos + steps, 0, SAATY_SCALE.size - 1)]
+    out = np.ones((size, n, n))
+    out[:, iu[0], iu[1]] = up
+    out[:, iu[1], iu[0]] = 1.0 / up
+    return out
+
+
+def ahp_weight_samples(
+    judgements: Any,
+    *,
+    samples: int = 1000,
+    perturbation: Literal["saaty", "multiplicative"] = "saaty",
+    spread: float = 1.0,
+    max_cr: float | None = None,
+    rng: Any = None,
+) -> tuple[F64, F64]:
+    """Weight vectors from perturbed AHP judgements (to feed :func:`rank_acceptability`).
+
+    Parameters
+    ----------
+    judgements : array_like (n, n) or CriteriaSet
+        A pairwise matrix, or a criteria set whose weights come from AHP nodes (every node is
+        perturbed independently and the global weights re-synthesised).
+    perturbation : {"saaty", "multiplicative"}
+        ``"saaty"``: each judgement moves by up to ``spread`` steps along Saaty's 1/9 … 9
+        scale (uniformly); ``"multiplicative"``: ``a·exp(spread·ε)``, ε standard normal.
+    max_cr : float, optional
+        Keep only samples whose matrices (every node) have CR ≤ max_cr; sampling continues
+        until ``samples`` are kept (refused if fewer than 1 in 50 draws qualify).
+
+    Returns
+    -------
+    (weights (K, M), cr (K,))
+        The weight samples (criterion order) and the largest node CR of each sample.
+    """
+    from .models.criteria import CriteriaSet
+
+    if isinstance(judgements, CriteriaSet):
+        if judgements.ahp is None:
+            raise CitymatchValueError(
+                f"criteria set {judgements.name!r} has direct weights, no AHP judgements to perturb."
+            )
+        spec = judgements.ahp
+        nodes = [(node.id, list(node.children)) for node in spec.nodes]
+        mats = {node.id: _as_float_matrix(node.matrix) for node in spec.nodes}
+        ids = list(judgements.ids)
+        ri = spec.ri
+    else:
+        res = ahp(judgements)  # validates the matrix
+        mats = {"goal": _as_float_matrix(judgements)}
+        nodes = [("goal", [f"c{j}" for j in range(res.n)])]
+        ids = nodes[0][1]
+        ri = "saaty1980"
+    if perturbation not in ("saaty", "multiplicative"):
+        raise CitymatchValueError(
+            f"`perturbation` must be 'saaty' or 'multiplicative'; got {perturbation!r}."
+        )
+    if not (isinstance(spread, (int, float)) and spread >= 0 and np.isfinite(spread)):
+        raise CitymatchValueError(f"`spread` must be a finite number ≥ 0; got {spread!r}.")
+    if not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    kept_w: list[F64] = []
+    kept_cr: list[F64] = []
+    total, drawn = 0, 0
+    while total < samples:
+        size = max(int(samples) - total, 256)
+        local: dict[str, F64] = {}
+        worst = np.zeros(size)
+        for node_id, _children in nodes:
+            r = ahp(
+                _perturb_stack(mats[node_id], size, perturbation, spread, gen), ri=ri, rtol=1e-9
+            )
+            local[node_id] = r.weights
+            worst = np.maximum(worst, r.cr)
+        glob = _synthesise(nodes, local, ids, size)
+        ok = np.ones(size, bool) if max_cr is None else worst <= max_cr
+        kept_w.append(glob[ok])
+        kept_cr.append(worst[ok])
+        total += int(ok.sum())
+        drawn += size
+        if drawn >= 50 * samples and total < samples:
+            raise CitymatchValueError(
+                f"only {total} of {drawn} perturbed judgement sets have CR ≤ {max_cr}; "
+                "lower `spread` or raise `max_cr`."
+            )
+    return np.concatenate(kept_w)[:samples], np.concatenate(kept_cr)[:samples]
+
+
+def eval_fraction(v: Any) -> float:
+    """A judgement (number or fraction string such as "1/3") as a float."""
+    from ._validate import parse_judgement
+
+    return float(parse_judgement(v))
+
+
+def _as_float_matrix(m: Any) -> F64:
+    return np.array([[eval_fraction(v) for v in row] for row in m], dtype=np.float64)
+
+
+def _synthesise(
+    nodes: list[tuple[str, list[str]]], local: dict[str, F64], ids: list[str], size: int
+) -> F64:
+    node_ids = {nid for nid, _ in nodes}
+    parents = {c: nid for nid, children in nodes for c in children}
+    root = next(nid for nid, _ in nodes if nid not in parents)
+    children_of = dict(nodes)
+    out = np.zeros((size, len(ids)))
+
+    def walk(nid: str, mass: F64) -> None:
+        for pos, child in enumerate(children_of[nid]):
+            w = mass * local[nid][:, pos]
+            if child in node_ids:
+                walk(child, w)
+            else:
+                out[:, ids.index(child)] += w
+
+    walk(root, np.ones(size))
+    return out
+
+
+# --------------------------------------------------------------------------- 5. what would it take
+def what_it_takes(
+    source: Any,
+    candidate: str | int,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    k: int = 3,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    tol: float = 1e-9,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per criterion, the smallest change of one candidate's own value that puts it in the top k.
+
+    Only that cell changes; everything else (other candidates, weights) is fixed, and the
+    column statistics (ideal points, normalisation) are recomputed as the value moves.  The
+    search runs in the improving direction up to the criterion's valid range (a Ranking's
+    criterion ``range``, or ``bounds``), by default the observed column range extended by its
+    width; the threshold is bracketed on a grid and bisected to ``tol``.
+
+    Returns
+    -------
+    DataFrame
+        One row per criterion: ``current``, ``needed`` (NaN if not reachable), ``change``,
+        ``reachable``, and a sentence (e.g. "lisbon enters the top 3 if sector_alignment
+        rises from 0.40 to 0.62").
+    """
+    p = _as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
+    n, m = p.x.shape
+    i = p.ids.index(str(candidate)) if str(candidate) in p.ids else None
+    if i is None:
+        raise CitymatchValueError(
+            f"`candidate` must be one of the candidate ids; got {candidate!r}."
+        )
+    if not isinstance(k, (int, np.integer)) or not 1 <= k < n:
+        raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    ranges: dict[str, tuple[float, float]] = {}
+    if isinstance(source, Ranking):
+        ranges = {c.id: c.range for c in source.criteria.criteria if c.range is not None}
+    if bounds:
+        unknown = sorted(set(bounds) - set(p.criteria))
+        if unknown:
+            raise CitymatchValueError(
+                f"`bounds` names unknown criteria {unknown}; known: {p.criteria}."
+            )
+        ranges.update(bounds)
+
+    def rank_at(j: int, value: float) -> int:
+        x = p.x.copy()
+        x[i, j] = value
+        res = topsis(x, p.w, p.t, normalization=p.norm)  # type: ignore[arg-type]
+        return int(res.ranks[i])
+
+    base_rank = rank_at(0, p.x[i, 0])
+    rows = []
+    for j, cid in enumerate(p.criteria):
+        cur = float(p.x[i, j])
+        col = p.x[:, j]
+        lo, hi = ranges.get(
+            cid, (col.min() - (col.max() - col.min()), col.max() + (col.max() - col.min()))
+        )
+        target = hi if p.t[j] > 0 else lo
+        needed = np.nan
+        if base_rank <= k:
+            needed = cur
+        elif (p.t[j] > 0 and target > cur) or (p.t[j] < 0 and target < cur):
+            grid = np.linspace(cur, target, 65)
+            hit = next((g for g in grid[1:] if rank_at(j, g) <= k), None)
+            if hit is not None:
+                a, b = cur, float(hit)  # a fails, b succeeds
+                while abs(b - a) > tol * max(1.0, abs(b)):
+                    mid = 0.5 * (a + b)
+                    if rank_at(j, mid) <= k:
+                        b = mid
+                    else:
+                        a = mid
+                needed = b
+        reach = bool(np.isfinite(needed))
+        verb = "rises" if p.t[j] > 0 else "falls"
+        text = (
+            f"{p.ids[i]} is already in the top {k}"
+            if base_rank <= k
+            else f"{p.ids[i]} enters the top {k} if {cid} {verb} from {cur:.4g} to {needed:.4g}"
+            if reach
+            else f"{p.ids[i]} cannot enter the top {k} by changing {cid} alone (within [{lo:.4g}, {hi:.4g}])"
+        )
+        rows.append(
+            {
+                "criterion": cid,
+                "current": cur,
+                "needed": needed,
+                "change": needed - cur if reach else np.nan,
+                "reachable": reach,
+                "explanation": text,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def missing_rank_bounds(candidates: Any, criteria: Any, **rank_kwargs: Any) -> pd.DataFrame:
+    """Best and worst possible rank of each candidate with missing criterion values.
+
+    Each such candidate is ranked twice, with its missing values filled by the column's
+    best and by its worst observed value (other candidates' gaps filled with the worst).
+
+    Returns
+    -------
+    DataFrame
+        ``id``, ``missing`` (columns), ``best_rank``, ``worst_rank``, ``of``.
+    """
+    from .io import read_table
+    from .models.criteria import load_criteria
+    from .rank import rank
+
+    table = read_table(candidates)
+    cs = load_criteria(criteria)
+    id_col = rank_kwargs.get("id_column", "id")
+    ids = table[id_col] if id_col in table.columns else pd.Series(table.index, index=table.index)
+    cols = list(cs.columns)
+    rows = []
+    for pos in np.flatnonzero(table[cols].isna().any(axis=1).to_numpy()):
+        miss = [c for c in cols if pd.isna(table[c].iloc[pos])]
+        out = {}
+        for label in ("best", "worst"):
+            t2 = table.copy()
+            for c, crit in zip(cols, cs.criteria, strict=True):
+                if c in miss:
+                    good = (
+                        t2[c].max()
+                        if (crit.direction == "benefit") == (label == "best")
+                        else t2[c].min()
+                    )
+                    t2.iloc[pos, t2.columns.get_loc(c)] = good
+            r = rank(t2, cs, missing="worst", **rank_kwargs).to_frame().set_index("id")
+            out[label] = int(r.loc[ids.iloc[pos], "rank"]) if ids.iloc[pos] in r.index else None
+            out["of"] = len(r)
+        rows.append(
+            {
+                "id": ids.iloc[pos],
+                "missing": miss,
+                "best_rank": out["best"],
+                "worst_rank": out["worst"],
+                "of": out["of"],
+            }
+        )
+    return pd.DataFrame(rows, columns=["id", "missing", "best_rank", "worst_rank", "of"])
+
+
+# --------------------------------------------------------------------------- 6. AHP repair
+@dataclass(frozen=True, repr=False, eq=False)
+class AHPRepairResult:
+    """Which judgements make an AHP matrix inconsistent, and what fixing them does.
+
+    Attributes
+    ----------
+    judgements : DataFrame
+        One row per judgement (i < j), worst first: ``a_ij`` (given), ``consistent_value``
+        (``w_i / w_j`` from the current priorities), ``nearest_saaty`` (that value on Saaty's
+        1/9 … 9 scale), ``error`` (``|ln(a_ij w_j / w_i)|``), and ``cr_if_revised`` (the CR
+        after replacing only this judgement — and its reciprocal — by ``nearest_saaty``).
+    steps : DataFrame
+        A greedy repair: among the three worst judgements, apply the revision (nearest Saaty
+        value or exact consistent value) that lowers the CR most; repeat until CR ≤ threshold
+        or no revision helps: ``i``, ``j``, ``from``, ``to``, ``cr_after``.
+    cr : float
+        CR of the given matrix.
+    repaired : ndarray (n, n)
+        The matrix after the greedy steps.
+    """
+
+    judgements: pd.DataFrame
+    steps: pd.DataFrame
+    cr: float
+    repaired: F64
+
+    def to_frame(self) -> pd.DataFrame:
+        """The judgement table (a copy)."""
+        return self.judgements.copy()
+
+    def __repr__(self) -> str:
+        worst = self.judgements.iloc[0]
+        end = float(self.steps["cr_after"].iloc[-1]) if len(self.steps) else self.cr
+        return (
+            f"AHPRepairResult(CR {self.cr:.4f}; worst judgement a[{worst.i},{worst.j}] = {worst.a_ij:.4g} "
+            f"(consistent value {worst.consistent_value:.4g}); {len(self.steps)} revision(s) → CR {end:.4f})"
+        )
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.judgements, repr(self))
+
+
+def _nearest_saaty(v: float) -> float:
+    return float(SAATY_SCALE[np.argmin(np.abs(np.log(SAATY_SCALE) - np.log(v)))])
+
+
+def ahp_repair(
+    pairwise: Any,
+    *,
+    ri: Any = "saaty1980",
+    threshold: float = 0.10,
+    labels: Sequence[str] | None = None,
+) -> AHPRepairResult:
+    """Find the judgements that contribute most to an AHP matrix's inconsistency.
+
+    For each judgement ``a_ij`` the consistent value is ``w_i / w_j`` from the matrix's own
+    priority vector; the error ``|ln(a_ij w_j / w_i)|`` ranks the judgements (the measure
+    behind Saaty's and Harker's revision advice).  The table also gives the CR after revising
+    each judgement alone, and a greedy sequence of revisions that reaches CR ≤ threshold.
+
+    References
+    ----------
+    .. [1] Saaty, T. L. (2003). Decision-making with the AHP: Why is the principal
+       eigenvector necessary. EJOR 145(1), 85–91. https://doi.org/10.1016/S0377-2217(02)00227-8
+    """
+    base = ahp(pairwise, ri=ri, threshold=threshold, labels=labels)
+    if base.batched:
+        raise ShapeError("`pairwise` must be one n×n matrix here; got a stack.")
+    a = (
+        _as_float_matrix(pairwise)
+        if not isinstance(pairwise, np.ndarray)
+        else np.array(pairwise, dtype=float)
+    )
+    n = base.n
+    names = list(labels) if labels is not None else [str(i) for i in range(n)]
+
+    def table(mat: F64) -> tuple[pd.DataFrame, Any]:
+        res = ahp(mat, ri=ri, threshold=threshold)
+        w = res.weights
+        rows = []
+        for i in range(n):
+            for j in range(i + 1, n):
+                cv = w[i] / w[j]
+                fixed = mat.copy()
+                fixed[i, j] = _nearest_saaty(cv)
+                fixed[j, i] = 1.0 / fixed[i, j]
+                rows.append(
+                    {
+                        "i": names[i],
+                        "j": names[j],
+                        "a_ij": mat[i, j],
+                        "consistent_value": cv,
+                        "nearest_saaty": _nearest_saaty(cv),
+                        "error": abs(np.log(mat[i, j] * w[j] / w[i])),
+                        "cr_if_revised": float(ahp(fixed, ri=ri).cr),
+                        "_ij": (i, j),
+                    }
+                )
+        df = (
+            pd.DataFrame(rows)
+            .sort_values("error", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+        return df, res
+
+    judgements, res = table(a)
+    steps = []
+    cur = a.copy()
+    cr = float(res.cr)
+    for _ in range(n * (n - 1)):
+        if cr <= threshold:
+            break
+        df, _ = table(cur)
+        best: tuple[float, int, int, float] | None = None
+        for _, row in df.head(3).iterrows():  # the three worst judgements, two candidate values
+            i, j = row["_ij"]
+            for value in (row["nearest_saaty"], row["consistent_value"]):
+                if value == cur[i, j]:
+                    continue
+                trial = cur.copy()
+                trial[i, j], trial[j, i] = value, 1.0 / value
+                c = float(ahp(trial, ri=ri).cr)
+                if best is None or c < best[0] - 1e-12:
+                    best = (c, i, j, float(value))
+        if best is None or best[0] >= cr - 1e-12:
+            break  # no single revision lowers the CR further
+        c, i, j, value = best
+        steps.append({"i": names[i], "j": names[j], "from": cur[i, j], "to": value, "cr_after": c})
+        cur[i, j], cur[j, i] = value, 1.0 / value
+        cr = c
+    return AHPRepairResult(
+        judgements.drop(columns="_ij"),
+        pd.DataFrame(steps, columns=["i", "j", "from", "to", "cr_after"]),
+        float(base.cr),
+        cur,
+    )
+
+
+# --------------------------------------------------------------------------- 7. other methods
+def _pymcdm_methods(names: Sequence[str], x: F64) -> dict[str, Any]:
+    from pymcdm import methods as pm
+    from pymcdm import normalizations as nz
+
+    bounds = np.column_stack([x.min(axis=0), x.max(axis=0)])
+    same = bounds[:, 0] == bounds[:, 1]
+    bounds[same, 1] = bounds[same, 0] + 1.0  # SPOTIS needs non-degenerate bounds
+    factories = {
+        "TOPSIS": lambda: pm.TOPSIS(nz.vector_normalization),
+        "VIKOR": lambda: pm.VIKOR(),
+        "PROMETHEE_II": lambda: pm.PROMETHEE_II("usual"),
+        "SPOTIS": lambda: pm.SPOTIS(bounds),
+        "WSM": lambda: pm.WSM(),
+        "COPRAS": lambda: pm.COPRAS(),
+        "MABAC": lambda: pm.MABAC(),
+    }
+    unknown = [m for m in names if m not in factories]
+    if unknown:
+        raise CitymatchValueError(f"`methods` must be among {sorted(factories)}; got {unknown}.")
+    return {m: factories[m]() for m in names}
+
+
+def method_agreement(
+    source: Any,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    methods: Sequence[str] = ("TOPSIS", "VIKOR", "PROMETHEE_II", "SPOTIS"),
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rank the same data with several methods (pymcdm, behind citymatch's validation).
+
+    Returns
+    -------
+    (ranks, weighted_spearman, ws_similarity)
+        ``ranks``: candidates × methods (1 = best); the two others: methods × methods rank
+        correlations — the weighted Spearman coefficient r_w and the WS similarity
+        coefficient (Sałabun & Urbaniak 2020), which weight agreement at the top more.
+    """
+    from pymcdm import correlations as corr
+
+    p = _as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
+    methods = list(methods)
+    if len(methods) < 2:
+        raise CitymatchValueError(f"`methods` must name at least 2 methods; got {methods}.")
+    objs = _pymcdm_methods(methods, p.x)
+    ranks = {}
+    for name, obj in objs.items():
+        pref = obj(p.x, p.w, p.t.astype(int), validation=False)
+        ranks[name] = obj.rank(pref)
+    r = pd.DataFrame(ranks, index=pd.Index(p.ids, name="id"))
+    rw = pd.DataFrame(index=methods, columns=methods, dtype=float)
+    ws = pd.DataFrame(index=methods, columns=methods, dtype=float)
+    for a in methods:
+        for b in methods:
+            rw.loc[a, b] = corr.weighted_spearman(r[a].to_numpy(float), r[b].to_numpy(float))
+            ws.loc[a, b] = corr.ws(r[a].to_numpy(float), r[b].to_numpy(float))
+    return r, rw, ws
+
+
+def rank_reversal(
+    source: Any,
+    weights: Any = None,
+    types: Any = None,
+    *,
+    remove: Sequence[str] | None = None,
+    add: Mapping[str, Sequence[float]] | None = None,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Which pairs of candidates swap order when one candidate is removed or added.
+
+    Parameters
+    ----------
+    remove : sequence of ids, optional
+        Candidates to remove, one at a time (default: every candidate in turn).
+    add : mapping id → values, optional
+        Candidates to add, one at a time (values in criterion order).
+
+    Returns
+    -------
+    DataFrame
+        ``change`` ("remove x" / "add y"), ``a``, ``b`` (a was ahead of b before, behind after).
+    """
+    p = _as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
+    n, m = p.x.shape
+    base = topsis(p.x, p.w, p.t, normalization=p.norm).scores  # type: ignore[arg-type]
+    rows: list[dict[str, str]] = []
+
+    def swaps(label: str, keep: NDArray[np.int64], new: F64) -> None:
+        b0 = np.round(base[keep], 12)
+        b1 = np.round(new[: keep.size], 12)
+        ahead0 = b0[:, None] > b0[None, :]
+        ahead1 = b1[:, None] < b1[None, :]
+        for a, b in zip(*np.nonzero(ahead0 & ahead1), strict=True):
+            rows.append({"change": label, "a": p.ids[keep[a]], "b": p.ids[keep[b]]})
+
+    targets = p.ids if remove is None else [str(r) for r in remove]
+    for rid in targets:
+        if rid not in p.ids:
+            raise CitymatchValueError(f"`remove` names an unknown candidate {rid!r}.")
+        i = p.ids.index(rid)
+        keep = np.array([h for h in range(n) if h != i])
+        if keep.size >= 2:
+            swaps(f"remove {rid}", keep, topsis(p.x[keep], p.w, p.t, normalization=p.norm).scores)  # type: ignore[arg-type]
+    for aid, values in (add or {}).items():
+        row = np.asarray(values, dtype=np.float64)
+        if row.shape != (m,) or not np.isfinite(row).all():
+            raise ShapeError(
+                f"`add[{aid!r}]` must be {m} finite values (criterion order); got {list(values)}."
+            )
+        x2 = np.vstack([p.x, row])
+        swaps(f"add {aid}", np.arange(n), topsis(x2, p.w, p.t, normalization=p.norm).scores)  # type: ignore[arg-type]
+    return pd.DataFrame(rows, columns=["change", "a", "b"])

@@ -43,7 +43,6 @@ def _topsis_iv(
     return x, w, batched, t, normalization, fi, fa
 
 
-
 def _geometry(
     x: NDArray[np.floating],
     t: NDArray[np.int8],
@@ -140,6 +139,7 @@ def _geometry(
             f"{scale[j]:g} is below the smallest normal float64); rescale that column."
         )
     return x_ideal, x_anti, scale, coef_unit
+
 
 def topsis(
     matrix: Any,

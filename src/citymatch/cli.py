@@ -182,8 +182,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"5. Current agreements ranked among all {n} cities on the partnership criteria "
         "(screening off):"
     )
+    ranks = t["rank"].to_dict()
     for row in current.itertuples(index=False):
-        r = int(t.loc[row.id, "rank"])
+        r = int(ranks[row.id])
         lines.append(f"   {row.name:18s} {row.existing_class:21s} rank {r:2d}/{n}")
     lines.append(
         f"Weights: {part.criteria.weight_source}; TOPSIS, {part.result.normalization} normalisation."

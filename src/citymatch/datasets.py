@@ -37,7 +37,10 @@ def data_path(name: str) -> Path:
 
 
 def _read(name: str, **kw: Any) -> pd.DataFrame:
-    return pd.read_csv(data_path(name), keep_default_na=False, na_values=NA_VALUES, **kw)
+    frame: pd.DataFrame = pd.read_csv(
+        data_path(name), keep_default_na=False, na_values=NA_VALUES, **kw
+    )
+    return frame
 
 
 def load_cities() -> pd.DataFrame:

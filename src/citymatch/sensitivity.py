@@ -1,4 +1,4 @@
-"""Sensitivity analysis: how far can the weights and the data move before the recommendation changes?
+"""Sensitivity analysis: how far the weights and the data can move before the ranking changes.
 
 Public entry points (each accepts a :class:`~citymatch.Ranking` or raw
 ``(matrix, weights, types)`` arrays):
@@ -321,6 +321,38 @@ def _pair_roots(
     return sorted(set(out)), touch
 
 
+def _nearest_crossings(
+    pairs: Iterator[tuple[int, int]],
+    pq: F64,
+    qq: F64,
+    v0: float,
+    base: F64,
+    tie_tol: float,
+    ties: list[dict[str, Any]],
+    criterion: str,
+    ids: list[str],
+) -> tuple[float, float, int, int]:
+    """Nearest sign-changing crossing below and above ``v0`` over ``pairs`` (and who crosses)."""
+    lo_v, hi_v, lo_by, hi_by = 0.0, 1.0, -1, -1
+    for a, b in pairs:
+        roots, touch = _pair_roots(pq[a], qq[a], pq[b], qq[b])
+        if touch or abs(base[a] - base[b]) < tie_tol:
+            ties.append(
+                {
+                    "criterion": criterion,
+                    "a": ids[a],
+                    "b": ids[b],
+                    "score_gap": float(abs(base[a] - base[b])),
+                }
+            )
+        for v in roots:
+            if lo_v < v < v0 - 1e-15:
+                lo_v, lo_by = v, b
+            elif v0 + 1e-15 < v < hi_v:
+                hi_v, hi_by = v, b
+    return lo_v, hi_v, lo_by, hi_by
+
+
 @dataclass(frozen=True, repr=False, eq=False)
 class StabilityResult:
     """Exact stability intervals of each criterion's weight (others rescaled proportionally).
@@ -425,25 +457,10 @@ def stability_intervals(
         pq = _quadratics(a_plus, r, d)
         qq = _quadratics(a_minus, r, d)
 
-        def bounds(pairs: Iterator[tuple[int, int]]) -> tuple[float, float, int, int]:
-            lo_v, hi_v, lo_by, hi_by = 0.0, 1.0, -1, -1
-            for a, b in pairs:
-                roots, touch = _pair_roots(pq[a], qq[a], pq[b], qq[b])
-                if touch or abs(base[a] - base[b]) < tie_tol:
-                    ties.append(
-                        {
-                            "criterion": p.criteria[j],
-                            "a": p.ids[a],
-                            "b": p.ids[b],
-                            "score_gap": float(abs(base[a] - base[b])),
-                        }
-                    )
-                for v in roots:
-                    if v < v0 - 1e-15 and v > lo_v:
-                        lo_v, lo_by = v, b
-                    elif v > v0 + 1e-15 and v < hi_v:
-                        hi_v, hi_by = v, b
-            return lo_v, hi_v, lo_by, hi_by
+        def bounds(
+            pairs: Iterator[tuple[int, int]], pq: F64 = pq, qq: F64 = qq, v0: float = v0, j: int = j
+        ) -> tuple[float, float, int, int]:
+            return _nearest_crossings(pairs, pq, qq, v0, base, tie_tol, ties, p.criteria[j], p.ids)
 
         t_lo, t_hi, t_lo_by, t_hi_by = bounds((win, h) for h in range(n) if h != win)
         k_lo, k_hi, _, _ = bounds((a, b) for a in top for b in range(n) if b not in top)
@@ -634,7 +651,7 @@ def _draw(
         out[:, pos] = gen.dirichlet(concentration * base[pos] / base[pos].sum(), size=size)
         return out
     e = gen.standard_exponential((size, m))
-    u = e / e.sum(axis=1, keepdims=True)  # uniform on the simplex
+    u: F64 = e / e.sum(axis=1, keepdims=True)  # uniform on the simplex
     if sampler == "ordinal":
         assert perm is not None
         srt = -np.sort(-u, axis=1)
@@ -657,7 +674,8 @@ def _draw(
                     f"`intervals` hold too small a share of the simplex to sample by rejection "
                     f"({total} of {tries} draws accepted); widen them."
                 )
-        return np.concatenate(kept)[:size]
+        out_box: F64 = np.concatenate(kept)[:size]
+        return out_box
     return u
 
 
@@ -734,7 +752,7 @@ class RankAcceptabilityResult:
 
 def _fractional_counts(scores: F64, counts: F64) -> None:
     """Add rank counts for (K, N) scores to ``counts`` (N × N), splitting exact ties."""
-    kk, n = scores.shape
+    n = scores.shape[1]
     s = np.round(scores, 12)
     order = np.argsort(-s, axis=1, kind="stable")
     sorted_s = np.take_along_axis(s, order, axis=1)
@@ -891,7 +909,8 @@ def rank_acceptability(
             else:
                 w = _draw(gen, size, m, sampler, p.w, concentration, box, perm)
             if sigma is None:
-                assert a_plus is not None and a_minus is not None
+                assert a_plus is not None
+                assert a_minus is not None
                 sc = _closeness(a_plus, a_minus, w * w)
             else:
                 sc = _scores_noisy(_noisy(gen, p.x, sigma, noise_kind, size), p.t, p.norm, w)
@@ -1130,7 +1149,7 @@ def what_it_takes(
     p = _as_problem(
         source, weights, types, normalization=normalization, labels=labels, criteria=criteria
     )
-    n, m = p.x.shape
+    n = p.x.shape[0]
     i = p.ids.index(str(candidate)) if str(candidate) in p.ids else None
     if i is None:
         raise CitymatchValueError(
@@ -1234,7 +1253,7 @@ def missing_rank_bounds(candidates: Any, criteria: Any, **rank_kwargs: Any) -> p
                         if (crit.direction == "benefit") == (label == "best")
                         else t2[c].min()
                     )
-                    t2.iloc[pos, t2.columns.get_loc(c)] = good
+                    t2.loc[t2.index[int(pos)], c] = good
             r = rank(t2, cs, missing="worst", **rank_kwargs).to_frame().set_index("id")
             out[label] = int(r.loc[ids.iloc[pos], "rank"]) if ids.iloc[pos] in r.index else None
             out["of"] = len(r)

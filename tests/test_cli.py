@@ -214,3 +214,58 @@ def test_bad_data_paths_name_file_row_and_column(tmp_path, cities_csv):
     out = run("rank", odd, "--criteria", "partnership-city")
     assert out.returncode == 1 and "unknown extension '.json'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_sensitivity_command(tmp_path):
+    """`citymatch sensitivity` prints acceptabilities and the winner's tipping point, writes JSON,
+    saves a plot atomically, and refuses bad arguments."""
+    out = run(
+        "sensitivity",
+        "example",
+        "--criteria",
+        "partnership-city",
+        "--samples",
+        "500",
+        "--seed",
+        "3",
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].split()[:4] == ["id", "rank", "p_first", "p_top3"]
+    assert "smallest single-weight change" in out.stdout and "500 weight samples" in out.stdout
+    again = run(
+        "sensitivity",
+        "example",
+        "--criteria",
+        "partnership-city",
+        "--samples",
+        "500",
+        "--seed",
+        "3",
+    )
+    assert again.stdout == out.stdout  # seeded: identical
+    plot = tmp_path / "acc.png"
+    js = run(
+        "sensitivity",
+        "example",
+        "--criteria",
+        "partnership-city",
+        "--samples",
+        "300",
+        "--format",
+        "json",
+        "--plot",
+        plot,
+    )
+    assert js.returncode == 0, js.stderr
+    doc = json.loads(js.stdout)
+    assert doc["samples"] == 300 and len(doc["acceptability"]) == len(doc["candidates"])
+    assert abs(sum(sum(r) for r in doc["acceptability"].values()) - len(doc["candidates"])) < 1e-9
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = run("sensitivity", "example", "--criteria", "partnership-city", "--samples", "0")
+    assert bad.returncode == 2 and "--samples must be a positive integer; got 0" in bad.stderr
+    gif = tmp_path / "acc.gif"
+    bad = run(
+        "sensitivity", "example", "--criteria", "partnership-city", "--samples", "10", "--plot", gif
+    )
+    assert bad.returncode == 1 and "must end in .png, .svg or .pdf" in bad.stderr
+    assert not gif.exists()

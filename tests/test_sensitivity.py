@@ -359,7 +359,9 @@ def test_ahp_repair_finds_the_planted_error():
 # ------------------------------------------------------------------ other methods, reversal
 def test_method_agreement(ranking):
     """TOPSIS through pymcdm equals citymatch's ranks; correlations are 1 on the diagonal."""
-    ranks, rw, ws = sa.method_agreement(ranking)
+    res = sa.method_agreement(ranking)
+    ranks, rw, ws = res.ranks, res.weighted_spearman, res.ws_similarity
+    assert "weighted Spearman" in repr(res) and "<table" in res._repr_html_()
     ours = ranking.table.set_index("id")["rank"]
     np.testing.assert_array_equal(ranks["TOPSIS"].to_numpy(), ours.loc[ranks.index].to_numpy())
     np.testing.assert_allclose(np.diag(rw.to_numpy(float)), 1.0)

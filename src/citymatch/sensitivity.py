@@ -44,6 +44,7 @@ from .scoring.topsis import NORMALIZATIONS, _geometry, topsis
 
 __all__ = [
     "AHPRepairResult",
+    "MethodAgreementResult",
     "RankAcceptabilityResult",
     "StabilityResult",
     "WeightSweepResult",
@@ -1431,6 +1432,30 @@ def _pymcdm_methods(names: Sequence[str], x: F64) -> dict[str, Any]:
     return {m: factories[m]() for m in names}
 
 
+@dataclass(frozen=True, repr=False, eq=False)
+class MethodAgreementResult:
+    """Ranks under several MCDA methods and their pairwise rank correlations."""
+
+    ranks: pd.DataFrame
+    weighted_spearman: pd.DataFrame
+    ws_similarity: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Candidates × methods ranks (a copy)."""
+        return self.ranks.copy()
+
+    def __repr__(self) -> str:
+        rw = self.weighted_spearman.to_numpy(float)
+        off = rw[~np.eye(rw.shape[0], dtype=bool)]
+        return (
+            f"MethodAgreementResult({', '.join(self.ranks.columns)}; weighted Spearman "
+            f"{off.min():.3f}–{off.max():.3f} between methods)"
+        )
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.weighted_spearman, repr(self))
+
+
 def method_agreement(
     source: Any,
     weights: Any = None,
@@ -1440,15 +1465,16 @@ def method_agreement(
     normalization: str | None = None,
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> MethodAgreementResult:
     """Rank the same data with several methods (pymcdm, behind citymatch's validation).
 
     Returns
     -------
-    (ranks, weighted_spearman, ws_similarity)
-        ``ranks``: candidates × methods (1 = best); the two others: methods × methods rank
-        correlations — the weighted Spearman coefficient r_w and the WS similarity
-        coefficient (Sałabun & Urbaniak 2020), which weight agreement at the top more.
+    MethodAgreementResult
+        ``ranks``: candidates × methods (1 = best); ``weighted_spearman`` and
+        ``ws_similarity``: methods × methods rank correlations — the weighted Spearman
+        coefficient r_w and the WS similarity coefficient (Sałabun & Urbaniak 2020), which
+        weight agreement at the top more (WS is asymmetric: the row is the reference).
     """
     from pymcdm import correlations as corr
 
@@ -1470,7 +1496,7 @@ def method_agreement(
         for b in methods:
             rw.loc[a, b] = corr.weighted_spearman(r[a].to_numpy(float), r[b].to_numpy(float))
             ws.loc[a, b] = corr.ws(r[a].to_numpy(float), r[b].to_numpy(float))
-    return r, rw, ws
+    return MethodAgreementResult(r, rw, ws)
 
 
 def rank_reversal(

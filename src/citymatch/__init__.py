@@ -19,6 +19,8 @@ from .models.criteria import (
     list_criteria,
     load_criteria,
 )
+from .models.portfolio import DiversityRule, PortfolioProblem, Project
+from .portfolio import Plan, optimize_portfolio
 from .rank import Ranking, rank
 from .results import AHPResult, GroupAHPResult, TopsisResult
 from .scoring.ahp import HierarchyResult, ahp, ahp_group, ahp_hierarchy, random_index
@@ -36,8 +38,12 @@ __all__ = [
     "CitymatchError",
     "CriteriaSet",
     "Criterion",
+    "DiversityRule",
     "GroupAHPResult",
     "HierarchyResult",
+    "Plan",
+    "PortfolioProblem",
+    "Project",
     "Ranking",
     "ScreeningRule",
     "TopsisResult",
@@ -49,6 +55,7 @@ __all__ = [
     "errors",
     "list_criteria",
     "load_criteria",
+    "optimize_portfolio",
     "random_index",
     "rank",
     "topsis",

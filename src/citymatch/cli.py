@@ -148,6 +148,84 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from . import portfolio as pf
+
+    plan = pf.optimize_portfolio(args.problem, time_limit=args.time_limit)
+    front = None
+    if args.frontier or args.plot:
+        front = pf.efficient_frontier(args.problem, time_limit=args.time_limit)
+    if args.plot:
+        from .plot import frontier, save
+
+        save(frontier(front), args.plot)
+    if args.format == "json":
+        doc: dict[str, Any] = {
+            "status": plan.status,
+            "success": plan.success,
+            "message": plan.message,
+            "value": _jsonable(plan.fun),
+            "gap": _jsonable(plan.gap),
+            "x": plan.x,
+            "selected": _frame_json(plan.selected),
+            "schedule": _frame_json(plan.schedule),
+            "binding": plan.binding,
+            "left_out": _frame_json(plan.left_out),
+            "conflicts": plan.conflicts,
+            "citymatch_version": __version__,
+        }
+        if front is not None:
+            doc["frontier"] = _frame_json(front)
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
+        return 0 if plan.status in (0, 1) else 1
+    lines = [plan.explain(), ""]
+    if plan.status in (0, 1):
+        lines.append(
+            plan.selected[["id", "start", "end", "value", "total_cost"]].to_string(
+                index=False, float_format=lambda v: f"{v:,.1f}"
+            )
+        )
+        lines.append("")
+        lines.append(
+            plan.schedule[
+                [
+                    "year",
+                    "n_active",
+                    "n_new",
+                    "budget_used",
+                    "budget_left",
+                    "staff_used",
+                    "agreements",
+                ]
+            ].to_string(index=False, float_format=lambda v: f"{v:,.1f}")
+        )
+    if front is not None:
+        lines += [
+            "",
+            "Efficient frontier (budget per year → optimal value):",
+            front[["factor", "budget_per_year", "value", "n_selected"]].to_string(
+                index=False, float_format=lambda v: f"{v:,.1f}"
+            ),
+        ]
+    _emit("\n".join(lines), args.output)
+    return 0 if plan.status in (0, 1) else 1
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .models.criteria import CriteriaSet
+    from .models.portfolio import PortfolioProblem
+
+    out = Path(args.output)
+    if not out.is_dir():
+        raise _Usage(f"--output must be an existing directory; got {args.output!r}.")
+    for name, model in (("portfolio-problem", PortfolioProblem), ("criteria-set", CriteriaSet)):
+        atomic_write_text(
+            out / f"{name}.schema.json", json.dumps(model.model_json_schema(), indent=2) + "\n"
+        )
+        print(out / f"{name}.schema.json")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the shipped data, end to end, in one terminal screen."""
     from .datasets import load_cities, load_organisations
@@ -330,6 +408,23 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--output")
     s.set_defaults(func=_cmd_sensitivity)
 
+    pp = sub.add_parser(
+        "portfolio", help="choose the projects that fit budget, staff and cap (MILP)"
+    )
+    pp.add_argument("problem", help="portfolio problem, JSON or TOML")
+    pp.add_argument("--format", choices=["table", "json"], default="table")
+    pp.add_argument(
+        "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
+    )
+    pp.add_argument("--plot", help="save the frontier plot (.png, .svg, .pdf)")
+    pp.add_argument("--time-limit", type=float, default=60.0, dest="time_limit")
+    pp.add_argument("--output")
+    pp.set_defaults(func=_cmd_portfolio)
+
+    sc = sub.add_parser("schema", help="write the JSON Schemas of the input formats")
+    sc.add_argument("--output", required=True, help="an existing directory")
+    sc.set_defaults(func=_cmd_schema)
+
     d = sub.add_parser("demo", help="the main job on the shipped Toronto example, in one screen")
     d.add_argument("--output", help="write to this file (atomically) instead of stdout")
     d.set_defaults(func=_cmd_demo)
@@ -359,7 +454,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CitymatchError, OSError) as exc:
         if args.debug:
             raise
-        source = getattr(args, "candidates", None) or getattr(args, "matrix", None)
+        source = (
+            getattr(args, "candidates", None)
+            or getattr(args, "matrix", None)
+            or getattr(args, "problem", None)
+        )
         text = str(exc)
         if source and str(source) not in text:  # name the file the data came from
             text = f"{source}: {text}"

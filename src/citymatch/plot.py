@@ -11,7 +11,7 @@ from .errors import CitymatchError
 if TYPE_CHECKING:  # pragma: no cover
     from .rank import Ranking
 
-__all__ = ["acceptability_heatmap", "contributions", "tornado", "weight_sweep"]
+__all__ = ["acceptability_heatmap", "contributions", "frontier", "save", "tornado", "weight_sweep"]
 
 
 def _pyplot() -> Any:
@@ -167,5 +167,38 @@ def weight_sweep(result: Any, *, top: int = 8, ax: Any = None) -> Any:
     ax.legend(
         fontsize="x-small", ncol=2, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5)
     )
+    ax.figure.tight_layout()
+    return ax
+
+
+def frontier(table: Any, *, ax: Any = None) -> Any:
+    """Step plot of optimal portfolio value against the yearly budget (efficient frontier)."""
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    ok = table["status"].isin([0, 1])
+    ax.step(
+        table.loc[ok, "budget_per_year"], table.loc[ok, "value"], where="post", color="tab:blue"
+    )
+    ax.plot(table.loc[ok, "budget_per_year"], table.loc[ok, "value"], "o", color="tab:blue", ms=4)
+    if (~ok).any():
+        ax.plot(
+            table.loc[~ok, "budget_per_year"],
+            [0] * int((~ok).sum()),
+            "x",
+            color="tab:red",
+            label="no feasible plan",
+        )
+        ax.legend(frameon=False, fontsize="small")
+    if "factor" in table and (table["factor"] == 1).any():
+        ax.axvline(
+            float(table.loc[table["factor"] == 1, "budget_per_year"].iloc[0]),
+            color="0.4",
+            ls="--",
+            lw=1,
+        )
+    ax.set_xlabel("budget per year")
+    ax.set_ylabel("optimal portfolio value")
+    ax.set_title("What more money buys")
     ax.figure.tight_layout()
     return ax

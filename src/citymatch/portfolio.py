@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -84,7 +84,9 @@ def load_problem(problem: PortfolioProblem | Mapping[str, Any] | str | Path) -> 
         try:
             data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
         except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise PortfolioError(f"{where} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}.") from exc
+            raise PortfolioError(
+                f"{where} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}."
+            ) from exc
     elif isinstance(problem, Mapping):
         data = dict(problem)
     else:
@@ -158,9 +160,22 @@ def _build(problem: PortfolioProblem) -> _Model:
 
     for i, p in enumerate(problem.projects):
         ks = by_project.get(i, [])
-        rows.append(_Row(f"{p.id} selected at most once", "structural", "once", dict.fromkeys(ks, 1.0), 0, 1))
+        rows.append(
+            _Row(
+                f"{p.id} selected at most once", "structural", "once", dict.fromkeys(ks, 1.0), 0, 1
+            )
+        )
         if p.mandatory:
-            rows.append(_Row(f"{p.id} is mandatory", f"mandatory {p.id}", "mandatory", dict.fromkeys(ks, 1.0), 1, np.inf))
+            rows.append(
+                _Row(
+                    f"{p.id} is mandatory",
+                    f"mandatory {p.id}",
+                    "mandatory",
+                    dict.fromkeys(ks, 1.0),
+                    1,
+                    np.inf,
+                )
+            )
 
     for name, unit in (("budget", "$"), ("staff", "FTE")):
         lim = problem.limit(name)  # type: ignore[arg-type]
@@ -179,20 +194,42 @@ def _build(problem: PortfolioProblem) -> _Model:
     for t in years:
         starts = {k: 1.0 for k, (_i, y) in enumerate(xvars) if y == t}
         if problem.new_per_year_min:
-            rows.append(_Row(f"at least {problem.new_per_year_min} new projects in {t}", f"min new {t}",
-                             "min_new", starts, problem.new_per_year_min, np.inf, t))
+            rows.append(
+                _Row(
+                    f"at least {problem.new_per_year_min} new projects in {t}",
+                    f"min new {t}",
+                    "min_new",
+                    starts,
+                    problem.new_per_year_min,
+                    np.inf,
+                    t,
+                )
+            )
         if problem.new_per_year_max is not None:
-            rows.append(_Row(f"at most {problem.new_per_year_max} new projects in {t}", f"max new {t}",
-                             "max_new", starts, -np.inf, problem.new_per_year_max, t))
+            rows.append(
+                _Row(
+                    f"at most {problem.new_per_year_max} new projects in {t}",
+                    f"max new {t}",
+                    "max_new",
+                    starts,
+                    -np.inf,
+                    problem.new_per_year_max,
+                    t,
+                )
+            )
 
     zvars: list[tuple[str, int]] = []
     existing: dict[int, int] = {}
     for t in years:
-        existing[t] = sum(1 for last in problem.existing_agreements.values() if last is None or last >= t)
+        existing[t] = sum(
+            1 for last in problem.existing_agreements.values() if last is None or last >= t
+        )
     if problem.agreement_cap is not None or problem.one_project_per_partner:
         partners = sorted({q for p in problem.projects for q in p.partners})
         for t in years:
-            in_force = {q for q, last in problem.existing_agreements.items() if last is None or last >= t}
+            in_force = {
+                q for q, last in problem.existing_agreements.items() if last is None or last >= t
+            }
             zs: dict[int, float] = {}
             for q in partners:
                 members = [i for i, p in enumerate(problem.projects) if q in p.partners]
@@ -202,52 +239,115 @@ def _build(problem: PortfolioProblem) -> _Model:
                     for a in act:
                         merged.update(a)
                     if len(merged) > 1:
-                        rows.append(_Row(f"one active project with {q} in {t}", f"one per partner {q} {t}",
-                                         "partner", merged, -np.inf, 1, t))
-                if problem.agreement_cap is not None and q not in in_force and any(act):
+                        rows.append(
+                            _Row(
+                                f"one active project with {q} in {t}",
+                                f"one per partner {q} {t}",
+                                "partner",
+                                merged,
+                                -np.inf,
+                                1,
+                                t,
+                            )
+                        )
+                counted = q not in in_force and q not in problem.cap_exempt
+                if problem.agreement_cap is not None and counted and any(act):
                     zk = len(xvars) + len(zvars)
                     zvars.append((q, t))
                     zs[zk] = 1.0
                     for a in act:
                         if a:  # z[q, t] ≥ active[p, t]
-                            rows.append(_Row(f"{q} counted in {t}", "structural", "link",
-                                             {**{k: 1.0 for k in a}, zk: -1.0}, -np.inf, 0, t))
+                            rows.append(
+                                _Row(
+                                    f"{q} counted in {t}",
+                                    "structural",
+                                    "link",
+                                    {**{k: 1.0 for k in a}, zk: -1.0},
+                                    -np.inf,
+                                    0,
+                                    t,
+                                )
+                            )
             if problem.agreement_cap is not None:
                 room = problem.agreement_cap - existing[t]
-                rows.append(_Row(f"agreement cap {t} ({problem.agreement_cap}, {existing[t]} existing)",
-                                 f"cap {t}", "cap", zs, -np.inf, max(0, room), t))
+                rows.append(
+                    _Row(
+                        f"agreement cap {t} (cap {problem.agreement_cap}; {existing[t]} existing)",
+                        f"cap {t}",
+                        "cap",
+                        zs,
+                        -np.inf,
+                        max(0, room),
+                        t,
+                    )
+                )
 
     for b, reqs in problem.dependencies.items():
         ib = ids.index(b)
-        for a in reqs:
-            ia = ids.index(a)
+        for req in reqs:
+            ia = ids.index(req)
             coefs = dict.fromkeys(by_project.get(ib, []), 1.0)
             for k in by_project.get(ia, []):
                 coefs[k] = coefs.get(k, 0.0) - 1.0
-            rows.append(_Row(f"{b} requires {a}", f"requires {b}→{a}", "requires", coefs, -np.inf, 0))
+            rows.append(
+                _Row(f"{b} requires {req}", f"requires {b}→{req}", "requires", coefs, -np.inf, 0)
+            )
     for g in problem.exclusive:
         coefs = {k: 1.0 for pid in g for k in by_project.get(ids.index(pid), [])}
-        rows.append(_Row(f"at most one of {', '.join(g)}", f"exclusive {'/'.join(g)}", "exclusive", coefs, -np.inf, 1))
+        rows.append(
+            _Row(
+                f"at most one of {', '.join(g)}",
+                f"exclusive {'/'.join(g)}",
+                "exclusive",
+                coefs,
+                -np.inf,
+                1,
+            )
+        )
 
     for rule in problem.rules:
         if rule.tag is not None:
             groups = {rule.tag: [i for i, p in enumerate(problem.projects) if rule.tag in p.tags]}
         else:
             regions = sorted({p.region for p in problem.projects if p.region is not None})
-            groups = {reg: [i for i, p in enumerate(problem.projects) if p.region == reg] for reg in regions}
+            groups = {
+                reg: [i for i, p in enumerate(problem.projects) if p.region == reg]
+                for reg in regions
+            }
         lo = rule.min if rule.min is not None else -np.inf
         hi = rule.max if rule.max is not None else np.inf
         for label, members in groups.items():
             if rule.scope == "total":
                 coefs = {k: 1.0 for i in members for k in by_project.get(i, [])}
-                rows.append(_Row(f"rule {rule.id} ({label})", f"rule {rule.id} {label}", "rule", coefs, lo, hi))
+                rows.append(
+                    _Row(
+                        f"rule {rule.id} ({label})",
+                        f"rule {rule.id} {label}",
+                        "rule",
+                        coefs,
+                        lo,
+                        hi,
+                    )
+                )
                 continue
             for t in years:
                 if rule.scope == "starts":
-                    coefs = {k: 1.0 for i in members for k in by_project.get(i, []) if xvars[k][1] == t}
+                    coefs = {
+                        k: 1.0 for i in members for k in by_project.get(i, []) if xvars[k][1] == t
+                    }
                 else:
                     coefs = {k: v for i in members for k, v in active_coefs(i, t).items()}
-                rows.append(_Row(f"rule {rule.id} ({label}) {t}", f"rule {rule.id} {label} {t}", "rule", coefs, lo, hi, t))
+                rows.append(
+                    _Row(
+                        f"rule {rule.id} ({label}) {t}",
+                        f"rule {rule.id} {label} {t}",
+                        "rule",
+                        coefs,
+                        lo,
+                        hi,
+                        t,
+                    )
+                )
     return _Model(problem, xvars, zvars, objective, rows, existing)
 
 
@@ -261,8 +361,15 @@ def _matrix(model: _Model, rows: Sequence[_Row]) -> sparse.csr_array:
     return sparse.csr_array((data, (ri, ci)), shape=(len(rows), model.nvar))
 
 
-def _solve(model: _Model, rows: Sequence[_Row], *, objective: bool = True, relax: bool = False,
-           time_limit: float | None = None, gap: float = 1e-9) -> Any:
+def _solve(
+    model: _Model,
+    rows: Sequence[_Row],
+    *,
+    objective: bool = True,
+    relax: bool = False,
+    time_limit: float | None = None,
+    gap: float = 1e-9,
+) -> Any:
     n = model.nvar
     c = np.zeros(n)
     if objective:
@@ -272,7 +379,9 @@ def _solve(model: _Model, rows: Sequence[_Row], *, objective: bool = True, relax
         integrality[: len(model.xvars)] = 1
     kw: dict[str, Any] = {}
     if rows:
-        kw["constraints"] = LinearConstraint(_matrix(model, rows), [r.lo for r in rows], [r.hi for r in rows])
+        kw["constraints"] = LinearConstraint(
+            _matrix(model, rows), [r.lo for r in rows], [r.hi for r in rows]
+        )
     options: dict[str, Any] = {"mip_rel_gap": gap, "presolve": True}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
@@ -334,8 +443,12 @@ class Plan:
     def explain(self) -> str:
         """A readable explanation of the plan (or of the infeasibility)."""
         if self.status == 2:
-            return "No plan satisfies all constraints. These conflict:\n" + "\n".join(f"- {c}" for c in self.conflicts)
-        lines = [f"{len(self.selected)} projects selected, total value {self.fun:,.4g} ({self.message})."]
+            return "No plan satisfies all constraints. These conflict:\n" + "\n".join(
+                f"- {c}" for c in self.conflicts
+            )
+        lines = [
+            f"{len(self.selected)} projects selected, total value {self.fun:,.4g} ({self.message})."
+        ]
         if self.binding:
             lines.append("Binding constraints: " + "; ".join(self.binding) + ".")
         for r in self.left_out.itertuples(index=False):
@@ -379,7 +492,7 @@ def _reason(model: _Model, row: _Row, activity: float) -> str:
     if row.kind == "max_new":
         return f"{row.year} already has {int(row.hi)} new projects (the maximum)"
     if row.kind == "cap":
-        return f"partner cap reached in {row.year} ({row.name})"
+        return f"partner cap reached in {row.year} ({row.name.split('(', 1)[1].rstrip(')')})"
     if row.kind == "partner":
         return f"{row.name.replace('one active project with', 'partner')} already has an active project"
     if row.kind == "exclusive":
@@ -393,7 +506,9 @@ def _reason(model: _Model, row: _Row, activity: float) -> str:
 
 def _explain_left_out(model: _Model, rows: Sequence[_Row], v: F64) -> pd.DataFrame:
     out = []
-    base_starts = {model.problem.projects[i].id for k, (i, _y) in enumerate(model.xvars) if v[k] > 0.5}
+    base_starts = {
+        model.problem.projects[i].id for k, (i, _y) in enumerate(model.xvars) if v[k] > 0.5
+    }
     for i, p in enumerate(model.problem.projects):
         if p.id in base_starts:
             continue
@@ -405,6 +520,7 @@ def _explain_left_out(model: _Model, rows: Sequence[_Row], v: F64) -> pd.DataFra
             out.append({"id": p.id, "reason": "no allowed start year within the horizon"})
             continue
         best: list[str] | None = None
+        when = model.xvars[ks[0]][1]
         for k in ks:
             trial = v.copy()
             trial[k] = 1.0
@@ -413,20 +529,24 @@ def _explain_left_out(model: _Model, rows: Sequence[_Row], v: F64) -> pd.DataFra
             bad = [
                 _reason(model, row, a)
                 for row, a in zip(rows, act, strict=True)
-                if row.kind not in ("once", "link", "min_new", "mandatory") and (a > row.hi + 1e-7 or a < row.lo - 1e-7)
+                if row.kind not in ("once", "link", "min_new", "mandatory")
+                and (a > row.hi + 1e-7 or a < row.lo - 1e-7)
             ]
             if best is None or len(bad) < len(best):
-                best = [f"(starting {model.xvars[k][1]}) " + b for b in bad] if len(ks) > 1 else bad
+                best = bad
+                when = model.xvars[k][1]
         assert best is not None
         if not best:
             value = float(model.objective[ks].max())
             text = (
-                "its value is not positive" if value <= 0
+                "its value is not positive"
+                if value <= 0
                 else "fits on its own, but a higher-value combination uses the same resources"
             )
             out.append({"id": p.id, "reason": text})
         else:
-            out.append({"id": p.id, "reason": "; ".join(best)})
+            prefix = f"starting {when}: " if len(ks) > 1 else ""
+            out.append({"id": p.id, "reason": prefix + "; ".join(best)})
     return pd.DataFrame(out, columns=["id", "reason"])
 
 
@@ -495,8 +615,12 @@ def optimize_portfolio(
     (42.0, ['P2', 'P3', 'P4'])
     """
     prob = load_problem(problem)
+    if prob.value_criteria is not None and any(p.value is None for p in prob.projects):
+        prob = score_projects(prob, prob.value_criteria)
     if time_limit is not None and not (time_limit > 0):
-        raise CitymatchValueError(f"`time_limit` must be positive seconds or None; got {time_limit!r}.")
+        raise CitymatchValueError(
+            f"`time_limit` must be positive seconds or None; got {time_limit!r}."
+        )
     if not (0 <= gap < 1):
         raise CitymatchValueError(f"`gap` must be in [0, 1); got {gap!r}.")
     model = _build(prob)
@@ -505,16 +629,40 @@ def optimize_portfolio(
     empty = pd.DataFrame()
     if res.x is None:
         conflicts = _diagnose(model, time_limit) if res.status == 2 else []
-        return Plan(int(res.status), False, str(res.message), dict.fromkeys(ids), float("nan"),
-                    float("nan"), empty, empty, [], pd.DataFrame(columns=["id", "reason"]), conflicts, relax)
+        return Plan(
+            int(res.status),
+            False,
+            str(res.message),
+            dict.fromkeys(ids),
+            float("nan"),
+            float("nan"),
+            empty,
+            empty,
+            [],
+            pd.DataFrame(columns=["id", "reason"]),
+            conflicts,
+            relax,
+        )
     v = np.asarray(res.x, dtype=np.float64)
     if relax:
         frac = {pid: 0.0 for pid in ids}
         for k, (i, _y) in enumerate(model.xvars):
             frac[ids[i]] += float(v[k])
-        return Plan(int(res.status), bool(res.success), str(res.message), dict.fromkeys(ids),
-                    float(-res.fun), 0.0, empty, empty, [], pd.DataFrame(columns=["id", "reason"]),
-                    [], True, frac)
+        return Plan(
+            int(res.status),
+            bool(res.success),
+            str(res.message),
+            dict.fromkeys(ids),
+            float(-res.fun),
+            0.0,
+            empty,
+            empty,
+            [],
+            pd.DataFrame(columns=["id", "reason"]),
+            [],
+            True,
+            frac,
+        )
     v[: len(model.xvars)] = np.round(v[: len(model.xvars)])
     v = _complete_z(model, v)
     x: dict[str, int | None] = dict.fromkeys(ids)
@@ -523,23 +671,55 @@ def optimize_portfolio(
             x[ids[i]] = y
     selected = []
     for i, p in enumerate(prob.projects):
-        y = x[p.id]
-        if y is not None:
-            val = float(model.objective[[k for k, (ii, yy) in enumerate(model.xvars) if ii == i and yy == y][0]])
-            selected.append({"id": p.id, "title": p.title, "partners": ", ".join(p.partners), "start": y,
-                             "end": y + p.duration - 1, "value": val, "total_cost": sum(p.cost_by_year())})
+        start = x[p.id]
+        if start is not None:
+            y = start
+            val = float(
+                model.objective[
+                    next(k for k, (ii, yy) in enumerate(model.xvars) if ii == i and yy == y)
+                ]
+            )
+            selected.append(
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "partners": ", ".join(p.partners),
+                    "start": y,
+                    "end": y + p.duration - 1,
+                    "value": val,
+                    "total_cost": sum(p.cost_by_year()),
+                }
+            )
     schedule = _schedule(model, x)
     act = _activity(model, model.rows, v)
     binding = [
-        row.name for row, a in zip(model.rows, act, strict=True)
-        if row.kind not in ("once", "link") and row.coefs
-        and ((np.isfinite(row.hi) and abs(a - row.hi) <= 1e-7 * max(1.0, abs(row.hi)))
-             or (np.isfinite(row.lo) and abs(a - row.lo) <= 1e-7 * max(1.0, abs(row.lo))))
+        row.name
+        for row, a in zip(model.rows, act, strict=True)
+        if row.kind not in ("once", "link", "partner", "requires")
+        and row.coefs
+        and (
+            (np.isfinite(row.hi) and abs(a - row.hi) <= 1e-7 * max(1.0, abs(row.hi)))
+            or (np.isfinite(row.lo) and abs(a - row.lo) <= 1e-7 * max(1.0, abs(row.lo)))
+        )
     ]
-    left = _explain_left_out(model, model.rows, v) if explain else pd.DataFrame(columns=["id", "reason"])
+    left = (
+        _explain_left_out(model, model.rows, v)
+        if explain
+        else pd.DataFrame(columns=["id", "reason"])
+    )
     gap_val = float(getattr(res, "mip_gap", 0.0) or 0.0)
-    return Plan(int(res.status), bool(res.success) or res.status == 1, str(res.message), x, float(-res.fun),
-                gap_val, pd.DataFrame(selected), schedule, binding, left)
+    return Plan(
+        int(res.status),
+        bool(res.success) or res.status == 1,
+        str(res.message),
+        x,
+        float(-res.fun),
+        gap_val,
+        pd.DataFrame(selected),
+        schedule,
+        binding,
+        left,
+    )
 
 
 def _schedule(model: _Model, x: Mapping[str, int | None]) -> pd.DataFrame:
@@ -548,24 +728,27 @@ def _schedule(model: _Model, x: Mapping[str, int | None]) -> pd.DataFrame:
     staff = prob.limit("staff")
     rows = []
     for n, t in enumerate(prob.horizon):
-        active = [p for p in prob.projects if x[p.id] is not None and _active(p, x[p.id], t)]  # type: ignore[arg-type]
+        begun = {p.id: y for p in prob.projects if (y := x[p.id]) is not None}
+        active = [p for p in prob.projects if p.id in begun and _active(p, begun[p.id], t)]
         starts = [p.id for p in prob.projects if x[p.id] == t]
-        spent = sum(p.cost_by_year()[t - x[p.id]] for p in active)  # type: ignore[operator]
-        fte = sum(p.staff_by_year()[t - x[p.id]] for p in active)  # type: ignore[operator]
+        spent = sum(p.cost_by_year()[t - begun[p.id]] for p in active)
+        fte = sum(p.staff_by_year()[t - begun[p.id]] for p in active)
         in_force = {q for q, last in prob.existing_agreements.items() if last is None or last >= t}
-        partners = {q for p in active for q in p.partners} - in_force
-        rows.append({
-            "year": t,
-            "active": ", ".join(p.id for p in active),
-            "new": ", ".join(starts),
-            "n_active": len(active),
-            "n_new": len(starts),
-            "budget_used": spent,
-            "budget_left": (budget[n] - spent) if budget is not None else np.nan,
-            "staff_used": fte,
-            "staff_left": (staff[n] - fte) if staff is not None else np.nan,
-            "agreements": len(in_force) + len(partners),
-        })
+        partners = {q for p in active for q in p.partners} - in_force - set(prob.cap_exempt)
+        rows.append(
+            {
+                "year": t,
+                "active": ", ".join(p.id for p in active),
+                "new": ", ".join(starts),
+                "n_active": len(active),
+                "n_new": len(starts),
+                "budget_used": spent,
+                "budget_left": (budget[n] - spent) if budget is not None else np.nan,
+                "staff_used": fte,
+                "staff_left": (staff[n] - fte) if staff is not None else np.nan,
+                "agreements": len(in_force) + len(partners),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -588,16 +771,27 @@ def efficient_frontier(
     base = prob.limit("budget")
     if base is None:
         raise PortfolioError("`budget` is not set: there is no budget to vary.")
-    grid = list(factors) if factors is not None else [round(f, 2) for f in np.linspace(0.25, 2.0, 15)]
+    grid = (
+        list(factors) if factors is not None else [round(f, 2) for f in np.linspace(0.25, 2.0, 15)]
+    )
     if any(not (f >= 0) for f in grid):
         raise CitymatchValueError(f"`factors` must be ≥ 0; got {grid}.")
     rows = []
     for f in grid:
-        plan = optimize_portfolio(prob.with_budget([b * f for b in base]), time_limit=time_limit, explain=False)
+        plan = optimize_portfolio(
+            prob.with_budget([b * f for b in base]), time_limit=time_limit, explain=False
+        )
         chosen = [k for k, v in plan.x.items() if v is not None]
-        rows.append({"factor": f, "budget_per_year": float(np.mean(base)) * f,
-                     "value": plan.fun if plan.status in (0, 1) else np.nan,
-                     "n_selected": len(chosen), "selected": ", ".join(chosen), "status": plan.status})
+        rows.append(
+            {
+                "factor": f,
+                "budget_per_year": float(np.mean(base)) * f,
+                "value": plan.fun if plan.status in (0, 1) else np.nan,
+                "n_selected": len(chosen),
+                "selected": ", ".join(chosen),
+                "status": plan.status,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -630,8 +824,13 @@ def marginal_value(
 
 
 # --------------------------------------------------------------------------- values from criteria
-def score_projects(problem: PortfolioProblem | Mapping[str, Any] | str | Path, criteria: Any, *, weights: Any = None,
-                   scale: float = 100.0) -> PortfolioProblem:
+def score_projects(
+    problem: PortfolioProblem | Mapping[str, Any] | str | Path,
+    criteria: Any,
+    *,
+    weights: Any = None,
+    scale: float = 100.0,
+) -> PortfolioProblem:
     """Compute every project's value as ``scale ×`` its TOPSIS score on a project criteria set.
 
     The criteria read each project's ``attributes`` (e.g. strategic alignment, expected
@@ -643,11 +842,15 @@ def score_projects(problem: PortfolioProblem | Mapping[str, Any] | str | Path, c
     table = pd.DataFrame([{"id": p.id, **p.attributes} for p in prob.projects])
     r = rank(table, criteria, weights=weights, screening=False)
     scores = r.scores
-    return prob.with_values({pid: scale * float(s) for pid, s in scores.items()})
+    return prob.with_values({str(pid): scale * float(s) for pid, s in scores.items()})
 
 
-def with_partner_scores(problem: PortfolioProblem | Mapping[str, Any] | str | Path, ranking: Any, *,
-                        attribute: str = "partner_score") -> PortfolioProblem:
+def with_partner_scores(
+    problem: PortfolioProblem | Mapping[str, Any] | str | Path,
+    ranking: Any,
+    *,
+    attribute: str = "partner_score",
+) -> PortfolioProblem:
     """Copy each project's partners' mean TOPSIS score from a Ranking into an attribute.
 
     Partners absent from the ranking (screened out, or alternative partners ranked
@@ -667,7 +870,7 @@ def portfolio_acceptability(
     criteria: Any,
     *,
     samples: int = 200,
-    sampler: str = "dirichlet",
+    sampler: Literal["uniform", "dirichlet", "intervals", "ordinal"] = "dirichlet",
     concentration: float = 50.0,
     rng: Any = None,
     scale: float = 100.0,
@@ -690,17 +893,35 @@ def portfolio_acceptability(
 
     prob = load_problem(problem)
     cs = load_criteria(criteria)
-    w = sample_weights(len(cs.ids), samples, sampler=sampler, base=cs.weights,  # type: ignore[arg-type]
-                       concentration=concentration, rng=rng, criteria=list(cs.ids))
+    w = sample_weights(
+        len(cs.ids),
+        samples,
+        sampler=sampler,
+        base=cs.weights,
+        concentration=concentration,
+        rng=rng,
+        criteria=list(cs.ids),
+    )
     counts: dict[str, int] = {p.id: 0 for p in prob.projects}
     starts: dict[str, list[int]] = {p.id: [] for p in prob.projects}
     for wk in w:
-        plan = optimize_portfolio(score_projects(prob, cs, weights=wk, scale=scale), time_limit=time_limit,
-                                  explain=False)
+        plan = optimize_portfolio(
+            score_projects(prob, cs, weights=wk, scale=scale), time_limit=time_limit, explain=False
+        )
         for pid, y in plan.x.items():
             if y is not None:
                 counts[pid] += 1
                 starts[pid].append(y)
-    rows = [{"id": pid, "selected_share": counts[pid] / len(w),
-             "start": (max(set(s), key=s.count) if s else None)} for pid, s in starts.items()]
-    return pd.DataFrame(rows).sort_values("selected_share", ascending=False, kind="stable").reset_index(drop=True)
+    rows = [
+        {
+            "id": pid,
+            "selected_share": counts[pid] / len(w),
+            "start": (max(set(s), key=s.count) if s else None),
+        }
+        for pid, s in starts.items()
+    ]
+    return (
+        pd.DataFrame(rows)
+        .sort_values("selected_share", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )

@@ -98,7 +98,9 @@ class Project(_Frozen):
                     f"{name} lists {len(v)} yearly values but duration is {self.duration} years"
                 )
         if self.start is not None and (self.earliest is not None or self.latest is not None):
-            raise ValueError("give either a fixed `start` or an `earliest`/`latest` window, not both")
+            raise ValueError(
+                "give either a fixed `start` or an `earliest`/`latest` window, not both"
+            )
         if self.earliest is not None and self.latest is not None and self.earliest > self.latest:
             raise ValueError(f"earliest start {self.earliest} is after latest start {self.latest}")
         if self.mandatory and self.excluded:
@@ -109,11 +111,17 @@ class Project(_Frozen):
 
     def cost_by_year(self) -> list[float]:
         """Cost in each project year (length = duration)."""
-        return list(self.cost) if isinstance(self.cost, tuple) else [float(self.cost)] * self.duration
+        return (
+            list(self.cost) if isinstance(self.cost, tuple) else [float(self.cost)] * self.duration
+        )
 
     def staff_by_year(self) -> list[float]:
         """Staff (FTE) in each project year (length = duration)."""
-        return list(self.staff) if isinstance(self.staff, tuple) else [float(self.staff)] * self.duration
+        return (
+            list(self.staff)
+            if isinstance(self.staff, tuple)
+            else [float(self.staff)] * self.duration
+        )
 
 
 class DiversityRule(_Frozen):
@@ -160,7 +168,14 @@ class PortfolioProblem(_Frozen):
         Cap on active agreements (the 2005 program: ten): distinct partners with an active
         project plus ``existing_agreements`` that stay active, in every year.
     existing_agreements : mapping partner → last active year (or None = all horizon)
-        Agreements already in force.  A project with such a partner adds no agreement.
+        Agreements already in force.  A project with such a partner adds no agreement.  If
+        they already fill the cap, no project with a new partner can start.
+    cap_exempt : tuple of str
+        Partners that need no City agreement (e.g. alternative partners working with
+        Toronto institutions); they do not count toward the cap.
+    value_criteria : str, optional
+        A criteria set (shipped name or path) that computes missing project values from
+        their ``attributes`` (see :func:`citymatch.portfolio.score_projects`).
     dependencies : mapping project → list of projects it requires
         ``{"B": ["A"]}``: B can be selected only if A is.
     exclusive : list of lists
@@ -183,6 +198,8 @@ class PortfolioProblem(_Frozen):
     new_per_year_max: int | None = Field(default=3, ge=0)
     agreement_cap: int | None = Field(default=None, ge=0)
     existing_agreements: dict[str, int | None] = Field(default_factory=dict)
+    cap_exempt: tuple[str, ...] = ()
+    value_criteria: str | None = None
     dependencies: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     exclusive: tuple[tuple[str, ...], ...] = ()
     one_project_per_partner: bool = False
@@ -211,7 +228,9 @@ class PortfolioProblem(_Frozen):
         for name in ("budget", "staff"):
             v = getattr(self, name)
             if isinstance(v, tuple) and len(v) != self.years:
-                raise ValueError(f"{name} lists {len(v)} yearly values but the horizon is {self.years} years")
+                raise ValueError(
+                    f"{name} lists {len(v)} yearly values but the horizon is {self.years} years"
+                )
         lo, hi = self.new_per_year_min, self.new_per_year_max
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"new_per_year_min {lo} is greater than new_per_year_max {hi}")
@@ -223,7 +242,11 @@ class PortfolioProblem(_Frozen):
                         f"project {p.id!r}: {label} year {year} is outside the horizon {first}–{last}"
                     )
             if self.must_finish:
-                e = p.start if p.start is not None else (p.earliest if p.earliest is not None else first)
+                e = (
+                    p.start
+                    if p.start is not None
+                    else (p.earliest if p.earliest is not None else first)
+                )
                 if e + p.duration - 1 > last:
                     raise ValueError(
                         f"project {p.id!r} cannot finish within the horizon ({p.duration} years from {e} "
@@ -279,7 +302,12 @@ class PortfolioProblem(_Frozen):
         if p.start is not None:
             years = [p.start]
         else:
-            years = list(range(p.earliest if p.earliest is not None else first, (p.latest if p.latest is not None else last) + 1))
+            years = list(
+                range(
+                    p.earliest if p.earliest is not None else first,
+                    (p.latest if p.latest is not None else last) + 1,
+                )
+            )
         if self.must_finish:
             years = [y for y in years if y + p.duration - 1 <= last]
         return years

@@ -10,6 +10,8 @@ import sys
 import pandas as pd
 import pytest
 
+from helpers import ROOT
+
 
 def run(*args, cwd=None):
     return subprocess.run(
@@ -269,3 +271,56 @@ def test_sensitivity_command(tmp_path):
     )
     assert bad.returncode == 1 and "must end in .png, .svg or .pdf" in bad.stderr
     assert not gif.exists()
+
+
+def test_portfolio_command(tmp_path):
+    """`citymatch portfolio` solves the example, explains it, writes JSON and a frontier plot;
+    an infeasible problem exits 1 with the conflicting constraints; a bad file names the field."""
+    example = ROOT / "examples" / "toronto_portfolio.toml"
+    out = run("portfolio", example)
+    assert out.returncode == 0, out.stderr
+    assert "projects selected" in out.stdout and "budget_used" in out.stdout
+    plot = tmp_path / "frontier.svg"
+    js = run("portfolio", example, "--format", "json", "--frontier", "--plot", plot)
+    assert js.returncode == 0, js.stderr
+    doc = json.loads(js.stdout)
+    assert doc["status"] == 0 and doc["selected"] and doc["frontier"]
+    assert plot.read_text().startswith("<?xml")
+    bad = tmp_path / "impossible.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "start_year": 2026,
+                "years": 1,
+                "budget": 5,
+                "new_per_year_min": 2,
+                "projects": [
+                    {"id": "A", "value": 1, "cost": 4},
+                    {"id": "B", "value": 1, "cost": 4},
+                ],
+            }
+        )
+    )
+    out = run("portfolio", bad)
+    assert out.returncode == 1 and "No plan satisfies all constraints" in out.stdout
+    assert "budget 2026" in out.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text(
+        json.dumps({"start_year": 2026, "years": 1, "projects": [{"id": "A", "duration": 0}]})
+    )
+    out = run("portfolio", broken)
+    assert (
+        out.returncode == 1 and "broken.json" in out.stderr and "projects[0].duration" in out.stderr
+    )
+
+
+def test_schema_command(tmp_path):
+    """`citymatch schema --output DIR` writes the JSON Schemas; the repo copies are current."""
+    out = run("schema", "--output", tmp_path)
+    assert out.returncode == 0, out.stderr
+    for name in ("portfolio-problem", "criteria-set"):
+        assert (tmp_path / f"{name}.schema.json").read_text() == (
+            ROOT / "schemas" / f"{name}.schema.json"
+        ).read_text()
+    bad = run("schema", "--output", tmp_path / "missing")
+    assert bad.returncode == 2

@@ -411,7 +411,9 @@ def _parser() -> argparse.ArgumentParser:
     pp = sub.add_parser(
         "portfolio", help="choose the projects that fit budget, staff and cap (MILP)"
     )
-    pp.add_argument("problem", help="portfolio problem, JSON or TOML")
+    pp.add_argument(
+        "problem", help="portfolio problem, JSON or TOML ('example' for the shipped Toronto plan)"
+    )
     pp.add_argument("--format", choices=["table", "json"], default="table")
     pp.add_argument(
         "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
@@ -439,6 +441,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citymatch`` command."""
     args = _parser().parse_args(argv)
+    if getattr(args, "problem", None) == "example":
+        args.problem = str(_example("portfolio"))
     if getattr(args, "candidates", None) in ("example", "example-organisations"):
         args.candidates = str(
             _example("cities" if args.candidates == "example" else "organisations")

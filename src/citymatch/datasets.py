@@ -22,18 +22,24 @@ from .io import NA_VALUES
 
 __all__ = ["data_dictionary", "data_path", "load_cities", "load_organisations"]
 
-_FILES = {"cities": "cities.csv", "organisations": "organisations.csv", "README": "README.md"}
+_FILES = {
+    "cities": "cities.csv",
+    "organisations": "organisations.csv",
+    "README": "README.md",
+    "portfolio": "toronto_portfolio.toml",
+}
 
 
 def data_path(name: str) -> Path:
-    """Path of a shipped data file: ``"cities"``, ``"organisations"`` or ``"README"``."""
+    """Path of a shipped data file: ``"cities"``, ``"organisations"``, ``"README"`` or ``"portfolio"``."""
     if name not in _FILES:
         raise ValueError(f"`name` must be one of {sorted(_FILES)}; got {name!r}.")
     inside = resources.files("citymatch").joinpath("data", _FILES[name])
     if inside.is_file():
         return Path(str(inside))
     # Source checkout without an install.
-    return Path(__file__).resolve().parents[2] / "examples" / "data" / _FILES[name]
+    root = Path(__file__).resolve().parents[2] / "examples"
+    return root / _FILES[name] if name == "portfolio" else root / "data" / _FILES[name]
 
 
 def _read(name: str, **kw: Any) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .errors import CitymatchTypeError, CitymatchValueError
+from .models._base import format_validation_error
 from .models.portfolio import PortfolioProblem, Project
 from .results import _html_table
 
@@ -50,19 +51,6 @@ class PortfolioError(CitymatchValueError):
 
 
 # --------------------------------------------------------------------------- loading
-def _format(exc: ValidationError, where: str) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        got = err.get("input")
-        got_txt = "" if isinstance(got, Mapping) else f"; got {got!r}"
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        parts.append(f"{loc or '(top level)'}: {msg}{got_txt}")
-    return f"{where}: " + "; ".join(parts)
-
-
 def load_problem(problem: PortfolioProblem | Mapping[str, Any] | str | Path) -> PortfolioProblem:
     """A :class:`PortfolioProblem` from a model, a dict, or a JSON/TOML path.
 
@@ -96,7 +84,7 @@ def load_problem(problem: PortfolioProblem | Mapping[str, Any] | str | Path) -> 
     try:
         return PortfolioProblem.model_validate(data)
     except ValidationError as exc:
-        raise PortfolioError(_format(exc, where)) from exc
+        raise PortfolioError(format_validation_error(exc, where)) from exc
 
 
 # --------------------------------------------------------------------------- the model
@@ -499,8 +487,6 @@ def _reason(model: _Model, row: _Row, activity: float) -> str:
         return f"{row.name} (another is selected)"
     if row.kind == "requires":
         return f"{row.name}, which is not selected"
-    if row.kind == "rule":
-        return f"{row.name} would be broken"
     return f"{row.name} would be broken"
 
 

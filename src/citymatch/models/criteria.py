@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import CriteriaError, CriteriaFileError, InconsistentJudgementsWarning
+from ._base import Frozen, format_validation_error
 
 __all__ = [
     "AHPNode",
@@ -35,11 +36,7 @@ __all__ = [
 _ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Criterion(_Frozen):
+class Criterion(Frozen):
     """One decision criterion.
 
     Attributes
@@ -90,7 +87,7 @@ class Criterion(_Frozen):
         return 1 if self.direction == "benefit" else -1
 
 
-class AHPNode(_Frozen):
+class AHPNode(Frozen):
     """Pairwise judgements over a node's children (criteria or groups of criteria)."""
 
     id: str = Field(pattern=_ID)
@@ -105,7 +102,7 @@ class AHPNode(_Frozen):
         return v
 
 
-class AHPSpec(_Frozen):
+class AHPSpec(Frozen):
     """AHP judgements that derive a set's weights (a flat matrix or a hierarchy)."""
 
     method: Literal["eigenvector", "geometric_mean"] = "eigenvector"
@@ -138,7 +135,7 @@ class AHPSpec(_Frozen):
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "missing", "present"]
 
 
-class ScreeningRule(_Frozen):
+class ScreeningRule(Frozen):
     """A hard rule applied before scoring; failing candidates are excluded, with a reason.
 
     Kinds
@@ -185,7 +182,7 @@ class ScreeningRule(_Frozen):
         return self
 
 
-class CriteriaSet(_Frozen):
+class CriteriaSet(Frozen):
     """A named, versioned set of criteria with weights and screening rules.
 
     Weights come either from each criterion's ``weight`` or from ``ahp`` judgements
@@ -331,7 +328,9 @@ class CriteriaSet(_Frozen):
         try:
             return CriteriaSet.model_validate(data)
         except ValidationError as exc:
-            raise CriteriaError(_format_validation(exc, f"`weights` for {self.name!r}")) from exc
+            raise CriteriaError(
+                format_validation_error(exc, f"`weights` for {self.name!r}")
+            ) from exc
 
     def to_json(self) -> str:
         """JSON text (round-trips through :meth:`from_json`)."""
@@ -343,7 +342,7 @@ class CriteriaSet(_Frozen):
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:
-            raise CriteriaError(_format_validation(exc, "criteria JSON")) from exc
+            raise CriteriaError(format_validation_error(exc, "criteria JSON")) from exc
 
     def __repr__(self) -> str:
         parts = ", ".join(
@@ -371,18 +370,6 @@ class CriteriaSet(_Frozen):
         return _html_table(
             frame, f"{self.title} · v{self.version} · weights {self.weight_source}", 50
         )
-
-
-def _format_validation(exc: ValidationError, where: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ""
-        for part in err["loc"]:
-            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
-        got = err.get("input")
-        got_txt = "" if isinstance(got, Mapping) else f"; got {got!r}"
-        lines.append(f"{loc or '(top level)'}: {err['msg']}{got_txt}")
-    return f"{where}: " + "; ".join(lines)
 
 
 def _builtin_dir() -> Any:
@@ -419,7 +406,9 @@ def _parse_file(path: Path) -> CriteriaSet:
     try:
         return CriteriaSet.model_validate(data)
     except ValidationError as exc:
-        raise CriteriaFileError(_format_validation(exc, f"criteria file {str(path)!r}")) from exc
+        raise CriteriaFileError(
+            format_validation_error(exc, f"criteria file {str(path)!r}")
+        ) from exc
     except CriteriaError as exc:
         raise CriteriaFileError(f"criteria file {str(path)!r}: {exc}") from exc
 
@@ -470,5 +459,5 @@ def load_criteria(criteria: str | Path | CriteriaSet) -> CriteriaSet:
         return CriteriaSet.model_validate(tomllib.loads(text))
     except ValidationError as exc:  # pragma: no cover - shipped files are tested
         raise CriteriaFileError(
-            _format_validation(exc, f"shipped criteria set {criteria!r}")
+            format_validation_error(exc, f"shipped criteria set {criteria!r}")
         ) from exc

@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from ._base import Frozen
 
 __all__ = ["DiversityRule", "PortfolioProblem", "Project"]
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Project(_Frozen):
+class Project(Frozen):
     """A time-bound partnership project.
 
     Attributes
@@ -124,7 +122,7 @@ class Project(_Frozen):
         )
 
 
-class DiversityRule(_Frozen):
+class DiversityRule(Frozen):
     """A rule on how many selected projects share a tag or a region.
 
     ``scope``: ``"total"`` counts selected projects over the plan, ``"starts"`` new starts in
@@ -152,7 +150,7 @@ class DiversityRule(_Frozen):
         return self
 
 
-class PortfolioProblem(_Frozen):
+class PortfolioProblem(Frozen):
     """Choose projects and start years over a planning horizon.
 
     Attributes

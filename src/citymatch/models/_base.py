@@ -1,0 +1,29 @@
+"""Shared pieces of the domain models: the frozen base class and validation-error wording."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+__all__ = ["Frozen", "format_validation_error"]
+
+
+class Frozen(BaseModel):
+    """Immutable model that refuses unknown fields (a typo is an error, not ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+def format_validation_error(exc: ValidationError, where: str) -> str:
+    """One line per problem: ``field.path[i]: rule; got value`` prefixed by ``where``."""
+    parts = []
+    for err in exc.errors():
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        got = err.get("input")
+        got_txt = "" if isinstance(got, Mapping) else f"; got {got!r}"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{loc or '(top level)'}: {msg}{got_txt}")
+    return f"{where}: " + "; ".join(parts)

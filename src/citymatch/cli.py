@@ -226,6 +226,59 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of(text: str | None) -> Any:
+    from datetime import date
+
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise _Usage(f"--as-of must be a date YYYY-MM-DD; got {text!r}.") from exc
+
+
+def _register_path(path: str) -> str:
+    return str(data_path("register")) if path == "example" else path
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from .agreements import load_register, review
+
+    as_of = _as_of(args.as_of)
+    reg = load_register(_register_path(args.register))
+    cands = None
+    if args.criteria:
+        cands = str(_example("cities")) if args.candidates in (None, "example") else args.candidates
+    rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=args.cap)
+    if args.format == "json":
+        doc = {
+            "as_of": str(as_of),
+            "active": rv.active,
+            "cap": rv.cap,
+            "agreements": _frame_json(rv.table.astype(object).where(rv.table.notna(), None)),
+            "citymatch_version": __version__,
+        }
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False, default=str), args.output)
+        return 0
+    t = rv.table[["id", "class", "status", "recommendation", "new_class", "reasons"]].fillna("")
+    lines = [repr(rv), ""]
+    for r in t.itertuples(index=False):
+        target = f" → {r.new_class}" if r.new_class else ""
+        lines.append(f"{r.id:20s} {r[1]:21s} {r.status:10s} {r.recommendation}{target}")
+        lines.append(f"{'':20s} {r.reasons}")
+    _emit("\n".join(lines), args.output)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .agreements import annual_report, load_register
+
+    reg = load_register(_register_path(args.register))
+    rep = annual_report(reg, args.year)
+    _emit(rep.to_html() if args.format == "html" else rep.to_markdown(), args.output)
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     """The main job on the shipped data, end to end, in one terminal screen."""
     from .datasets import load_cities, load_organisations
@@ -426,6 +479,29 @@ def _parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="write the JSON Schemas of the input formats")
     sc.add_argument("--output", required=True, help="an existing directory")
     sc.set_defaults(func=_cmd_schema)
+
+    rv = sub.add_parser(
+        "review", help="renew / sunset / reclassify / needs-objectives for a register"
+    )
+    rv.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
+    rv.add_argument("--criteria", help="criteria set scoring the partners (e.g. partnership-city)")
+    rv.add_argument(
+        "--candidates",
+        help="candidate table the partners are scored in (default: the shipped cities)",
+    )
+    rv.add_argument("--as-of", dest="as_of", help="review date YYYY-MM-DD (default today)")
+    rv.add_argument("--months", type=int, default=12, help="review window before the end of term")
+    rv.add_argument("--cap", type=int, default=10, help="cap on active agreements")
+    rv.add_argument("--format", choices=["table", "json"], default="table")
+    rv.add_argument("--output")
+    rv.set_defaults(func=_cmd_review)
+
+    rp = sub.add_parser("report", help="the annual activity summary (Markdown or HTML)")
+    rp.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
+    rp.add_argument("--year", type=int, required=True)
+    rp.add_argument("--format", choices=["md", "html"], default="md")
+    rp.add_argument("--output")
+    rp.set_defaults(func=_cmd_report)
 
     d = sub.add_parser("demo", help="the main job on the shipped Toronto example, in one screen")
     d.add_argument("--output", help="write to this file (atomically) instead of stdout")

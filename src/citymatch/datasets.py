@@ -27,6 +27,7 @@ _FILES = {
     "organisations": "organisations.csv",
     "README": "README.md",
     "portfolio": "toronto_portfolio.toml",
+    "register": "register",
 }
 
 
@@ -35,11 +36,13 @@ def data_path(name: str) -> Path:
     if name not in _FILES:
         raise ValueError(f"`name` must be one of {sorted(_FILES)}; got {name!r}.")
     inside = resources.files("citymatch").joinpath("data", _FILES[name])
-    if inside.is_file():
+    if inside.is_file() or inside.is_dir():
         return Path(str(inside))
     # Source checkout without an install.
     root = Path(__file__).resolve().parents[2] / "examples"
-    return root / _FILES[name] if name == "portfolio" else root / "data" / _FILES[name]
+    return (
+        root / _FILES[name] if name in ("portfolio", "register") else root / "data" / _FILES[name]
+    )
 
 
 def _read(name: str, **kw: Any) -> pd.DataFrame:

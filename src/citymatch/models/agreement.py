@@ -1,0 +1,222 @@
+"""Agreements, SMART objectives, KPIs and measurements (pydantic v2, frozen).
+
+The report's recommendations 6–9: detailed SMART objectives, fixed 3–5 year terms with a
+decision point, annual activity summaries and publication, and a review that renews, sunsets
+or reclassifies agreements.  :meth:`Objective.smart_issues` reports *every* way an objective
+falls short of SMART as data an analyst can fix.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ._base import Frozen
+
+__all__ = ["KPI", "Agreement", "Measurement", "Objective", "Renewal", "Spending"]
+
+_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$"
+
+#: What an objective is for: economic objectives make a Partnership, cultural ones a Friendship.
+ObjectiveKind = Literal["economic", "cultural", "policy", "other"]
+
+
+class KPI(Frozen):
+    """A key performance indicator: metric, unit, baseline, target, due date."""
+
+    metric: str
+    unit: str = ""
+    baseline: float | None = None
+    target: float | None = None
+    due: date | None = None
+
+    def progress(self, actual: float | None) -> float | None:
+        """Share of the way from baseline to target (1 = met; may exceed 1 or be negative)."""
+        if actual is None or self.target is None:
+            return None
+        base = self.baseline if self.baseline is not None else 0.0
+        if self.target == base:
+            return 1.0 if actual == self.target else 0.0
+        return (actual - base) / (self.target - base)
+
+
+class Objective(Frozen):
+    """A SMART objective.
+
+    Specific (objective + activity), Measurable (KPIs), Assignable (owner), Resourced (budget,
+    staff), Time-bound (end date).
+    """
+
+    id: str = Field(pattern=_ID)
+    objective: str = ""
+    activity: str = ""
+    kind: ObjectiveKind = "other"
+    kpis: tuple[KPI, ...] = ()
+    owner: str = ""
+    budget: float | None = Field(default=None, ge=0)
+    staff: float | None = Field(default=None, ge=0)
+    end: date | None = None
+
+    def smart_issues(self) -> list[str]:
+        """Every way this objective fails SMART, as sentences (empty when it is SMART)."""
+        issues = []
+        if not self.objective.strip():
+            issues.append(f"objective {self.id!r}: not specific — no objective text")
+        if not self.activity.strip():
+            issues.append(f"objective {self.id!r}: not specific — no activity")
+        if not self.kpis:
+            issues.append(f"objective {self.id!r}: not measurable — no KPI")
+        for k in self.kpis:
+            if not k.unit.strip():
+                issues.append(f"objective {self.id!r}: KPI {k.metric!r} has no unit")
+            if k.baseline is None:
+                issues.append(f"objective {self.id!r}: KPI {k.metric!r} has no baseline")
+            if k.target is None:
+                issues.append(f"objective {self.id!r}: KPI {k.metric!r} has no target")
+            if k.due is None:
+                issues.append(f"objective {self.id!r}: KPI {k.metric!r} has no due date")
+        if not self.owner.strip():
+            issues.append(f"objective {self.id!r}: not assignable — no owner")
+        if self.budget is None and self.staff is None:
+            issues.append(f"objective {self.id!r}: not resourced — no budget or staff")
+        if self.end is None:
+            issues.append(f"objective {self.id!r}: not time-bound — no end date")
+        return issues
+
+    @property
+    def is_smart(self) -> bool:
+        """True when :meth:`smart_issues` is empty."""
+        return not self.smart_issues()
+
+
+class Measurement(Frozen):
+    """An actual value of one KPI for one reporting period (a year)."""
+
+    objective: str
+    metric: str
+    period: int
+    value: float = Field(allow_inf_nan=False)
+
+
+class Renewal(Frozen):
+    """A renewal: when it was decided and the new end of term."""
+
+    decided: date
+    new_end: date
+
+
+class Spending(Frozen):
+    """Budget planned and spent in one year."""
+
+    year: int
+    planned: float = Field(default=0.0, ge=0)
+    spent: float = Field(default=0.0, ge=0)
+
+
+Status = Literal["active", "expiring", "expired", "sunset", "historical"]
+
+
+class Agreement(Frozen):
+    """An international agreement of the city.
+
+    ``agreement_class`` is one of the register's classes (Partnership, Friendship, MOU,
+    International Project by default).  ``status`` records decisions (``sunset``,
+    ``historical``); ``active``/``expiring``/``expired`` are derived from the term as of a
+    date by :meth:`status_on`.
+    """
+
+    id: str = Field(pattern=_ID)
+    partners: tuple[str, ...] = Field(min_length=1)
+    agreement_class: str = Field(alias="class")
+    signed: date | None = None
+    start: date | None = None
+    end: date | None = None
+    renewals: tuple[Renewal, ...] = ()
+    status: Status | None = None
+    objectives: tuple[Objective, ...] = ()
+    projects: tuple[str, ...] = ()
+    owner: str = ""
+    budget: float | None = Field(default=None, ge=0)
+    spending: tuple[Spending, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+    illustrative: bool = False
+    source: str = ""
+
+    model_config = Frozen.model_config | {"populate_by_name": True, "serialize_by_alias": True}
+
+    @field_validator("partners")
+    @classmethod
+    def _distinct(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"partners must be distinct; got {list(v)}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> Agreement:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        ids = [o.id for o in self.objectives]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"objective ids must be unique; got {ids}")
+        known = {(o.id, k.metric) for o in self.objectives for k in o.kpis}
+        for m in self.measurements:
+            if (m.objective, m.metric) not in known:
+                raise ValueError(
+                    f"measurement for unknown KPI {m.metric!r} of objective {m.objective!r}"
+                )
+        return self
+
+    @property
+    def current_end(self) -> date | None:
+        """End of term after the latest renewal."""
+        if self.renewals:
+            return max(r.new_end for r in self.renewals)
+        return self.end
+
+    def status_on(self, as_of: date, *, expiring_months: int = 12) -> Status:
+        """Status on a date: recorded sunset/historical, else active/expiring/expired from the term."""
+        if self.status in ("sunset", "historical"):
+            return self.status
+        end = self.current_end
+        if end is None:
+            return "active"
+        if end < as_of:
+            return "expired"
+        if end <= _add_months(as_of, expiring_months):
+            return "expiring"
+        return "active"
+
+    def kpi_progress(self) -> list[dict[str, object]]:
+        """Latest measured progress of every KPI (None where not measured or no target)."""
+        rows: list[dict[str, object]] = []
+        for o in self.objectives:
+            for k in o.kpis:
+                ms = [m for m in self.measurements if m.objective == o.id and m.metric == k.metric]
+                last = max(ms, key=lambda m: m.period) if ms else None
+                rows.append(
+                    {
+                        "objective": o.id,
+                        "metric": k.metric,
+                        "unit": k.unit,
+                        "baseline": k.baseline,
+                        "target": k.target,
+                        "actual": last.value if last else None,
+                        "period": last.period if last else None,
+                        "progress": k.progress(last.value if last else None),
+                    }
+                )
+        return rows
+
+
+def _add_months(d: date, months: int) -> date:
+    """``d`` plus whole months, clamping the day (31 Jan + 1 month → 28/29 Feb)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -395,12 +395,12 @@ def review(
     if not isinstance(months, int) or months < 0:
         raise CitymatchValueError(f"`months` must be a non-negative integer; got {months!r}.")
     ranks = _partner_ranks(criteria, candidates)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for a in register:
         status = a.status_on(as_of, expiring_months=months)
         reasons: list[str] = []
         rec, new_class = "continue", None
-        progress = [p["progress"] for p in a.kpi_progress() if p["progress"] is not None]
+        progress = [float(p["progress"]) for p in a.kpi_progress() if p["progress"] is not None]  # type: ignore[arg-type]
         mean_prog = float(np.mean(progress)) if progress else None
         pr = [ranks[q] for q in a.partners if q in ranks]
         best_rank = min(pr) if pr else None

@@ -262,10 +262,12 @@ def _cmd_review(args: argparse.Namespace) -> int:
         return 0
     t = rv.table[["id", "class", "status", "recommendation", "new_class", "reasons"]].fillna("")
     lines = [repr(rv), ""]
-    for r in t.itertuples(index=False):
-        target = f" → {r.new_class}" if r.new_class else ""
-        lines.append(f"{r.id:20s} {r[1]:21s} {r.status:10s} {r.recommendation}{target}")
-        lines.append(f"{'':20s} {r.reasons}")
+    for rec in t.to_dict("records"):
+        target = f" → {rec['new_class']}" if rec["new_class"] else ""
+        lines.append(
+            f"{rec['id']!s:20s} {rec['class']!s:21s} {rec['status']!s:10s} {rec['recommendation']!s}{target}"
+        )
+        lines.append(f"{'':20s} {rec['reasons']!s}")
     _emit("\n".join(lines), args.output)
     return 0
 

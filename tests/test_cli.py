@@ -324,3 +324,24 @@ def test_schema_command(tmp_path):
         ).read_text()
     bad = run("schema", "--output", tmp_path / "missing")
     assert bad.returncode == 2
+
+
+def test_review_and_report_commands(tmp_path):
+    """`citymatch review` and `citymatch report` on the shipped Toronto register."""
+    out = run("review", "example", "--criteria", "partnership-city", "--as-of", "2026-11-27")
+    assert out.returncode == 0, out.stderr
+    assert "reclassify → Partnership" in out.stdout and "needs-objectives" in out.stdout
+    js = run("review", "example", "--as-of", "2026-11-27", "--format", "json")
+    doc = json.loads(js.stdout)
+    assert js.returncode == 0 and len(doc["agreements"]) == 18 and doc["cap"] == 10
+    page = tmp_path / "report.html"
+    out = run("report", "example", "--year", "2025", "--format", "html", "--output", page)
+    assert out.returncode == 0 and page.read_text().startswith("<!DOCTYPE html>")
+    md = run("report", "example", "--year", "2025")
+    assert md.stdout.startswith("# International partnerships — annual report 2025")
+    bad = run("review", "example", "--as-of", "27/11/2026")
+    assert (
+        bad.returncode == 2 and "--as-of must be a date YYYY-MM-DD; got '27/11/2026'" in bad.stderr
+    )
+    missing = run("review", tmp_path / "nope")
+    assert missing.returncode == 1 and "does not exist" in missing.stderr

@@ -218,7 +218,20 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if not out.is_dir():
         raise _Usage(f"--output must be an existing directory; got {args.output!r}.")
-    for name, model in (("portfolio-problem", PortfolioProblem), ("criteria-set", CriteriaSet)):
+    from pydantic import BaseModel
+
+    from . import contract as ct
+
+    models: list[tuple[str, type[BaseModel]]] = [
+        ("portfolio-problem", PortfolioProblem),
+        ("criteria-set", CriteriaSet),
+    ]
+    for op in ("rank", "ahp", "sensitivity", "portfolio", "review"):
+        req_model, _ = ct.OPERATIONS[op]
+        resp_model = getattr(ct, f"{req_model.__name__.removesuffix('Request')}Response")
+        models += [(f"v1-{op}-request", req_model), (f"v1-{op}-response", resp_model)]
+    models.append(("decision-record", ct.DecisionRecord))
+    for name, model in models:
         atomic_write_text(
             out / f"{name}.schema.json", json.dumps(model.model_json_schema(), indent=2) + "\n"
         )
@@ -278,6 +291,44 @@ def _cmd_report(args: argparse.Namespace) -> int:
     reg = load_register(_register_path(args.register))
     rep = annual_report(reg, args.year)
     _emit(rep.to_html() if args.format == "html" else rep.to_markdown(), args.output)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .server import ServiceSettings, serve
+
+    folder = Path(args.criteria_folder) if args.criteria_folder else None
+    serve(args.host, args.port, ServiceSettings(criteria_folder=folder))
+    return 0
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    from .contract import make_record
+
+    try:
+        request = json.loads(Path(args.request).read_text("utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CitymatchError(
+            f"`REQUEST` file {args.request!r} cannot be read as JSON: {exc}"
+        ) from exc
+    rec = make_record(args.operation, request)
+    _emit(rec.model_dump_json(indent=2), args.output)
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from .contract import DecisionRecord, replay
+
+    diffs = replay(args.record)
+    rec = DecisionRecord.model_validate_json(Path(args.record).read_text("utf-8"))
+    if rec.citymatch_version != __version__:
+        print(f"note: recorded with citymatch {rec.citymatch_version}, replayed with {__version__}")
+    if diffs:
+        print(f"{len(diffs)} difference(s) from the recorded outputs:")
+        for d in diffs[:50]:
+            print(f"  {d}")
+        return 1
+    print(f"identical: the {rec.operation} decision reproduces exactly (digest verified).")
     return 0
 
 
@@ -504,6 +555,26 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--format", choices=["md", "html"], default="md")
     rp.add_argument("--output")
     rp.set_defaults(func=_cmd_report)
+
+    sv = sub.add_parser("serve", help="run the HTTP scoring service (needs the server extra)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument(
+        "--criteria-folder",
+        dest="criteria_folder",
+        help="extra folder of criteria sets served by name",
+    )
+    sv.set_defaults(func=_cmd_serve)
+
+    rc = sub.add_parser("record", help="run a JSON request and write its signed decision record")
+    rc.add_argument("operation", choices=["rank", "ahp", "sensitivity", "portfolio", "review"])
+    rc.add_argument("request", help="request JSON (the /v1 contract)")
+    rc.add_argument("--output")
+    rc.set_defaults(func=_cmd_record)
+
+    rp2 = sub.add_parser("replay", help="re-run a decision record and report any difference")
+    rp2.add_argument("record")
+    rp2.set_defaults(func=_cmd_replay)
 
     d = sub.add_parser("demo", help="the main job on the shipped Toronto example, in one screen")
     d.add_argument("--output", help="write to this file (atomically) instead of stdout")

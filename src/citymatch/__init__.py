@@ -8,7 +8,7 @@ Produce* (World Trade Centre Toronto, 2018).
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datasets, errors
+from . import agreements, contract, datasets, errors, portfolio, sensitivity
 from .errors import CitymatchError
 from .models.criteria import (
     AHPNode,
@@ -48,15 +48,19 @@ __all__ = [
     "ScreeningRule",
     "TopsisResult",
     "__version__",
+    "agreements",
     "ahp",
     "ahp_group",
     "ahp_hierarchy",
+    "contract",
     "datasets",
     "errors",
     "list_criteria",
     "load_criteria",
     "optimize_portfolio",
+    "portfolio",
     "random_index",
     "rank",
+    "sensitivity",
     "topsis",
 ]

@@ -482,7 +482,7 @@ def make_record(
     cs = resolve_criteria(crit, criteria_folder) if crit is not None else None
     rec = DecisionRecord(
         operation=operation,
-        request=req.model_dump(mode="json"),  # type: ignore[arg-type]
+        request=req.model_dump(mode="json"),
         criteria=cs.model_dump(mode="json") if cs else None,
         weight_source=cs.weight_source if cs else None,
         seed=getattr(req, "seed", None),

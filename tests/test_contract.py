@@ -1,0 +1,89 @@
+"""The versioned JSON contract and decision records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import citymatch
+from citymatch import contract as ct
+from helpers import ROOT
+
+
+def cities_rows():
+    return json.loads(citymatch.datasets.load_cities().to_json(orient="records"))
+
+
+def test_exported_schemas_are_current():
+    """Every request/response model's JSON Schema equals the exported copy in schemas/ — a model
+    change without regenerating the schemas (citymatch schema --output schemas) fails here."""
+    for op, (req, _fn) in ct.OPERATIONS.items():
+        resp = getattr(ct, f"{req.__name__.removesuffix('Request')}Response")
+        for kind, model in (("request", req), ("response", resp)):
+            path = ROOT / "schemas" / f"v1-{op}-{kind}.schema.json"
+            assert json.loads(path.read_text()) == model.model_json_schema(), path.name
+    record = json.loads((ROOT / "schemas" / "decision-record.schema.json").read_text())
+    assert record == ct.DecisionRecord.model_json_schema()
+
+
+def test_every_model_is_versioned():
+    """Requests and responses carry schema_version '1'; unknown fields are refused."""
+    resp = ct.execute("ahp", {"matrix": [[1, 2], [0.5, 1]]})
+    assert resp.schema_version == "1"
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        ct.AHPRequest.model_validate({"matrix": [[1]], "metod": "x"})
+    with pytest.raises(ValueError, match="schema_version"):
+        ct.AHPRequest.model_validate({"matrix": [[1]], "schema_version": "2"})
+
+
+def test_execute_matches_the_library():
+    """The contract's rank equals citymatch.rank on the same data."""
+    resp = ct.execute("rank", {"candidates": cities_rows(), "criteria": "partnership-city"})
+    lib = citymatch.rank(citymatch.datasets.load_cities(), "partnership-city").to_frame()
+    assert [r.id for r in resp.ranking] == lib["id"].tolist()
+    assert [r.score for r in resp.ranking] == pytest.approx(lib["score"].tolist(), abs=1e-15)
+    assert resp.weight_source.startswith("AHP")
+
+
+def test_record_replays_identically(tmp_path):
+    """A decision record re-runs to identical outputs; `citymatch replay` says so."""
+    req = {"candidates": cities_rows(), "criteria": "partnership-city", "samples": 2000, "seed": 5}
+    rec = ct.make_record("sensitivity", req)
+    assert rec.digest == rec.body_digest() and rec.seed == 5
+    assert rec.criteria["name"] == "partnership-city" and rec.weight_source.startswith("AHP")
+    assert ct.replay(rec) == []
+    path = tmp_path / "rec.json"
+    path.write_text(rec.model_dump_json())
+    assert ct.replay(path) == []
+
+
+def test_tampered_record_is_detected(tmp_path):
+    """Changing any output (or input) of a record breaks its digest; a record whose digest is
+    recomputed after a change replays with the differences listed."""
+    rec = ct.make_record("ahp", {"matrix": [[1, 3], ["1/3", 1]]})
+    forged = json.loads(rec.model_dump_json())
+    forged["response"]["weights"] = [0.5, 0.5]
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(forged))
+    with pytest.raises(citymatch.CitymatchError, match="failed its integrity check"):
+        ct.replay(path)
+    resigned = ct.DecisionRecord.model_validate(forged)
+    resigned = resigned.model_copy(update={"digest": resigned.body_digest()})
+    diffs = ct.replay(resigned)
+    assert diffs == [
+        "response.weights[0]: recorded 0.5, now 0.75",
+        "response.weights[1]: recorded 0.5, now 0.25",
+    ]
+
+
+def test_criteria_only_by_name():
+    """Requests name criteria sets; paths are refused (no file access driven by request content)."""
+    with pytest.raises(
+        citymatch.CitymatchError,
+        match=r"must name a shipped or configured criteria set; got '/etc/passwd'",
+    ):
+        ct.execute("rank", {"candidates": cities_rows(), "criteria": "/etc/passwd"})
+    inline = citymatch.load_criteria("friendship-city").model_dump(mode="json")
+    resp = ct.execute("rank", {"candidates": cities_rows(), "criteria": inline, "missing": "worst"})
+    assert resp.criteria == "friendship-city"

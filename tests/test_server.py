@@ -1,0 +1,260 @@
+"""The HTTP service: each operation, each error path, limits, API key, and contract fuzzing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+import citymatch
+from citymatch.server import ServiceSettings, create_app
+from helpers import ROOT
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(
+        create_app(ServiceSettings(max_body_bytes=400_000, max_candidates=100, max_samples=5000))
+    )
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return json.loads(citymatch.datasets.load_cities().to_json(orient="records"))
+
+
+def test_health_and_docs(client):
+    """/health answers; the OpenAPI document lists the five operations under /v1."""
+    assert client.get("/health").json()["status"] == "ok"
+    paths = client.get("/openapi.json").json()["paths"]
+    for op in ("rank", "ahp", "sensitivity", "portfolio", "review"):
+        assert f"/v1/{op}" in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_rank(client, rows):
+    r = client.post("/v1/rank", json={"candidates": rows, "criteria": "partnership-city", "top": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["schema_version"] == "1" and len(body["ranking"]) == 3 and body["excluded"]
+
+
+def test_ahp(client):
+    r = client.post(
+        "/v1/ahp",
+        json={
+            "matrix": [
+                [1, 4, 3, 7],
+                ["1/4", 1, "1/3", 3],
+                ["1/3", 3, 1, 5],
+                ["1/7", "1/3", "1/5", 1],
+            ],
+            "ri": "saaty2005_anp",
+        },
+    )
+    assert r.status_code == 200 and round(r.json()["cr"], 3) == 0.044
+
+
+def test_sensitivity(client, rows):
+    r = client.post(
+        "/v1/sensitivity",
+        json={"candidates": rows, "criteria": "partnership-city", "samples": 500, "seed": 1},
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert abs(sum(c["p_first"] for c in body["candidates"]) - 1) < 1e-9 and body["winner_flip"]
+
+
+def test_portfolio(client):
+    problem = json.loads(
+        citymatch.portfolio.load_problem(ROOT / "examples" / "toronto_portfolio.toml").to_json()
+    )
+    r = client.post("/v1/portfolio", json={"problem": problem, "time_limit": 10})
+    assert r.status_code == 200 and r.json()["status"] == 0 and r.json()["selected"]
+    impossible = {
+        "start_year": 2026,
+        "years": 1,
+        "budget": 5,
+        "new_per_year_min": 2,
+        "projects": [{"id": "A", "value": 1, "cost": 4}, {"id": "B", "value": 1, "cost": 4}],
+    }
+    r = client.post("/v1/portfolio", json={"problem": impossible})
+    assert (
+        r.status_code == 200 and r.json()["status"] == 2 and "budget 2026" in r.json()["conflicts"]
+    )
+
+
+def test_review(client, rows):
+    reg = citymatch.agreements.load_register(ROOT / "examples" / "register")
+    agreements = [json.loads(a.model_dump_json(by_alias=True)) for a in reg]
+    r = client.post(
+        "/v1/review",
+        json={
+            "agreements": agreements,
+            "criteria": "partnership-city",
+            "candidates": rows,
+            "as_of": str(date(2026, 11, 27)),
+        },
+    )
+    assert r.status_code == 200
+    recs = {a["id"]: a["recommendation"] for a in r.json()["agreements"]}
+    assert recs["panama-city"] == "reclassify"
+
+
+def test_record_endpoint_and_replay(client, tmp_path):
+    """/v1/record/{op} returns a signed record that replays identically."""
+    r = client.post("/v1/record/ahp", json={"matrix": [[1, 2], [0.5, 1]]})
+    assert r.status_code == 200
+    rec = citymatch.contract.DecisionRecord.model_validate(r.json())
+    assert citymatch.contract.replay(rec) == []
+    assert client.post("/v1/record/nope", json={}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "status", "needle"),
+    [
+        (
+            "/v1/rank",
+            {"candidates": [{"id": "a"}], "criteria": "partnership-city"},
+            422,
+            "List should have at least 2 items",
+        ),
+        (
+            "/v1/rank",
+            {"candidates": [{"id": "a"}, {"id": "b"}], "criteria": "partnership-city"},
+            422,
+            "lacks column(s)",
+        ),
+        (
+            "/v1/rank",
+            {"candidates": [{"id": "a"}, {"id": "b"}], "criteria": "../../etc/passwd"},
+            422,
+            "must name a shipped or configured criteria set",
+        ),
+        ("/v1/ahp", {"matrix": [[1, 3], [3, 1]]}, 422, "must be reciprocal"),
+        ("/v1/ahp", {"matrix": [[1, -1], [-1, 1]]}, 422, "must be positive"),
+        (
+            "/v1/sensitivity",
+            {
+                "candidates": [{"id": "a"}, {"id": "b"}],
+                "criteria": "partnership-city",
+                "samples": 0,
+            },
+            422,
+            "greater than or equal to 1",
+        ),
+        (
+            "/v1/portfolio",
+            {"problem": {"start_year": 2026, "years": 1, "projects": [{"id": "A", "duration": 0}]}},
+            422,
+            "duration must be a positive number of years",
+        ),
+    ],
+)
+def test_error_paths(client, path, payload, status, needle):
+    """Bad requests get 422 with the JSON path and the library's wording; no stack trace."""
+    r = client.post(path, json=payload)
+    assert r.status_code == status
+    text = json.dumps(r.json())
+    assert needle in text and "Traceback" not in text
+    assert all("loc" in d for d in r.json()["detail"])
+
+
+def test_validation_error_names_json_path(client):
+    """A wrong type deep in the request is reported with its JSON path."""
+    r = client.post(
+        "/v1/portfolio",
+        json={
+            "problem": {"start_year": 2026, "years": 1, "projects": [{"id": "A", "cost": "lots"}]}
+        },
+    )
+    assert r.status_code == 422
+    locs = [d["loc"] for d in r.json()["detail"]]
+    assert any(loc[:4] == ["body", "problem", "projects", 0] for loc in locs)
+
+
+def test_limits(client, rows):
+    """Over-limit requests: 413 for the body size, 422 for candidates and samples."""
+    big = {"candidates": rows * 20, "criteria": "partnership-city"}
+    r = client.post("/v1/rank", json=big)
+    assert (
+        r.status_code == 413 and "request body must be at most 400000 bytes" in r.json()["detail"]
+    )
+    many = [dict(row, id=f"{row['id']}-{i}") for i in range(2) for row in rows]
+    r = client.post("/v1/rank", json={"candidates": many, "criteria": "partnership-city"})
+    assert r.status_code == 422 and "at most 100 candidates per request; got 136" in json.dumps(
+        r.json()
+    )
+    r = client.post(
+        "/v1/sensitivity",
+        json={"candidates": rows, "criteria": "partnership-city", "samples": 6000},
+    )
+    assert (
+        r.status_code == 422
+        and "at most 5000 Monte Carlo samples per request; got 6000" in json.dumps(r.json())
+    )
+
+
+def test_api_key(monkeypatch, rows):
+    """With CITYMATCH_API_KEY set, requests need the X-API-Key header."""
+    monkeypatch.setenv("CITYMATCH_API_KEY", "s3cret")
+    c = TestClient(create_app())
+    body = {"matrix": [[1, 2], [0.5, 1]]}
+    assert c.post("/v1/ahp", json=body).status_code == 401
+    assert c.post("/v1/ahp", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    assert c.post("/v1/ahp", json=body, headers={"X-API-Key": "s3cret"}).status_code == 200
+    assert c.get("/health").status_code == 200
+
+
+def test_internal_errors_hide_the_trace(monkeypatch):
+    """An unexpected failure is a bare 500 'internal error' — no stack trace, no message leak."""
+    import citymatch.server as srv
+
+    monkeypatch.setattr(
+        srv, "run_ahp", lambda req: (_ for _ in ()).throw(RuntimeError("secret path /etc/x"))
+    )
+    c = TestClient(srv.create_app(), raise_server_exceptions=False)
+    r = c.post("/v1/ahp", json={"matrix": [[1]]})
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+
+
+def test_criteria_folder(tmp_path, rows):
+    """A configured folder serves extra criteria sets by name (and only by name)."""
+    cs = citymatch.load_criteria("partnership-city").with_weights(
+        {i: 1 for i in citymatch.load_criteria("partnership-city").ids}
+    )
+    data = json.loads(cs.to_json())
+    data["name"] = "equal-weights"
+    import tomli_w
+
+    def drop_none(v):
+        if isinstance(v, dict):
+            return {k: drop_none(x) for k, x in v.items() if x is not None}
+        if isinstance(v, list):
+            return [drop_none(x) for x in v]
+        return v
+
+    (tmp_path / "equal-weights.toml").write_text(tomli_w.dumps(drop_none(data)))
+    c = TestClient(create_app(ServiceSettings(criteria_folder=tmp_path)))
+    r = c.post("/v1/rank", json={"candidates": rows, "criteria": "equal-weights"})
+    assert r.status_code == 200 and r.json()["criteria"] == "equal-weights"
+
+
+# ------------------------------------------------------------------ contract fuzzing
+import schemathesis  # noqa: E402
+
+_fuzz_app = create_app(
+    ServiceSettings(max_body_bytes=200_000, max_candidates=50, max_samples=500, max_solve_seconds=2)
+)
+schema = schemathesis.openapi.from_asgi("/openapi.json", _fuzz_app)
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_server_errors_under_fuzzing(case):
+    """Schemathesis against the service's own OpenAPI (bounded): never a 500."""
+    response = case.call()
+    assert response.status_code < 500, (case.path, response.status_code, response.text[:300])

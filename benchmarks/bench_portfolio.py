@@ -24,21 +24,29 @@ def instance(n: int, seed: int = 0) -> dict:
     for i in range(n):
         dur = int(rng.integers(3, 6))
         earliest = 2027 + int(rng.integers(0, 4))
-        projects.append({
-            "id": f"p{i}",
-            "value": float(np.round(rng.uniform(10, 100), 1)),
-            "cost": [float(np.round(rng.uniform(40_000, 250_000), -3)) for _ in range(dur)],
-            "staff": float(np.round(rng.uniform(0.2, 1.5), 1)),
-            "duration": dur,
-            "earliest": earliest,
-            "latest": min(2031, earliest + int(rng.integers(0, 3))),
-            "partners": [str(rng.choice(partners))],
-        })
+        projects.append(
+            {
+                "id": f"p{i}",
+                "value": float(np.round(rng.uniform(10, 100), 1)),
+                "cost": [float(np.round(rng.uniform(40_000, 250_000), -3)) for _ in range(dur)],
+                "staff": float(np.round(rng.uniform(0.2, 1.5), 1)),
+                "duration": dur,
+                "earliest": earliest,
+                "latest": min(2031, earliest + int(rng.integers(0, 3))),
+                "partners": [str(rng.choice(partners))],
+            }
+        )
     return {
-        "start_year": 2027, "years": 5, "budget": 900_000, "staff": 6.0,
-        "new_per_year_min": 2, "new_per_year_max": 3, "agreement_cap": 10,
+        "start_year": 2027,
+        "years": 5,
+        "budget": 900_000,
+        "staff": 6.0,
+        "new_per_year_min": 2,
+        "new_per_year_max": 3,
+        "agreement_cap": 10,
         "existing_agreements": {"city0": None, "city1": 2028, "city2": 2029},
-        "one_project_per_partner": True, "projects": projects,
+        "one_project_per_partner": True,
+        "projects": projects,
     }
 
 
@@ -53,10 +61,20 @@ def main() -> dict:
         plan = citymatch.optimize_portfolio(prob, time_limit=60, gap=1e-3, explain=False)
         dt = time.perf_counter() - t0
         assert plan.status in (0, 1) and plan.gap <= 1e-3 + 1e-12
-        rows.append({"projects": n, "seconds": dt, "status": plan.status, "gap": plan.gap,
-                     "value": plan.fun, "selected": int(len(plan.selected))})
-        print(f"{n:4d} projects × 5 years: {dt:6.2f} s  status {plan.status}  gap {plan.gap:.2e}  "
-              f"value {plan.fun:,.1f}  selected {len(plan.selected)}")
+        rows.append(
+            {
+                "projects": n,
+                "seconds": dt,
+                "status": plan.status,
+                "gap": plan.gap,
+                "value": plan.fun,
+                "selected": len(plan.selected),
+            }
+        )
+        print(
+            f"{n:4d} projects × 5 years: {dt:6.2f} s  status {plan.status}  gap {plan.gap:.2e}  "
+            f"value {plan.fun:,.1f}  selected {len(plan.selected)}"
+        )
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(rows, indent=2))
     return {"rows": rows}

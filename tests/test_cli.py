@@ -345,3 +345,49 @@ def test_review_and_report_commands(tmp_path):
     )
     missing = run("review", tmp_path / "nope")
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_record_and_replay_commands(tmp_path):
+    """`citymatch record` writes a signed decision record; `citymatch replay` reproduces it (exit 0)
+    and exits 1 on a tampered record."""
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"matrix": [[1, 3, 5], ["1/3", 1, 2], ["1/5", "1/2", 1]]}))
+    rec = tmp_path / "rec.json"
+    out = run("record", "ahp", req, "--output", rec)
+    assert out.returncode == 0, out.stderr
+    ok = run("replay", rec)
+    assert ok.returncode == 0 and "identical" in ok.stdout
+    doc = json.loads(rec.read_text())
+    doc["response"]["cr"] = 0.0
+    rec.write_text(json.dumps(doc))
+    bad = run("replay", rec)
+    assert bad.returncode == 1 and "integrity check" in bad.stderr
+
+
+def test_serve_command_binds_loopback(tmp_path):
+    """`citymatch serve` starts uvicorn on 127.0.0.1 and answers /health; it is stopped after."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citymatch", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                    body = json.loads(r.read())
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert body is not None and body["status"] == "ok"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -322,6 +322,70 @@ def _pair_roots(
     return sorted(set(out)), touch
 
 
+def _batch_roots(
+    pq: F64, qq: F64, a: NDArray[np.int64], b: NDArray[np.int64]
+) -> list[tuple[list[float], bool]]:
+    """Batched :func:`_pair_roots` for many pairs at once.
+
+    Quartics come from batched convolutions and their roots from batched companion-matrix
+    eigenvalues; sign checks and Brent polishing run only for the few roots inside (0, 1).
+    """
+    qa, pb, qb, pa = qq[a], pq[b], qq[b], pq[a]
+
+    def conv(x: F64, y: F64) -> F64:
+        return np.stack(
+            [
+                x[:, 0] * y[:, 0],
+                x[:, 0] * y[:, 1] + x[:, 1] * y[:, 0],
+                x[:, 0] * y[:, 2] + x[:, 1] * y[:, 1] + x[:, 2] * y[:, 0],
+                x[:, 1] * y[:, 2] + x[:, 2] * y[:, 1],
+                x[:, 2] * y[:, 2],
+            ],
+            axis=1,
+        )
+
+    f = conv(qa, pb) - conv(qb, pa)  # ascending coefficients, (P, 5)
+    scale = np.max(np.abs(f), axis=1)
+    out: list[tuple[list[float], bool]] = [([], False)] * len(a)
+    quartic = (scale > 0) & (np.abs(f[:, 4]) > 1e-12 * np.where(scale > 0, scale, 1.0))
+    idx = np.flatnonzero(quartic)
+    if idx.size:
+        lead = f[idx, 4]
+        comp = np.zeros((idx.size, 4, 4))
+        comp[:, 1, 0] = comp[:, 2, 1] = comp[:, 3, 2] = 1.0
+        comp[:, :, 3] = -f[idx, :4] / lead[:, None]
+        roots = np.linalg.eigvals(comp)
+        for r_i, row in zip(idx, roots, strict=True):
+            cand = row[(np.abs(row.imag) <= 1e-7) & (row.real > 0) & (row.real < 1)].real
+            if cand.size == 0:
+                continue
+            poly = np.polynomial.polynomial.Polynomial(f[r_i] / scale[r_i])
+            found: list[float] = []
+            touch = False
+            for v in np.sort(cand):
+                lo_b, hi_b = max(0.0, v - 1e-7), min(1.0, v + 1e-7)
+                fa, fb = float(poly(lo_b)), float(poly(hi_b))
+                if fa == 0.0 or fb == 0.0 or np.sign(fa) != np.sign(fb):
+                    if fa != 0.0 and fb != 0.0:
+                        v = float(
+                            brentq(
+                                lambda s_, p_=poly: float(p_(s_)),
+                                lo_b,
+                                hi_b,
+                                xtol=1e-15,
+                                rtol=1e-15,
+                            )
+                        )
+                    if 0.0 < v < 1.0:
+                        found.append(float(v))
+                elif 1e-6 < v < 1 - 1e-6:
+                    touch = True
+            out[r_i] = (sorted(set(found)), touch)
+    for r_i in np.flatnonzero(~quartic):  # lower degree or identical: the scalar path
+        out[r_i] = _pair_roots(pq[a[r_i]], qq[a[r_i]], pq[b[r_i]], qq[b[r_i]])
+    return out
+
+
 def _nearest_crossings(
     pairs: Iterator[tuple[int, int]],
     pq: F64,
@@ -335,8 +399,13 @@ def _nearest_crossings(
 ) -> tuple[float, float, int, int]:
     """Nearest sign-changing crossing below and above ``v0`` over ``pairs`` (and who crosses)."""
     lo_v, hi_v, lo_by, hi_by = 0.0, 1.0, -1, -1
-    for a, b in pairs:
-        roots, touch = _pair_roots(pq[a], qq[a], pq[b], qq[b])
+    plist = list(pairs)
+    if not plist:
+        return lo_v, hi_v, lo_by, hi_by
+    arr = np.array(plist, dtype=np.int64)
+    for (a, b), (roots, touch) in zip(
+        plist, _batch_roots(pq, qq, arr[:, 0], arr[:, 1]), strict=True
+    ):
         if touch or abs(base[a] - base[b]) < tie_tol:
             ties.append(
                 {

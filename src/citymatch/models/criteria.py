@@ -12,6 +12,7 @@ import json
 import tomllib
 import warnings
 from collections.abc import Mapping
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -278,6 +279,11 @@ class CriteriaSet(Frozen):
 
     def ahp_result(self) -> Any:
         """The :class:`~citymatch.scoring.ahp.HierarchyResult` behind the weights, or None."""
+        return self._hierarchy
+
+    @cached_property
+    def _hierarchy(self) -> Any:
+        # Computed once per (immutable) set: weights and weight_source read it often.
         if self.ahp is None:
             return None
         from ..scoring.ahp import ahp_hierarchy
@@ -453,6 +459,12 @@ def load_criteria(criteria: str | Path | CriteriaSet) -> CriteriaSet:
         raise CriteriaError(
             f"`criteria` names no shipped set; got {criteria!r}; available: {names}."
         )
+    return _load_shipped(criteria)
+
+
+@cache
+def _load_shipped(criteria: str) -> CriteriaSet:
+    """A shipped set, parsed once per process (sets are immutable)."""
     res = _builtin_dir().joinpath(f"{criteria}.toml")
     text = res.read_text("utf-8")
     try:

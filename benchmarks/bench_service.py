@@ -72,24 +72,37 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "service.json"))
     args = ap.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "citymatch", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "citymatch",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
-                urllib.request.urlopen(base + "/health", timeout=1).read()
+                with urllib.request.urlopen(base + "/health", timeout=1) as r:
+                    r.read()
                 break
             except OSError:
                 time.sleep(0.1)
+        else:
+            raise SystemExit("the service did not start")
         rng = np.random.default_rng(0)
         cities = citymatch.datasets.load_cities()
         rows = json.loads(cities.to_json(orient="records"))
@@ -114,6 +127,7 @@ def main() -> None:
             }
         ).encode()
         out = {
+            "workers": args.workers,
             "clients": args.clients,
             "seconds": args.seconds,
             "rank_100": load(base + "/v1/rank", rank_body, args.clients, args.seconds),

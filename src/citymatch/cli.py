@@ -298,7 +298,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .server import ServiceSettings, serve
 
     folder = Path(args.criteria_folder) if args.criteria_folder else None
-    serve(args.host, args.port, ServiceSettings(criteria_folder=folder))
+    if args.workers < 1:
+        raise _Usage(f"--workers must be a positive integer; got {args.workers}.")
+    serve(args.host, args.port, ServiceSettings(criteria_folder=folder), workers=args.workers)
     return 0
 
 
@@ -563,6 +565,9 @@ def _parser() -> argparse.ArgumentParser:
         "--criteria-folder",
         dest="criteria_folder",
         help="extra folder of criteria sets served by name",
+    )
+    sv.add_argument(
+        "--workers", type=int, default=1, help="worker processes (one per core is typical)"
     )
     sv.set_defaults(func=_cmd_serve)
 

@@ -221,14 +221,36 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
     return app
 
 
+def app_from_env() -> Any:
+    """App factory for worker processes: settings from ``CITYMATCH_CRITERIA_FOLDER``."""
+    folder = os.environ.get("CITYMATCH_CRITERIA_FOLDER")
+    return create_app(ServiceSettings(criteria_folder=Path(folder) if folder else None))
+
+
 def serve(
-    host: str = "127.0.0.1", port: int = 8000, settings: ServiceSettings | None = None
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    settings: ServiceSettings | None = None,
+    *,
+    workers: int = 1,
 ) -> None:
-    """Run the service with uvicorn (blocking)."""
+    """Run the service with uvicorn (blocking); ``workers > 1`` starts worker processes."""
     try:
         import uvicorn
     except ImportError as exc:  # pragma: no cover
         raise CitymatchError(
             "the HTTP service needs uvicorn: pip install 'citymatch[server]'."
         ) from exc
+    if workers > 1:
+        if settings is not None and settings.criteria_folder is not None:
+            os.environ["CITYMATCH_CRITERIA_FOLDER"] = str(settings.criteria_folder)
+        uvicorn.run(
+            "citymatch.server:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

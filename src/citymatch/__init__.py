@@ -8,7 +8,7 @@ Produce* (World Trade Centre Toronto, 2018).
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import agreements, contract, datasets, errors, portfolio, sensitivity
+from . import agreements, contract, datasets, errors, portfolio, scale, sensitivity
 from .errors import CitymatchError
 from .models.criteria import (
     AHPNode,
@@ -61,6 +61,7 @@ __all__ = [
     "portfolio",
     "random_index",
     "rank",
+    "scale",
     "sensitivity",
     "topsis",
 ]

@@ -57,8 +57,6 @@ def _geometry(
     ``1/s`` is 0 for a criterion whose ideal and anti-ideal coincide (it separates no one).
     Also the finiteness check of the matrix (a NaN shows up in the column statistics).
     """
-    benefit = t > 0
-
     if xt is not None:
         stats = _kernels.small_stats(xt, sumsq=norm == "vector", total=norm == "sum")
     else:
@@ -67,7 +65,24 @@ def _geometry(
         )
     if not (np.isfinite(stats.max).all() and np.isfinite(stats.min).all()):
         raise_nonfinite(x, "matrix")
+    return geometry_from_stats(stats, t, norm, fixed_ideal, fixed_anti, x)
 
+
+def geometry_from_stats(
+    stats: _kernels.ColumnStats,
+    t: NDArray[np.int8],
+    norm: str,
+    fixed_ideal: F64 | None = None,
+    fixed_anti: F64 | None = None,
+    x: NDArray[np.floating] | None = None,
+) -> tuple[F64, F64, F64, F64]:
+    """Ideal / anti-ideal points, scale and ``1/s`` from column statistics.
+
+    Shared by the in-memory kernel, the streaming (Parquet) pass and the Dask reductions:
+    TOPSIS needs nothing else from pass 1.  ``x`` is only used to rescale a sum of squares
+    that overflowed (in memory); streamed data then gets a clear error instead.
+    """
+    benefit = t > 0
     data_ideal = np.where(benefit, stats.max, stats.min)
     data_anti = np.where(benefit, stats.min, stats.max)
     x_ideal = (
@@ -100,6 +115,11 @@ def _geometry(
     if norm == "vector":
         assert stats.sumsq is not None
         ss = stats.sumsq
+        if not np.isfinite(ss).all() and x is None:
+            raise NonFiniteError(
+                "`matrix` values are too large for vector normalisation (Σx² overflows float64); "
+                "rescale the columns."
+            )
         if not np.isfinite(ss).all():  # overflow of Σx²: rescale by max|x| (slow path)
             big = np.maximum(np.abs(stats.max), np.abs(stats.min))
             scale = big * np.sqrt(

@@ -100,7 +100,7 @@ def test_streaming_errors_and_no_partial_file(tmp_path, data, monkeypatch):
         scale.topsis_parquet(tmp_path / "nan.parquet", w, TYPES, COLS, top=3, chunk_rows=300)
 
     calls = {"n": 0}
-    real = citymatch.scoring._kernels.distances
+    real = citymatch.scoring._kernels.distances_columns
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -108,7 +108,7 @@ def test_streaming_errors_and_no_partial_file(tmp_path, data, monkeypatch):
             raise MemoryError("simulated failure in pass 2")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(citymatch.scoring._kernels, "distances", failing)
+    monkeypatch.setattr(citymatch.scoring._kernels, "distances_columns", failing)
     target = tmp_path / "out.parquet"
     with pytest.raises(MemoryError):
         scale.topsis_parquet(path, w, TYPES, COLS, output=target, chunk_rows=300)

@@ -89,9 +89,10 @@ def _batches(source: str | Path, columns: Sequence[str], chunk_rows: int) -> Ite
 
 
 def _matrix(batch: Any, criteria_columns: Sequence[str]) -> NDArray[np.floating]:
+    """The chunk as a column-major (M × rows) array: Parquet is columnar, so no transposition."""
     cols = [batch.column(c).to_numpy(zero_copy_only=False) for c in criteria_columns]
     dtype = np.float32 if all(c.dtype == np.float32 for c in cols) else np.float64
-    return np.column_stack([c.astype(dtype, copy=False) for c in cols])
+    return np.vstack([c.astype(dtype, copy=False) for c in cols])
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -194,18 +195,18 @@ def topsis_parquet(
     stats = None
     n = 0
     for batch in _batches(source, columns, chunk_rows):
-        x = _matrix(batch, columns)
-        part = _kernels.column_stats(
-            x, sumsq=normalization == "vector", total=normalization == "sum", threads=threads
+        xt = _matrix(batch, columns)
+        part = _kernels.column_stats_columns(
+            xt, sumsq=normalization == "vector", total=normalization == "sum"
         )
         if not (np.isfinite(part.max).all() and np.isfinite(part.min).all()):
-            bad = np.argwhere(~np.isfinite(x))[0]
+            col, row = (int(v) for v in np.argwhere(~np.isfinite(xt))[0])
             raise NonFiniteError(
-                f"`source` must contain only finite numbers; got {x[bad[0], bad[1]]} at row {n + int(bad[0])}, "
-                f"column {columns[int(bad[1])]!r}."
+                f"`source` must contain only finite numbers; got {xt[col, row]} at row {n + row}, "
+                f"column {columns[col]!r}."
             )
         stats = _merge_stats(stats, part)
-        n += x.shape[0]
+        n += xt.shape[1]
     if stats is None or n < 2:
         raise ShapeError(f"`source` must have at least 2 rows to rank; got {n}.")
     ideal, anti, scale, inv = geometry_from_stats(stats, t, normalization)
@@ -232,9 +233,9 @@ def topsis_parquet(
             )
             os.close(fd)
         for batch in _batches(source, read_cols, chunk_rows):
-            x = _matrix(batch, columns)
-            dp, dm, sc = _kernels.distances(x, ideal, anti, coef, threads=threads)
-            rows = np.arange(offset, offset + x.shape[0])
+            xt = _matrix(batch, columns)
+            dp, dm, sc = _kernels.distances_columns(xt, ideal, anti, coef, threads=threads)
+            rows = np.arange(offset, offset + xt.shape[1])
             ids = batch.column(id_column).to_pylist() if id_column else None
             if output is not None:
                 cols = {"row": rows, "score": sc, "d_ideal": dp, "d_anti_ideal": dm}
@@ -260,7 +261,7 @@ def topsis_parquet(
                 )
                 if id_column:
                     best_id = [cand_id[i] for i in keep]
-            offset += x.shape[0]
+            offset += xt.shape[1]
         if writer is not None:
             writer.close()
             writer = None

@@ -40,6 +40,12 @@ _WIDE = 64
 _POOL: ThreadPoolExecutor | None = None
 
 
+def block_rows(m: int) -> int:
+    """Rows per block for M criteria: the transposed M × rows buffers stay near 640 KB (L2)."""
+    rows = min(BLOCK_ROWS, max(1024, 81920 // max(m, 1)))
+    return rows - rows % _WIDE
+
+
 def _pool() -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None:
@@ -87,8 +93,9 @@ def _stats_range(
     mn = np.full(m, np.inf)
     ss = np.zeros(m) if sumsq else None
     sm = np.zeros(m) if total else None
-    for b in range(lo, hi, BLOCK_ROWS):
-        blk = x[b : min(hi, b + BLOCK_ROWS)]
+    step = block_rows(m)
+    for b in range(lo, hi, step):
+        blk = x[b : min(hi, b + step)]
         if blk.dtype != np.float64:
             blk = blk.astype(np.float64)
         rows = blk.shape[0]
@@ -189,14 +196,15 @@ def _distances_range(
     """
     m = x.shape[1]
     # Buffers no larger than needed: a small problem must not pay for fresh pages.
-    width = min(BLOCK_ROWS, hi - lo)
+    step = block_rows(m)
+    width = min(step, hi - lo)
     u = np.empty((m, width))
     v = np.empty((m, width))
     ideal_c = ideal[:, None]
     sc_c = sc[:, None]
     dsc_c = delta_sc[:, None]
-    for b in range(lo, hi, BLOCK_ROWS):
-        e = min(hi, b + BLOCK_ROWS)
+    for b in range(lo, hi, step):
+        e = min(hi, b + step)
         k = e - b
         uu = u[:, :k]
         vv = v[:, :k]
@@ -312,12 +320,13 @@ def distances_batch(
     d_ideal = np.empty((k, n))
     d_anti = np.empty((k, n))
     c2 = coef * coef  # (K, M)
-    u = np.empty((m, min(BLOCK_ROWS, n)))
-    v = np.empty((m, min(BLOCK_ROWS, n)))
+    step = block_rows(m)
+    u = np.empty((m, min(step, n)))
+    v = np.empty((m, min(step, n)))
     ideal_c = ideal[:, None]
     delta_c = (anti - ideal)[:, None]
-    for b in range(0, n, BLOCK_ROWS):
-        e = min(n, b + BLOCK_ROWS)
+    for b in range(0, n, step):
+        e = min(n, b + step)
         r = e - b
         uu = u[:, :r]
         vv = v[:, :r]
@@ -342,3 +351,80 @@ def closeness(d_ideal: F64, d_anti: F64) -> F64:
     out = np.full_like(denom, 0.5)
     np.divide(d_anti, denom, out=out, where=denom > 0)
     return out
+
+
+def _distances_t_range(
+    xt: NDArray[np.floating],
+    lo: int,
+    hi: int,
+    ideal: F64,
+    coef: F64,
+    delta_sc: F64,
+    d_ideal: F64,
+    d_anti: F64,
+    scores: F64,
+) -> None:
+    """Like :func:`_distances_range` for column-major data (M × N): no transposition needed."""
+    m = xt.shape[0]
+    step = block_rows(m)
+    u = np.empty((m, min(step, hi - lo)))
+    v = np.empty_like(u)
+    ideal_c, sc_c, dsc_c = ideal[:, None], coef[:, None], delta_sc[:, None]
+    for b in range(lo, hi, step):
+        e = min(hi, b + step)
+        uu, vv = u[:, : e - b], v[:, : e - b]
+        np.subtract(xt[:, b:e], ideal_c, out=uu)
+        uu *= sc_c
+        np.subtract(uu, dsc_c, out=vv)
+        uu *= uu
+        vv *= vv
+        np.sum(uu, axis=0, out=d_ideal[b:e])
+        np.sum(vv, axis=0, out=d_anti[b:e])
+        np.sqrt(d_ideal[b:e], out=d_ideal[b:e])
+        np.sqrt(d_anti[b:e], out=d_anti[b:e])
+        den = uu[0]
+        np.add(d_ideal[b:e], d_anti[b:e], out=den)
+        scores[b:e] = 0.5
+        np.divide(d_anti[b:e], den, out=scores[b:e], where=den > 0)
+
+
+def distances_columns(
+    xt: NDArray[np.floating], ideal: F64, anti: F64, coef: F64, *, threads: int | None = None
+) -> tuple[F64, F64, F64]:
+    """Distances and closeness for column-major data ``xt`` (M × N), e.g. Parquet columns."""
+    n = xt.shape[1]
+    d_ideal, d_anti, scores = np.empty(n), np.empty(n), np.empty(n)
+    delta_sc = (anti - ideal) * coef
+    parts = _n_threads(n, threads)
+    if parts == 1:
+        _distances_t_range(xt, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
+    else:
+        list(
+            _pool().map(
+                lambda c: _distances_t_range(
+                    xt, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti, scores
+                ),
+                _row_chunks(n, parts),
+            )
+        )
+    return d_ideal, d_anti, scores
+
+
+def column_stats_columns(
+    xt: NDArray[np.floating], *, sumsq: bool = False, total: bool = False
+) -> ColumnStats:
+    """Column statistics of column-major data (M × N), reduced in float64 per column."""
+    mx = np.empty(xt.shape[0])
+    mn = np.empty(xt.shape[0])
+    ss = np.empty(xt.shape[0]) if sumsq else None
+    sm = np.empty(xt.shape[0]) if total else None
+    for j, col in enumerate(xt):
+        mx[j] = col.max()
+        mn[j] = col.min()
+        if ss is not None or sm is not None:
+            c64 = col.astype(np.float64, copy=False)
+            if ss is not None:
+                ss[j] = np.dot(c64, c64)
+            if sm is not None:
+                sm[j] = c64.sum()
+    return ColumnStats(mx, mn, ss, sm)

@@ -79,13 +79,20 @@ def _batches(source: str | Path, columns: Sequence[str], chunk_rows: int) -> Ite
     path = Path(source)
     if not path.exists():
         raise CitymatchValueError(f"`source` {str(path)!r} does not exist.")
-    dataset = ds.dataset(str(path), format="parquet")
+    # No pre-buffering of whole files: memory follows the chunk, not the file size.
+    fmt = ds.ParquetFileFormat(
+        default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False)
+    )
+    dataset = ds.dataset(str(path), format=fmt)
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:
         raise CitymatchValueError(
             f"`source` {str(path)!r} lacks column(s) {missing}; it has {dataset.schema.names}."
         )
-    yield from dataset.to_batches(columns=list(columns), batch_size=chunk_rows)
+    # Read-ahead bounded to one batch and one file, so memory follows chunk_rows, not N.
+    yield from dataset.to_batches(
+        columns=list(columns), batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1
+    )
 
 
 def _matrix(batch: Any, criteria_columns: Sequence[str]) -> NDArray[np.floating]:
@@ -146,7 +153,7 @@ def topsis_parquet(
     id_column: str | None = None,
     top: int | None = None,
     output: str | Path | None = None,
-    chunk_rows: int = 1_000_000,
+    chunk_rows: int = 262_144,
     threads: int | None = None,
 ) -> StreamedScores:
     """TOPSIS on a Parquet file or folder larger than memory: two streaming passes.
@@ -167,8 +174,9 @@ def topsis_parquet(
     output : path, optional
         Write every row's ``score``, ``d_ideal``, ``d_anti_ideal`` (and id) to this Parquet file,
         atomically (temporary file + rename).
-    chunk_rows : int, default 1,000,000
-        Rows per chunk: peak memory ≈ chunk_rows × M values, independent of N.
+    chunk_rows : int, default 262,144
+        Rows per chunk: peak memory ≈ a few × chunk_rows × M values (plus one Parquet row group
+        being decoded), independent of N.
 
     Returns
     -------
@@ -304,7 +312,7 @@ def rank_parquet(
     top: int | None = 100,
     output: str | Path | None = None,
     id_column: str = "id",
-    chunk_rows: int = 1_000_000,
+    chunk_rows: int = 262_144,
     weights: Any = None,
 ) -> StreamedScores:
     """Rank a Parquet candidate set larger than memory under a criteria set (streamed).

@@ -27,7 +27,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import resource
 import statistics
 import tempfile
 import time
@@ -134,7 +133,13 @@ def _score_child(folder: str, cols: list[str], q) -> None:
         folder, np.full(m, 1.0 / m), np.ones(m, dtype=int), cols, top=100, chunk_rows=262_144
     )
     dt = time.perf_counter() - t0
-    q.put((dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, res.n, len(res.top)))
+    # VmHWM is this process's own peak RSS (ru_maxrss survives exec and would include the parent's).
+    hwm = next(
+        int(line.split()[1])
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmHWM:")
+    )
+    q.put((dt, hwm / 1024, res.n, len(res.top)))
 
 
 def out_of_core(n: int, limit_rows: int = 5_000_000) -> dict:

@@ -69,27 +69,38 @@ def _check_norm(normalization: str) -> None:
 
 
 # --------------------------------------------------------------------------- Parquet, streamed
+def _files(source: str | Path) -> list[Path]:
+    path = Path(source)
+    if not path.exists():
+        raise CitymatchValueError(f"`source` {str(path)!r} does not exist.")
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    if not files:
+        raise CitymatchValueError(f"`source` {str(path)!r} holds no .parquet files.")
+    return files
+
+
 def _batches(source: str | Path, columns: Sequence[str], chunk_rows: int) -> Iterator[Any]:
+    """Record batches of ``columns`` from a Parquet file or folder (a pyarrow dataset).
+
+    No pre-buffering of whole files and read-ahead bounded to one batch and one file: memory
+    follows the chunk and the row-group size, never the file or the data set.
+    """
     try:
         import pyarrow.dataset as ds
     except ImportError as exc:  # pragma: no cover
         raise CitymatchError(
             "streaming Parquet needs pyarrow: pip install 'citymatch[parquet]'."
         ) from exc
-    path = Path(source)
-    if not path.exists():
-        raise CitymatchValueError(f"`source` {str(path)!r} does not exist.")
-    # No pre-buffering of whole files: memory follows the chunk, not the file size.
+    files = _files(source)
     fmt = ds.ParquetFileFormat(
         default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False)
     )
-    dataset = ds.dataset(str(path), format=fmt)
+    dataset = ds.dataset([str(f) for f in files], format=fmt)
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:
         raise CitymatchValueError(
-            f"`source` {str(path)!r} lacks column(s) {missing}; it has {dataset.schema.names}."
+            f"`source` {str(source)!r} lacks column(s) {missing}; it has {dataset.schema.names}."
         )
-    # Read-ahead bounded to one batch and one file, so memory follows chunk_rows, not N.
     yield from dataset.to_batches(
         columns=list(columns), batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1
     )
@@ -346,11 +357,9 @@ def rank_parquet(
 
 
 def _dataset_columns(source: str | Path) -> list[str]:
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
-    if not Path(source).exists():
-        raise CitymatchValueError(f"`source` {str(source)!r} does not exist.")
-    return list(ds.dataset(str(source), format="parquet").schema.names)
+    return list(pq.ParquetFile(_files(source)[0]).schema_arrow.names)
 
 
 # --------------------------------------------------------------------------- Dask

@@ -191,36 +191,10 @@ def _distances_range(
 ) -> None:
     """Single weight vector: write D⁺, D⁻ and the closeness for rows ``lo:hi``.
 
-    ``sc`` is ``c = w/s``; ``delta_sc`` is ``(anti − ideal)·c``.  Works on the block
-    transposed (M × rows) so every elementwise loop runs along contiguous memory.
+    ``sc`` is ``c = w/s``; ``delta_sc`` is ``(anti − ideal)·c``.  Works on the transposed
+    view (M × rows), so every elementwise loop after the first runs along contiguous memory.
     """
-    m = x.shape[1]
-    # Buffers no larger than needed: a small problem must not pay for fresh pages.
-    step = block_rows(m)
-    width = min(step, hi - lo)
-    u = np.empty((m, width))
-    v = np.empty((m, width))
-    ideal_c = ideal[:, None]
-    sc_c = sc[:, None]
-    dsc_c = delta_sc[:, None]
-    for b in range(lo, hi, step):
-        e = min(hi, b + step)
-        k = e - b
-        uu = u[:, :k]
-        vv = v[:, :k]
-        np.subtract(x[b:e].T, ideal_c, out=uu)  # x − x⁺ (casts float32 to float64)
-        uu *= sc_c  # c (x − x⁺)
-        np.subtract(uu, dsc_c, out=vv)  # c (x − x⁻)
-        uu *= uu
-        vv *= vv
-        np.sum(uu, axis=0, out=d_ideal[b:e])
-        np.sum(vv, axis=0, out=d_anti[b:e])
-        np.sqrt(d_ideal[b:e], out=d_ideal[b:e])
-        np.sqrt(d_anti[b:e], out=d_anti[b:e])
-        den = uu[0]  # reuse the buffer: no full-size temporary
-        np.add(d_ideal[b:e], d_anti[b:e], out=den)
-        scores[b:e] = 0.5
-        np.divide(d_anti[b:e], den, out=scores[b:e], where=den > 0)
+    _distances_t_range(x.T, lo, hi, ideal, sc, delta_sc, d_ideal, d_anti, scores)
 
 
 def distances(

@@ -160,20 +160,9 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
         save(frontier(front), args.plot)
     if args.format == "json":
-        doc: dict[str, Any] = {
-            "status": plan.status,
-            "success": plan.success,
-            "message": plan.message,
-            "value": _jsonable(plan.fun),
-            "gap": _jsonable(plan.gap),
-            "x": plan.x,
-            "selected": _frame_json(plan.selected),
-            "schedule": _frame_json(plan.schedule),
-            "binding": plan.binding,
-            "left_out": _frame_json(plan.left_out),
-            "conflicts": plan.conflicts,
-            "citymatch_version": __version__,
-        }
+        from .contract import portfolio_response
+
+        doc: dict[str, Any] = portfolio_response(plan).model_dump(mode="json")
         if front is not None:
             doc["frontier"] = _frame_json(front)
         _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
@@ -416,16 +405,9 @@ def _read_matrix(path: str) -> Any:
 def _cmd_ahp(args: argparse.Namespace) -> int:
     res = ahp(_read_matrix(args.matrix), method=args.method, ri=args.ri)
     if args.format == "json":
-        doc = {
-            "weights": res.weights.tolist(),
-            "lambda_max": res.lambda_max,
-            "ci": res.ci,
-            "cr": res.cr,
-            "ri": res.ri,
-            "ri_table": res.ri_table,
-            "consistent": res.consistent,
-            "method": res.method,
-        }
+        from .contract import ahp_response
+
+        doc = ahp_response(res).model_dump(mode="json")
         _emit(json.dumps(doc, indent=2), args.output)
     else:
         lines = [f"w{i + 1} = {w:.4f}" for i, w in enumerate(res.weights)]

@@ -325,7 +325,11 @@ def run_ahp(req: AHPRequest) -> AHPResponse:
     """Execute an AHP request."""
     from .scoring.ahp import ahp
 
-    res = ahp(req.matrix, method=req.method, ri=req.ri, threshold=req.threshold)
+    return ahp_response(ahp(req.matrix, method=req.method, ri=req.ri, threshold=req.threshold))
+
+
+def ahp_response(res: Any) -> AHPResponse:
+    """The contract's view of an :class:`~citymatch.AHPResult` (also the CLI's JSON)."""
     return AHPResponse(
         weights=[float(w) for w in res.weights],
         lambda_max=float(res.lambda_max),
@@ -383,7 +387,11 @@ def run_portfolio(req: PortfolioRequest, folder: Path | None = None) -> Portfoli
     prob = req.problem
     if prob.value_criteria is not None and any(p.value is None for p in prob.projects):
         prob = score_projects(prob, resolve_criteria(prob.value_criteria, folder))
-    plan = optimize_portfolio(prob, time_limit=req.time_limit)
+    return portfolio_response(optimize_portfolio(prob, time_limit=req.time_limit))
+
+
+def portfolio_response(plan: Any) -> PortfolioResponse:
+    """The contract's view of a :class:`~citymatch.Plan` (also the CLI's JSON)."""
     ok = plan.status in (0, 1)
     return PortfolioResponse(
         status=plan.status,

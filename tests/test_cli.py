@@ -221,7 +221,7 @@ def test_bad_data_paths_name_file_row_and_column(tmp_path, cities_csv):
 def test_sensitivity_command(tmp_path):
     """`citymatch sensitivity` prints acceptabilities and the winner's tipping point, writes JSON,
     saves a plot atomically, and refuses bad arguments."""
-    out = run(
+    args = (
         "sensitivity",
         "example",
         "--criteria",
@@ -231,19 +231,11 @@ def test_sensitivity_command(tmp_path):
         "--seed",
         "3",
     )
+    out = run(*args)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0].split()[:4] == ["id", "rank", "p_first", "p_top3"]
     assert "smallest single-weight change" in out.stdout and "500 weight samples" in out.stdout
-    again = run(
-        "sensitivity",
-        "example",
-        "--criteria",
-        "partnership-city",
-        "--samples",
-        "500",
-        "--seed",
-        "3",
-    )
+    again = run(*args)
     assert again.stdout == out.stdout  # seeded: identical
     plot = tmp_path / "acc.png"
     js = run(

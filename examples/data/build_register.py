@@ -22,8 +22,14 @@ from citymatch.models.agreement import KPI, Agreement, Measurement, Objective, S
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "register"
-ID_OF = {"Frankfurt": "frankfurt-am-main", "Sao Paulo": "sao-paulo", "New York City": "new-york-city",
-         "Ho Chi Minh City": "ho-chi-minh-city", "Rio de Janeiro": "rio-de-janeiro", "Panama City": "panama-city"}
+ID_OF = {
+    "Frankfurt": "frankfurt-am-main",
+    "Sao Paulo": "sao-paulo",
+    "New York City": "new-york-city",
+    "Ho Chi Minh City": "ho-chi-minh-city",
+    "Rio de Janeiro": "rio-de-janeiro",
+    "Panama City": "panama-city",
+}
 CLASS_OF = {"Partnership City": "Partnership", "International Project": "International Project"}
 
 
@@ -33,53 +39,156 @@ def slug(name: str) -> str:
 
 ILLUSTRATIVE = {
     "chicago": dict(
-        start=date(2024, 1, 1), end=date(2027, 12, 31),
-        objectives=(Objective(id="trade", kind="economic", objective="Grow two-way trade in advanced manufacturing",
-                              activity="Annual joint trade mission and buyer program", owner="World Trade Centre Toronto",
-                              budget=120000, staff=0.8, end=date(2027, 12, 31),
-                              kpis=(KPI(metric="businesses reached", unit="firms", baseline=0, target=120, due=date(2027, 12, 31)),
-                                    KPI(metric="export deals", unit="deals", baseline=0, target=15, due=date(2027, 12, 31)))),),
-        measurements=(Measurement(objective="trade", metric="businesses reached", period=2024, value=40),
-                      Measurement(objective="trade", metric="businesses reached", period=2025, value=95),
-                      Measurement(objective="trade", metric="export deals", period=2025, value=11)),
+        start=date(2024, 1, 1),
+        end=date(2027, 12, 31),
+        objectives=(
+            Objective(
+                id="trade",
+                kind="economic",
+                objective="Grow two-way trade in advanced manufacturing",
+                activity="Annual joint trade mission and buyer program",
+                owner="World Trade Centre Toronto",
+                budget=120000,
+                staff=0.8,
+                end=date(2027, 12, 31),
+                kpis=(
+                    KPI(
+                        metric="businesses reached",
+                        unit="firms",
+                        baseline=0,
+                        target=120,
+                        due=date(2027, 12, 31),
+                    ),
+                    KPI(
+                        metric="export deals",
+                        unit="deals",
+                        baseline=0,
+                        target=15,
+                        due=date(2027, 12, 31),
+                    ),
+                ),
+            ),
+        ),
+        measurements=(
+            Measurement(objective="trade", metric="businesses reached", period=2024, value=40),
+            Measurement(objective="trade", metric="businesses reached", period=2025, value=95),
+            Measurement(objective="trade", metric="export deals", period=2025, value=11),
+        ),
         spending=(Spending(year=2025, planned=120000, spent=112500),),
     ),
     "milan": dict(
-        start=date(2023, 1, 1), end=date(2026, 12, 31),
-        objectives=(Objective(id="design", kind="economic", objective="Attract design and fashion investment",
-                              activity="Investment forum during Milan Design Week", owner="Toronto Global",
-                              budget=90000, staff=0.5, end=date(2026, 12, 31),
-                              kpis=(KPI(metric="investment leads", unit="leads", baseline=0, target=30, due=date(2026, 12, 31)),)),),
-        measurements=(Measurement(objective="design", metric="investment leads", period=2025, value=8),),
+        start=date(2023, 1, 1),
+        end=date(2026, 12, 31),
+        objectives=(
+            Objective(
+                id="design",
+                kind="economic",
+                objective="Attract design and fashion investment",
+                activity="Investment forum during Milan Design Week",
+                owner="Toronto Global",
+                budget=90000,
+                staff=0.5,
+                end=date(2026, 12, 31),
+                kpis=(
+                    KPI(
+                        metric="investment leads",
+                        unit="leads",
+                        baseline=0,
+                        target=30,
+                        due=date(2026, 12, 31),
+                    ),
+                ),
+            ),
+        ),
+        measurements=(
+            Measurement(objective="design", metric="investment leads", period=2025, value=8),
+        ),
         spending=(Spending(year=2025, planned=90000, spent=97000),),
     ),
     "frankfurt-am-main": dict(
-        objectives=(Objective(id="fintech", kind="economic", objective="Fintech investment corridor",
-                              activity="Investor roundtables", kpis=(KPI(metric="investment leads", unit="leads"),)),),
+        objectives=(
+            Objective(
+                id="fintech",
+                kind="economic",
+                objective="Fintech investment corridor",
+                activity="Investor roundtables",
+                kpis=(KPI(metric="investment leads", unit="leads"),),
+            ),
+        ),
     ),
     "warsaw": dict(
-        objectives=(Objective(id="culture", kind="cultural", objective="Polish-Canadian cultural festival",
-                              activity="Annual festival with community groups", owner="Polish community council",
-                              staff=0.1, end=date(2028, 12, 31),
-                              kpis=(KPI(metric="attendance", unit="people", baseline=2000, target=5000, due=date(2028, 12, 31)),)),),
+        objectives=(
+            Objective(
+                id="culture",
+                kind="cultural",
+                objective="Polish-Canadian cultural festival",
+                activity="Annual festival with community groups",
+                owner="Polish community council",
+                staff=0.1,
+                end=date(2028, 12, 31),
+                kpis=(
+                    KPI(
+                        metric="attendance",
+                        unit="people",
+                        baseline=2000,
+                        target=5000,
+                        due=date(2028, 12, 31),
+                    ),
+                ),
+            ),
+        ),
     ),
     "matera": dict(
-        objectives=(Objective(id="heritage", kind="cultural", objective="Heritage and creative exchange",
-                              activity="Artist residencies", owner="City of Toronto", budget=20000,
-                              end=date(2025, 12, 31),
-                              kpis=(KPI(metric="residencies", unit="artists", baseline=0, target=6, due=date(2025, 12, 31)),)),),
+        objectives=(
+            Objective(
+                id="heritage",
+                kind="cultural",
+                objective="Heritage and creative exchange",
+                activity="Artist residencies",
+                owner="City of Toronto",
+                budget=20000,
+                end=date(2025, 12, 31),
+                kpis=(
+                    KPI(
+                        metric="residencies",
+                        unit="artists",
+                        baseline=0,
+                        target=6,
+                        due=date(2025, 12, 31),
+                    ),
+                ),
+            ),
+        ),
     ),
     "panama-city": dict(
-        objectives=(Objective(id="logistics", kind="economic", objective="Logistics and trade gateway",
-                              activity="Port and logistics mission", owner="World Trade Centre Toronto", budget=50000,
-                              end=date(2027, 12, 31),
-                              kpis=(KPI(metric="businesses reached", unit="firms", baseline=0, target=40, due=date(2027, 12, 31)),)),),
+        objectives=(
+            Objective(
+                id="logistics",
+                kind="economic",
+                objective="Logistics and trade gateway",
+                activity="Port and logistics mission",
+                owner="World Trade Centre Toronto",
+                budget=50000,
+                end=date(2027, 12, 31),
+                kpis=(
+                    KPI(
+                        metric="businesses reached",
+                        unit="firms",
+                        baseline=0,
+                        target=40,
+                        due=date(2027, 12, 31),
+                    ),
+                ),
+            ),
+        ),
     ),
 }
 
 
 def main() -> None:
-    rows = pd.read_csv(HERE / "sources" / "toronto_agreements.csv", keep_default_na=False, na_values=[""])
+    rows = pd.read_csv(
+        HERE / "sources" / "toronto_agreements.csv", keep_default_na=False, na_values=[""]
+    )
     if OUT.exists():
         shutil.rmtree(OUT)
     OUT.mkdir()
@@ -90,13 +199,15 @@ def main() -> None:
         status_after = r["status_after_2024"] if isinstance(r["status_after_2024"], str) else ""
         cls = r["class"] if r["class"] != "International Project" else "International Project"
         a = Agreement(
-            id=pid, partners=(pid,), **{"class": cls},
+            id=pid,
+            partners=(pid,),
+            **{"class": cls},
             signed=date(int(r["year"]), 1, 1) if pd.notna(r["year"]) else None,
             status="historical" if status_after == "Historical Agreement" else None,
             owner="City of Toronto, Economic Development and Culture",
             illustrative=bool(extra),
             source=f"sources/toronto_agreements.csv (verified: {r['verified']}); after 2024: {status_after or 'n/a'}"
-                   + (f"; {r['source_note']}" if isinstance(r["source_note"], str) else ""),
+            + (f"; {r['source_note']}" if isinstance(r["source_note"], str) else ""),
             **extra,
         )
         reg.save(a)

@@ -28,6 +28,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _jit
+
 F64 = NDArray[np.float64]
 
 #: Rows per block in both passes: 8192 × M doubles stay in L2 for M ≤ 32.
@@ -36,6 +38,10 @@ BLOCK_ROWS = 8192
 PARALLEL_MIN_ROWS = 131072
 #: Width multiplier for the "wide view" reductions (long inner loops).
 _WIDE = 64
+#: From this many cells (rows × criteria, 80 MB of float64) on, the compiled kernels run
+#: when numba is installed (``citymatch[fast]``).  Below it the numpy kernels take under
+#: ~50 ms and the one-off cost of loading numba (~0.4 s per process) would not pay back.
+JIT_MIN_CELLS = 10_000_000
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -74,6 +80,31 @@ def _row_chunks(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
         if lo < hi:
             out.append((lo, hi))
     return out
+
+
+def _use_jit(x: NDArray[np.floating]) -> bool:
+    return x.size >= JIT_MIN_CELLS and _jit.layout(x) is not None
+
+
+def _jit_stats(x: NDArray[np.floating], parts: int) -> F64 | None:
+    """(4, M) max/min/Σx²/Σx from the compiled kernel, or None when a Σx is not finite.
+
+    The compiled max/min skip NaN, so any non-finite column sum (NaN, ±inf, overflow) sends
+    the caller back to the numpy reductions, which propagate NaN and inf as documented.
+    """
+    n = x.shape[0]
+    if parts == 1:
+        st = _jit.stats(x, 0, n)
+    else:
+        res = list(_pool().map(lambda c: _jit.stats(x, c[0], c[1]), _row_chunks(n, parts)))
+        st = np.empty_like(res[0])
+        st[0] = np.max([r[0] for r in res], axis=0)
+        st[1] = np.min([r[1] for r in res], axis=0)
+        st[2] = np.sum([r[2] for r in res], axis=0)
+        st[3] = np.sum([r[3] for r in res], axis=0)
+    if not np.isfinite(st[3]).all():
+        return None
+    return st
 
 
 class ColumnStats(NamedTuple):
@@ -135,6 +166,10 @@ def column_stats(
     """
     n = x.shape[0]
     parts = _n_threads(n, threads)
+    if _use_jit(x):
+        st = _jit_stats(x, parts)
+        if st is not None:
+            return ColumnStats(st[0], st[1], st[2] if sumsq else None, st[3] if total else None)
     if parts == 1:
         mx, mn, ss, sm = _stats_range(x, 0, n, sumsq, total)
         return ColumnStats(mx, mn, ss, sm)
@@ -219,15 +254,14 @@ def distances(
     scores = np.empty(n)
     delta_sc = (anti - ideal) * coef
     parts = _n_threads(n, threads)
+    rng = _jit.distances if _use_jit(x) else _distances_range
     if parts == 1:
-        _distances_range(x, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
+        rng(x, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
     else:
         chunks = _row_chunks(n, parts)
         list(
             _pool().map(
-                lambda c: _distances_range(
-                    x, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti, scores
-                ),
+                lambda c: rng(x, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti, scores),
                 chunks,
             )
         )

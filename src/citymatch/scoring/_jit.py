@@ -1,0 +1,317 @@
+"""Optional compiled kernels for the two TOPSIS passes on large matrices (numba).
+
+Installed with ``pip install "citymatch[fast]"``.  Without numba, or with the environment
+variable ``CITYMATCH_JIT=0``, citymatch runs the pure-numpy kernels in :mod:`._kernels`
+instead; both compute the same quantities in the same raw-unit formulation.
+
+Why compiled code
+-----------------
+The numpy kernels stream each row block through several elementwise ufuncs, each of which
+re-reads the block; at 10 criteria that costs 3–5 memory reads of the matrix per pass.  The
+kernels here read each value once per pass and keep everything else in registers or L1, so a
+pass costs about one read of the matrix.  They are compiled with ``nogil=True`` and run on
+the same thread pool and row chunks as the numpy kernels (never numba's own threading
+layer), so they are safe to call from many threads at once (a web server, Dask workers).
+
+Vectorisation without fast-math
+-------------------------------
+Row-major data is read as a flat run of ``W`` rows × ``M`` columns; the elementwise work on
+that run has no loop-carried dependence, so the compiler vectorises it while every
+per-row sum is still added in column order ``j = 0, 1, …, M−1``, exactly as the numpy
+kernel adds it.  Column sums for pass 1 use ``W`` independent partial sums per column,
+flushed into the running total every ``W × FLUSH`` rows (blocked summation: the rounding
+error grows with the block count, not with N).
+
+Semantics the caller relies on
+------------------------------
+* ``stats`` returns max, min, Σx² and Σx per column.  NaN does not propagate through the
+  max/min selects, so the caller must treat a non-finite Σx as "recompute with numpy" (which
+  also covers ±inf and overflow); see :func:`._kernels.column_stats`.
+* ``distances`` writes ``D⁺``, ``D⁻`` and the closeness for rows ``lo:hi``; a row equal to
+  the ideal point gets ``D⁺ = 0`` exactly (``(x − x⁺)·c`` is exactly 0 there).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from importlib.util import find_spec
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: Rows per vectorised run for row-major data.
+_W = 64
+#: Runs between flushes of the partial column sums into the running totals.
+_FLUSH = 64
+#: Rows per tile for column-major data.
+_TILE = 512
+
+
+def _enabled() -> bool:
+    flag = os.environ.get("CITYMATCH_JIT", "1").strip().lower()
+    return flag not in {"0", "false", "no", "off"} and find_spec("numba") is not None
+
+
+#: True when the compiled kernels are in use (numba installed and not switched off).
+#: numba itself is imported on the first large problem, never at ``import citymatch``.
+AVAILABLE: bool = _enabled()
+
+_COMPILED: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _kernel(name: str) -> Any:
+    """The compiled kernel ``name`` (compiled, or loaded from numba's cache, on first use)."""
+    fn = _COMPILED.get(name)
+    if fn is None:
+        with _LOCK:
+            if not _COMPILED:
+                import numba
+
+                for key, py in _PY.items():
+                    _COMPILED[key] = numba.njit(nogil=True, cache=True, error_model="numpy")(py)
+            fn = _COMPILED[name]
+    return fn
+
+
+def _stats_rows_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragma: no cover
+    wm = _W * m
+    amx = np.full(wm, -np.inf)
+    amn = np.full(wm, np.inf)
+    ass = np.zeros(wm)
+    asm = np.zeros(wm)
+    bss = np.zeros(wm)
+    bsm = np.zeros(wm)
+    runs = (hi - lo) // _W
+    for r in range(runs):
+        base = (lo + r * _W) * m
+        for k in range(wm):
+            v = np.float64(flat[base + k])
+            amx[k] = v if v > amx[k] else amx[k]
+            amn[k] = v if v < amn[k] else amn[k]
+            bss[k] += v * v
+            bsm[k] += v
+        if r % _FLUSH == _FLUSH - 1:
+            for k in range(wm):
+                ass[k] += bss[k]
+                asm[k] += bsm[k]
+                bss[k] = 0.0
+                bsm[k] = 0.0
+    for k in range(wm):
+        ass[k] += bss[k]
+        asm[k] += bsm[k]
+    for i in range(lo + runs * _W, hi):  # tail rows go to the first run's slots
+        for j in range(m):
+            v = np.float64(flat[i * m + j])
+            amx[j] = v if v > amx[j] else amx[j]
+            amn[j] = v if v < amn[j] else amn[j]
+            ass[j] += v * v
+            asm[j] += v
+    for j in range(m):
+        mx = -np.inf
+        mn = np.inf
+        ss = 0.0
+        sm = 0.0
+        for w in range(_W):
+            k = w * m + j
+            mx = amx[k] if amx[k] > mx else mx
+            mn = amn[k] if amn[k] < mn else mn
+            ss += ass[k]
+            sm += asm[k]
+        out[0, j] = mx
+        out[1, j] = mn
+        out[2, j] = ss
+        out[3, j] = sm
+
+
+def _stats_cols_py(xt: Any, lo: int, hi: int, out: Any) -> None:  # pragma: no cover
+    m = xt.shape[0]
+    span = _W * 8
+    amx = np.empty(span)
+    amn = np.empty(span)
+    ass = np.empty(span)
+    asm = np.empty(span)
+    bss = np.empty(span)
+    bsm = np.empty(span)
+    for j in range(m):
+        col = xt[j]
+        amx[:] = -np.inf
+        amn[:] = np.inf
+        ass[:] = 0.0
+        asm[:] = 0.0
+        bss[:] = 0.0
+        bsm[:] = 0.0
+        runs = (hi - lo) // span
+        for r in range(runs):
+            base = lo + r * span
+            for k in range(span):
+                v = np.float64(col[base + k])
+                amx[k] = v if v > amx[k] else amx[k]
+                amn[k] = v if v < amn[k] else amn[k]
+                bss[k] += v * v
+                bsm[k] += v
+            if r % _FLUSH == _FLUSH - 1:
+                for k in range(span):
+                    ass[k] += bss[k]
+                    asm[k] += bsm[k]
+                    bss[k] = 0.0
+                    bsm[k] = 0.0
+        for k in range(span):
+            ass[k] += bss[k]
+            asm[k] += bsm[k]
+        for i in range(lo + runs * span, hi):
+            v = np.float64(col[i])
+            amx[0] = v if v > amx[0] else amx[0]
+            amn[0] = v if v < amn[0] else amn[0]
+            ass[0] += v * v
+            asm[0] += v
+        mx = -np.inf
+        mn = np.inf
+        ss = 0.0
+        sm = 0.0
+        for k in range(span):
+            mx = amx[k] if amx[k] > mx else mx
+            mn = amn[k] if amn[k] < mn else mn
+            ss += ass[k]
+            sm += asm[k]
+        out[0, j] = mx
+        out[1, j] = mn
+        out[2, j] = ss
+        out[3, j] = sm
+
+
+def _dist_rows_py(
+    flat: Any,
+    m: int,
+    lo: int,
+    hi: int,
+    ideal: Any,
+    coef: Any,
+    dsc: Any,
+    dp: Any,
+    dm: Any,
+    sc: Any,
+) -> None:  # pragma: no cover
+    wm = _W * m
+    a = np.empty(wm)
+    c = np.empty(wm)
+    d = np.empty(wm)
+    for w in range(_W):
+        for j in range(m):
+            a[w * m + j] = ideal[j]
+            c[w * m + j] = coef[j]
+            d[w * m + j] = dsc[j]
+    tp = np.empty(wm)
+    tq = np.empty(wm)
+    runs = (hi - lo) // _W
+    for r in range(runs + 1):
+        row0 = lo + r * _W
+        rows = _W if r < runs else hi - row0
+        base = row0 * m
+        for k in range(rows * m):
+            u = (np.float64(flat[base + k]) - a[k]) * c[k]
+            v = u - d[k]
+            tp[k] = u * u
+            tq[k] = v * v
+        for w in range(rows):
+            p = 0.0
+            q = 0.0
+            o = w * m
+            for j in range(m):
+                p += tp[o + j]
+                q += tq[o + j]
+            p = np.sqrt(p)
+            q = np.sqrt(q)
+            dp[row0 + w] = p
+            dm[row0 + w] = q
+            den = p + q
+            sc[row0 + w] = q / den if den > 0 else 0.5
+
+
+def _dist_cols_py(
+    xt: Any,
+    lo: int,
+    hi: int,
+    ideal: Any,
+    coef: Any,
+    dsc: Any,
+    dp: Any,
+    dm: Any,
+    sc: Any,
+) -> None:  # pragma: no cover
+    m = xt.shape[0]
+    pp = np.empty(_TILE)
+    qq = np.empty(_TILE)
+    for s in range(lo, hi, _TILE):
+        rows = min(hi, s + _TILE) - s
+        for i in range(rows):
+            pp[i] = 0.0
+            qq[i] = 0.0
+        for j in range(m):
+            col = xt[j]
+            aj = ideal[j]
+            cj = coef[j]
+            dj = dsc[j]
+            for i in range(rows):
+                u = (np.float64(col[s + i]) - aj) * cj
+                v = u - dj
+                pp[i] += u * u
+                qq[i] += v * v
+        for i in range(rows):
+            p = np.sqrt(pp[i])
+            q = np.sqrt(qq[i])
+            dp[s + i] = p
+            dm[s + i] = q
+            den = p + q
+            sc[s + i] = q / den if den > 0 else 0.5
+
+
+_PY = {
+    "stats_rows": _stats_rows_py,
+    "stats_cols": _stats_cols_py,
+    "dist_rows": _dist_rows_py,
+    "dist_cols": _dist_cols_py,
+}
+
+
+def layout(x: NDArray[Any]) -> str | None:
+    """``"C"`` or ``"F"`` when the compiled kernels can read ``x`` directly, else None."""
+    if not AVAILABLE or x.dtype not in (np.float64, np.float32) or x.ndim != 2:
+        return None
+    if x.flags.c_contiguous:
+        return "C"
+    if x.flags.f_contiguous:
+        return "F"
+    return None
+
+
+def stats(x: NDArray[Any], lo: int, hi: int) -> NDArray[np.float64]:
+    """Max, min, Σx², Σx of each column over rows ``lo:hi`` as a (4, M) array."""
+    out = np.empty((4, x.shape[1]))
+    if x.flags.c_contiguous:
+        _kernel("stats_rows")(x.reshape(-1), x.shape[1], lo, hi, out)
+    else:
+        _kernel("stats_cols")(x.T, lo, hi, out)
+    return out
+
+
+def distances(
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    ideal: NDArray[np.float64],
+    coef: NDArray[np.float64],
+    delta_sc: NDArray[np.float64],
+    d_ideal: NDArray[np.float64],
+    d_anti: NDArray[np.float64],
+    scores: NDArray[np.float64],
+) -> None:
+    """Write ``D⁺``, ``D⁻`` and the closeness for rows ``lo:hi`` (same contract as numpy's)."""
+    if x.flags.c_contiguous:
+        _kernel("dist_rows")(
+            x.reshape(-1), x.shape[1], lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores
+        )
+    else:
+        _kernel("dist_cols")(x.T, lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores)

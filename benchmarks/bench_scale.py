@@ -10,7 +10,10 @@ In one run, on the same data (generated from a fixed seed, outside the timed cod
    peer that fails, runs out of memory or exceeds the limit is reported as such), the ratio
    peer/citymatch, and citymatch's time as a multiple of the two-pass memory-bandwidth bound
    (two ``x @ x`` over the flattened matrix, numpy's default BLAS threads). Peak extra memory of
-   citymatch (tracemalloc) as a fraction of the matrix.
+   citymatch (tracemalloc) as a fraction of the matrix.  With numba installed (extra ``fast``,
+   part of ``bench``) large inputs run the compiled kernels; the ``numpy-only`` column times the
+   same call with them switched off.  Every timing is a median after one warm-up call, so
+   numba's one-off load (~0.3 s per process, from its on-disk cache) is not in it.
 2. Out of core: an N × 10 float32 Parquet file scored with the top 100 kept
    (``citymatch.scale.topsis_parquet``): time, peak RSS growth, and throughput against reading
    the file twice with pyarrow.
@@ -38,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 import citymatch
+from citymatch.scoring import _jit, _kernels
 
 
 def data(n: int, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -252,13 +256,15 @@ def main() -> None:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "citymatch": citymatch.__version__,
+        "kernel": "compiled (numba)" if _jit.AVAILABLE else "numpy",
         "topsis": [],
     }
     print(
         f"citymatch {citymatch.__version__} · {results['date']} · {os.cpu_count()} cores · numpy {np.__version__}"
+        f" · kernel for ≥ {_kernels.JIT_MIN_CELLS:,} cells: {results['kernel']}"
     )
     header = (
-        f"{'N':>10} {'M':>3} {'bound':>9} {'citymatch':>10} {'×bound':>7} {'mem':>6}  "
+        f"{'N':>10} {'M':>3} {'bound':>9} {'citymatch':>10} {'×bound':>7} {'numpy-only':>10} {'mem':>6}  "
         + "  ".join(f"{p:>24}" for p in peers)
     )
     print(header)
@@ -274,12 +280,18 @@ def main() -> None:
             citymatch.topsis(x, w, t)
             extra = (tracemalloc.get_traced_memory()[1] - base) / x.nbytes
             tracemalloc.stop()
+            numpy_only = None
+            if _jit.AVAILABLE and x.size >= _kernels.JIT_MIN_CELLS:
+                saved, _kernels.JIT_MIN_CELLS = _kernels.JIT_MIN_CELLS, 10**18
+                numpy_only = median_time(lambda x=x, w=w, t=t: citymatch.topsis(x, w, t), rep)
+                _kernels.JIT_MIN_CELLS = saved
             row = {
                 "n": n,
                 "m": m,
                 "bound_s": bound,
                 "citymatch_s": ours,
                 "multiple_of_bound": ours / bound,
+                "numpy_only_multiple_of_bound": None if numpy_only is None else numpy_only / bound,
                 "peak_extra_memory_fraction": extra,
                 "peers": {},
             }
@@ -301,7 +313,9 @@ def main() -> None:
                 cells.append(f"{tp * 1e3:9.1f} ms ({tp / ours:5.1f}×)" if tp else status[:24])
             results["topsis"].append(row)
             print(
-                f"{n:>10,} {m:>3} {bound * 1e3:7.2f}ms {ours * 1e3:8.2f}ms {ours / bound:6.1f}× {extra:5.2f}×  "
+                f"{n:>10,} {m:>3} {bound * 1e3:7.2f}ms {ours * 1e3:8.2f}ms {ours / bound:6.1f}× "
+                + (f"{numpy_only / bound:9.1f}×" if numpy_only else f"{'':>10}")
+                + f" {extra:5.2f}×  "
                 + "  ".join(f"{c:>24}" for c in cells)
             )
     if args.out_of_core_n:

@@ -191,6 +191,29 @@ def test_rank_reads_parquet_and_xlsx(tmp_path, cities_csv, suffix):
     )
 
 
+def test_rank_stream_parquet_folder(tmp_path, cities_csv):
+    """--stream ranks a Parquet folder chunk by chunk: same top K as in memory, all scores in
+    --scores, and a usage error (exit 2) without --top or --scores."""
+    df = pd.read_csv(cities_csv, keep_default_na=False, na_values=[""])
+    folder = tmp_path / "cands"
+    folder.mkdir()
+    df.iloc[:30].to_parquet(folder / "a.parquet")
+    df.iloc[30:].to_parquet(folder / "b.parquet")
+    scores = tmp_path / "scores.parquet"
+    a = run(
+        "rank", folder, "--criteria", "partnership-city", "--stream", "--top", "5",
+        "--scores", scores, "--chunk-rows", "8", "--format", "json",
+    )  # fmt: skip
+    b = run("rank", cities_csv, "--criteria", "partnership-city", "--top", "5", "--format", "json")
+    assert a.returncode == 0, a.stderr
+    got, want = json.loads(a.stdout), json.loads(b.stdout)
+    assert [r["id"] for r in got["ranking"]] == [r["id"] for r in want["ranking"]]
+    assert got["excluded_count"] == len(want["excluded"])
+    assert got["ranked"] == len(pd.read_parquet(scores))
+    bad = run("rank", folder, "--criteria", "partnership-city", "--stream")
+    assert bad.returncode == 2 and "--stream needs --top K" in bad.stderr
+
+
 def test_bad_data_paths_name_file_row_and_column(tmp_path, cities_csv):
     """Wrong column, NaN, bad criteria file and unknown format: exit 1, a message naming what
     is wrong, no traceback."""

@@ -8,7 +8,12 @@ import pytest
 
 import citymatch
 from citymatch import scale
-from citymatch.errors import CitymatchValueError, NonFiniteError
+from citymatch.errors import (
+    CandidateDataError,
+    CitymatchTypeError,
+    CitymatchValueError,
+    NonFiniteError,
+)
 
 COLS = [f"c{j}" for j in range(5)]
 TYPES = [1, -1, 1, 1, -1]
@@ -36,10 +41,15 @@ def parquet_folder(tmp_path_factory, data):
     return folder
 
 
+@pytest.mark.parametrize("compiled", [False, True], ids=["numpy", "compiled"])
 @pytest.mark.parametrize("norm", ["vector", "minmax", "max", "sum"])
-def test_streamed_equals_in_memory(parquet_folder, data, norm, tmp_path):
+def test_streamed_equals_in_memory(parquet_folder, data, norm, compiled, tmp_path, monkeypatch):
     """Two streaming passes over 40,000 rows in chunks of 3,000 give the in-memory scores (to
-    1e-14), the same ideal points and scale, and the same top 10 in the same order."""
+    1e-14), the same ideal points and scale, and the same top 10 in the same order — with the
+    numpy chunk kernels and with the compiled ones."""
+    from citymatch.scoring import _kernels
+
+    monkeypatch.setattr(_kernels, "JIT_MIN_CHUNK_CELLS", 0 if compiled else 10**18)
     x, w = data
     mem = citymatch.topsis(x, w, TYPES, normalization=norm)
     out = tmp_path / "scores.parquet"
@@ -118,21 +128,135 @@ def test_streaming_errors_and_no_partial_file(tmp_path, data, monkeypatch):
     ) == ["d.parquet", "nan.parquet"]
 
 
-def test_rank_parquet_with_a_criteria_set(tmp_path):
-    """rank_parquet streams a candidate file under a criteria set and equals citymatch.rank; a
-    set with screening rules is refused (they need the whole table)."""
+def _split_parquet(frame, folder, parts=3):
+    folder.mkdir()
+    bounds = np.linspace(0, len(frame), parts + 1).astype(int)
+    for i in range(parts):
+        frame.iloc[bounds[i] : bounds[i + 1]].to_parquet(folder / f"p{i}.parquet", index=False)
+    return folder
+
+
+def _assert_same_ranking(streamed, mem, *, k=None):
+    top = streamed.top
+    want = mem.table if k is None else mem.table.head(k)
+    cols = [c for c in want.columns if c not in ("score", "d_ideal", "d_anti_ideal")]
+    cols = [c for c in cols if not c.startswith("contrib_")]
+    pd.testing.assert_frame_equal(
+        top[cols].reset_index(drop=True), want[cols].reset_index(drop=True), check_dtype=False
+    )
+    num = [c for c in want.columns if c not in cols]
+    np.testing.assert_allclose(top[num].to_numpy(float), want[num].to_numpy(float), atol=1e-13)
+    assert streamed.n == len(mem.table)
+    np.testing.assert_allclose(streamed.ideal, mem.result.ideal, rtol=1e-14)
+    np.testing.assert_allclose(streamed.scale, mem.result.scale, rtol=1e-13)
+
+
+def test_streamed_rank_equals_in_memory_with_screening(tmp_path):
+    """citymatch.rank on a Parquet folder with top=k streams in chunks and gives the in-memory
+    answer, screening rules included: the table-wide 'one per region' rule is counted over
+    every chunk (pass 0), not per chunk."""
     cities = citymatch.datasets.load_cities()
-    cs = citymatch.load_criteria("partnership-city").model_copy(update={"screening": ()})
+    folder = _split_parquet(cities, tmp_path / "cities")
+    mem = citymatch.rank(cities, "partnership-city")
+    streamed = citymatch.rank(folder, "partnership-city", top=len(cities), chunk_rows=7)
+    assert isinstance(streamed, scale.StreamedRanking)
+    _assert_same_ranking(streamed, mem)
+    assert streamed.n_excluded == len(mem.excluded) > 0
+    pd.testing.assert_frame_equal(
+        streamed.excluded.sort_values("id").reset_index(drop=True),
+        mem.excluded.sort_values("id").reset_index(drop=True),
+    )
+    # The group rule really spans chunks: per-chunk counting would exclude fewer.
+    rule = next(r for r in mem.criteria.screening if r.kind == "max_per_group")
+    assert (mem.excluded["rule"].str.contains(rule.id)).any()
+    # top=k keeps exactly the in-memory head.
+    head = citymatch.rank(folder, "partnership-city", top=5, chunk_rows=11)
+    _assert_same_ranking(head, mem, k=5)
+
+
+@pytest.mark.parametrize("missing", ["drop", "worst"])
+def test_streamed_rank_handles_missing_values_like_in_memory(tmp_path, missing):
+    rng = np.random.default_rng(8)
+    n = 500
+    frame = pd.DataFrame(rng.uniform(1, 9, size=(n, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "id", [f"k{i}" for i in range(n)])
+    frame.loc[rng.choice(n, 40, replace=False), "b"] = np.nan
+    frame.loc[rng.choice(n, 25, replace=False), "c"] = np.nan
+    cs = citymatch.CriteriaSet(
+        name="t",
+        title="T",
+        version="1",
+        criteria=[
+            {"id": "a", "label": "A", "direction": "benefit", "weight": 2},
+            {"id": "b", "label": "B", "direction": "cost", "weight": 1},
+            {"id": "c", "label": "C", "direction": "benefit", "weight": 1},
+        ],
+    )
+    folder = _split_parquet(frame, tmp_path / "m", parts=4)
+    mem = citymatch.rank(frame, cs, missing=missing)
+    out = tmp_path / "all.parquet"
+    streamed = citymatch.rank(folder, cs, missing=missing, top=n, output=out, chunk_rows=64)
+    _assert_same_ranking(streamed, mem)
+    if missing == "worst":
+        assert streamed.n_filled == len(mem.filled) == 65
+
+        def by_cell(f):
+            return f.sort_values(["criterion", "id"]).reset_index(drop=True)
+
+        pd.testing.assert_frame_equal(by_cell(streamed.filled), by_cell(mem.filled))
+    else:
+        assert streamed.n_excluded == len(mem.excluded) > 0
+    written = pd.read_parquet(out).sort_values("score", ascending=False, kind="stable")
+    np.testing.assert_allclose(
+        written["score"].to_numpy(), mem.table["score"].to_numpy(), atol=1e-13
+    )
+    assert set(written["id"]) == set(mem.table["id"])
+
+
+def test_streamed_rank_errors_match_in_memory(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "x": [1.0, np.nan, 3.0], "y": [1.0, 2.0, 3.0]})
+    cs = citymatch.CriteriaSet(
+        name="t",
+        title="T",
+        version="1",
+        criteria=[
+            {"id": "x", "label": "X", "direction": "benefit", "weight": 1},
+            {"id": "y", "label": "Y", "direction": "benefit", "weight": 1},
+        ],
+    )
+    path = tmp_path / "f.parquet"
+    frame.to_parquet(path, index=False)
+    with pytest.raises(CandidateDataError) as mem_err:
+        citymatch.rank(frame, cs)
+    target = tmp_path / "out.parquet"
+    with pytest.raises(CandidateDataError) as stream_err:
+        citymatch.rank(path, cs, output=target, chunk_rows=1)
+    assert str(stream_err.value) == str(mem_err.value)
+    assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["f.parquet"]
+    with pytest.raises(CitymatchTypeError, match=r"`candidates` must be a path to a Parquet"):
+        citymatch.rank(frame, cs, top=2)
+    with pytest.raises(CitymatchValueError, match=r"`top` must be a positive integer; got 0"):
+        citymatch.rank(path, cs, top=0)
+    with pytest.raises(CandidateDataError, match=r"lacks column\(s\) \['zz'\]"):
+        citymatch.rank(path, _set_on("zz", "y"), top=1)
+
+
+def _set_on(*cols):
+    return citymatch.CriteriaSet(
+        name="u",
+        title="U",
+        version="1",
+        criteria=[{"id": c, "label": c, "direction": "benefit", "weight": 1} for c in cols],
+    )
+
+
+def test_rank_parquet_is_the_streamed_rank(tmp_path):
+    cities = citymatch.datasets.load_cities()
     path = tmp_path / "cities.parquet"
     cities.to_parquet(path, index=False)
-    res = scale.rank_parquet(path, cs, top=5, chunk_rows=10)
-    mem = citymatch.rank(cities, cs).to_frame().head(5)
-    assert res.top["id"].tolist() == mem["id"].tolist()
-    np.testing.assert_allclose(res.top["score"], mem["score"], atol=1e-14)
-    with pytest.raises(
-        CitymatchValueError, match=r"has screening rules, which need the whole table"
-    ):
-        scale.rank_parquet(path, "partnership-city")
+    res = scale.rank_parquet(path, "partnership-city", top=5, chunk_rows=10)
+    mem = citymatch.rank(cities, "partnership-city")
+    _assert_same_ranking(res, mem, k=5)
 
 
 # ------------------------------------------------------------------ Dask

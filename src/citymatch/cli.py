@@ -52,7 +52,53 @@ def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+def _cmd_rank_streamed(args: argparse.Namespace) -> int:
+    if args.top is None and args.scores is None:
+        raise _Usage("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
+    res = rank(
+        args.candidates,
+        args.criteria,
+        missing=args.missing,
+        top=args.top,
+        output=args.scores,
+        chunk_rows=args.chunk_rows,
+    )
+    table = res.to_frame()
+    cs = res.criteria
+    if args.format == "json":
+        doc = {
+            "criteria": cs.name,
+            "criteria_version": cs.version,
+            "weights": {k: float(v) for k, v in zip(cs.ids, cs.weights, strict=True)},
+            "weight_source": cs.weight_source,
+            "normalization": res.normalization,
+            "citymatch_version": __version__,
+            "ranked": res.n,
+            "excluded_count": res.n_excluded,
+            "scores_file": str(res.output) if res.output else None,
+            "ranking": _frame_json(table),
+            "excluded": _frame_json(res.excluded),
+        }
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
+    elif args.format == "csv":
+        _emit(table.to_csv(index=False), args.output)
+    else:
+        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
+        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        scores = f" · all scores in {res.output}" if res.output else ""
+        foot = (
+            f"\n{res.n:,} ranked (streamed), {res.n_excluded:,} excluded · criteria {cs.name} "
+            f"v{cs.version} · TOPSIS ({res.normalization}){scores}"
+        )
+        _emit(text + foot, args.output)
+    return 0
+
+
 def _cmd_rank(args: argparse.Namespace) -> int:
+    if args.stream:
+        return _cmd_rank_streamed(args)
+    if args.scores is not None:
+        raise _Usage("--scores needs --stream.")
     ranking = rank(args.candidates, args.criteria, missing=args.missing)
     table = ranking.to_frame()
     if args.top is not None:
@@ -472,6 +518,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")
     r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     r.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    r.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream a Parquet file or folder larger than memory in chunks "
+        "(with --top K and/or --scores FILE)",
+    )
+    r.add_argument(
+        "--scores", help="with --stream: write every ranked candidate's score to this Parquet file"
+    )
+    r.add_argument("--chunk-rows", type=int, default=262_144, help="rows per chunk with --stream")
     r.set_defaults(func=_cmd_rank)
 
     a = sub.add_parser("ahp", help="weights and consistency of a pairwise matrix (CSV or JSON)")

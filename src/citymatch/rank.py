@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from .errors import CandidateDataError, CitymatchValueError, NonFiniteError
 from .io import read_table
@@ -16,6 +17,9 @@ from .models.criteria import CriteriaSet, load_criteria
 from .results import TopsisResult, _html_table, rank_scores
 from .scoring.topsis import Normalization, topsis
 from .screening import screen
+
+if TYPE_CHECKING:
+    from .scale import StreamedRanking
 
 __all__ = ["Ranking", "rank"]
 
@@ -124,6 +128,7 @@ def _resolve_weights(cs: CriteriaSet, weights: Any) -> CriteriaSet:
     )
 
 
+@overload
 def rank(
     candidates: pd.DataFrame | str | Path,
     criteria: CriteriaSet | str | Path,
@@ -137,7 +142,73 @@ def rank(
     kind_column: str = "kind",
     ideal: Any = None,
     anti_ideal: Any = None,
-) -> Ranking:
+    top: None = None,
+    output: None = None,
+    chunk_rows: int = ...,
+    threads: int | None = None,
+) -> Ranking: ...
+
+
+@overload
+def rank(
+    candidates: pd.DataFrame | str | Path,
+    criteria: CriteriaSet | str | Path,
+    *,
+    weights: Any = None,
+    normalization: Normalization | None = None,
+    missing: Missing = "error",
+    screening: bool = True,
+    id_column: str = "id",
+    name_column: str = "name",
+    kind_column: str = "kind",
+    ideal: Any = None,
+    anti_ideal: Any = None,
+    top: int,
+    output: str | Path | None = None,
+    chunk_rows: int = ...,
+    threads: int | None = None,
+) -> StreamedRanking: ...
+
+
+@overload
+def rank(
+    candidates: pd.DataFrame | str | Path,
+    criteria: CriteriaSet | str | Path,
+    *,
+    weights: Any = None,
+    normalization: Normalization | None = None,
+    missing: Missing = "error",
+    screening: bool = True,
+    id_column: str = "id",
+    name_column: str = "name",
+    kind_column: str = "kind",
+    ideal: Any = None,
+    anti_ideal: Any = None,
+    top: None = None,
+    output: str | Path,
+    chunk_rows: int = ...,
+    threads: int | None = None,
+) -> StreamedRanking: ...
+
+
+def rank(
+    candidates: pd.DataFrame | str | Path,
+    criteria: CriteriaSet | str | Path,
+    *,
+    weights: Any = None,
+    normalization: Normalization | None = None,
+    missing: Missing = "error",
+    screening: bool = True,
+    id_column: str = "id",
+    name_column: str = "name",
+    kind_column: str = "kind",
+    ideal: Any = None,
+    anti_ideal: Any = None,
+    top: int | None = None,
+    output: str | Path | None = None,
+    chunk_rows: int = 262_144,
+    threads: int | None = None,
+) -> Ranking | StreamedRanking:
     """Screen, score (TOPSIS) and rank candidate partners under a criteria set.
 
     Parameters
@@ -161,10 +232,27 @@ def rank(
         Apply the set's screening rules and ``applies_to`` kinds before scoring.
     ideal, anti_ideal : mapping or sequence, optional
         Fixed ideal / anti-ideal points in raw units (see :func:`citymatch.topsis`).
+    top : int, optional
+        **Streamed ranking** of a Parquet file or folder larger than memory: keep the best
+        ``top`` candidates in memory (with their ids, names, kinds, ranks and
+        contributions).  Two passes over the data in chunks of ``chunk_rows`` rows — column
+        statistics, then scores — with the same screening, conversion, checks and
+        missing-value handling as in memory; memory follows ``chunk_rows``, not N.
+    output : path, optional
+        Streamed ranking: write every kept candidate's ``row``, id, ``score``, ``d_ideal``
+        and ``d_anti_ideal`` to this Parquet file (atomically).  With ``top`` both happen.
+    chunk_rows : int, default 262,144
+        Rows per chunk when streaming.
+    threads : int, optional
+        Threads for the scoring kernel (default: all cores on large inputs).
 
     Returns
     -------
     Ranking
+        In memory (neither ``top`` nor ``output`` given).
+    StreamedRanking
+        Streamed (``top`` or ``output`` given): the top-k table, the output path, the
+        number ranked and excluded, a sample of the excluded rows, and the geometry.
 
     Raises
     ------
@@ -174,6 +262,11 @@ def rank(
         than 2 candidates left to rank.
     NonFiniteError
         ±inf in a criterion column.
+
+    Notes
+    -----
+    Streamed ranking does not check ids for uniqueness (that needs memory in N); the row
+    position in the source (``row``) identifies every candidate.
 
     Examples
     --------
@@ -187,30 +280,32 @@ def rank(
     """
     if missing not in ("error", "drop", "worst"):
         raise CitymatchValueError(f"`missing` must be 'error', 'drop' or 'worst'; got {missing!r}.")
+    if top is not None or output is not None:
+        from .scale import _rank_streamed
+
+        return _rank_streamed(
+            candidates,
+            _resolve_weights(load_criteria(criteria), weights),
+            normalization=normalization,
+            missing=missing,
+            screening=screening,
+            id_column=id_column,
+            name_column=name_column,
+            kind_column=kind_column,
+            ideal=ideal,
+            anti_ideal=anti_ideal,
+            top=top,
+            output=output,
+            chunk_rows=chunk_rows,
+            threads=threads,
+        )
     table = read_table(candidates)
     cs = _resolve_weights(load_criteria(criteria), weights)
     norm = normalization or cs.normalization
 
-    if id_column in table.columns:
-        ids = table[id_column]
-    else:
-        ids = pd.Series(table.index, index=table.index, name=id_column)
-    if ids.isna().any():
-        pos = int(np.flatnonzero(ids.isna().to_numpy())[0])
-        raise CandidateDataError(
-            f"`candidates` column {id_column!r} must not be empty; row {pos} has no id."
-        )
-    dup = ids[ids.duplicated(keep=False)]
-    if len(dup):
-        raise CandidateDataError(
-            f"`candidates` ids in {id_column!r} must be unique; repeated: {sorted(map(str, set(dup)))[:10]}."
-        )
-    absent = [c for c in cs.columns if c not in table.columns]
-    if absent:
-        raise CandidateDataError(
-            f"`candidates` lacks column(s) {absent} required by criteria set {cs.name!r}; "
-            f"it has {list(table.columns)}."
-        )
+    ids = ids_of(table, id_column)
+    check_ids(ids, unique=True)
+    check_columns(table, cs)
 
     excluded_parts = []
     if screening:
@@ -220,81 +315,27 @@ def rank(
         table = table[kept.to_numpy()]
         ids = ids[kept.to_numpy()]
 
-    values = pd.DataFrame(
-        {c.id: _numeric(table[c.column], c.column, ids) for c in cs.criteria}, index=table.index
-    )
+    values = criteria_values(table, cs, ids)
     arr = values.to_numpy()
-    inf = np.isinf(arr)
-    if inf.any():
-        r, c = np.argwhere(inf)[0]
-        raise NonFiniteError(
-            f"`candidates` column {cs.criteria[c].column!r} must be finite; got {arr[r, c]} "
-            f"for candidate {ids.iloc[r]!r}."
-        )
-    for j, crit in enumerate(cs.criteria):
-        if crit.range is None:
-            continue
-        lo, hi = crit.range
-        col = arr[:, j]
-        out = ~np.isnan(col) & ((col < lo) | (col > hi))
-        if out.any():
-            r = int(np.flatnonzero(out)[0])
-            raise CandidateDataError(
-                f"`candidates` column {crit.column!r} must lie in [{lo:g}, {hi:g}] (criterion "
-                f"{crit.id!r}); got {col[r]:g} for candidate {ids.iloc[r]!r}."
-            )
-
     nan = np.isnan(arr)
     filled_rows: list[dict[str, Any]] = []
     if nan.any():
         if missing == "error":
-            rows = np.flatnonzero(nan.any(axis=1))
-            detail = "; ".join(
-                f"{ids.iloc[r]!r}: {[cs.criteria[c].column for c in np.flatnonzero(nan[r])]}"
-                for r in rows[:5]
-            )
-            more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
-            raise CandidateDataError(
-                f"`candidates` has missing values in criterion columns for {len(rows)} candidate(s): "
-                f"{detail}{more}. Pass missing='drop' or missing='worst', or fill them."
-            )
+            raise missing_error(np.flatnonzero(nan.any(axis=1)), nan, ids, cs)
         if missing == "drop":
             bad = nan.any(axis=1)
-            excluded_parts.append(
-                pd.DataFrame(
-                    {
-                        "id": ids[bad].to_numpy(),
-                        "rule": "missing",
-                        "reason": [
-                            "missing value in "
-                            + ", ".join(cs.criteria[c].column for c in np.flatnonzero(nan[r]))
-                            for r in np.flatnonzero(bad)
-                        ],
-                    }
-                )
-            )
+            excluded_parts.append(dropped_frame(bad, nan, ids, cs))
             values = values[~bad]
             ids = ids[~bad]
             table = table[~bad]
         else:  # worst
-            types = cs.types
-            arr = arr.copy()
-            for j in range(arr.shape[1]):
-                col = arr[:, j]
-                holes = np.isnan(col)
-                if not holes.any():
-                    continue
-                if holes.all():
-                    raise CandidateDataError(
-                        f"`candidates` column {cs.criteria[j].column!r} is missing for every candidate; "
-                        "there is no worst value to fill with."
-                    )
-                worst = np.nanmin(col) if types[j] > 0 else np.nanmax(col)
-                col[holes] = worst
-                filled_rows += [
-                    {"id": ids.iloc[r], "criterion": cs.criteria[j].id, "value": worst}
-                    for r in np.flatnonzero(holes)
-                ]
+            worst = worst_values(
+                np.max(arr, axis=0, initial=-np.inf, where=~nan),
+                np.min(arr, axis=0, initial=np.inf, where=~nan),
+                nan.any(axis=0),
+                cs,
+            )
+            arr, filled_rows = fill_worst(arr, nan, worst, ids, cs)
             values = pd.DataFrame(arr, index=values.index, columns=values.columns)
 
     if len(values) < 2:
@@ -303,16 +344,6 @@ def rank(
             f"handling; {len(values)} left ({sum(len(p) for p in excluded_parts)} excluded)."
         )
 
-    def point(p: Any, label: str) -> Any:
-        if isinstance(p, Mapping):
-            unknown = sorted(set(p) - set(cs.ids))
-            if unknown:
-                raise CitymatchValueError(
-                    f"`{label}` names unknown criteria {unknown}; known: {list(cs.ids)}."
-                )
-            return [float(p.get(i, np.nan)) for i in cs.ids]
-        return p
-
     x = values.to_numpy(dtype=np.float64)
     w = cs.weights
     res = topsis(
@@ -320,16 +351,14 @@ def rank(
         w,
         cs.types,
         normalization=norm,
-        ideal=point(ideal, "ideal"),
-        anti_ideal=point(anti_ideal, "anti_ideal"),
+        ideal=fixed_point(ideal, cs, "ideal"),
+        anti_ideal=fixed_point(anti_ideal, cs, "anti_ideal"),
+        threads=threads,
     )
 
-    # Exact additive decomposition of the closeness around 0.5.
-    coef = res.weights * np.where(res.scale > 0, 1.0 / np.where(res.scale > 0, res.scale, 1.0), 0.0)
-    dp2 = (coef * (x - res.ideal)) ** 2
-    dm2 = (coef * (x - res.anti_ideal)) ** 2
-    tot = (res.d_ideal + res.d_anti_ideal) ** 2
-    contrib = np.divide(dm2 - dp2, 2 * tot[:, None], out=np.zeros_like(dp2), where=tot[:, None] > 0)
+    contrib = contributions(
+        x, res.weights, res.scale, res.ideal, res.anti_ideal, res.d_ideal, res.d_anti_ideal
+    )
 
     out = pd.DataFrame({"id": ids.to_numpy()})
     if name_column in table.columns:
@@ -359,3 +388,175 @@ def rank(
         matrix=matrix,
         result=res,
     )
+
+
+# --------------------------------------------------------------------------- shared steps
+# The in-memory rank() and the streamed one (citymatch.scale) run the same steps, so a
+# candidate is screened, converted, checked and filled identically on both paths.
+
+
+def ids_of(table: pd.DataFrame, id_column: str, offset: int = 0) -> pd.Series:
+    """Candidate ids: ``id_column`` if present, else the row position (index)."""
+    if id_column in table.columns:
+        return table[id_column]
+    if offset:
+        return pd.Series(np.arange(offset, offset + len(table)), index=table.index, name=id_column)
+    return pd.Series(table.index, index=table.index, name=id_column)
+
+
+def check_ids(ids: pd.Series, *, unique: bool, offset: int = 0) -> None:
+    """No empty id (row named by its position in the source); optionally no repeats."""
+    if ids.isna().any():
+        pos = int(np.flatnonzero(ids.isna().to_numpy())[0]) + offset
+        raise CandidateDataError(
+            f"`candidates` column {ids.name!r} must not be empty; row {pos} has no id."
+        )
+    if unique:
+        dup = ids[ids.duplicated(keep=False)]
+        if len(dup):
+            raise CandidateDataError(
+                f"`candidates` ids in {ids.name!r} must be unique; repeated: {sorted(map(str, set(dup)))[:10]}."
+            )
+
+
+def check_columns(columns: Any, cs: CriteriaSet) -> None:
+    """Every criterion column is present (``columns``: a table or a list of names)."""
+    have = list(columns.columns) if isinstance(columns, pd.DataFrame) else list(columns)
+    absent = [c for c in cs.columns if c not in have]
+    if absent:
+        raise CandidateDataError(
+            f"`candidates` lacks column(s) {absent} required by criteria set {cs.name!r}; "
+            f"it has {have}."
+        )
+
+
+def criteria_values(table: pd.DataFrame, cs: CriteriaSet, ids: pd.Series) -> pd.DataFrame:
+    """The criterion columns as float64 (ids × criterion ids), checked.
+
+    Numeric, no ±inf, inside each criterion's valid range; missing values stay NaN.
+    """
+    values = pd.DataFrame(
+        {c.id: _numeric(table[c.column], c.column, ids) for c in cs.criteria}, index=table.index
+    )
+    arr = values.to_numpy()
+    inf = np.isinf(arr)
+    if inf.any():
+        r, c = np.argwhere(inf)[0]
+        raise NonFiniteError(
+            f"`candidates` column {cs.criteria[c].column!r} must be finite; got {arr[r, c]} "
+            f"for candidate {ids.iloc[r]!r}."
+        )
+    for j, crit in enumerate(cs.criteria):
+        if crit.range is None:
+            continue
+        lo, hi = crit.range
+        col = arr[:, j]
+        out = ~np.isnan(col) & ((col < lo) | (col > hi))
+        if out.any():
+            r = int(np.flatnonzero(out)[0])
+            raise CandidateDataError(
+                f"`candidates` column {crit.column!r} must lie in [{lo:g}, {hi:g}] (criterion "
+                f"{crit.id!r}); got {col[r]:g} for candidate {ids.iloc[r]!r}."
+            )
+    return values
+
+
+def missing_error(
+    rows: Any, nan: NDArray[np.bool_], ids: pd.Series, cs: CriteriaSet, total: int | None = None
+) -> CandidateDataError:
+    """The error for ``missing="error"``: the first five candidates with holes, and a count."""
+    count = len(rows) if total is None else total
+    detail = "; ".join(
+        f"{ids.iloc[r]!r}: {[cs.criteria[c].column for c in np.flatnonzero(nan[r])]}"
+        for r in rows[:5]
+    )
+    more = f" (and {count - 5} more)" if count > 5 else ""
+    return CandidateDataError(
+        f"`candidates` has missing values in criterion columns for {count} candidate(s): "
+        f"{detail}{more}. Pass missing='drop' or missing='worst', or fill them."
+    )
+
+
+def dropped_frame(
+    bad: NDArray[np.bool_], nan: NDArray[np.bool_], ids: pd.Series, cs: CriteriaSet
+) -> pd.DataFrame:
+    """Excluded rows for ``missing="drop"``."""
+    return pd.DataFrame(
+        {
+            "id": ids[bad].to_numpy(),
+            "rule": "missing",
+            "reason": [
+                "missing value in "
+                + ", ".join(cs.criteria[c].column for c in np.flatnonzero(nan[r]))
+                for r in np.flatnonzero(bad)
+            ],
+        },
+        columns=["id", "rule", "reason"],
+    )
+
+
+def worst_values(
+    col_max: NDArray[np.float64],
+    col_min: NDArray[np.float64],
+    has_holes: NDArray[np.bool_],
+    cs: CriteriaSet,
+) -> NDArray[np.float64]:
+    """Fill value per criterion for ``missing="worst"``: the worst observed value."""
+    worst = np.where(cs.types > 0, col_min, col_max)
+    for j in np.flatnonzero(has_holes & ~np.isfinite(worst)):
+        raise CandidateDataError(
+            f"`candidates` column {cs.criteria[j].column!r} is missing for every candidate; "
+            "there is no worst value to fill with."
+        )
+    return worst
+
+
+def fill_worst(
+    arr: NDArray[np.float64],
+    nan: NDArray[np.bool_],
+    worst: NDArray[np.float64],
+    ids: pd.Series,
+    cs: CriteriaSet,
+) -> tuple[NDArray[np.float64], list[dict[str, Any]]]:
+    """``arr`` with holes filled (a copy) and the ``filled`` rows, criterion by criterion."""
+    arr = arr.copy()
+    filled: list[dict[str, Any]] = []
+    for j in range(arr.shape[1]):
+        holes = nan[:, j]
+        if not holes.any():
+            continue
+        arr[holes, j] = worst[j]
+        filled += [
+            {"id": ids.iloc[r], "criterion": cs.criteria[j].id, "value": worst[j]}
+            for r in np.flatnonzero(holes)
+        ]
+    return arr, filled
+
+
+def fixed_point(p: Any, cs: CriteriaSet, label: str) -> Any:
+    """A fixed ideal / anti-ideal point given by criterion id (mapping) or in order."""
+    if isinstance(p, Mapping):
+        unknown = sorted(set(p) - set(cs.ids))
+        if unknown:
+            raise CitymatchValueError(
+                f"`{label}` names unknown criteria {unknown}; known: {list(cs.ids)}."
+            )
+        return [float(p.get(i, np.nan)) for i in cs.ids]
+    return p
+
+
+def contributions(
+    x: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    scale: NDArray[np.float64],
+    ideal: NDArray[np.float64],
+    anti: NDArray[np.float64],
+    d_ideal: NDArray[np.float64],
+    d_anti: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Exact additive decomposition of the closeness around 0.5 (see :class:`Ranking`)."""
+    coef = weights * np.where(scale > 0, 1.0 / np.where(scale > 0, scale, 1.0), 0.0)
+    dp2 = (coef * (x - ideal)) ** 2
+    dm2 = (coef * (x - anti)) ** 2
+    tot = (d_ideal + d_anti) ** 2
+    return np.divide(dm2 - dp2, 2 * tot[:, None], out=np.zeros_like(dp2), where=tot[:, None] > 0)

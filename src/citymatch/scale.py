@@ -31,12 +31,21 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._validate import as_types, as_weights
-from .errors import CitymatchError, CitymatchValueError, NonFiniteError, ShapeError
-from .results import _html_table
+from .errors import (
+    CandidateDataError,
+    CitymatchError,
+    CitymatchTypeError,
+    CitymatchValueError,
+    NonFiniteError,
+    ShapeError,
+)
+from .results import _html_table, rank_scores
 from .scoring import _kernels
 from .scoring.topsis import NORMALIZATIONS, geometry_from_stats
 
 __all__ = [
+    "EXCLUDED_SAMPLE",
+    "StreamedRanking",
     "StreamedScores",
     "rank_acceptability_dask",
     "rank_parquet",
@@ -154,6 +163,104 @@ class StreamedScores:
         return _html_table(self.to_frame(), repr(self))
 
 
+class _TopK:
+    """Running selection of the best ``k`` rows across chunks (``argpartition``, never a sort).
+
+    Numeric fields are kept as arrays, labels (ids, names, kinds) as object arrays; memory is
+    O(k + chunk), independent of N.
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.cols: dict[str, NDArray[Any]] = {}
+
+    def push(self, score: F64, **cols: Any) -> None:
+        new = {
+            "score": score,
+            **{
+                c: np.asarray(v) if not isinstance(v, list) else _objects(v)
+                for c, v in cols.items()
+            },
+        }
+        cand = new if not self.cols else {c: np.concatenate([self.cols[c], new[c]]) for c in new}
+        if cand["score"].size > self.k:
+            keep = np.argpartition(-cand["score"], self.k - 1)[: self.k]
+            cand = {c: v[keep] for c, v in cand.items()}
+        self.cols = cand
+
+    def ordered(self) -> dict[str, NDArray[Any]]:
+        """Best first; equal scores (to 12 decimals) in source order."""
+        if not self.cols:
+            return {}
+        order = np.lexsort((self.cols["row"], -np.round(self.cols["score"], 12)))
+        return {c: v[order] for c, v in self.cols.items()}
+
+
+def _objects(values: list[Any]) -> NDArray[Any]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+class _ParquetSink:
+    """Write chunks to a temporary Parquet file beside ``target``; rename it on success only."""
+
+    def __init__(self, target: str | Path | None) -> None:
+        self.target = None if target is None else Path(target)
+        self.tmp: str | None = None
+        self.writer: Any = None
+        if self.target is not None:
+            fd, self.tmp = tempfile.mkstemp(
+                dir=self.target.parent if str(self.target.parent) else ".", suffix=".parquet"
+            )
+            os.close(fd)
+
+    def write(self, columns: dict[str, Any]) -> None:
+        if self.target is None:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table(columns)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table)
+
+    def commit(self) -> Path | None:
+        if self.target is None:
+            return None
+        if self.writer is None:  # nothing was scored: still leave a valid (empty) file
+            return None
+        self.writer.close()
+        self.writer = None
+        os.replace(self.tmp, self.target)  # type: ignore[arg-type]
+        self.tmp = None
+        return self.target
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.tmp is not None:
+            Path(self.tmp).unlink(missing_ok=True)
+
+
+def _check_stream_args(top: Any, output: Any, chunk_rows: Any) -> None:
+    if top is None and output is None:
+        raise CitymatchValueError(
+            "give `top` (keep the best k rows) or `output` (a Parquet file for all scores)."
+        )
+    if top is not None and (
+        not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1
+    ):
+        raise CitymatchValueError(f"`top` must be a positive integer; got {top!r}.")
+    if (
+        not isinstance(chunk_rows, (int, np.integer))
+        or isinstance(chunk_rows, bool)
+        or chunk_rows < 1
+    ):
+        raise CitymatchValueError(f"`chunk_rows` must be a positive integer; got {chunk_rows!r}.")
+
+
 def topsis_parquet(
     source: str | Path,
     weights: Any,
@@ -194,14 +301,7 @@ def topsis_parquet(
     StreamedScores
     """
     _check_norm(normalization)
-    if top is None and output is None:
-        raise CitymatchValueError(
-            "give `top` (keep the best k rows) or `output` (a Parquet file for all scores)."
-        )
-    if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
-        raise CitymatchValueError(f"`top` must be a positive integer; got {top!r}.")
-    if not isinstance(chunk_rows, (int, np.integer)) or chunk_rows < 1:
-        raise CitymatchValueError(f"`chunk_rows` must be a positive integer; got {chunk_rows!r}.")
+    _check_stream_args(top, output, chunk_rows)
     m = len(columns)
     t = as_types(types, m)
     w, batched = as_weights(weights, m)
@@ -233,86 +333,305 @@ def topsis_parquet(
 
     # Pass 2: scores, chunk by chunk.
     read_cols = [*columns, id_column] if id_column else list(columns)
-    best_score = np.empty(0)
-    best_row = np.empty(0, dtype=np.int64)
-    best_dp = np.empty(0)
-    best_dm = np.empty(0)
-    best_id: list[Any] = []
-    writer = None
-    tmp_path = None
+    best = _TopK(top) if top is not None else None
+    sink = _ParquetSink(output)
     offset = 0
     try:
-        if output is not None:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            target = Path(output)
-            fd, tmp_path = tempfile.mkstemp(
-                dir=target.parent if str(target.parent) else ".", suffix=".parquet"
-            )
-            os.close(fd)
         for batch in _batches(source, read_cols, chunk_rows):
             xt = _matrix(batch, columns)
             dp, dm, sc = _kernels.distances_columns(xt, ideal, anti, coef, threads=threads)
             rows = np.arange(offset, offset + xt.shape[1])
-            ids = batch.column(id_column).to_pylist() if id_column else None
-            if output is not None:
-                cols = {"row": rows, "score": sc, "d_ideal": dp, "d_anti_ideal": dm}
-                table = pa.table({**({id_column: ids} if id_column else {}), **cols})
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp_path, table.schema)
-                writer.write_table(table)
-            if top is not None:
-                cand_score = np.concatenate([best_score, sc])
-                cand_row = np.concatenate([best_row, rows])
-                cand_dp = np.concatenate([best_dp, dp])
-                cand_dm = np.concatenate([best_dm, dm])
-                cand_id = best_id + (ids if ids is not None else [])
-                if cand_score.size > top:
-                    keep = np.argpartition(-cand_score, top - 1)[:top]
-                else:
-                    keep = np.arange(cand_score.size)
-                best_score, best_row, best_dp, best_dm = (
-                    cand_score[keep],
-                    cand_row[keep],
-                    cand_dp[keep],
-                    cand_dm[keep],
-                )
-                if id_column:
-                    best_id = [cand_id[i] for i in keep]
+            ids = {id_column: batch.column(id_column).to_pylist()} if id_column else {}
+            sink.write({**ids, "row": rows, "score": sc, "d_ideal": dp, "d_anti_ideal": dm})
+            if best is not None:
+                best.push(sc, row=rows, d_ideal=dp, d_anti_ideal=dm, **ids)
             offset += xt.shape[1]
-        if writer is not None:
-            writer.close()
-            writer = None
-            os.replace(tmp_path, Path(output))  # type: ignore[arg-type]
-            tmp_path = None
+        out_path = sink.commit()
     finally:
-        if writer is not None:
-            writer.close()
-        if tmp_path is not None:
-            Path(tmp_path).unlink(missing_ok=True)
+        sink.close()
 
     top_frame = None
-    if top is not None:
-        order = np.lexsort((best_row, -np.round(best_score, 12)))
-        data: dict[str, Any] = {"row": best_row[order]}
+    if best is not None:
+        kept = best.ordered()
+        data: dict[str, Any] = {"row": kept["row"]}
         if id_column:
-            data[id_column] = [best_id[i] for i in order]
-        data.update(score=best_score[order], d_ideal=best_dp[order], d_anti_ideal=best_dm[order])
+            data[id_column] = list(kept[id_column])
+        data.update(score=kept["score"], d_ideal=kept["d_ideal"], d_anti_ideal=kept["d_anti_ideal"])
         top_frame = pd.DataFrame(data)
-        from .results import rank_scores
-
         # Ranks among the kept rows equal global ranks: everything better is kept too.
         top_frame.insert(len(data) - 2, "rank", rank_scores(top_frame["score"].to_numpy()))
-    return StreamedScores(
+    return StreamedScores(n, top_frame, out_path, ideal, anti, scale, w, normalization)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class StreamedRanking(StreamedScores):
+    """Result of a streamed :func:`citymatch.rank` (``top=`` or ``output=`` on Parquet).
+
+    Attributes
+    ----------
+    n : int
+        Candidates ranked (after screening and missing-value handling).
+    top : DataFrame or None
+        The best ``top`` candidates, best first: ``row`` (position in the source), ``id``,
+        ``name`` and ``kind`` (when present), ``score``, ``rank``, ``d_ideal``,
+        ``d_anti_ideal`` and ``contrib_<criterion>`` — the same columns and values as the
+        in-memory :class:`citymatch.Ranking` table.
+    output : Path or None
+        Parquet file with ``row``, ``id``, ``score``, ``d_ideal``, ``d_anti_ideal`` for every
+        ranked candidate (in source order), if requested.
+    criteria : CriteriaSet
+        The set used (with the weights actually used).
+    n_excluded, excluded : int, DataFrame
+        How many candidates were screened out or dropped, and the first
+        :data:`EXCLUDED_SAMPLE` of them (``id``, ``rule``, ``reason``).
+    n_filled, filled : int, DataFrame
+        How many values ``missing="worst"`` filled, and the first :data:`EXCLUDED_SAMPLE`.
+    """
+
+    criteria: Any = None
+    n_excluded: int = 0
+    excluded: pd.DataFrame | None = None
+    n_filled: int = 0
+    filled: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        k = 0 if self.top is None else len(self.top)
+        out = f", scores in {self.output}" if self.output else ""
+        name = getattr(self.criteria, "name", "?")
+        return (
+            f"StreamedRanking({name}: {self.n:,} ranked, {self.n_excluded:,} excluded, "
+            f"top {k} kept{out}, {self.normalization} normalisation)"
+        )
+
+
+#: Rows of ``excluded`` / ``filled`` kept in a streamed ranking (the counts are exact).
+EXCLUDED_SAMPLE = 1_000
+
+
+def _rank_streamed(
+    candidates: Any,
+    cs: Any,
+    *,
+    normalization: str | None,
+    missing: str,
+    screening: bool,
+    id_column: str,
+    name_column: str,
+    kind_column: str,
+    ideal: Any,
+    anti_ideal: Any,
+    top: int | None,
+    output: str | Path | None,
+    chunk_rows: int,
+    threads: int | None,
+) -> StreamedRanking:
+    """Two streaming passes with the in-memory rank's steps, chunk by chunk (see ``rank``)."""
+    from ._validate import as_point
+    from .rank import (
+        check_columns,
+        check_ids,
+        contributions,
+        criteria_values,
+        dropped_frame,
+        fill_worst,
+        fixed_point,
+        ids_of,
+        worst_values,
+    )
+    from .screening import occupancy_counts, screen
+
+    if not isinstance(candidates, (str, os.PathLike)):
+        raise CitymatchTypeError(
+            "`candidates` must be a path to a Parquet file or folder for a streamed ranking "
+            f"(`top=` or `output=`); got {type(candidates).__name__}. Rank a table in memory "
+            "without `top`/`output`, then use Ranking.top(k)."
+        )
+    _check_stream_args(top, output, chunk_rows)
+    candidates = Path(candidates)
+    norm = normalization or cs.normalization
+    _check_norm(norm)
+    names = _dataset_columns(candidates)
+    check_columns(names, cs)
+    m = len(cs.criteria)
+    t = cs.types
+    w = cs.weights
+    fi = as_point(fixed_point(ideal, cs, "ideal"), m, name="ideal")
+    fa = as_point(fixed_point(anti_ideal, cs, "anti_ideal"), m, name="anti_ideal")
+    rules = tuple(cs.screening) if screening else ()
+    applies_to = cs.applies_to if screening else None
+    wanted = [*cs.columns, id_column, name_column, kind_column]
+    wanted += [c for r in rules for c in (r.column, str(r.occupied or "")) if c]
+    read_cols = [c for c in dict.fromkeys(wanted) if c in names]
+
+    # Pass 0 (only for table-wide rules): occupied rows per group / in all.
+    occupancy: dict[str, Any] | None = None
+    wide = [r for r in rules if r.kind in ("max_total", "max_per_group")]
+    if wide:
+        occ_cols = [c for c in read_cols if any(c in (r.column, str(r.occupied)) for r in wide)]
+        occupancy = {}
+        for batch in _batches(candidates, occ_cols, chunk_rows):
+            occupancy_counts(batch.to_pandas(), wide, into=occupancy)
+        for r in wide:
+            occupancy.setdefault(r.id, 0 if r.kind == "max_total" else pd.Series(dtype=np.int64))
+
+    def chunks() -> Iterator[tuple[F64, pd.Series, pd.DataFrame, NDArray[np.int64], pd.DataFrame]]:
+        offset = 0
+        for batch in _batches(candidates, read_cols, chunk_rows):
+            table = batch.to_pandas()
+            ids = ids_of(table, id_column, offset)
+            check_ids(ids, unique=False, offset=offset)
+            pos = np.arange(offset, offset + len(table))
+            excl = pd.DataFrame(columns=["id", "rule", "reason"])
+            if rules or applies_to:
+                kind = table[kind_column] if kind_column in table.columns else None
+                kept, excl = screen(
+                    table, rules, ids=ids, kind=kind, applies_to=applies_to, occupancy=occupancy
+                )
+                keep = kept.to_numpy()
+                table, ids, pos = table[keep], ids[keep], pos[keep]
+            values = criteria_values(table, cs, ids)
+            yield values.to_numpy(), ids, table, pos, excl
+            offset += batch.num_rows
+
+    excluded: list[pd.DataFrame] = []
+    n_excluded = 0
+
+    def note_excluded(frame: pd.DataFrame) -> None:
+        nonlocal n_excluded
+        n_excluded += len(frame)
+        room = EXCLUDED_SAMPLE - sum(len(f) for f in excluded)
+        if room > 0 and len(frame):
+            excluded.append(frame.head(room))
+
+    # Pass 1: checks, exclusions and column statistics of the candidates that will be ranked.
+    stats: _kernels.ColumnStats | None = None
+    n = 0
+    holes = np.zeros(m, dtype=np.int64)
+    hole_rows = 0
+    hole_examples: list[str] = []
+    for arr, ids, _table, _pos, excl in chunks():
+        note_excluded(excl)
+        nan = np.isnan(arr)
+        if nan.any():
+            bad = np.asarray(nan.any(axis=1), dtype=bool)
+            if missing == "error":
+                hole_rows += int(bad.sum())
+                for r in np.flatnonzero(bad)[: max(0, 5 - len(hole_examples))]:
+                    cols = [cs.criteria[c].column for c in np.flatnonzero(nan[r])]
+                    hole_examples.append(f"{ids.iloc[r]!r}: {cols}")
+                continue
+            if missing == "drop":
+                note_excluded(dropped_frame(bad, nan, ids, cs))
+                arr = arr[~bad]
+                nan = nan[~bad]
+            else:
+                holes += nan.sum(axis=0)
+        if not len(arr):
+            continue
+        if nan.any():  # missing="worst": statistics of the observed values; holes added below
+            part = _kernels.ColumnStats(
+                np.max(arr, axis=0, initial=-np.inf, where=~nan),
+                np.min(arr, axis=0, initial=np.inf, where=~nan),
+                np.where(nan, 0.0, arr * arr).sum(axis=0),
+                np.where(nan, 0.0, arr).sum(axis=0),
+            )
+        else:
+            part = _kernels.column_stats(arr, sumsq=True, total=True, threads=threads)
+        stats = _merge_stats(stats, part)
+        n += len(arr)
+    if hole_rows:
+        more = f" (and {hole_rows - 5} more)" if hole_rows > 5 else ""
+        raise CandidateDataError(
+            f"`candidates` has missing values in criterion columns for {hole_rows} candidate(s): "
+            f"{'; '.join(hole_examples)}{more}. Pass missing='drop' or missing='worst', or fill them."
+        )
+    if stats is None or n < 2:
+        raise CandidateDataError(
+            f"`candidates` must leave at least 2 candidates to rank after screening and missing-value "
+            f"handling; {n} left ({n_excluded} excluded)."
+        )
+    worst = None
+    if holes.any():
+        worst = worst_values(stats.max, stats.min, holes > 0, cs)
+        filled_add = np.where(holes > 0, worst, 0.0)
+        stats = _kernels.ColumnStats(
+            stats.max,
+            stats.min,
+            None if stats.sumsq is None else stats.sumsq + holes * filled_add**2,
+            None if stats.sum is None else stats.sum + holes * filled_add,
+        )
+    ideal_pt, anti_pt, scale, inv = geometry_from_stats(stats, t, norm, fi, fa)
+    coef = w * inv
+
+    # Pass 2: the same chunks again, scored.
+    best = _TopK(top) if top is not None else None
+    sink = _ParquetSink(output)
+    filled: list[dict[str, Any]] = []
+    n_filled = 0
+    try:
+        for arr, ids, table, pos, _excl in chunks():
+            nan = np.isnan(arr)
+            if nan.any():
+                if missing == "drop":
+                    keep = np.flatnonzero(~nan.any(axis=1))
+                    arr, pos = arr[keep], pos[keep]
+                    ids, table = ids.iloc[keep], table.iloc[keep]
+                else:
+                    assert worst is not None  # pass 1 saw the same holes
+                    arr, rows = fill_worst(arr, nan, worst, ids, cs)
+                    n_filled += len(rows)
+                    filled += rows[: max(0, EXCLUDED_SAMPLE - len(filled))]
+            if not len(arr):
+                continue
+            dp, dm, sc = _kernels.distances(arr, ideal_pt, anti_pt, coef, threads=threads)
+            id_list = ids.tolist()
+            sink.write({"row": pos, "id": id_list, "score": sc, "d_ideal": dp, "d_anti_ideal": dm})
+            if best is not None:
+                labels = {
+                    c: table[col].tolist()
+                    for c, col in (("name", name_column), ("kind", kind_column))
+                    if col in table.columns
+                }
+                best.push(sc, row=pos, id=id_list, d_ideal=dp, d_anti_ideal=dm, x=arr, **labels)
+        out_path = sink.commit()
+    finally:
+        sink.close()
+
+    top_frame = None
+    if best is not None:
+        kept = best.ordered()
+        data: dict[str, Any] = {"row": kept["row"], "id": list(kept["id"])}
+        for c in ("name", "kind"):
+            if c in kept:
+                data[c] = list(kept[c])
+        data["score"] = kept["score"]
+        data["rank"] = rank_scores(kept["score"])
+        data["d_ideal"] = kept["d_ideal"]
+        data["d_anti_ideal"] = kept["d_anti_ideal"]
+        contrib = contributions(
+            kept["x"], w, scale, ideal_pt, anti_pt, kept["d_ideal"], kept["d_anti_ideal"]
+        )
+        for j, cid in enumerate(cs.ids):
+            data[f"contrib_{cid}"] = contrib[:, j]
+        top_frame = pd.DataFrame(data)
+    return StreamedRanking(
         n,
         top_frame,
-        Path(output) if output is not None else None,
-        ideal,
-        anti,
+        out_path,
+        ideal_pt,
+        anti_pt,
         scale,
         w,
-        normalization,
+        norm,
+        criteria=cs,
+        n_excluded=n_excluded,
+        excluded=(
+            pd.concat(excluded, ignore_index=True)
+            if excluded
+            else pd.DataFrame(columns=["id", "rule", "reason"])
+        ),
+        n_filled=n_filled,
+        filled=pd.DataFrame(filled, columns=["id", "criterion", "value"]),
     )
 
 
@@ -325,34 +644,31 @@ def rank_parquet(
     id_column: str = "id",
     chunk_rows: int = 262_144,
     weights: Any = None,
-) -> StreamedScores:
+) -> StreamedRanking:
     """Rank a Parquet candidate set larger than memory under a criteria set (streamed).
 
-    Screening rules need the whole table (e.g. "one per region"), so a set with screening
-    rules is refused here; screen the data first (or use :func:`citymatch.rank` in memory).
+    The same as ``citymatch.rank(source, criteria, top=top, output=output, ...)``: screening
+    rules, missing-value handling and checks included; kept for code written against 0.1.
     """
     from .models.criteria import load_criteria
+    from .rank import _resolve_weights
 
-    cs = load_criteria(criteria)
-    if weights is not None:
-        cs = cs.with_weights(weights)
-    if cs.screening:
-        raise CitymatchValueError(
-            f"criteria set {cs.name!r} has screening rules, which need the whole table; screen the "
-            "candidates first or use a set without rules for streamed ranking."
-        )
-    pa_dataset = _dataset_columns(source)
-    idc = id_column if id_column in pa_dataset else None
-    return topsis_parquet(
+    cs = _resolve_weights(load_criteria(criteria), weights)
+    return _rank_streamed(
         source,
-        cs.weights,
-        cs.types,
-        list(cs.columns),
-        normalization=cs.normalization,
-        id_column=idc,
+        cs,
+        normalization=None,
+        missing="error",
+        screening=True,
+        id_column=id_column,
+        name_column="name",
+        kind_column="kind",
+        ideal=None,
+        anti_ideal=None,
         top=top,
         output=output,
         chunk_rows=chunk_rows,
+        threads=None,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,7 +12,7 @@ import pandas as pd
 from .errors import ScreeningError
 from .models.criteria import ScreeningRule
 
-__all__ = ["screen"]
+__all__ = ["occupancy_counts", "screen"]
 
 _CMP: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
@@ -65,6 +65,34 @@ def _holds(rule: ScreeningRule, col: pd.Series) -> tuple[pd.Series, pd.Series]:
     return res, missing
 
 
+def _group_counts(col: pd.Series, occ: pd.Series) -> pd.Series:
+    return occ.groupby(col, dropna=True).sum().astype(np.int64)
+
+
+def occupancy_counts(
+    table: pd.DataFrame, rules: Sequence[ScreeningRule], into: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Occupied-row counts for the table-wide rules (``max_per_group``, ``max_total``).
+
+    Returns ``{rule id: count}`` for ``max_total`` and ``{rule id: Series group → count}`` for
+    ``max_per_group``.  With ``into``, the counts of ``table`` are added to it (chunk by
+    chunk, for streaming); a rule whose columns ``table`` lacks is skipped here and reported
+    by :func:`screen`.
+    """
+    out: dict[str, Any] = {} if into is None else into
+    for rule in rules:
+        if rule.kind not in ("max_total", "max_per_group") or str(rule.occupied) not in table:
+            continue
+        occ = _truthy(table[str(rule.occupied)])
+        if rule.kind == "max_total":
+            out[rule.id] = out.get(rule.id, 0) + int(occ.sum())
+        elif rule.column in table:
+            part = _group_counts(table[rule.column], occ)
+            prev = out.get(rule.id)
+            out[rule.id] = part if prev is None else prev.add(part, fill_value=0).astype(np.int64)
+    return out
+
+
 def screen(
     table: pd.DataFrame,
     rules: Sequence[ScreeningRule],
@@ -72,6 +100,7 @@ def screen(
     ids: pd.Series,
     kind: pd.Series | None = None,
     applies_to: Sequence[str] | None = None,
+    occupancy: Mapping[str, Any] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Apply screening rules; return (kept mask, excluded table with reasons).
 
@@ -88,6 +117,10 @@ def screen(
     kind : Series, optional
         The candidates' kinds; with ``applies_to`` a candidate of another kind is
         excluded with the reason "kind not covered by this criteria set".
+    occupancy : mapping, optional
+        Counts of occupied rows for the ``max_per_group`` / ``max_total`` rules, by rule
+        id, as returned by :func:`occupancy_counts` — for screening a chunk of a larger
+        table (streaming) with the whole table's counts.  Default: count ``table``.
     """
     reasons: list[list[tuple[str, str]]] = [[] for _ in range(len(table))]
 
@@ -115,7 +148,7 @@ def screen(
     for rule in rules:
         if rule.kind == "max_total":
             occ = _truthy(column(rule, str(rule.occupied), " (`occupied`)"))
-            total = int(occ.sum())
+            total = int(occupancy[rule.id]) if occupancy is not None else int(occ.sum())
             if total >= rule.max:
                 text = f"cap reached: {total} active relationship(s), cap {rule.max}: {rule.description}"
                 note(~occ, rule.id, [text] * int((~occ).sum()))
@@ -123,7 +156,8 @@ def screen(
         col = column(rule, rule.column, "")
         if rule.kind == "max_per_group":
             occ = _truthy(column(rule, str(rule.occupied), " (`occupied`)"))
-            held = col.map(occ.groupby(col, dropna=True).sum()).fillna(0).astype(int)
+            counts = occupancy[rule.id] if occupancy is not None else _group_counts(col, occ)
+            held = col.map(counts).fillna(0).astype(int)
             hit = (held >= rule.max) & ~occ & col.notna()
             note(
                 hit,

@@ -42,6 +42,8 @@ _WIDE = 64
 #: when numba is installed (``citymatch[fast]``).  Below it the numpy kernels take under
 #: ~50 ms and the one-off cost of loading numba (~0.4 s per process) would not pay back.
 JIT_MIN_CELLS = 10_000_000
+#: The same for one chunk of a streamed (Parquet) job, which has many chunks.
+JIT_MIN_CHUNK_CELLS = 1_000_000
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -84,6 +86,11 @@ def _row_chunks(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
 
 def _use_jit(x: NDArray[np.floating]) -> bool:
     return x.size >= JIT_MIN_CELLS and _jit.layout(x) is not None
+
+
+def _use_jit_chunk(xt: NDArray[np.floating]) -> bool:
+    """Streamed chunks (M × rows): a streaming job repays numba's load on its first chunk."""
+    return xt.size >= JIT_MIN_CHUNK_CELLS and _jit.layout(xt.T) is not None
 
 
 def _jit_stats(x: NDArray[np.floating], parts: int) -> F64 | None:
@@ -239,6 +246,7 @@ def distances(
     coef: F64,
     *,
     threads: int | None = None,
+    jit: bool | None = None,
 ) -> tuple[F64, F64, F64]:
     """Distances to the ideal and anti-ideal points, and the closeness, for one weight vector.
 
@@ -247,6 +255,8 @@ def distances(
     x : (N, M) float array, raw values.
     ideal, anti : (M,) raw ideal and anti-ideal points.
     coef : (M,) ``w_j / s_j`` (0 for a criterion that cannot separate candidates).
+    jit : bool, optional
+        Use the compiled kernels (if installed); default: from :data:`JIT_MIN_CELLS` on.
     """
     n = x.shape[0]
     d_ideal = np.empty(n)
@@ -254,7 +264,9 @@ def distances(
     scores = np.empty(n)
     delta_sc = (anti - ideal) * coef
     parts = _n_threads(n, threads)
-    rng = _jit.distances if _use_jit(x) else _distances_range
+    if jit is None:
+        jit = _use_jit(x)
+    rng = _jit.distances if jit and _jit.layout(x) is not None else _distances_range
     if parts == 1:
         rng(x, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
     else:
@@ -401,6 +413,8 @@ def distances_columns(
 ) -> tuple[F64, F64, F64]:
     """Distances and closeness for column-major data ``xt`` (M × N), e.g. Parquet columns."""
     n = xt.shape[1]
+    if _use_jit_chunk(xt):  # the compiled kernel reads the column-major chunk as it is
+        return distances(xt.T, ideal, anti, coef, threads=threads, jit=True)
     d_ideal, d_anti, scores = np.empty(n), np.empty(n), np.empty(n)
     delta_sc = (anti - ideal) * coef
     parts = _n_threads(n, threads)
@@ -422,6 +436,14 @@ def column_stats_columns(
     xt: NDArray[np.floating], *, sumsq: bool = False, total: bool = False
 ) -> ColumnStats:
     """Column statistics of column-major data (M × N), reduced in float64 per column."""
+    if _use_jit_chunk(xt):
+        st = _jit_stats(xt.T, _n_threads(xt.shape[1], None))
+        if st is not None:  # else NaN / inf / overflow: numpy's semantics below
+            return ColumnStats(st[0], st[1], st[2] if sumsq else None, st[3] if total else None)
+    return _columns_numpy(xt, sumsq=sumsq, total=total)
+
+
+def _columns_numpy(xt: NDArray[np.floating], *, sumsq: bool, total: bool) -> ColumnStats:
     mx = np.empty(xt.shape[0])
     mn = np.empty(xt.shape[0])
     ss = np.empty(xt.shape[0]) if sumsq else None

@@ -287,6 +287,29 @@ def test_dask_topsis_equals_numpy(client, data):
     assert top["row"].tolist() == np.argsort(-mem.scores, kind="stable")[:7].tolist()
 
 
+@pytest.mark.parametrize("norm", ["vector", "minmax", "sum"])
+def test_dask_float32_blocks_and_non_finite_values(client, data, norm):
+    """float32 blocks are reduced in float64 like the in-memory kernel; a NaN or inf in any
+    block is refused, naming the problem."""
+    import dask.array as da
+
+    x, w = data
+    x32 = x[:9_000].astype(np.float32)
+    mem = citymatch.topsis(x32, w, TYPES, normalization=norm)
+    got = client.compute(
+        scale.topsis_dask(
+            da.from_array(x32, chunks=(2_000, 5)), w, TYPES, normalization=norm, client=client
+        ),
+        sync=True,
+    )
+    np.testing.assert_allclose(got, mem.scores, rtol=0, atol=1e-12)
+    for bad in (np.nan, np.inf):
+        y = x[:9_000].copy()
+        y[6_500, 3] = bad
+        with pytest.raises(NonFiniteError, match="only finite numbers"):
+            scale.topsis_dask(da.from_array(y, chunks=(2_000, 5)), w, TYPES, client=client)
+
+
 def test_dask_dataframe_and_parquet_inputs(client, parquet_folder, data):
     """A dask dataframe and a Parquet path give the same scores as the array."""
     import dask.dataframe as dd

@@ -702,20 +702,25 @@ def _dask_array(data: Any, columns: Sequence[str] | None) -> Any:
     return data
 
 
+def _block_stats(b: NDArray[np.floating]) -> F64:
+    """(4, M) max / min / Σx² / Σx of one Dask block, with the in-memory kernel."""
+    st = _kernels.column_stats(np.asarray(b), sumsq=True, total=True, threads=1, jit=True)
+    return np.stack([st.max, st.min, st.sumsq, st.sum])  # type: ignore[list-item]
+
+
 def _dask_stats(x: Any, norm: str, client: Any) -> _kernels.ColumnStats:
+    """Pass 1 on Dask: one kernel call per block (a single read of it), combined here."""
     import dask
 
-    x64 = x.astype(np.float64)
-    parts = [x64.max(axis=0), x64.min(axis=0)]
-    if norm == "vector":
-        parts.append((x64 * x64).sum(axis=0))
-    if norm == "sum":
-        parts.append(x64.sum(axis=0))
+    parts = [dask.delayed(_block_stats)(b) for b in x.to_delayed().ravel()]
     res = client.compute(parts, sync=True) if client is not None else dask.compute(*parts)
-    mx, mn = np.asarray(res[0]), np.asarray(res[1])
-    ss = np.asarray(res[2]) if norm == "vector" else None
-    sm = np.asarray(res[2]) if norm == "sum" else None
-    return _kernels.ColumnStats(mx, mn, ss, sm)
+    st = np.stack([np.asarray(r) for r in res])  # (blocks, 4, M)
+    return _kernels.ColumnStats(
+        st[:, 0].max(axis=0),
+        st[:, 1].min(axis=0),
+        st[:, 2].sum(axis=0) if norm == "vector" else None,
+        st[:, 3].sum(axis=0) if norm == "sum" else None,
+    )
 
 
 def _client(client: Any) -> Any:
@@ -761,7 +766,7 @@ def topsis_dask(
     coef = w * inv
 
     def block(b: NDArray[np.floating]) -> F64:
-        return _kernels.distances(b, ideal, anti, coef, threads=1)[2]
+        return _kernels.distances(b, ideal, anti, coef, threads=1, jit=True)[2]
 
     return x.map_blocks(block, drop_axis=1, dtype=np.float64)
 

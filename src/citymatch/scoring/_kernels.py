@@ -165,15 +165,17 @@ def column_stats(
     sumsq: bool = False,
     total: bool = False,
     threads: int | None = None,
+    jit: bool | None = None,
 ) -> ColumnStats:
     """Column max, min and (optionally) sum of squares and sum, in one pass.
 
     NaN anywhere in a column makes that column's max and min NaN; ±inf shows as an
     infinite max or min.  The caller checks the statistics instead of the matrix.
+    ``jit``: use the compiled kernels (if installed); default from :data:`JIT_MIN_CELLS` on.
     """
     n = x.shape[0]
     parts = _n_threads(n, threads)
-    if _use_jit(x):
+    if _use_jit(x) if jit is None else jit and _jit.layout(x) is not None:
         st = _jit_stats(x, parts)
         if st is not None:
             return ColumnStats(st[0], st[1], st[2] if sumsq else None, st[3] if total else None)

@@ -64,11 +64,11 @@ def perturbed_stack(rng, k, n, sigma=0.25):
     return a
 
 
-def main() -> dict:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
     ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "latest.json"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from pymcdm import normalizations as nz
     from pymcdm.methods import TOPSIS
 

@@ -50,10 +50,10 @@ def instance(n: int, seed: int = 0) -> dict:
     }
 
 
-def main() -> dict:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "portfolio.json"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     rows = []
     for n in (50, 100, 200, 500):
         prob = citymatch.PortfolioProblem.model_validate(instance(n))

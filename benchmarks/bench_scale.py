@@ -239,14 +239,14 @@ def dask_vs_numpy(ns: list[int]) -> list[dict]:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-n", type=float, default=1e7)
     ap.add_argument("--limit", type=float, default=60.0, help="seconds per peer run")
     ap.add_argument("--out-of-core-n", type=float, default=2e7)
     ap.add_argument("--dask-n", type=float, default=2e7)
     ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "scale.json"))
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
     peers = ["pymcdm", "scikit-criteria", "pyDecision"]
     sizes = [n for n in (1_000, 100_000, 1_000_000, 10_000_000) if n <= args.max_n]
@@ -337,6 +337,7 @@ def main() -> None:
             )
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=2))
+    return results
 
 
 if __name__ == "__main__":

@@ -182,16 +182,7 @@ def test_streamed_rank_handles_missing_values_like_in_memory(tmp_path, missing):
     frame.insert(0, "id", [f"k{i}" for i in range(n)])
     frame.loc[rng.choice(n, 40, replace=False), "b"] = np.nan
     frame.loc[rng.choice(n, 25, replace=False), "c"] = np.nan
-    cs = citymatch.CriteriaSet(
-        name="t",
-        title="T",
-        version="1",
-        criteria=[
-            {"id": "a", "label": "A", "direction": "benefit", "weight": 2},
-            {"id": "b", "label": "B", "direction": "cost", "weight": 1},
-            {"id": "c", "label": "C", "direction": "benefit", "weight": 1},
-        ],
-    )
+    cs = _set_on("a", "b", "c", weights=(2, 1, 1), directions=("benefit", "cost", "benefit"))
     folder = _split_parquet(frame, tmp_path / "m", parts=4)
     mem = citymatch.rank(frame, cs, missing=missing)
     out = tmp_path / "all.parquet"
@@ -215,15 +206,7 @@ def test_streamed_rank_handles_missing_values_like_in_memory(tmp_path, missing):
 
 def test_streamed_rank_errors_match_in_memory(tmp_path):
     frame = pd.DataFrame({"id": ["a", "b", "c"], "x": [1.0, np.nan, 3.0], "y": [1.0, 2.0, 3.0]})
-    cs = citymatch.CriteriaSet(
-        name="t",
-        title="T",
-        version="1",
-        criteria=[
-            {"id": "x", "label": "X", "direction": "benefit", "weight": 1},
-            {"id": "y", "label": "Y", "direction": "benefit", "weight": 1},
-        ],
-    )
+    cs = _set_on("x", "y")
     path = tmp_path / "f.parquet"
     frame.to_parquet(path, index=False)
     with pytest.raises(CandidateDataError) as mem_err:
@@ -241,12 +224,17 @@ def test_streamed_rank_errors_match_in_memory(tmp_path):
         citymatch.rank(path, _set_on("zz", "y"), top=1)
 
 
-def _set_on(*cols):
+def _set_on(*cols, weights=None, directions=None):
+    weights = weights or [1] * len(cols)
+    directions = directions or ["benefit"] * len(cols)
     return citymatch.CriteriaSet(
-        name="u",
-        title="U",
+        name="t",
+        title="T",
         version="1",
-        criteria=[{"id": c, "label": c, "direction": "benefit", "weight": 1} for c in cols],
+        criteria=[
+            {"id": c, "label": c.upper(), "direction": d, "weight": w}
+            for c, w, d in zip(cols, weights, directions, strict=True)
+        ],
     )
 
 

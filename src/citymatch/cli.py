@@ -52,6 +52,37 @@ def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+def _emit_ranking(
+    args: argparse.Namespace,
+    table: pd.DataFrame,
+    excluded: pd.DataFrame,
+    cs: Any,
+    normalization: str,
+    foot: str,
+    extra: dict[str, Any],
+) -> None:
+    """Print or write a ranking as a table, CSV or JSON (in-memory and streamed alike)."""
+    if args.format == "json":
+        doc = {
+            "criteria": cs.name,
+            "criteria_version": cs.version,
+            "weights": {k: float(v) for k, v in zip(cs.ids, cs.weights, strict=True)},
+            "weight_source": cs.weight_source,
+            "normalization": normalization,
+            "citymatch_version": __version__,
+            **extra,
+            "ranking": _frame_json(table),
+            "excluded": _frame_json(excluded),
+        }
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
+    elif args.format == "csv":
+        _emit(table.to_csv(index=False), args.output)
+    else:
+        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
+        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        _emit(text + "\n" + foot, args.output)
+
+
 def _cmd_rank_streamed(args: argparse.Namespace) -> int:
     if args.top is None and args.scores is None:
         raise _Usage("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
@@ -63,34 +94,19 @@ def _cmd_rank_streamed(args: argparse.Namespace) -> int:
         output=args.scores,
         chunk_rows=args.chunk_rows,
     )
-    table = res.to_frame()
     cs = res.criteria
-    if args.format == "json":
-        doc = {
-            "criteria": cs.name,
-            "criteria_version": cs.version,
-            "weights": {k: float(v) for k, v in zip(cs.ids, cs.weights, strict=True)},
-            "weight_source": cs.weight_source,
-            "normalization": res.normalization,
-            "citymatch_version": __version__,
-            "ranked": res.n,
-            "excluded_count": res.n_excluded,
-            "scores_file": str(res.output) if res.output else None,
-            "ranking": _frame_json(table),
-            "excluded": _frame_json(res.excluded),
-        }
-        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
-    elif args.format == "csv":
-        _emit(table.to_csv(index=False), args.output)
-    else:
-        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
-        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        scores = f" · all scores in {res.output}" if res.output else ""
-        foot = (
-            f"\n{res.n:,} ranked (streamed), {res.n_excluded:,} excluded · criteria {cs.name} "
-            f"v{cs.version} · TOPSIS ({res.normalization}){scores}"
-        )
-        _emit(text + foot, args.output)
+    scores = f" · all scores in {res.output}" if res.output else ""
+    foot = (
+        f"{res.n:,} ranked (streamed), {res.n_excluded:,} excluded · criteria {cs.name} "
+        f"v{cs.version} · TOPSIS ({res.normalization}){scores}"
+    )
+    extra = {
+        "ranked": res.n,
+        "excluded_count": res.n_excluded,
+        "scores_file": str(res.output) if res.output else None,
+    }
+    excluded = res.excluded if res.excluded is not None else pd.DataFrame()
+    _emit_ranking(args, res.to_frame(), excluded, cs, res.normalization, foot, extra)
     return 0
 
 
@@ -100,32 +116,14 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     if args.scores is not None:
         raise _Usage("--scores needs --stream.")
     ranking = rank(args.candidates, args.criteria, missing=args.missing)
-    table = ranking.to_frame()
-    if args.top is not None:
-        table = ranking.top(args.top)
-    if args.format == "json":
-        doc = {
-            "criteria": ranking.criteria.name,
-            "criteria_version": ranking.criteria.version,
-            "weights": {k: float(v) for k, v in ranking.weights.items()},
-            "weight_source": ranking.criteria.weight_source,
-            "normalization": ranking.result.normalization,
-            "citymatch_version": __version__,
-            "ranking": _frame_json(table),
-            "excluded": _frame_json(ranking.excluded),
-        }
-        _emit(json.dumps(doc, indent=2, ensure_ascii=False), args.output)
-    elif args.format == "csv":
-        _emit(table.to_csv(index=False), args.output)
-    else:
-        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
-        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        foot = (
-            f"\n{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
-            f"criteria {ranking.criteria.name} v{ranking.criteria.version} · weights "
-            f"{ranking.criteria.weight_source} · TOPSIS ({ranking.result.normalization})"
-        )
-        _emit(text + foot, args.output)
+    table = ranking.to_frame() if args.top is None else ranking.top(args.top)
+    cs = ranking.criteria
+    foot = (
+        f"{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
+        f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · "
+        f"TOPSIS ({ranking.result.normalization})"
+    )
+    _emit_ranking(args, table, ranking.excluded, cs, ranking.result.normalization, foot, {})
     return 0
 
 

@@ -55,9 +55,11 @@ class TopsisResult:
         Relative closeness ``D⁻ / (D⁺ + D⁻)`` in [0, 1]; higher is better.
     d_ideal, d_anti_ideal : ndarray, same shape as ``scores``
         Euclidean distances to the weighted ideal and anti-ideal points, in the
-        weighted normalised space (weights summing to 1).  For a (K, N) batch they are
-        computed on first access (from the matrix passed in, which must not be changed
-        meanwhile), so that scoring K weight vectors writes only the score matrix.
+        weighted normalised space (weights summing to 1).  For a (K, N) batch, and for
+        a large matrix on the compiled kernels, they are computed on first access from the
+        matrix passed in, so that scoring writes only the scores; if that matrix was
+        modified in the meantime, the access raises instead of returning distances that
+        do not match the scores.
     ideal, anti_ideal : ndarray, (M,)
         Ideal and anti-ideal points in the raw units of the matrix.
     weighted_ideal, weighted_anti_ideal : ndarray, (M,) or (K, M)

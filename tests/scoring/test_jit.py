@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import citymatch
-from citymatch.errors import NonFiniteError
+from citymatch.errors import CitymatchValueError, NonFiniteError
 from citymatch.scoring import _jit, _kernels
 
 NEVER = 10**18
@@ -161,3 +161,30 @@ def test_unsupported_layouts_fall_back_to_numpy(jit_everywhere):
     got = citymatch.topsis(x, [1] * 4, [1] * 4)
     want = citymatch.topsis(np.ascontiguousarray(x), [1] * 4, [1] * 4)
     np.testing.assert_allclose(got.scores, want.scores, atol=1e-14, rtol=0)
+
+
+def test_large_results_compute_distances_on_first_access_and_refuse_a_changed_matrix(
+    jit_everywhere,
+):
+    """On the compiled path only the scores are written; distances come on first access, and
+    a matrix modified in between is refused rather than giving distances that disagree with
+    the scores."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(size=(20_000, 4))
+    res = citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1])
+    assert res._distances is None  # nothing but the scores was written
+    want = _numpy_only(lambda: citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1]))
+    np.testing.assert_allclose(res.d_anti_ideal, want.d_anti_ideal, rtol=1e-13, atol=0)
+    assert res.d_ideal is res.d_ideal  # computed once
+    changed = citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1])
+    x[123] += 0.5
+    with pytest.raises(CitymatchValueError, match=r"`matrix` was modified after topsis\(\)"):
+        changed.d_ideal  # noqa: B018
+
+
+def test_batch_distances_refuse_a_changed_matrix():
+    x = np.random.default_rng(12).uniform(size=(300, 4))
+    res = citymatch.topsis(x, np.random.default_rng(1).uniform(size=(5, 4)), [1, 1, -1, 1])
+    x[7, 2] = 9.0
+    with pytest.raises(CitymatchValueError, match=r"was modified after topsis\(\)"):
+        res.d_anti_ideal  # noqa: B018

@@ -193,6 +193,7 @@ def _dist_rows_py(
     dp: Any,
     dm: Any,
     sc: Any,
+    keep: bool,
 ) -> None:  # pragma: no cover
     wm = _W * m
     a = np.empty(wm)
@@ -224,8 +225,9 @@ def _dist_rows_py(
                 q += tq[o + j]
             p = np.sqrt(p)
             q = np.sqrt(q)
-            dp[row0 + w] = p
-            dm[row0 + w] = q
+            if keep:
+                dp[row0 + w] = p
+                dm[row0 + w] = q
             den = p + q
             sc[row0 + w] = q / den if den > 0 else 0.5
 
@@ -240,6 +242,7 @@ def _dist_cols_py(
     dp: Any,
     dm: Any,
     sc: Any,
+    keep: bool,
 ) -> None:  # pragma: no cover
     m = xt.shape[0]
     pp = np.empty(_TILE)
@@ -262,8 +265,9 @@ def _dist_cols_py(
         for i in range(rows):
             p = np.sqrt(pp[i])
             q = np.sqrt(qq[i])
-            dp[s + i] = p
-            dm[s + i] = q
+            if keep:
+                dp[s + i] = p
+                dm[s + i] = q
             den = p + q
             sc[s + i] = q / den if den > 0 else 0.5
 
@@ -304,14 +308,24 @@ def distances(
     ideal: NDArray[np.float64],
     coef: NDArray[np.float64],
     delta_sc: NDArray[np.float64],
-    d_ideal: NDArray[np.float64],
-    d_anti: NDArray[np.float64],
+    d_ideal: NDArray[np.float64] | None,
+    d_anti: NDArray[np.float64] | None,
     scores: NDArray[np.float64],
 ) -> None:
-    """Write ``D⁺``, ``D⁻`` and the closeness for rows ``lo:hi`` (same contract as numpy's)."""
+    """Write ``D⁺``, ``D⁻`` and the closeness for rows ``lo:hi`` (same contract as numpy's).
+
+    With ``d_ideal`` and ``d_anti`` None only the closeness is written (the distances stay in
+    registers): one full-size output instead of three.
+    """
+    keep = d_ideal is not None and d_anti is not None
+    dp = d_ideal if d_ideal is not None else _NOWHERE
+    dm = d_anti if d_anti is not None else _NOWHERE
     if x.flags.c_contiguous:
         _kernel("dist_rows")(
-            x.reshape(-1), x.shape[1], lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores
+            x.reshape(-1), x.shape[1], lo, hi, ideal, coef, delta_sc, dp, dm, scores, keep
         )
     else:
-        _kernel("dist_cols")(x.T, lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores)
+        _kernel("dist_cols")(x.T, lo, hi, ideal, coef, delta_sc, dp, dm, scores, keep)
+
+
+_NOWHERE = np.empty(1)

@@ -282,6 +282,31 @@ def distances(
     return d_ideal, d_anti, scores
 
 
+def scores_only(
+    x: NDArray[np.floating],
+    ideal: F64,
+    anti: F64,
+    coef: F64,
+    *,
+    threads: int | None = None,
+) -> F64:
+    """Closeness for one weight vector with the compiled kernel, writing only the scores.
+
+    The distances stay in registers; :func:`distances` recomputes them when asked for.
+    """
+    n = x.shape[0]
+    scores = np.empty(n)
+    delta_sc = (anti - ideal) * coef
+    parts = _n_threads(n, threads)
+    list(
+        _pool().map(
+            lambda c: _jit.distances(x, c[0], c[1], ideal, coef, delta_sc, None, None, scores),
+            _row_chunks(n, parts),
+        )
+    )
+    return scores
+
+
 def scores_batch(
     x: NDArray[np.floating],
     ideal: F64,

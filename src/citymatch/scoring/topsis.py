@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -41,6 +42,24 @@ def _topsis_iv(
     fi = as_point(ideal, m, name="ideal")
     fa = as_point(anti_ideal, m, name="anti_ideal")
     return x, w, batched, t, normalization, fi, fa
+
+
+def _checked(
+    x: NDArray[np.floating], scores: F64, compute: Callable[[], tuple[F64, F64]]
+) -> Callable[[], tuple[F64, F64]]:
+    """Distances computed later from ``x``, refused if ``x`` changed since the scores."""
+
+    def lazy() -> tuple[F64, F64]:
+        d_plus, d_minus = compute()
+        if not np.allclose(_kernels.closeness(d_plus, d_minus), scores, rtol=0, atol=1e-12):
+            raise CitymatchValueError(
+                "`matrix` was modified after topsis() returned, so its distances can no longer "
+                "be recomputed to match the scores; keep it unchanged until d_ideal / "
+                "d_anti_ideal are read, or pass a copy."
+            )
+        return d_plus, d_minus
+
+    return lazy
 
 
 def _geometry(
@@ -265,21 +284,25 @@ def topsis(
             r_anti = np.where(scale > 0, x_anti / div, 0.0)
 
     coef = w * coef_unit  # (M,) or (K, M)
+    distances: tuple[F64, F64] | None = None
+    lazy: Any = None
     if batched:
         scores = _kernels.scores_batch(x, x_ideal, x_anti, coef)
-        distances = None
-
-        def lazy() -> tuple[F64, F64]:
-            return _kernels.distances_batch(x, x_ideal, x_anti, coef)
-
+        lazy = _checked(x, scores, lambda: _kernels.distances_batch(x, x_ideal, x_anti, coef))
+    elif xt is not None:
+        distances = _kernels.small_distances(xt, x_ideal, x_anti, coef)
+        scores = _kernels.closeness(*distances)
+    elif _kernels._use_jit(x):
+        # Large matrix, compiled kernel: write only the scores; distances on first access.
+        scores = _kernels.scores_only(x, x_ideal, x_anti, coef, threads=threads)
+        lazy = _checked(
+            x,
+            scores,
+            lambda: _kernels.distances(x, x_ideal, x_anti, coef, threads=threads, jit=True)[:2],
+        )
     else:
-        if xt is not None:
-            distances = _kernels.small_distances(xt, x_ideal, x_anti, coef)
-            scores = _kernels.closeness(*distances)
-        else:
-            d_plus, d_minus, scores = _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)
-            distances = (d_plus, d_minus)
-        lazy = None  # type: ignore[assignment]
+        d_plus, d_minus, scores = _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)
+        distances = (d_plus, d_minus)
     return TopsisResult(
         scores=scores,
         _distances=distances,

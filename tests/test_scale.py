@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import citymatch
 from citymatch import scale
 from citymatch.errors import (
     CandidateDataError,
+    CitymatchError,
     CitymatchTypeError,
     CitymatchValueError,
     NonFiniteError,
 )
+from citymatch.models.criteria import ScreeningRule
 
 COLS = [f"c{j}" for j in range(5)]
 TYPES = [1, -1, 1, 1, -1]
@@ -74,6 +78,25 @@ def test_streamed_equals_in_memory(parquet_folder, data, norm, compiled, tmp_pat
     assert res.top["row"].tolist() == expected.tolist()
     assert res.top["id"].tolist() == [f"r{i:05d}" for i in expected]
     assert res.top["rank"].tolist() == mem.ranks[expected].tolist()
+
+
+def test_topsis_accepts_a_parquet_path(parquet_folder, data, tmp_path):
+    """citymatch.topsis itself takes a Parquet folder (with `columns`) and streams it."""
+    x, w = data
+    mem = citymatch.topsis(x, w, TYPES)
+    res = citymatch.topsis(parquet_folder, w, TYPES, columns=COLS, top=3, chunk_rows=5_000)
+    assert isinstance(res, scale.StreamedScores)
+    expected = np.argsort(-mem.scores, kind="stable")[:3]
+    assert res.top["row"].tolist() == expected.tolist()
+    np.testing.assert_allclose(res.top["score"], mem.scores[expected], atol=1e-14, rtol=0)
+    with pytest.raises(CitymatchValueError, match=r"`columns` is required with a Parquet path"):
+        citymatch.topsis(parquet_folder, w, TYPES, top=3)
+    same = citymatch.topsis(str(parquet_folder), w, TYPES, columns=COLS, top=3, chunk_rows=5_000)
+    assert same.top["row"].tolist() == expected.tolist()
+    with pytest.raises(CitymatchValueError, match=r"fixed `ideal` / `anti_ideal` points"):
+        citymatch.topsis(parquet_folder, w, TYPES, columns=COLS, top=3, ideal=[1] * 5)
+    with pytest.raises(CitymatchValueError, match=r"apply to a Parquet path as `matrix`; got a"):
+        citymatch.topsis(x, w, TYPES, top=3)
 
 
 def test_float32_parquet(tmp_path, data):
@@ -366,3 +389,86 @@ def test_dask_with_worker_processes(data):
             sync=True,
         )
     np.testing.assert_allclose(got, citymatch.topsis(x[:5_000], w, TYPES).scores, atol=1e-12)
+
+
+@st.composite
+def _candidate_tables(draw):
+    n = draw(st.integers(2, 40))
+    vals = st.sampled_from([None, *range(9)])  # about one value in ten missing
+    frame = pd.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(n)],
+            "a": draw(st.lists(st.integers(0, 8).map(float), min_size=n, max_size=n)),
+            "b": draw(st.lists(vals, min_size=n, max_size=n)),
+            "region": draw(st.lists(st.sampled_from("xyz"), min_size=n, max_size=n)),
+            "held": draw(st.lists(st.sampled_from([False] * 4 + [True]), min_size=n, max_size=n)),
+            "kind": draw(
+                st.lists(st.sampled_from(["city"] * 4 + ["port"]), min_size=n, max_size=n)
+            ),
+        }
+    )
+    frame["b"] = frame["b"].astype(float)
+    return frame
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    frame=_candidate_tables(),
+    chunk=st.integers(1, 17),
+    missing=st.sampled_from(["drop", "worst"]),
+    cap=st.integers(1, 3),
+    norm=st.sampled_from(["vector", "minmax"]),
+)
+def test_streamed_rank_equals_in_memory_property(frame, chunk, missing, cap, norm):
+    """For any table, chunking, missing-value policy and group cap, the streamed rank gives
+    the in-memory answer — or the same error."""
+    import tempfile
+    from pathlib import Path
+
+    cs = _set_on("a", "b", directions=("benefit", "cost")).model_copy(
+        update={
+            "applies_to": ("city",),
+            "screening": (
+                ScreeningRule(
+                    id="per_region",
+                    description="cap per region",
+                    kind="max_per_group",
+                    column="region",
+                    occupied="held",
+                    max=cap,
+                ),
+                ScreeningRule(
+                    id="not_held",
+                    description="held",
+                    kind="exclude",
+                    column="held",
+                    op="==",
+                    value=True,
+                ),
+            ),
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.parquet"
+        frame.to_parquet(path, index=False)
+        mem, mem_error = None, None
+        try:
+            mem = citymatch.rank(frame, cs, missing=missing, normalization=norm)
+        except CitymatchError as exc:
+            mem_error = exc
+        if mem_error is not None:
+            with pytest.raises(type(mem_error)) as got:
+                citymatch.rank(
+                    path, cs, missing=missing, normalization=norm, top=5, chunk_rows=chunk
+                )
+            assert str(got.value) == str(mem_error)
+            return
+        res = citymatch.rank(
+            path, cs, missing=missing, normalization=norm, top=len(frame), chunk_rows=chunk
+        )
+    _assert_same_ranking(res, mem)
+    key = ["id", "rule"]
+    pd.testing.assert_frame_equal(
+        res.excluded.sort_values(key).reset_index(drop=True),
+        mem.excluded.sort_values(key).reset_index(drop=True),
+    )

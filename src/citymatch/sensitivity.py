@@ -273,7 +273,7 @@ def weight_sweep(
     r, d = _path(p.w, j)
     grid = np.linspace(0.0, 1.0, int(points))
     wv = r[None, :] + grid[:, None] * d[None, :]
-    res = topsis(p.x, np.maximum(wv, 0.0) + 0.0, p.t, normalization=p.norm)  # type: ignore[arg-type]
+    res = topsis(p.x, np.maximum(wv, 0.0) + 0.0, p.t, normalization=p.norm)  # type: ignore[call-overload]
     return WeightSweepResult(p.criteria[j], grid, wv, res.scores, res.ranks, p.ids, float(p.w[j]))
 
 
@@ -1241,7 +1241,7 @@ def what_it_takes(
     def rank_at(j: int, value: float) -> int:
         x = p.x.copy()
         x[i, j] = value
-        res = topsis(x, p.w, p.t, normalization=p.norm)  # type: ignore[arg-type]
+        res = topsis(x, p.w, p.t, normalization=p.norm)  # type: ignore[call-overload]
         return int(res.ranks[i])
 
     base_rank = rank_at(0, p.x[i, 0])
@@ -1597,7 +1597,7 @@ def rank_reversal(
         source, weights, types, normalization=normalization, labels=labels, criteria=criteria
     )
     n, m = p.x.shape
-    base = topsis(p.x, p.w, p.t, normalization=p.norm).scores  # type: ignore[arg-type]
+    base = topsis(p.x, p.w, p.t, normalization=p.norm).scores  # type: ignore[call-overload]
     rows: list[dict[str, str]] = []
 
     def swaps(label: str, keep: NDArray[np.int64], new: F64) -> None:
@@ -1615,7 +1615,7 @@ def rank_reversal(
         i = p.ids.index(rid)
         keep = np.array([h for h in range(n) if h != i])
         if keep.size >= 2:
-            swaps(f"remove {rid}", keep, topsis(p.x[keep], p.w, p.t, normalization=p.norm).scores)  # type: ignore[arg-type]
+            swaps(f"remove {rid}", keep, topsis(p.x[keep], p.w, p.t, normalization=p.norm).scores)  # type: ignore[call-overload]
     for aid, values in (add or {}).items():
         row = np.asarray(values, dtype=np.float64)
         if row.shape != (m,) or not np.isfinite(row).all():
@@ -1623,5 +1623,5 @@ def rank_reversal(
                 f"`add[{aid!r}]` must be {m} finite values (criterion order); got {list(values)}."
             )
         x2 = np.vstack([p.x, row])
-        swaps(f"add {aid}", np.arange(n), topsis(x2, p.w, p.t, normalization=p.norm).scores)  # type: ignore[arg-type]
+        swaps(f"add {aid}", np.arange(n), topsis(x2, p.w, p.t, normalization=p.norm).scores)  # type: ignore[call-overload]
     return pd.DataFrame(rows, columns=["change", "a", "b"])

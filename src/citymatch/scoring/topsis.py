@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,6 +19,9 @@ __all__ = ["NORMALIZATIONS", "topsis"]
 
 Normalization = Literal["vector", "minmax", "max", "sum"]
 NORMALIZATIONS: tuple[str, ...] = ("vector", "minmax", "max", "sum")
+
+if TYPE_CHECKING:
+    from ..scale import StreamedScores
 
 F64 = NDArray[np.float64]
 
@@ -42,6 +47,46 @@ def _topsis_iv(
     fi = as_point(ideal, m, name="ideal")
     fa = as_point(anti_ideal, m, name="anti_ideal")
     return x, w, batched, t, normalization, fi, fa
+
+
+def _topsis_path(
+    path: str | os.PathLike[str],
+    weights: Any,
+    types: Any,
+    normalization: str,
+    ideal: Any,
+    anti_ideal: Any,
+    threads: int | None,
+    columns: Sequence[str] | None,
+    top: int | None,
+    output: str | os.PathLike[str] | None,
+    id_column: str | None,
+    chunk_rows: int,
+) -> StreamedScores:
+    from ..scale import topsis_parquet
+
+    if columns is None:
+        raise CitymatchValueError(
+            f"`columns` is required with a Parquet path as `matrix` ({str(path)!r}): the "
+            "criterion columns in the order of `weights`."
+        )
+    if ideal is not None or anti_ideal is not None:
+        raise CitymatchValueError(
+            "fixed `ideal` / `anti_ideal` points are not supported for a Parquet path; "
+            "rank it with citymatch.rank(..., top=...) or score it in memory."
+        )
+    return topsis_parquet(
+        Path(path),
+        weights,
+        types,
+        columns,
+        normalization=normalization,
+        id_column=id_column,
+        top=top,
+        output=None if output is None else Path(output),
+        chunk_rows=chunk_rows,
+        threads=threads,
+    )
 
 
 def _checked(
@@ -180,6 +225,23 @@ def geometry_from_stats(
     return x_ideal, x_anti, scale, coef_unit
 
 
+@overload
+def topsis(
+    matrix: str | os.PathLike[str],
+    weights: Any,
+    types: Any,
+    *,
+    columns: Sequence[str],
+    normalization: Normalization = "vector",
+    threads: int | None = None,
+    top: int | None = None,
+    output: str | os.PathLike[str] | None = None,
+    id_column: str | None = None,
+    chunk_rows: int = 262_144,
+) -> StreamedScores: ...
+
+
+@overload
 def topsis(
     matrix: Any,
     weights: Any,
@@ -189,7 +251,24 @@ def topsis(
     ideal: Any = None,
     anti_ideal: Any = None,
     threads: int | None = None,
-) -> TopsisResult:
+) -> TopsisResult: ...
+
+
+def topsis(
+    matrix: Any,
+    weights: Any,
+    types: Any,
+    *,
+    normalization: Normalization = "vector",
+    ideal: Any = None,
+    anti_ideal: Any = None,
+    threads: int | None = None,
+    columns: Sequence[str] | None = None,
+    top: int | None = None,
+    output: str | os.PathLike[str] | None = None,
+    id_column: str | None = None,
+    chunk_rows: int = 262_144,
+) -> TopsisResult | StreamedScores:
     r"""Score candidates by their relative closeness to the ideal point (TOPSIS).
 
     Parameters
@@ -218,6 +297,13 @@ def topsis(
     threads : int, optional
         Worker threads for large single-vector problems (default: all cores above
         131,072 rows, one below).
+    columns, top, output, id_column, chunk_rows
+        Only with a **Parquet file or folder** as ``matrix`` (larger than memory is
+        fine; a ``pathlib.Path``, or a ``str`` together with ``columns``): the criterion
+        columns in the order of ``weights``, and what to keep — the
+        best ``top`` rows in memory and/or every score written to the Parquet file
+        ``output``.  Two streaming passes in chunks of ``chunk_rows`` rows; see
+        :func:`citymatch.scale.topsis_parquet`.
 
     Returns
     -------
@@ -225,6 +311,8 @@ def topsis(
         ``scores`` (N,) or (K, N) in [0, 1], the distances ``d_ideal`` and
         ``d_anti_ideal``, the ideal points (raw and weighted normalised), the
         normalised weights and the normalisation scale.
+    StreamedScores
+        For a Parquet path: the top-k table, the output path and the geometry.
 
     Raises
     ------
@@ -267,6 +355,17 @@ def topsis(
     >>> res.ranks.tolist()
     [3, 2, 1, 4]
     """
+    streamed = columns is not None or top is not None or output is not None
+    if isinstance(matrix, os.PathLike) or (isinstance(matrix, str) and streamed):
+        return _topsis_path(
+            matrix, weights, types, normalization, ideal, anti_ideal, threads,
+            columns, top, output, id_column, chunk_rows,
+        )  # fmt: skip
+    if streamed or id_column is not None:
+        raise CitymatchValueError(
+            "`columns`, `top`, `output` and `id_column` apply to a Parquet path as `matrix`; "
+            f"got a {type(matrix).__name__}."
+        )
     x, w, batched, t, norm, fixed_ideal, fixed_anti = _topsis_iv(
         matrix, weights, types, normalization, ideal, anti_ideal
     )

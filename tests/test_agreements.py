@@ -101,6 +101,10 @@ def test_add_months_clamps_and_handles_leap_years():
     assert _add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert _add_months(date(2028, 2, 29), 12) == date(2029, 2, 28)
     assert _add_months(date(2026, 11, 30), 14) == date(2028, 1, 30)
+    # Past the calendar's end the window covers every date (found by fuzzing the service).
+    assert _add_months(date(2000, 1, 1), 96_000) == date.max
+    assert _add_months(date(9999, 12, 31), 1) == date.max
+    assert _add_months(date(1, 1, 1), -1) == date.min
 
 
 def test_status_across_years_and_leap_day():

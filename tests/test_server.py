@@ -104,6 +104,21 @@ def test_review(client, rows):
     assert recs["panama-city"] == "reclassify"
 
 
+def test_review_window_past_year_9999_is_not_a_server_error(client):
+    """A fuzzing find: a 96,000-month window once overflowed the calendar into a bare 500."""
+    renewed = {"decided": "2000-01-01", "new_end": "2030-01-01"}
+    body = {
+        "agreements": [{"class": "", "id": "0", "partners": [""], "renewals": [renewed]}],
+        "as_of": "2000-01-01",
+        "candidates": [],
+        "criteria": None,
+        "months": 96000,
+    }
+    r = client.post("/v1/review", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["agreements"][0]["status"] == "expiring"  # the window covers 2030
+
+
 def test_record_endpoint_and_replay(client, tmp_path):
     """/v1/record/{op} returns a signed record that replays identically."""
     r = client.post("/v1/record/ahp", json={"matrix": [[1, 2], [0.5, 1]]})

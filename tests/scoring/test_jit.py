@@ -188,3 +188,24 @@ def test_batch_distances_refuse_a_changed_matrix():
     x[7, 2] = 9.0
     with pytest.raises(CitymatchValueError, match=r"was modified after topsis\(\)"):
         res.d_anti_ideal  # noqa: B018
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """Where numba cannot cache (no writable folder), the kernels compile uncached instead."""
+    import numba
+
+    calls = []
+    real = numba.njit
+
+    def njit(**kw):
+        calls.append(kw["cache"])
+        if kw["cache"]:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(**kw)
+
+    monkeypatch.setattr(numba, "njit", njit)
+    kernel = _jit._jit_compile(numba, _jit._PY["stats_rows"])
+    out = np.empty((4, 2))
+    kernel(np.arange(6.0), 2, 0, 3, out)
+    assert calls == [True, False]
+    np.testing.assert_array_equal(out, [[4, 5], [0, 1], [20, 35], [6, 9]])

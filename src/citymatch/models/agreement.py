@@ -8,6 +8,7 @@ falls short of SMART as data an analyst can fix.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 from typing import Literal
 
@@ -211,12 +212,15 @@ class Agreement(Frozen):
 
 
 def _add_months(d: date, months: int) -> date:
-    """``d`` plus whole months, clamping the day (31 Jan + 1 month → 28/29 Feb)."""
+    """``d`` plus whole months, clamping the day (31 Jan + 1 month → 28/29 Feb).
+
+    Past the calendar's ends (year 9999 / year 1) the result is ``date.max`` / ``date.min``:
+    a review window that long covers every representable date.
+    """
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))

@@ -71,9 +71,22 @@ def _kernel(name: str) -> Any:
                 import numba
 
                 for key, py in _PY.items():
-                    _COMPILED[key] = numba.njit(nogil=True, cache=True, error_model="numpy")(py)
+                    _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
     return fn
+
+
+def _jit_compile(numba: Any, py: Any) -> Any:
+    """``numba.njit`` with the on-disk cache, or without it when no cache folder is writable.
+
+    numba refuses ``cache=True`` where it finds nowhere to write (e.g. a read-only install).
+    """
+    try:
+        return numba.njit(nogil=True, cache=True, error_model="numpy")(py)
+    except RuntimeError as exc:
+        if "cannot cache" not in str(exc):
+            raise
+        return numba.njit(nogil=True, cache=False, error_model="numpy")(py)
 
 
 def _stats_rows_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragma: no cover

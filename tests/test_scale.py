@@ -472,3 +472,22 @@ def test_streamed_rank_equals_in_memory_property(frame, chunk, missing, cap, nor
         res.excluded.sort_values(key).reset_index(drop=True),
         mem.excluded.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_in_memory_rank_of_a_parquet_source_too_large_for_memory_points_to_streaming(
+    tmp_path, monkeypatch
+):
+    """Without top/output a Parquet source is ranked in memory — unless its footers say it
+    cannot fit, in which case the error says how to stream it; streaming still works."""
+    import importlib
+
+    rank_module = importlib.import_module("citymatch.rank")  # the module, not the function
+
+    cities = citymatch.datasets.load_cities()
+    path = tmp_path / "cities.parquet"
+    cities.to_parquet(path, index=False)
+    assert len(citymatch.rank(path, "partnership-city").table) > 0  # fits: in memory
+    monkeypatch.setattr(rank_module, "_physical_memory", lambda: 10_000)
+    with pytest.raises(CandidateDataError, match=r"more than an in-memory ranking can hold.*top=k"):
+        citymatch.rank(path, "partnership-city")
+    assert len(citymatch.rank(path, "partnership-city", top=3).top) == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -299,6 +300,7 @@ def rank(
             chunk_rows=chunk_rows,
             threads=threads,
         )
+    _refuse_parquet_beyond_memory(candidates)
     table = read_table(candidates)
     cs = _resolve_weights(load_criteria(criteria), weights)
     norm = normalization or cs.normalization
@@ -388,6 +390,51 @@ def rank(
         matrix=matrix,
         result=res,
     )
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory, or None where the platform does not say (POSIX sysconf)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+#: An in-memory ranking holds the table a few times over (read, screened, converted).
+_COPIES = 3
+
+
+def _refuse_parquet_beyond_memory(candidates: Any) -> None:
+    """Refuse an in-memory ranking of a Parquet source that cannot fit: point to streaming.
+
+    The estimate is the data's uncompressed size from the Parquet footers (no data read);
+    it is compared with the machine's physical memory, so only sources that surely do not
+    fit are refused.
+    """
+    if not isinstance(candidates, (str, os.PathLike)):
+        return
+    path = Path(candidates)
+    if not (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")) or not path.exists():
+        return
+    ram = _physical_memory()
+    if ram is None:
+        return
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:  # read_table explains
+        return
+    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    size = 0
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        size += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if size * _COPIES > ram:
+        raise CandidateDataError(
+            f"`candidates` {str(path)!r} holds about {size / 2**30:.1f} GiB of data, more than "
+            f"an in-memory ranking can hold on this machine ({ram / 2**30:.1f} GiB of memory); "
+            "stream it instead: rank(..., top=k) keeps the best k, rank(..., output='scores."
+            "parquet') writes every score."
+        )
 
 
 # --------------------------------------------------------------------------- shared steps

@@ -20,3 +20,6 @@ def test_toronto_notebook_executes(tmp_path):
     assert any("text/html" in o.get("data", {}) for o in outputs)
     assert any("plot(" in c.source for c in nb.cells if c.cell_type == "code")
     assert list(tmp_path.iterdir()) == []  # writes nothing
+    # The scale section's claim: streamed from Parquet = in memory (same top 5, same exclusions).
+    check = next(c for c in nb.cells if "streamed.n_excluded ==" in c.source)
+    assert check.outputs[0]["data"]["text/plain"] == "(True, True)"

@@ -22,8 +22,9 @@ per row block, no Python loop over K.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,7 @@ from numpy.typing import NDArray
 from . import _jit
 
 F64 = NDArray[np.float64]
+T = TypeVar("T")
 
 #: Rows per block in both passes: 8192 × M doubles stay in L2 for M ≤ 32.
 BLOCK_ROWS = 8192
@@ -84,6 +86,13 @@ def _row_chunks(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
     return out
 
 
+def _over_rows(n: int, parts: int, fn: Callable[[int, int], T]) -> list[T]:
+    """``fn(lo, hi)`` over block-aligned row chunks: in this thread for one part, else pooled."""
+    if parts == 1:
+        return [fn(0, n)]
+    return list(_pool().map(lambda c: fn(*c), _row_chunks(n, parts)))
+
+
 def _use_jit(x: NDArray[np.floating]) -> bool:
     return x.size >= JIT_MIN_CELLS and _jit.layout(x) is not None
 
@@ -99,16 +108,12 @@ def _jit_stats(x: NDArray[np.floating], parts: int) -> F64 | None:
     The compiled max/min skip NaN, so any non-finite column sum (NaN, ±inf, overflow) sends
     the caller back to the numpy reductions, which propagate NaN and inf as documented.
     """
-    n = x.shape[0]
-    if parts == 1:
-        st = _jit.stats(x, 0, n)
-    else:
-        res = list(_pool().map(lambda c: _jit.stats(x, c[0], c[1]), _row_chunks(n, parts)))
-        st = np.empty_like(res[0])
-        st[0] = np.max([r[0] for r in res], axis=0)
-        st[1] = np.min([r[1] for r in res], axis=0)
-        st[2] = np.sum([r[2] for r in res], axis=0)
-        st[3] = np.sum([r[3] for r in res], axis=0)
+    res = _over_rows(x.shape[0], parts, lambda lo, hi: _jit.stats(x, lo, hi))
+    st = np.empty_like(res[0])
+    st[0] = np.max([r[0] for r in res], axis=0)
+    st[1] = np.min([r[1] for r in res], axis=0)
+    st[2] = np.sum([r[2] for r in res], axis=0)
+    st[3] = np.sum([r[3] for r in res], axis=0)
     if not np.isfinite(st[3]).all():
         return None
     return st
@@ -179,11 +184,9 @@ def column_stats(
         st = _jit_stats(x, parts)
         if st is not None:
             return ColumnStats(st[0], st[1], st[2] if sumsq else None, st[3] if total else None)
-    if parts == 1:
-        mx, mn, ss, sm = _stats_range(x, 0, n, sumsq, total)
-        return ColumnStats(mx, mn, ss, sm)
-    chunks = _row_chunks(n, parts)
-    res = list(_pool().map(lambda c: _stats_range(x, c[0], c[1], sumsq, total), chunks))
+    res = _over_rows(n, parts, lambda lo, hi: _stats_range(x, lo, hi, sumsq, total))
+    if len(res) == 1:
+        return ColumnStats(*res[0])
     mx = res[0][0]
     mn = res[0][1]
     for r in res[1:]:
@@ -269,16 +272,9 @@ def distances(
     if jit is None:
         jit = _use_jit(x)
     rng = _jit.distances if jit and _jit.layout(x) is not None else _distances_range
-    if parts == 1:
-        rng(x, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
-    else:
-        chunks = _row_chunks(n, parts)
-        list(
-            _pool().map(
-                lambda c: rng(x, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti, scores),
-                chunks,
-            )
-        )
+    _over_rows(
+        n, parts, lambda lo, hi: rng(x, lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores)
+    )
     return d_ideal, d_anti, scores
 
 
@@ -297,12 +293,10 @@ def scores_only(
     n = x.shape[0]
     scores = np.empty(n)
     delta_sc = (anti - ideal) * coef
-    parts = _n_threads(n, threads)
-    list(
-        _pool().map(
-            lambda c: _jit.distances(x, c[0], c[1], ideal, coef, delta_sc, None, None, scores),
-            _row_chunks(n, parts),
-        )
+    _over_rows(
+        n,
+        _n_threads(n, threads),
+        lambda lo, hi: _jit.distances(x, lo, hi, ideal, coef, delta_sc, None, None, scores),
     )
     return scores
 
@@ -439,24 +433,8 @@ def distances_columns(
     xt: NDArray[np.floating], ideal: F64, anti: F64, coef: F64, *, threads: int | None = None
 ) -> tuple[F64, F64, F64]:
     """Distances and closeness for column-major data ``xt`` (M × N), e.g. Parquet columns."""
-    n = xt.shape[1]
-    if _use_jit_chunk(xt):  # the compiled kernel reads the column-major chunk as it is
-        return distances(xt.T, ideal, anti, coef, threads=threads, jit=True)
-    d_ideal, d_anti, scores = np.empty(n), np.empty(n), np.empty(n)
-    delta_sc = (anti - ideal) * coef
-    parts = _n_threads(n, threads)
-    if parts == 1:
-        _distances_t_range(xt, 0, n, ideal, coef, delta_sc, d_ideal, d_anti, scores)
-    else:
-        list(
-            _pool().map(
-                lambda c: _distances_t_range(
-                    xt, c[0], c[1], ideal, coef, delta_sc, d_ideal, d_anti, scores
-                ),
-                _row_chunks(n, parts),
-            )
-        )
-    return d_ideal, d_anti, scores
+    # ``xt.T`` is the (N, M) view both kernels read as it is (no transposition).
+    return distances(xt.T, ideal, anti, coef, threads=threads, jit=_use_jit_chunk(xt))
 
 
 def column_stats_columns(

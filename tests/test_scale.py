@@ -243,6 +243,10 @@ def test_streamed_rank_errors_match_in_memory(tmp_path):
         citymatch.rank(frame, cs, top=2)
     with pytest.raises(CitymatchValueError, match=r"`top` must be a positive integer; got 0"):
         citymatch.rank(path, cs, top=0)
+    with pytest.raises(CitymatchValueError, match=r"`output` must be in an existing folder"):
+        citymatch.rank(path, cs, output=tmp_path / "no" / "such" / "out.parquet")
+    with pytest.raises(CitymatchValueError, match=r"`chunk_rows` must be a positive integer"):
+        citymatch.rank(path, cs, top=1, chunk_rows=0)
     with pytest.raises(CandidateDataError, match=r"lacks column\(s\) \['zz'\]"):
         citymatch.rank(path, _set_on("zz", "y"), top=1)
 

@@ -259,6 +259,11 @@ def _check_stream_args(top: Any, output: Any, chunk_rows: Any) -> None:
         or chunk_rows < 1
     ):
         raise CitymatchValueError(f"`chunk_rows` must be a positive integer; got {chunk_rows!r}.")
+    if output is not None and not Path(output).resolve().parent.is_dir():
+        raise CitymatchValueError(
+            f"`output` must be in an existing folder; got {str(output)!r} "
+            f"({str(Path(output).resolve().parent)!r} does not exist)."
+        )
 
 
 def topsis_parquet(

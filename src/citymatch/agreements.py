@@ -28,7 +28,11 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from .errors import CitymatchError, CitymatchValueError
+from .errors import (
+    CitymatchValueError,
+    ConcurrentModificationError,
+    RegisterError,
+)
 from .models._base import format_validation_error
 from .models.agreement import Agreement
 from .results import _html_table
@@ -48,14 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_CLASSES = ("Partnership", "Friendship", "MOU", "International Project")
-
-
-class RegisterError(CitymatchValueError):
-    """A register file that cannot be read or validated (names the file and field)."""
-
-
-class ConcurrentModificationError(CitymatchError, RuntimeError):
-    """A register file changed on disk since it was read; the write was refused."""
 
 
 # --------------------------------------------------------------------------- TOML in and out

@@ -21,8 +21,12 @@ Tree::
     │   ├── CandidateDataError .... missing column, duplicate id, missing values, bad file
     │   ├── CriteriaError ......... an invalid criteria set (duplicate ids, weights + AHP …)
     │   │   └── CriteriaFileError . a criteria file that cannot be read: names file and key
-    │   └── ScreeningError ........ a screening rule that cannot be applied
-    └── CitymatchTypeError (TypeError)
+    │   ├── ScreeningError ........ a screening rule that cannot be applied
+    │   ├── PortfolioError ........ a portfolio problem that breaks a rule
+    │   └── RegisterError ......... an agreement register file that cannot be read
+    ├── CitymatchTypeError (TypeError)
+    ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
+    └── MissingDependencyError (ImportError) ...... an optional extra that is not installed
 
     CitymatchWarning (UserWarning)
     └── InconsistentJudgementsWarning ... AHP judgements with CR above the threshold
@@ -36,13 +40,17 @@ __all__ = [
     "CitymatchTypeError",
     "CitymatchValueError",
     "CitymatchWarning",
+    "ConcurrentModificationError",
     "CriteriaError",
     "CriteriaFileError",
     "CriterionTypeError",
     "InconsistentJudgementsWarning",
+    "MissingDependencyError",
     "NonFiniteError",
     "PairwiseMatrixError",
+    "PortfolioError",
     "RandomIndexError",
+    "RegisterError",
     "ScreeningError",
     "ShapeError",
     "WeightsError",
@@ -99,6 +107,35 @@ class CriteriaFileError(CriteriaError):
 
 class ScreeningError(CitymatchValueError):
     """A screening rule that cannot be applied to the candidate table."""
+
+
+class PortfolioError(CitymatchValueError):
+    """A portfolio problem that breaks a rule (names the field and the value)."""
+
+
+class RegisterError(CitymatchValueError):
+    """A register file that cannot be read or validated (names the file and field)."""
+
+
+class ConcurrentModificationError(CitymatchError, RuntimeError):
+    """A register file changed on disk since it was read; the write was refused."""
+
+
+class MissingDependencyError(CitymatchError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install.
+
+    Attributes
+    ----------
+    package : str
+        The import name that failed (``"pyarrow"``, ``"fastapi"`` …).
+    extra : str
+        The citymatch extra that installs it (``pip install "citymatch[<extra>]"``).
+    """
+
+    def __init__(self, message: str, *, package: str = "", extra: str = "") -> None:
+        super().__init__(message, name=package or None)
+        self.package = package
+        self.extra = extra
 
 
 class CitymatchWarning(UserWarning):

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .errors import CitymatchTypeError, CitymatchValueError
+from .errors import CitymatchTypeError, CitymatchValueError, PortfolioError
 from .models._base import format_validation_error
 from .models.portfolio import PortfolioProblem, Project
 from .results import _html_table
@@ -44,10 +44,6 @@ __all__ = [
 ]
 
 F64 = NDArray[np.float64]
-
-
-class PortfolioError(CitymatchValueError):
-    """A portfolio problem that breaks a rule (names the field and the value)."""
 
 
 # --------------------------------------------------------------------------- loading

@@ -297,7 +297,7 @@ def test_dask_topsis_equals_numpy(client, data):
     s = scale.topsis_dask(xd, w, TYPES, client=client)
     got = client.compute(s, sync=True)
     np.testing.assert_allclose(got, mem.scores, rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(citymatch.results.rank_scores(got), mem.ranks)
+    np.testing.assert_array_equal(citymatch.scoring.ranks.rank_scores(got), mem.ranks)
     top = scale.topk(s, 7, client=client)
     assert top["row"].tolist() == np.argsort(-mem.scores, kind="stable")[:7].tolist()
 

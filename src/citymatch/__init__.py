@@ -22,8 +22,8 @@ from .models.criteria import (
 from .models.portfolio import DiversityRule, PortfolioProblem, Project
 from .portfolio import Plan, optimize_portfolio
 from .rank import Ranking, rank
-from .results import AHPResult, GroupAHPResult, TopsisResult
 from .scoring.ahp import HierarchyResult, ahp, ahp_group, ahp_hierarchy, random_index
+from .scoring.results import AHPResult, GroupAHPResult, TopsisResult
 from .scoring.topsis import topsis
 
 try:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from ._display import html_table
 from .errors import (
     CitymatchValueError,
     ConcurrentModificationError,
@@ -35,7 +36,6 @@ from .errors import (
 )
 from .models._base import format_validation_error
 from .models.agreement import Agreement
-from .results import _html_table
 
 __all__ = [
     "AnnualReport",
@@ -161,7 +161,7 @@ class Register:
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        return _html_table(self.to_frame(), f"Register {self.folder} · {len(self)} agreements", 30)
+        return html_table(self.to_frame(), f"Register {self.folder} · {len(self)} agreements", 30)
 
 
 def _atomic_write(path: Path, text: str, *, _fail_after: int | None = None) -> None:
@@ -337,7 +337,7 @@ class Review:
         return f"Review(as of {self.as_of}: {self.active} active{cap}; {counts})"
 
     def _repr_html_(self) -> str:
-        return _html_table(self.table, repr(self), max_rows=60)
+        return html_table(self.table, repr(self), max_rows=60)
 
 
 def _partner_ranks(criteria: Any, candidates: Any) -> dict[str, tuple[int, int]]:

@@ -26,10 +26,10 @@ from pydantic import ValidationError
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from ._display import html_table
 from .errors import CitymatchTypeError, CitymatchValueError, PortfolioError
 from .models._base import format_validation_error
 from .models.portfolio import PortfolioProblem, Project
-from .results import _html_table
 
 __all__ = [
     "Plan",
@@ -446,7 +446,7 @@ class Plan:
         return f"Plan(status={self.status}, value={self.fun:.6g}, gap={self.gap:.2g}; {chosen})"
 
     def _repr_html_(self) -> str:
-        return _html_table(self.schedule, repr(self), max_rows=60)
+        return html_table(self.schedule, repr(self), max_rows=60)
 
 
 def _activity(model: _Model, rows: Sequence[_Row], v: F64) -> F64:
@@ -871,7 +871,7 @@ def portfolio_acceptability(
         sorted by share.
     """
     from .models.criteria import load_criteria
-    from .sensitivity import sample_weights
+    from .sampling import sample_weights
 
     prob = load_problem(problem)
     cs = load_criteria(criteria)

@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ._display import html_table
 from .errors import CandidateDataError, CitymatchValueError, NonFiniteError
 from .io import read_table
 from .models.criteria import CriteriaSet, load_criteria
-from .results import TopsisResult, _html_table, rank_scores
+from .scoring.ranks import rank_scores
+from .scoring.results import TopsisResult
 from .scoring.topsis import Normalization, topsis
 from .screening import screen
 
@@ -100,7 +102,7 @@ class Ranking:
 
     def _repr_html_(self) -> str:
         cols = [c for c in ("id", "name", "kind", "score", "rank") if c in self.table.columns]
-        return _html_table(self.table[cols].set_index("rank"), self._footer(), max_rows=15)
+        return html_table(self.table[cols].set_index("rank"), self._footer(), max_rows=15)
 
 
 def _numeric(col: pd.Series, column: str, ids: pd.Series) -> pd.Series:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ._display import html_table
 from ._validate import as_types, as_weights
 from .errors import (
     CandidateDataError,
@@ -39,8 +40,8 @@ from .errors import (
     NonFiniteError,
     ShapeError,
 )
-from .results import _html_table, rank_scores
 from .scoring import _kernels
+from .scoring.ranks import rank_scores
 from .scoring.topsis import NORMALIZATIONS, geometry_from_stats
 
 __all__ = [
@@ -160,7 +161,7 @@ class StreamedScores:
         )
 
     def _repr_html_(self) -> str:
-        return _html_table(self.to_frame(), repr(self))
+        return html_table(self.to_frame(), repr(self))
 
 
 class _TopK:
@@ -793,7 +794,6 @@ def topk(scores: Any, k: int, *, client: Any = None) -> pd.DataFrame:
         cl.compute(vals_lazy, sync=True) if cl is not None else dask.compute(vals_lazy)[0]
     )
     order = np.lexsort((idx, -np.round(vals, 12)))
-    from .results import rank_scores
 
     return pd.DataFrame({"row": idx[order], "score": vals[order], "rank": rank_scores(vals[order])})
 
@@ -825,7 +825,7 @@ def rank_acceptability_dask(
     """
     import dask
 
-    from .sensitivity import SAMPLE_BLOCK, _block_rng, _draw, _seed
+    from .sampling import SAMPLE_BLOCK, block_rng, draw, seed_sequence
 
     _check_norm(normalization)
     if not isinstance(samples, (int, np.integer)) or samples < 1:
@@ -839,13 +839,13 @@ def rank_acceptability_dask(
     base, _ = as_weights(weights, m)
     stats = _dask_stats(x, normalization, cl)
     ideal, anti, _scale, inv = geometry_from_stats(stats, t, normalization)
-    seed = _seed(rng)
+    seed = seed_sequence(rng)
     first = np.zeros(n)
     in_top = np.zeros(n)
     n_blocks = -(-int(samples) // SAMPLE_BLOCK)
     for b in range(n_blocks):
         size = min(SAMPLE_BLOCK, int(samples) - b * SAMPLE_BLOCK)
-        wb = _draw(_block_rng(seed, b), size, m, "uniform", base, 1.0, None, None)
+        wb = draw(block_rng(seed, b), size, m, "uniform", base, 1.0, None, None)
         for s0 in range(0, size, block):
             ws = wb[s0 : s0 + block]
             c2 = (ws * inv) ** 2  # (B, M)

@@ -35,11 +35,21 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import brentq
 
+from ._display import html_table
 from ._validate import as_matrix, as_types, as_weights
 from .errors import CitymatchTypeError, CitymatchValueError, ShapeError
 from .rank import Ranking
-from .results import _html_table
+from .sampling import (
+    SAMPLE_BLOCK,
+    Sampler,
+    block_rng,
+    check_sampler,
+    draw,
+    sample_weights,
+    seed_sequence,
+)
 from .scoring.ahp import ahp
+from .scoring.ranks import add_rank_counts
 from .scoring.topsis import NORMALIZATIONS, _geometry, topsis
 
 __all__ = [
@@ -61,10 +71,6 @@ __all__ = [
 ]
 
 F64 = NDArray[np.float64]
-
-#: Samples drawn per fixed block: block b is seeded from (seed, b), so results do not depend
-#: on the memory chunk size or on how blocks are distributed.
-SAMPLE_BLOCK = 1024
 
 
 # --------------------------------------------------------------------------- the problem
@@ -233,7 +239,7 @@ class WeightSweepResult:
         )
 
     def _repr_html_(self) -> str:
-        return _html_table(self.to_frame(), repr(self))
+        return html_table(self.to_frame(), repr(self))
 
 
 def weight_sweep(
@@ -472,7 +478,7 @@ class StabilityResult:
         return f"StabilityResult(winner {self.winner!r}; {tail})"
 
     def _repr_html_(self) -> str:
-        return _html_table(self.table, repr(self), max_rows=50)
+        return html_table(self.table, repr(self), max_rows=50)
 
 
 def stability_intervals(
@@ -569,184 +575,6 @@ def stability_intervals(
 
 
 # --------------------------------------------------------------------------- 3. SMAA-2
-Sampler = Literal["uniform", "dirichlet", "intervals", "ordinal"]
-
-
-def _block_rng(seed: np.random.SeedSequence, block: int) -> np.random.Generator:
-    return np.random.default_rng(
-        np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, block))
-    )
-
-
-def _seed(rng: Any) -> np.random.SeedSequence:
-    """A SeedSequence from ``rng`` (Generator | int | None), never from global state."""
-    if isinstance(rng, np.random.Generator):
-        return np.random.SeedSequence(int(rng.integers(0, 2**63 - 1)))
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.SeedSequence(None if rng is None else int(rng))
-    raise CitymatchTypeError(
-        f"`rng` must be a numpy Generator, an int seed or None; got {type(rng).__name__}."
-    )
-
-
-def _check_sampler(
-    sampler: str,
-    m: int,
-    base: F64,
-    crit: list[str],
-    concentration: float,
-    intervals: Any,
-    order: Any,
-) -> tuple[F64 | None, NDArray[np.int64] | None]:
-    if sampler not in ("uniform", "dirichlet", "intervals", "ordinal"):
-        raise CitymatchValueError(
-            f"`sampler` must be 'uniform', 'dirichlet', 'intervals' or 'ordinal'; got {sampler!r}."
-        )
-    box = None
-    perm = None
-    if sampler == "dirichlet":
-        if not (
-            isinstance(concentration, (int, float))
-            and np.isfinite(concentration)
-            and concentration > 0
-        ):
-            raise CitymatchValueError(
-                f"`concentration` must be a positive number; got {concentration!r}."
-            )
-    if sampler == "intervals":
-        if intervals is None:
-            raise CitymatchValueError("`intervals` is required with sampler='intervals'.")
-        if isinstance(intervals, Mapping):
-            unknown = sorted(set(intervals) - set(crit))
-            if unknown:
-                raise CitymatchValueError(
-                    f"`intervals` names unknown criteria {unknown}; known: {crit}."
-                )
-            box = np.array([intervals.get(c, (0.0, 1.0)) for c in crit], dtype=np.float64)
-        else:
-            box = np.array(intervals, dtype=np.float64)
-        if box.shape != (m, 2):
-            raise ShapeError(
-                f"`intervals` must give (low, high) for each of {m} criteria; got shape {box.shape}."
-            )
-        bad = (
-            (box[:, 0] < 0)
-            | (box[:, 1] > 1)
-            | (box[:, 0] > box[:, 1])
-            | ~np.isfinite(box).all(axis=1)
-        )
-        if bad.any():
-            j = int(np.argmax(bad))
-            raise CitymatchValueError(
-                f"`intervals` must satisfy 0 ≤ low ≤ high ≤ 1; got ({box[j, 0]:g}, {box[j, 1]:g}) for {crit[j]!r}."
-            )
-        if box[:, 0].sum() > 1 + 1e-12 or box[:, 1].sum() < 1 - 1e-12:
-            raise CitymatchValueError(
-                "`intervals` contain no weight vector summing to 1: Σ low = "
-                f"{box[:, 0].sum():g} must be ≤ 1 and Σ high = {box[:, 1].sum():g} must be ≥ 1."
-            )
-    if sampler == "ordinal":
-        if order is None:
-            raise CitymatchValueError(
-                "`order` (criteria from most to least important) is required with sampler='ordinal'."
-            )
-        names = [str(o) for o in order]
-        unknown = sorted(set(names) - set(crit))
-        if unknown:
-            raise CitymatchValueError(f"`order` names unknown criteria {unknown}; known: {crit}.")
-        if sorted(names) != sorted(crit):
-            raise CitymatchValueError(
-                f"`order` must rank every criterion exactly once; got {names}, criteria {crit}."
-            )
-        perm = np.array([crit.index(c) for c in names])
-    return box, perm
-
-
-def sample_weights(
-    m: int,
-    size: int,
-    *,
-    sampler: Sampler = "uniform",
-    base: Any = None,
-    concentration: float = 50.0,
-    intervals: Any = None,
-    order: Any = None,
-    criteria: Sequence[str] | None = None,
-    rng: Any = None,
-) -> F64:
-    """Draw ``size`` weight vectors on the simplex (each sums to 1).
-
-    Parameters
-    ----------
-    m : int
-        Number of criteria.
-    size : int
-        Number of vectors.
-    sampler : {"uniform", "dirichlet", "intervals", "ordinal"}
-        ``"uniform"``: uniform on the simplex (Dirichlet(1, …, 1) — not normalised uniform
-        draws, which over-weight the centre). ``"dirichlet"``: Dirichlet(concentration·base)
-        around ``base`` (criteria with base weight 0 stay 0). ``"intervals"``: uniform on the
-        simplex restricted to per-criterion [low, high] boxes (rejection; refused if the box
-        holds no weight vector). ``"ordinal"``: uniform on the weights consistent with a
-        ranking of the criteria (``order``, most important first) — uniform draws sorted.
-    rng : Generator, int or None
-        Source of randomness (``numpy.random.default_rng`` semantics).
-
-    Returns
-    -------
-    ndarray (size, m)
-    """
-    crit = [str(c) for c in (criteria if criteria is not None else [f"c{j}" for j in range(m)])]
-    b = np.full(m, 1.0 / m) if base is None else np.asarray(base, dtype=np.float64) / np.sum(base)
-    box, perm = _check_sampler(sampler, m, b, crit, concentration, intervals, order)
-    if not isinstance(size, (int, np.integer)) or size < 1:
-        raise CitymatchValueError(f"`samples` must be a positive integer; got {size!r}.")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    return _draw(gen, int(size), m, sampler, b, concentration, box, perm)
-
-
-def _draw(
-    gen: np.random.Generator,
-    size: int,
-    m: int,
-    sampler: str,
-    base: F64,
-    concentration: float,
-    box: F64 | None,
-    perm: NDArray[np.int64] | None,
-) -> F64:
-    if sampler == "dirichlet":
-        out = np.zeros((size, m))
-        pos = base > 0
-        out[:, pos] = gen.dirichlet(concentration * base[pos] / base[pos].sum(), size=size)
-        return out
-    e = gen.standard_exponential((size, m))
-    u: F64 = e / e.sum(axis=1, keepdims=True)  # uniform on the simplex
-    if sampler == "ordinal":
-        assert perm is not None
-        srt = -np.sort(-u, axis=1)
-        out = np.empty_like(srt)
-        out[:, perm] = srt
-        return out
-    if sampler == "intervals":
-        assert box is not None
-        kept: list[F64] = []
-        total, tries = 0, 0
-        while total < size:
-            e = gen.standard_exponential((max(size, 1024), m))
-            cand = e / e.sum(axis=1, keepdims=True)
-            ok = np.all((cand >= box[:, 0]) & (cand <= box[:, 1]), axis=1)
-            kept.append(cand[ok])
-            total += int(ok.sum())
-            tries += cand.shape[0]
-            if tries > 200 * size + 10**6 and total < size:
-                raise CitymatchValueError(
-                    f"`intervals` hold too small a share of the simplex to sample by rejection "
-                    f"({total} of {tries} draws accepted); widen them."
-                )
-        out_box: F64 = np.concatenate(kept)[:size]
-        return out_box
-    return u
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -817,31 +645,7 @@ class RankAcceptabilityResult:
     def _repr_html_(self) -> str:
         df = self.to_frame()
         order = np.argsort(-(self.acceptability * np.arange(len(self.ids), 0, -1)).sum(axis=1))
-        return _html_table(df.iloc[order, : min(10, len(self.ids))], repr(self))
-
-
-def _fractional_counts(scores: F64, counts: F64) -> None:
-    """Add rank counts for (K, N) scores to ``counts`` (N × N), splitting exact ties."""
-    n = scores.shape[1]
-    s = np.round(scores, 12)
-    order = np.argsort(-s, axis=1, kind="stable")
-    sorted_s = np.take_along_axis(s, order, axis=1)
-    tied = np.any(sorted_s[:, 1:] == sorted_s[:, :-1], axis=1)
-    clean = ~tied
-    if clean.any():
-        o = order[clean]
-        flat = o * n + np.arange(n)[None, :]
-        counts += np.bincount(flat.ravel(), minlength=n * n).reshape(n, n)
-    for row in np.flatnonzero(tied):  # rare: exact ties share their ranks
-        vals = sorted_s[row]
-        start = 0
-        while start < n:
-            end = start + 1
-            while end < n and vals[end] == vals[start]:
-                end += 1
-            members = order[row, start:end]
-            counts[np.ix_(members, np.arange(start, end))] += 1.0 / (end - start)
-            start = end
+        return html_table(df.iloc[order, : min(10, len(self.ids))], repr(self))
 
 
 def _noisy(gen: np.random.Generator, x: F64, sigma: F64, kind: str, size: int) -> F64:
@@ -934,7 +738,7 @@ def rank_acceptability(
     elif not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
         raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
     box, perm = (
-        _check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order)
+        check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order)
         if given is None
         else (None, None)
     )
@@ -959,7 +763,7 @@ def rank_acceptability(
             )
     if chunk is not None and (not isinstance(chunk, (int, np.integer)) or chunk < 1):
         raise CitymatchValueError(f"`chunk` must be a positive integer; got {chunk!r}.")
-    seed = _seed(rng)
+    seed = seed_sequence(rng)
     step_blocks = max(1, (chunk or max(SAMPLE_BLOCK, 4_000_000 // max(n, 1))) // SAMPLE_BLOCK)
     n_blocks = -(-int(samples) // SAMPLE_BLOCK)
 
@@ -973,11 +777,11 @@ def rank_acceptability(
         ws, ss = [], []
         for b in range(b0, min(n_blocks, b0 + step_blocks)):
             size = min(SAMPLE_BLOCK, int(samples) - b * SAMPLE_BLOCK)
-            gen = _block_rng(seed, b)
+            gen = block_rng(seed, b)
             if given is not None:
                 w = given[b * SAMPLE_BLOCK : b * SAMPLE_BLOCK + size]
             else:
-                w = _draw(gen, size, m, sampler, p.w, concentration, box, perm)
+                w = draw(gen, size, m, sampler, p.w, concentration, box, perm)
             if sigma is None:
                 assert a_plus is not None
                 assert a_minus is not None
@@ -990,7 +794,7 @@ def rank_acceptability(
                 bar.update(1)
         w_all = np.concatenate(ws)
         s_all = np.concatenate(ss)
-        _fractional_counts(s_all, counts)
+        add_rank_counts(s_all, counts)
         winners = np.argmax(np.round(s_all, 12), axis=1)
         np.add.at(first_sum, winners, w_all)
         first_n += np.bincount(winners, minlength=n)
@@ -1031,7 +835,7 @@ def _confidence(
         sc = _closeness(a_plus, a_minus, wc * wc)
         conf[idx] = (np.argmax(np.round(sc, 12), axis=1) == idx).astype(float)
         return conf
-    gen = _block_rng(seed, 10**9)  # a block index no weight sample uses
+    gen = block_rng(seed, 10**9)  # a block index no weight sample uses
     reps = 1000
     for i, w in zip(idx, wc, strict=True):
         sc = _scores_noisy(
@@ -1379,7 +1183,7 @@ class AHPRepairResult:
         )
 
     def _repr_html_(self) -> str:
-        return _html_table(self.judgements, repr(self))
+        return html_table(self.judgements, repr(self))
 
 
 def _nearest_saaty(v: float) -> float:
@@ -1522,7 +1326,7 @@ class MethodAgreementResult:
         )
 
     def _repr_html_(self) -> str:
-        return _html_table(self.weighted_spearman, repr(self))
+        return html_table(self.weighted_spearman, repr(self))
 
 
 def method_agreement(

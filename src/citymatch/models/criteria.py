@@ -361,7 +361,7 @@ class CriteriaSet(Frozen):
     def _repr_html_(self) -> str:
         import pandas as pd
 
-        from ..results import _html_table
+        from .._display import html_table
 
         frame = pd.DataFrame(
             {
@@ -373,7 +373,7 @@ class CriteriaSet(Frozen):
             },
             index=pd.Index(self.ids, name="criterion"),
         )
-        return _html_table(
+        return html_table(
             frame, f"{self.title} · v{self.version} · weights {self.weight_source}", 50
         )
 

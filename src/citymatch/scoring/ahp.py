@@ -22,7 +22,7 @@ from ..errors import (
     ShapeError,
     WeightsError,
 )
-from ..results import AHPResult, GroupAHPResult
+from .results import AHPResult, GroupAHPResult
 
 __all__ = [
     "RI_TABLES",
@@ -442,9 +442,9 @@ class HierarchyResult:
         return f"HierarchyResult({pairs}; {len(self.local)} nodes, max CR {self.max_cr:.4f})"
 
     def _repr_html_(self) -> str:
-        from ..results import _html_table
+        from .._display import html_table
 
-        return _html_table(self.to_frame(), repr(self))
+        return html_table(self.to_frame(), repr(self))
 
 
 def ahp_hierarchy(

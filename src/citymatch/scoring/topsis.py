@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from .._validate import as_matrix, as_point, as_types, as_weights, raise_nonfinite
 from ..errors import CitymatchValueError, NonFiniteError
-from ..results import TopsisResult
 from . import _kernels
+from .results import TopsisResult
 
 __all__ = ["NORMALIZATIONS", "topsis"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,38 +10,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .._display import html_table
+from .ranks import rank_scores
+
 F64 = NDArray[np.float64]
 
-__all__ = ["AHPResult", "GroupAHPResult", "TopsisResult", "rank_scores"]
-
-
-def rank_scores(scores: NDArray[np.float64], *, decimals: int = 12) -> NDArray[np.int64]:
-    """Competition ranks (1 = best; ties share the lowest rank: 1, 2, 2, 4).
-
-    Scores equal after rounding to ``decimals`` places are ties, so that candidates
-    with identical data tie even when floating-point summation order differs.
-    Works along the last axis, so a (K, N) batch gives (K, N) ranks.
-    """
-    s: F64 = np.round(np.asarray(scores, dtype=np.float64), decimals).astype(np.float64)
-    # rank = 1 + number of strictly better scores
-    order = np.sort(-s, axis=-1)
-    return _count_better(order, s) + 1
-
-
-def _count_better(sorted_neg: NDArray[np.float64], s: NDArray[np.float64]) -> NDArray[np.int64]:
-    if s.ndim == 1:
-        return np.searchsorted(sorted_neg, -s, side="left").astype(np.int64)
-    out = np.empty(s.shape, dtype=np.int64)
-    for k in range(s.shape[0]):  # K searchsorted calls, each vectorised over N
-        out[k] = np.searchsorted(sorted_neg[k], -s[k], side="left")
-    return out
-
-
-def _html_table(frame: pd.DataFrame, footer: str, max_rows: int = 12) -> str:
-    shown = frame.head(max_rows)
-    body = shown.to_html(float_format=lambda v: f"{v:.4f}", border=0, classes="citymatch")
-    more = "" if len(frame) <= max_rows else f"<p>… {len(frame) - max_rows} more rows</p>"
-    return f"<div>{body}{more}<p><small>{html.escape(footer)}</small></p></div>"
+__all__ = ["AHPResult", "GroupAHPResult", "TopsisResult"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -169,7 +142,7 @@ class TopsisResult:
         frame = self.to_frame()
         if not self.batched:
             frame = frame.sort_values("rank", kind="stable")
-        return _html_table(frame, self._footer())
+        return html_table(frame, self._footer())
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -245,7 +218,7 @@ class AHPResult:
 
     def _repr_html_(self) -> str:
         extra = "" if self.batched else f" · λmax={self.lambda_max:.4f} · CR={self.cr:.4f}"
-        return _html_table(self.to_frame(), self._footer() + extra)
+        return html_table(self.to_frame(), self._footer() + extra)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -297,4 +270,4 @@ class GroupAHPResult:
         )
 
     def _repr_html_(self) -> str:
-        return _html_table(self.to_frame(), repr(self))
+        return html_table(self.to_frame(), repr(self))

@@ -80,23 +80,12 @@ def test_streamed_equals_in_memory(parquet_folder, data, norm, compiled, tmp_pat
     assert res.top["rank"].tolist() == mem.ranks[expected].tolist()
 
 
-def test_topsis_accepts_a_parquet_path(parquet_folder, data, tmp_path):
-    """citymatch.topsis itself takes a Parquet folder (with `columns`) and streams it."""
-    x, w = data
-    mem = citymatch.topsis(x, w, TYPES)
-    res = citymatch.topsis(parquet_folder, w, TYPES, columns=COLS, top=3, chunk_rows=5_000)
-    assert isinstance(res, scale.StreamedScores)
-    expected = np.argsort(-mem.scores, kind="stable")[:3]
-    assert res.top["row"].tolist() == expected.tolist()
-    np.testing.assert_allclose(res.top["score"], mem.scores[expected], atol=1e-14, rtol=0)
-    with pytest.raises(CitymatchValueError, match=r"`columns` is required with a Parquet path"):
-        citymatch.topsis(parquet_folder, w, TYPES, top=3)
-    same = citymatch.topsis(str(parquet_folder), w, TYPES, columns=COLS, top=3, chunk_rows=5_000)
-    assert same.top["row"].tolist() == expected.tolist()
-    with pytest.raises(CitymatchValueError, match=r"fixed `ideal` / `anti_ideal` points"):
-        citymatch.topsis(parquet_folder, w, TYPES, columns=COLS, top=3, ideal=[1] * 5)
-    with pytest.raises(CitymatchValueError, match=r"apply to a Parquet path as `matrix`; got a"):
-        citymatch.topsis(x, w, TYPES, top=3)
+def test_topsis_is_in_memory_only_and_names_the_streaming_entry_point(parquet_folder, data):
+    """topsis() has one return type: a path is refused with a pointer to topsis_parquet."""
+    _x, w = data
+    for path in (parquet_folder, str(parquet_folder)):
+        with pytest.raises(CitymatchTypeError, match=r"citymatch.scale.topsis_parquet\(path"):
+            citymatch.topsis(path, w, TYPES)
 
 
 def test_float32_parquet(tmp_path, data):
@@ -133,7 +122,7 @@ def test_streaming_errors_and_no_partial_file(tmp_path, data, monkeypatch):
         scale.topsis_parquet(tmp_path / "nan.parquet", w, TYPES, COLS, top=3, chunk_rows=300)
 
     calls = {"n": 0}
-    real = citymatch.scoring._kernels.distances_columns
+    real = citymatch.scoring._kernels.chunk_distances
 
     def failing(*args, **kwargs):
         calls["n"] += 1
@@ -141,7 +130,7 @@ def test_streaming_errors_and_no_partial_file(tmp_path, data, monkeypatch):
             raise MemoryError("simulated failure in pass 2")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(citymatch.scoring._kernels, "distances_columns", failing)
+    monkeypatch.setattr(citymatch.scoring._kernels, "chunk_distances", failing)
     target = tmp_path / "out.parquet"
     with pytest.raises(MemoryError):
         scale.topsis_parquet(path, w, TYPES, COLS, output=target, chunk_rows=300)
@@ -181,7 +170,7 @@ def test_streamed_rank_equals_in_memory_with_screening(tmp_path):
     cities = citymatch.datasets.load_cities()
     folder = _split_parquet(cities, tmp_path / "cities")
     mem = citymatch.rank(cities, "partnership-city")
-    streamed = citymatch.rank(folder, "partnership-city", top=len(cities), chunk_rows=7)
+    streamed = scale.rank_parquet(folder, "partnership-city", top=len(cities), chunk_rows=7)
     assert isinstance(streamed, scale.StreamedRanking)
     _assert_same_ranking(streamed, mem)
     assert streamed.n_excluded == len(mem.excluded) > 0
@@ -193,7 +182,7 @@ def test_streamed_rank_equals_in_memory_with_screening(tmp_path):
     rule = next(r for r in mem.criteria.screening if r.kind == "max_per_group")
     assert (mem.excluded["rule"].str.contains(rule.id)).any()
     # top=k keeps exactly the in-memory head.
-    head = citymatch.rank(folder, "partnership-city", top=5, chunk_rows=11)
+    head = scale.rank_parquet(folder, "partnership-city", top=5, chunk_rows=11)
     _assert_same_ranking(head, mem, k=5)
 
 
@@ -209,7 +198,7 @@ def test_streamed_rank_handles_missing_values_like_in_memory(tmp_path, missing):
     folder = _split_parquet(frame, tmp_path / "m", parts=4)
     mem = citymatch.rank(frame, cs, missing=missing)
     out = tmp_path / "all.parquet"
-    streamed = citymatch.rank(folder, cs, missing=missing, top=n, output=out, chunk_rows=64)
+    streamed = scale.rank_parquet(folder, cs, missing=missing, top=n, output=out, chunk_rows=64)
     _assert_same_ranking(streamed, mem)
     if missing == "worst":
         assert streamed.n_filled == len(mem.filled) == 65
@@ -236,19 +225,19 @@ def test_streamed_rank_errors_match_in_memory(tmp_path):
         citymatch.rank(frame, cs)
     target = tmp_path / "out.parquet"
     with pytest.raises(CandidateDataError) as stream_err:
-        citymatch.rank(path, cs, output=target, chunk_rows=1)
+        scale.rank_parquet(path, cs, top=None, output=target, chunk_rows=1)
     assert str(stream_err.value) == str(mem_err.value)
     assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["f.parquet"]
-    with pytest.raises(CitymatchTypeError, match=r"`candidates` must be a path to a Parquet"):
-        citymatch.rank(frame, cs, top=2)
+    with pytest.raises(CitymatchValueError, match=r"`source` must be a path to a Parquet"):
+        scale.rank_parquet(frame, cs, top=2)
     with pytest.raises(CitymatchValueError, match=r"`top` must be a positive integer; got 0"):
-        citymatch.rank(path, cs, top=0)
+        scale.rank_parquet(path, cs, top=0)
     with pytest.raises(CitymatchValueError, match=r"`output` must be in an existing folder"):
-        citymatch.rank(path, cs, output=tmp_path / "no" / "such" / "out.parquet")
+        scale.rank_parquet(path, cs, output=tmp_path / "no" / "such" / "out.parquet")
     with pytest.raises(CitymatchValueError, match=r"`chunk_rows` must be a positive integer"):
-        citymatch.rank(path, cs, top=1, chunk_rows=0)
+        scale.rank_parquet(path, cs, top=1, chunk_rows=0)
     with pytest.raises(CandidateDataError, match=r"lacks column\(s\) \['zz'\]"):
-        citymatch.rank(path, _set_on("zz", "y"), top=1)
+        scale.rank_parquet(path, _set_on("zz", "y"), top=1)
 
 
 def _set_on(*cols, weights=None, directions=None):
@@ -462,12 +451,12 @@ def test_streamed_rank_equals_in_memory_property(frame, chunk, missing, cap, nor
             mem_error = exc
         if mem_error is not None:
             with pytest.raises(type(mem_error)) as got:
-                citymatch.rank(
+                scale.rank_parquet(
                     path, cs, missing=missing, normalization=norm, top=5, chunk_rows=chunk
                 )
             assert str(got.value) == str(mem_error)
             return
-        res = citymatch.rank(
+        res = scale.rank_parquet(
             path, cs, missing=missing, normalization=norm, top=len(frame), chunk_rows=chunk
         )
     _assert_same_ranking(res, mem)
@@ -485,13 +474,15 @@ def test_in_memory_rank_of_a_parquet_source_too_large_for_memory_points_to_strea
     cannot fit, in which case the error says how to stream it; streaming still works."""
     import importlib
 
-    rank_module = importlib.import_module("citymatch.rank")  # the module, not the function
+    candidates_module = importlib.import_module("citymatch.candidates")
 
     cities = citymatch.datasets.load_cities()
     path = tmp_path / "cities.parquet"
     cities.to_parquet(path, index=False)
     assert len(citymatch.rank(path, "partnership-city").table) > 0  # fits: in memory
-    monkeypatch.setattr(rank_module, "_physical_memory", lambda: 10_000)
-    with pytest.raises(CandidateDataError, match=r"more than an in-memory ranking can hold.*top=k"):
+    monkeypatch.setattr(candidates_module, "_physical_memory", lambda: 10_000)
+    with pytest.raises(
+        CandidateDataError, match=r"more than an in-memory ranking can hold.*rank_parquet\(path"
+    ):
         citymatch.rank(path, "partnership-city")
-    assert len(citymatch.rank(path, "partnership-city", top=3).top) == 3
+    assert len(scale.rank_parquet(path, "partnership-city", top=3).top) == 3

@@ -22,8 +22,8 @@ from .models.criteria import (
 from .models.portfolio import DiversityRule, PortfolioProblem, Project
 from .portfolio import Plan, optimize_portfolio
 from .rank import Ranking, rank
-from .scoring.ahp import HierarchyResult, ahp, ahp_group, ahp_hierarchy, random_index
-from .scoring.results import AHPResult, GroupAHPResult, TopsisResult
+from .scoring.ahp import HierarchyResult, ahp, ahp_batch, ahp_group, ahp_hierarchy, random_index
+from .scoring.results import AHPBatchResult, AHPResult, GroupAHPResult, TopsisResult
 from .scoring.topsis import topsis
 
 try:
@@ -32,6 +32,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "AHPBatchResult",
     "AHPNode",
     "AHPResult",
     "AHPSpec",
@@ -50,6 +51,7 @@ __all__ = [
     "__version__",
     "agreements",
     "ahp",
+    "ahp_batch",
     "ahp_group",
     "ahp_hierarchy",
     "contract",

@@ -86,7 +86,9 @@ def _emit_ranking(
 def _cmd_rank_streamed(args: argparse.Namespace) -> int:
     if args.top is None and args.scores is None:
         raise _Usage("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
-    res = rank(
+    from .scale.parquet import rank_parquet
+
+    res = rank_parquet(
         args.candidates,
         args.criteria,
         missing=args.missing,
@@ -105,8 +107,7 @@ def _cmd_rank_streamed(args: argparse.Namespace) -> int:
         "excluded_count": res.n_excluded,
         "scores_file": str(res.output) if res.output else None,
     }
-    excluded = res.excluded if res.excluded is not None else pd.DataFrame()
-    _emit_ranking(args, res.to_frame(), excluded, cs, res.normalization, foot, extra)
+    _emit_ranking(args, res.to_frame(), res.excluded, cs, res.normalization, foot, extra)
     return 0
 
 

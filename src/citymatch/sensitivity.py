@@ -48,9 +48,11 @@ from .sampling import (
     sample_weights,
     seed_sequence,
 )
-from .scoring.ahp import ahp
+from .scoring.ahp import ahp, ahp_batch
+from .scoring.geometry import Normalization, check_normalization
+from .scoring.geometry import geometry as _geometry
 from .scoring.ranks import add_rank_counts
-from .scoring.topsis import NORMALIZATIONS, _geometry, topsis
+from .scoring.topsis import topsis
 
 __all__ = [
     "AHPRepairResult",
@@ -79,7 +81,7 @@ class _Problem:
     x: F64
     w: F64
     t: NDArray[np.int8]
-    norm: str
+    norm: Normalization
     ids: list[str]
     criteria: list[str]
 
@@ -123,8 +125,7 @@ def _as_problem(
             str(c)
             for c in (criteria if criteria is not None else [f"c{j}" for j in range(x.shape[1])])
         ]
-    if norm not in NORMALIZATIONS:
-        raise CitymatchValueError(f"`normalization` must be one of {NORMALIZATIONS}; got {norm!r}.")
+    norm = check_normalization(norm)
     if len(ids) != x.shape[0]:
         raise ShapeError(
             f"`labels` must have {x.shape[0]} names (one per candidate); got {len(ids)}."
@@ -279,7 +280,7 @@ def weight_sweep(
     r, d = _path(p.w, j)
     grid = np.linspace(0.0, 1.0, int(points))
     wv = r[None, :] + grid[:, None] * d[None, :]
-    res = topsis(p.x, np.maximum(wv, 0.0) + 0.0, p.t, normalization=p.norm)  # type: ignore[call-overload]
+    res = topsis(p.x, np.maximum(wv, 0.0) + 0.0, p.t, normalization=p.norm)
     return WeightSweepResult(p.criteria[j], grid, wv, res.scores, res.ranks, p.ids, float(p.w[j]))
 
 
@@ -940,7 +941,7 @@ def ahp_weight_samples(
         local: dict[str, F64] = {}
         worst = np.zeros(size)
         for node_id, _children in nodes:
-            r = ahp(
+            r = ahp_batch(
                 _perturb_stack(mats[node_id], size, perturbation, spread, gen), ri=ri, rtol=1e-9
             )
             local[node_id] = r.weights
@@ -1045,7 +1046,7 @@ def what_it_takes(
     def rank_at(j: int, value: float) -> int:
         x = p.x.copy()
         x[i, j] = value
-        res = topsis(x, p.w, p.t, normalization=p.norm)  # type: ignore[call-overload]
+        res = topsis(x, p.w, p.t, normalization=p.norm)
         return int(res.ranks[i])
 
     base_rank = rank_at(0, p.x[i, 0])
@@ -1210,8 +1211,6 @@ def ahp_repair(
        eigenvector necessary. EJOR 145(1), 85–91. https://doi.org/10.1016/S0377-2217(02)00227-8
     """
     base = ahp(pairwise, ri=ri, threshold=threshold, labels=labels)
-    if base.batched:
-        raise ShapeError("`pairwise` must be one n×n matrix here; got a stack.")
     a = (
         _as_float_matrix(pairwise)
         if not isinstance(pairwise, np.ndarray)
@@ -1401,7 +1400,7 @@ def rank_reversal(
         source, weights, types, normalization=normalization, labels=labels, criteria=criteria
     )
     n, m = p.x.shape
-    base = topsis(p.x, p.w, p.t, normalization=p.norm).scores  # type: ignore[call-overload]
+    base = topsis(p.x, p.w, p.t, normalization=p.norm).scores
     rows: list[dict[str, str]] = []
 
     def swaps(label: str, keep: NDArray[np.int64], new: F64) -> None:
@@ -1419,7 +1418,7 @@ def rank_reversal(
         i = p.ids.index(rid)
         keep = np.array([h for h in range(n) if h != i])
         if keep.size >= 2:
-            swaps(f"remove {rid}", keep, topsis(p.x[keep], p.w, p.t, normalization=p.norm).scores)  # type: ignore[call-overload]
+            swaps(f"remove {rid}", keep, topsis(p.x[keep], p.w, p.t, normalization=p.norm).scores)
     for aid, values in (add or {}).items():
         row = np.asarray(values, dtype=np.float64)
         if row.shape != (m,) or not np.isfinite(row).all():
@@ -1427,5 +1426,5 @@ def rank_reversal(
                 f"`add[{aid!r}]` must be {m} finite values (criterion order); got {list(values)}."
             )
         x2 = np.vstack([p.x, row])
-        swaps(f"add {aid}", np.arange(n), topsis(x2, p.w, p.t, normalization=p.norm).scores)  # type: ignore[call-overload]
+        swaps(f"add {aid}", np.arange(n), topsis(x2, p.w, p.t, normalization=p.norm).scores)
     return pd.DataFrame(rows, columns=["change", "a", "b"])

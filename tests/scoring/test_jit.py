@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import citymatch
-from citymatch.errors import CitymatchValueError, NonFiniteError
+from citymatch.errors import CitymatchValueError, NonFiniteError, ShapeError
 from citymatch.scoring import _jit, _kernels
 
 NEVER = 10**18
@@ -163,31 +163,48 @@ def test_unsupported_layouts_fall_back_to_numpy(jit_everywhere):
     np.testing.assert_allclose(got.scores, want.scores, atol=1e-14, rtol=0)
 
 
-def test_large_results_compute_distances_on_first_access_and_refuse_a_changed_matrix(
-    jit_everywhere,
-):
-    """On the compiled path only the scores are written; distances come on first access, and
-    a matrix modified in between is refused rather than giving distances that disagree with
-    the scores."""
+def test_large_results_are_immutable_values_holding_no_reference_to_the_matrix(jit_everywhere):
+    """On the compiled path the distances are computed eagerly, equal numpy's; the result's
+    arrays are read-only, and changing the input matrix afterwards changes nothing in it."""
     rng = np.random.default_rng(11)
     x = rng.uniform(size=(20_000, 4))
     res = citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1])
-    assert res._distances is None  # nothing but the scores was written
     want = _numpy_only(lambda: citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1]))
     np.testing.assert_allclose(res.d_anti_ideal, want.d_anti_ideal, rtol=1e-13, atol=0)
-    assert res.d_ideal is res.d_ideal  # computed once
-    changed = citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1])
+    before = (res.scores.copy(), res.d_ideal.copy())
     x[123] += 0.5
-    with pytest.raises(CitymatchValueError, match=r"`matrix` was modified after topsis\(\)"):
-        changed.d_ideal  # noqa: B018
+    np.testing.assert_array_equal(res.scores, before[0])
+    np.testing.assert_array_equal(res.d_ideal, before[1])
+    for arr in (res.scores, res.d_ideal, res.d_anti_ideal, res.weights, res.ideal, res.scale):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0.0
+    lean = citymatch.topsis(x, [1, 2, 3, 4], [1, -1, 1, 1], distances=False)
+    assert lean.d_ideal is None and lean.d_anti_ideal is None
 
 
-def test_batch_distances_refuse_a_changed_matrix():
+def test_batch_distances_on_request_and_through_the_explicit_method():
+    """A batch carries no distances by default; distances=True computes them, and
+    ``distances(matrix)`` recomputes them from the scored matrix — a different matrix is
+    refused instead of giving distances that disagree with the scores."""
     x = np.random.default_rng(12).uniform(size=(300, 4))
-    res = citymatch.topsis(x, np.random.default_rng(1).uniform(size=(5, 4)), [1, 1, -1, 1])
-    x[7, 2] = 9.0
-    with pytest.raises(CitymatchValueError, match=r"was modified after topsis\(\)"):
-        res.d_anti_ideal  # noqa: B018
+    w = np.random.default_rng(1).uniform(size=(5, 4))
+    res = citymatch.topsis(x, w, [1, 1, -1, 1])
+    assert res.d_ideal is None
+    full = citymatch.topsis(x, w, [1, 1, -1, 1], distances=True)
+    dp, dm = res.distances(x)
+    np.testing.assert_allclose(dp, full.d_ideal, rtol=1e-12)
+    np.testing.assert_allclose(dm, full.d_anti_ideal, rtol=1e-12)
+    np.testing.assert_allclose(full.scores, res.scores, rtol=0, atol=1e-13)
+    single = citymatch.topsis(x, w[2], [1, 1, -1, 1])
+    np.testing.assert_allclose(single.distances(x)[0], single.d_ideal, rtol=1e-12)
+    y = x.copy()
+    y[7, 2] = 9.0
+    with pytest.raises(CitymatchValueError, match=r"`matrix` is not the matrix these scores"):
+        res.distances(y)
+    with pytest.raises(
+        ShapeError, match=r"`matrix` must have the scored shape \(300, 4\); got shape \(3, 4\)"
+    ):
+        res.distances(x[:3])
 
 
 def test_kernels_compile_without_a_writable_cache(monkeypatch):

@@ -79,7 +79,7 @@ def test_float32_input_is_scored_in_float64(rng):
 def test_batch_equals_single_calls(make_problem):
     """weights (K, M) → scores (K, N), each row equal to the single-vector call."""
     x, w, t = make_problem(n=30, m=5, k=7)
-    res = citymatch.topsis(x, w, t)
+    res = citymatch.topsis(x, w, t, distances=True)
     assert res.scores.shape == (7, 30)
     assert res.weighted_ideal.shape == (7, 5)
     for k in range(7):

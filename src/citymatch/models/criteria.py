@@ -9,6 +9,7 @@ exclude candidates before scoring and are kept separate from the weights.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 import warnings
 from collections.abc import Mapping
@@ -419,7 +420,7 @@ def _parse_file(path: Path) -> CriteriaSet:
         raise CriteriaFileError(f"criteria file {str(path)!r}: {exc}") from exc
 
 
-def load_criteria(criteria: str | Path | CriteriaSet) -> CriteriaSet:
+def load_criteria(criteria: str | os.PathLike[str] | CriteriaSet) -> CriteriaSet:
     """Load a criteria set by shipped name, or from a TOML/JSON path.
 
     Parameters

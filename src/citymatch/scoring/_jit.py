@@ -70,6 +70,9 @@ def _kernel(name: str) -> Any:
             if not _COMPILED:
                 import numba
 
+                # The distance kernels call closeness1: compile it first and let them see the
+                # compiled version (numba resolves a kernel's globals when it compiles it).
+                globals()["closeness1"] = _jit_compile(numba, closeness1)
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
@@ -195,6 +198,12 @@ def _stats_cols_py(xt: Any, lo: int, hi: int, out: Any) -> None:  # pragma: no c
         out[3, j] = sm
 
 
+def closeness1(p: float, q: float) -> float:  # pragma: no cover - compiled
+    """The compiled twin of :func:`._kernels.closeness` for one candidate (0.5 at a tie)."""
+    den = p + q
+    return q / den if den > 0 else 0.5
+
+
 def _dist_rows_py(
     flat: Any,
     m: int,
@@ -241,8 +250,7 @@ def _dist_rows_py(
             if keep:
                 dp[row0 + w] = p
                 dm[row0 + w] = q
-            den = p + q
-            sc[row0 + w] = q / den if den > 0 else 0.5
+            sc[row0 + w] = closeness1(p, q)
 
 
 def _dist_cols_py(
@@ -281,8 +289,7 @@ def _dist_cols_py(
             if keep:
                 dp[s + i] = p
                 dm[s + i] = q
-            den = p + q
-            sc[s + i] = q / den if den > 0 else 0.5
+            sc[s + i] = closeness1(p, q)
 
 
 _PY = {

@@ -24,12 +24,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import _jit
+from .stats import ColumnStats, merge_stats
 
 F64 = NDArray[np.float64]
 T = TypeVar("T")
@@ -93,7 +94,8 @@ def _over_rows(n: int, parts: int, fn: Callable[[int, int], T]) -> list[T]:
     return list(_pool().map(lambda c: fn(*c), _row_chunks(n, parts)))
 
 
-def _use_jit(x: NDArray[np.floating]) -> bool:
+def use_jit(x: NDArray[np.floating]) -> bool:
+    """Whether an in-memory matrix is large enough for the compiled kernels (and they load)."""
     return x.size >= JIT_MIN_CELLS and _jit.layout(x) is not None
 
 
@@ -102,30 +104,23 @@ def _use_jit_chunk(xt: NDArray[np.floating]) -> bool:
     return xt.size >= JIT_MIN_CHUNK_CELLS and _jit.layout(xt.T) is not None
 
 
-def _jit_stats(x: NDArray[np.floating], parts: int) -> F64 | None:
-    """(4, M) max/min/Σx²/Σx from the compiled kernel, or None when a Σx is not finite.
+def _jit_stats(x: NDArray[np.floating], parts: int) -> ColumnStats | None:
+    """Max/min/Σx²/Σx from the compiled kernel, or None when a Σx is not finite.
 
     The compiled max/min skip NaN, so any non-finite column sum (NaN, ±inf, overflow) sends
     the caller back to the numpy reductions, which propagate NaN and inf as documented.
     """
     res = _over_rows(x.shape[0], parts, lambda lo, hi: _jit.stats(x, lo, hi))
-    st = np.empty_like(res[0])
-    st[0] = np.max([r[0] for r in res], axis=0)
-    st[1] = np.min([r[1] for r in res], axis=0)
-    st[2] = np.sum([r[2] for r in res], axis=0)
-    st[3] = np.sum([r[3] for r in res], axis=0)
-    if not np.isfinite(st[3]).all():
+    st = merge_stats([ColumnStats(r[0], r[1], r[2], r[3]) for r in res])
+    assert st.sum is not None
+    if not np.isfinite(st.sum).all():
         return None
     return st
 
 
-class ColumnStats(NamedTuple):
-    """Column reductions of the raw matrix (pass 1)."""
-
-    max: F64
-    min: F64
-    sumsq: F64 | None
-    sum: F64 | None
+def _asked(st: ColumnStats, sumsq: bool, total: bool) -> ColumnStats:
+    """Drop the sums the caller did not ask for (so merged parts agree on their fields)."""
+    return ColumnStats(st.max, st.min, st.sumsq if sumsq else None, st.sum if total else None)
 
 
 def _stats_range(
@@ -180,35 +175,12 @@ def column_stats(
     """
     n = x.shape[0]
     parts = _n_threads(n, threads)
-    if _use_jit(x) if jit is None else jit and _jit.layout(x) is not None:
+    if use_jit(x) if jit is None else jit and _jit.layout(x) is not None:
         st = _jit_stats(x, parts)
         if st is not None:
-            return ColumnStats(st[0], st[1], st[2] if sumsq else None, st[3] if total else None)
+            return _asked(st, sumsq, total)
     res = _over_rows(n, parts, lambda lo, hi: _stats_range(x, lo, hi, sumsq, total))
-    if len(res) == 1:
-        return ColumnStats(*res[0])
-    mx = res[0][0]
-    mn = res[0][1]
-    for r in res[1:]:
-        mx = np.maximum(mx, r[0])
-        mn = np.minimum(mn, r[1])
-    ss = np.sum([r[2] for r in res if r[2] is not None], axis=0) if sumsq else None
-    sm = np.sum([r[3] for r in res if r[3] is not None], axis=0) if total else None
-    return ColumnStats(mx, mn, ss, sm)
-
-
-def small_stats(xt: F64, *, sumsq: bool = False, total: bool = False) -> ColumnStats:
-    """Column statistics of a small problem from its transposed float64 copy ``xt`` (M × N).
-
-    Small problems (N ≤ BLOCK_ROWS) are transposed once so both passes run along contiguous
-    rows; the copy is at most BLOCK_ROWS × M doubles.
-    """
-    return ColumnStats(
-        xt.max(axis=1),
-        xt.min(axis=1),
-        np.einsum("ij,ij->i", xt, xt) if sumsq else None,
-        xt.sum(axis=1) if total else None,
-    )
+    return merge_stats([ColumnStats(*r) for r in res])
 
 
 def small_distances(xt: F64, ideal: F64, anti: F64, coef: F64) -> tuple[F64, F64]:
@@ -270,7 +242,7 @@ def distances(
     delta_sc = (anti - ideal) * coef
     parts = _n_threads(n, threads)
     if jit is None:
-        jit = _use_jit(x)
+        jit = use_jit(x)
     rng = _jit.distances if jit and _jit.layout(x) is not None else _distances_range
     _over_rows(
         n, parts, lambda lo, hi: rng(x, lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores)
@@ -339,13 +311,7 @@ def scores_batch(
         # Sums of non-negative products are never negative: no clipping needed.
         np.sqrt(pp, out=pp)
         np.sqrt(qq, out=qq)
-        pp += qq
-        dst = out[:, b:e]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(qq, pp, out=dst)
-        tie = pp == 0
-        if tie.any():  # ideal and anti-ideal coincide on every weighted criterion
-            dst[tie] = 0.5
+        closeness(pp, qq, out=out[:, b:e])
     return out
 
 
@@ -382,14 +348,20 @@ def distances_batch(
     return d_ideal, d_anti
 
 
-def closeness(d_ideal: F64, d_anti: F64) -> F64:
+def closeness(d_ideal: F64, d_anti: F64, out: F64 | None = None) -> F64:
     """Relative closeness ``D⁻ / (D⁺ + D⁻)``; 0.5 where both distances are zero.
 
-    Both distances are zero only when the ideal and anti-ideal points coincide on every
-    weighted criterion: nothing separates the candidates, so all tie at 0.5.
+    The one implementation of TOPSIS's score and its tie rule for every numpy path (in
+    memory, batched, streamed, Dask, sensitivity); the compiled twin is
+    :func:`._jit.closeness1`, held equal by the tests.  Both distances are zero only when
+    the ideal and anti-ideal points coincide on every weighted criterion: nothing separates
+    the candidates, so all tie at 0.5.  Works on any matching shapes; ``out`` may be given
+    to write in place.
     """
     denom = d_ideal + d_anti
-    out = np.full_like(denom, 0.5)
+    if out is None:
+        out = np.empty_like(denom)
+    out[...] = 0.5
     np.divide(d_anti, denom, out=out, where=denom > 0)
     return out
 
@@ -423,18 +395,19 @@ def _distances_t_range(
         np.sum(vv, axis=0, out=d_anti[b:e])
         np.sqrt(d_ideal[b:e], out=d_ideal[b:e])
         np.sqrt(d_anti[b:e], out=d_anti[b:e])
-        den = uu[0]
-        np.add(d_ideal[b:e], d_anti[b:e], out=den)
-        scores[b:e] = 0.5
-        np.divide(d_anti[b:e], den, out=scores[b:e], where=den > 0)
+        closeness(d_ideal[b:e], d_anti[b:e], out=scores[b:e])
 
 
-def distances_columns(
-    xt: NDArray[np.floating], ideal: F64, anti: F64, coef: F64, *, threads: int | None = None
+def chunk_distances(
+    x: NDArray[np.floating], ideal: F64, anti: F64, coef: F64, *, threads: int | None = None
 ) -> tuple[F64, F64, F64]:
-    """Distances and closeness for column-major data ``xt`` (M × N), e.g. Parquet columns."""
-    # ``xt.T`` is the (N, M) view both kernels read as it is (no transposition).
-    return distances(xt.T, ideal, anti, coef, threads=threads, jit=_use_jit_chunk(xt))
+    """:func:`distances` for one streamed chunk (rows × M, either memory layout).
+
+    A streaming job repays numba's load on its first chunk, so the compiled kernels start
+    at :data:`JIT_MIN_CHUNK_CELLS`; ``x`` may be the transposed view of column-major data.
+    """
+    jit = x.size >= JIT_MIN_CHUNK_CELLS and _jit.layout(x) is not None
+    return distances(x, ideal, anti, coef, threads=threads, jit=jit)
 
 
 def column_stats_columns(
@@ -444,22 +417,24 @@ def column_stats_columns(
     if _use_jit_chunk(xt):
         st = _jit_stats(xt.T, _n_threads(xt.shape[1], None))
         if st is not None:  # else NaN / inf / overflow: numpy's semantics below
-            return ColumnStats(st[0], st[1], st[2] if sumsq else None, st[3] if total else None)
-    return _columns_numpy(xt, sumsq=sumsq, total=total)
-
-
-def _columns_numpy(xt: NDArray[np.floating], *, sumsq: bool, total: bool) -> ColumnStats:
+            return _asked(st, sumsq, total)
+    if xt.dtype == np.float64:  # whole rows at once
+        return ColumnStats(
+            xt.max(axis=1),
+            xt.min(axis=1),
+            np.einsum("ij,ij->i", xt, xt) if sumsq else None,
+            xt.sum(axis=1) if total else None,
+        )
     mx = np.empty(xt.shape[0])
     mn = np.empty(xt.shape[0])
     ss = np.empty(xt.shape[0]) if sumsq else None
     sm = np.empty(xt.shape[0]) if total else None
-    for j, col in enumerate(xt):
-        mx[j] = col.max()
-        mn[j] = col.min()
-        if ss is not None or sm is not None:
-            c64 = col.astype(np.float64, copy=False)
-            if ss is not None:
-                ss[j] = np.dot(c64, c64)
-            if sm is not None:
-                sm[j] = c64.sum()
+    for j, col in enumerate(xt):  # float32: one column at a time in float64
+        c64 = col.astype(np.float64)
+        mx[j] = c64.max()
+        mn[j] = c64.min()
+        if ss is not None:
+            ss[j] = np.dot(c64, c64)
+        if sm is not None:
+            sm[j] = c64.sum()
     return ColumnStats(mx, mn, ss, sm)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .._validate import parse_judgement
 from ..errors import (
@@ -22,12 +22,13 @@ from ..errors import (
     ShapeError,
     WeightsError,
 )
-from .results import AHPResult, GroupAHPResult
+from .results import AHPBatchResult, AHPResult, GroupAHPResult
 
 __all__ = [
     "RI_TABLES",
     "HierarchyResult",
     "ahp",
+    "ahp_batch",
     "ahp_group",
     "ahp_hierarchy",
     "random_index",
@@ -238,7 +239,7 @@ def _principal(stack: F64, *, tol: float = 1e-15, max_iter: int = 60) -> tuple[F
 
 
 def ahp(
-    pairwise: Any,
+    pairwise: ArrayLike,
     *,
     method: Method = "eigenvector",
     ri: str | Mapping[int, float] = "saaty1980",
@@ -246,14 +247,14 @@ def ahp(
     rtol: float = 5e-3,
     labels: Sequence[str] | None = None,
 ) -> AHPResult:
-    """Priorities and consistency of an AHP pairwise-comparison matrix (or a stack).
+    """Priorities and consistency of an AHP pairwise-comparison matrix.
 
     Parameters
     ----------
-    pairwise : array_like, shape (n, n) or (K, n, n)
+    pairwise : array_like, shape (n, n)
         Positive reciprocal matrix: ``a[i, j]`` is how much more important element i
         is than j (Saaty's 1–9 scale).  Entries may be numbers or fraction strings
-        such as ``"1/3"``.  A (K, n, n) stack is processed in one batched call.
+        such as ``"1/3"``.  A (K, n, n) stack goes to :func:`ahp_batch`.
     method : {"eigenvector", "geometric_mean"}, default "eigenvector"
         Principal right eigenvector (Saaty) or normalised row geometric means
         (Crawford & Williams 1985).  Both give the same weights for n = 2 and for any
@@ -280,7 +281,7 @@ def ahp(
         Not positive, not finite, diagonal not 1, or not reciprocal; the message names
         the first offending cell and both values.
     ShapeError
-        Not square.
+        Not square, or a stack of matrices (see :func:`ahp_batch`).
     RandomIndexError
         ``n`` beyond the chosen table.
 
@@ -303,22 +304,48 @@ def ahp(
     >>> round(float(res.cr), 3), bool(res.consistent)
     (0.044, True)
     """
+    a = _as_pairwise(pairwise, rtol)
+    if a.ndim == 3:
+        raise ShapeError(
+            f"`pairwise` must be one (n, n) matrix; got a stack of shape {a.shape}. Use "
+            "citymatch.ahp_batch() for K matrices at once."
+        )
+    w, lam, ci, cr, ri_value, ri_name, names = _ahp_stack(a[None], method, ri, threshold, labels)
+    return AHPResult(
+        w[0],
+        float(lam[0]),
+        float(ci[0]),
+        float(cr[0]),
+        ri_value,
+        ri_name,
+        bool(cr[0] <= threshold),
+        float(threshold),
+        method,
+        names,
+    )
+
+
+def _ahp_stack(
+    stack: F64,
+    method: str,
+    ri: str | Mapping[int, float],
+    threshold: float,
+    labels: Sequence[str] | None,
+) -> tuple[F64, F64, F64, F64, float, str, tuple[str, ...] | None]:
+    """Weights, λmax, CI, CR of a validated (K, n, n) stack; the RI used; the labels."""
     if method not in ("eigenvector", "geometric_mean"):
         raise CitymatchValueError(
             f"`method` must be 'eigenvector' or 'geometric_mean'; got {method!r}."
         )
     if not (isinstance(threshold, (int, float)) and 0 <= threshold):
         raise CitymatchValueError(f"`threshold` must be a number ≥ 0; got {threshold!r}.")
-    a = _as_pairwise(pairwise, rtol)
-    batched = a.ndim == 3
-    stack = a if batched else a[None]
     n = stack.shape[-1]
+    names = None
     if labels is not None:
-        labels = tuple(str(x) for x in labels)
-        if len(labels) != n:
-            raise ShapeError(f"`labels` must have {n} names (one per element); got {len(labels)}.")
+        names = tuple(str(x) for x in labels)
+        if len(names) != n:
+            raise ShapeError(f"`labels` must have {n} names (one per element); got {len(names)}.")
     ri_value, ri_name = random_index(n, ri)
-
     if n == 1:
         w = np.ones((stack.shape[0], 1))
         lam = np.ones(stack.shape[0])
@@ -332,20 +359,40 @@ def ahp(
         ci = (lam - n) / (n - 1)
     ci = np.maximum(ci, 0.0)  # λmax ≥ n for positive reciprocal matrices; clip round-off
     cr = ci / ri_value if n > 2 else np.zeros_like(ci)
-    ok = cr <= threshold
-    if batched:
-        return AHPResult(w, lam, ci, cr, ri_value, ri_name, ok, float(threshold), method, labels)
-    return AHPResult(
-        w[0],
-        float(lam[0]),
-        float(ci[0]),
-        float(cr[0]),
-        ri_value,
-        ri_name,
-        bool(ok[0]),
-        float(threshold),
-        method,
-        labels,
+    return w, lam, ci, cr, ri_value, ri_name, names
+
+
+def ahp_batch(
+    pairwise: ArrayLike,
+    *,
+    method: Method = "eigenvector",
+    ri: str | Mapping[int, float] = "saaty1980",
+    threshold: float = 0.10,
+    rtol: float = 5e-3,
+    labels: Sequence[str] | None = None,
+) -> AHPBatchResult:
+    """:func:`ahp` for a stack of K matrices at once (one batched eigen-iteration).
+
+    Parameters are those of :func:`ahp`; ``pairwise`` has shape (K, n, n) (a single (n, n)
+    matrix is a stack of one).
+
+    Returns
+    -------
+    AHPBatchResult
+        ``weights`` (K, n) and ``lambda_max``, ``ci``, ``cr``, ``consistent`` of shape (K,).
+
+    Examples
+    --------
+    >>> import citymatch
+    >>> res = citymatch.ahp_batch([[[1, 3], ["1/3", 1]], [[1, 1], [1, 1]]])
+    >>> res.weights.round(3).tolist()
+    [[0.75, 0.25], [0.5, 0.5]]
+    """
+    a = _as_pairwise(pairwise, rtol)
+    stack = a if a.ndim == 3 else a[None]
+    w, lam, ci, cr, ri_value, ri_name, names = _ahp_stack(stack, method, ri, threshold, labels)
+    return AHPBatchResult(
+        w, lam, ci, cr, ri_value, ri_name, cr <= threshold, float(threshold), method, names
     )
 
 
@@ -407,7 +454,7 @@ def ahp_group(
     return GroupAHPResult(
         aggregate=ahp(agg, **kw),
         matrix=agg,
-        experts=ahp(a, **kw),
+        experts=ahp_batch(a, **kw),
         expert_weights=lam,
     )
 
@@ -513,8 +560,6 @@ def ahp_hierarchy(
             )
         except (ShapeError, PairwiseMatrixError) as exc:
             raise type(exc)(f"hierarchy node {node_name!r}: {exc}") from exc
-        if res.batched:
-            raise ShapeError(f"hierarchy node {node_name!r}: 'matrix' must be one n×n matrix.")
         key = node_name
         while key in local:
             key += "'"

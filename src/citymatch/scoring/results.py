@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
+from ..errors import CitymatchValueError, ShapeError
+from ._kernels import closeness, distances_batch
 from .ranks import rank_scores
 
 F64 = NDArray[np.float64]
 
-__all__ = ["AHPResult", "GroupAHPResult", "TopsisResult"]
+__all__ = [
+    "AHPBatchResult",
+    "AHPResult",
+    "GroupAHPResult",
+    "TopsisResult",
+    "freeze_arrays",
+    "readonly",
+]
+
+
+def readonly(arr: NDArray[Any]) -> NDArray[Any]:
+    """A read-only view of ``arr`` (the result owns the data; nobody can change it in place)."""
+    view = arr.view()
+    view.flags.writeable = False
+    return view
+
+
+def freeze_arrays(obj: object) -> None:
+    """Make every numpy array field of a frozen dataclass instance read-only (at init)."""
+    for name, value in vars(obj).items():
+        if isinstance(value, np.ndarray):
+            object.__setattr__(obj, name, readonly(value))
 
 
 @dataclass(frozen=True, repr=False, eq=False)
 class TopsisResult:
-    """Result of :func:`citymatch.topsis`.
+    """Result of :func:`citymatch.topsis`: an immutable value (read-only arrays).
 
     Attributes
     ----------
     scores : ndarray, (N,) or (K, N)
         Relative closeness ``D⁻ / (D⁺ + D⁻)`` in [0, 1]; higher is better.
-    d_ideal, d_anti_ideal : ndarray, same shape as ``scores``
+    d_ideal, d_anti_ideal : ndarray, same shape as ``scores``, or None
         Euclidean distances to the weighted ideal and anti-ideal points, in the
-        weighted normalised space (weights summing to 1).  For a (K, N) batch, and for
-        a large matrix on the compiled kernels, they are computed on first access from the
-        matrix passed in, so that scoring writes only the scores; if that matrix was
-        modified in the meantime, the access raises instead of returning distances that
-        do not match the scores.
+        weighted normalised space (weights summing to 1).  None when the call did not
+        ask for them (``distances=False``, the default for a (K, N) batch); recompute
+        them from the same matrix with :meth:`distances`.
     ideal, anti_ideal : ndarray, (M,)
         Ideal and anti-ideal points in the raw units of the matrix.
     weighted_ideal, weighted_anti_ideal : ndarray, (M,) or (K, M)
@@ -50,6 +70,8 @@ class TopsisResult:
     """
 
     scores: F64
+    d_ideal: F64 | None
+    d_anti_ideal: F64 | None
     ideal: F64
     anti_ideal: F64
     weighted_ideal: F64
@@ -59,26 +81,43 @@ class TopsisResult:
     scale: F64
     normalization: str
     method: str = field(default="TOPSIS")
-    _distances: tuple[F64, F64] | None = field(default=None, repr=False)
-    _compute_distances: Callable[[], tuple[F64, F64]] | None = field(default=None, repr=False)
 
-    def _dist(self) -> tuple[F64, F64]:
-        if self._distances is None:
-            assert self._compute_distances is not None
-            object.__setattr__(self, "_distances", self._compute_distances())
-            object.__setattr__(self, "_compute_distances", None)
-        assert self._distances is not None
-        return self._distances
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
 
-    @property
-    def d_ideal(self) -> F64:
-        """Distances to the weighted ideal point (computed on first access for a batch)."""
-        return self._dist()[0]
+    def distances(self, matrix: ArrayLike) -> tuple[F64, F64]:
+        """``(d_ideal, d_anti_ideal)`` recomputed from ``matrix``, the one that was scored.
 
-    @property
-    def d_anti_ideal(self) -> F64:
-        """Distances to the weighted anti-ideal point (computed on first access for a batch)."""
-        return self._dist()[1]
+        The distances follow from this result's geometry (ideal points, scale, weights);
+        a matrix that is not the one scored is refused: its distances would not give
+        these scores.
+
+        Raises
+        ------
+        ShapeError
+            ``matrix`` has the wrong shape.
+        CitymatchValueError
+            The distances do not reproduce ``scores`` (a different or modified matrix).
+        """
+        x = np.asarray(matrix)
+        n = self.scores.shape[-1]
+        if x.ndim != 2 or x.shape != (n, self.ideal.shape[0]):
+            raise ShapeError(
+                f"`matrix` must have the scored shape ({n}, {self.ideal.shape[0]}); "
+                f"got shape {x.shape}."
+            )
+        safe = np.where(self.scale > 0, self.scale, 1.0)
+        live = (self.scale > 0) & (self.ideal != self.anti_ideal)
+        coef = np.atleast_2d(self.weights) * np.where(live, 1.0 / safe, 0.0)
+        dp, dm = distances_batch(x, self.ideal, self.anti_ideal, coef)
+        if not np.allclose(closeness(dp, dm), np.atleast_2d(self.scores), rtol=0, atol=1e-9):
+            raise CitymatchValueError(
+                "`matrix` is not the matrix these scores came from (its distances do not "
+                "reproduce the scores); pass the matrix that was scored, unchanged."
+            )
+        if self.scores.ndim == 1:
+            return readonly(dp[0]), readonly(dm[0])
+        return readonly(dp), readonly(dm)
 
     @property
     def batched(self) -> bool:
@@ -103,15 +142,15 @@ class TopsisResult:
 
     def to_frame(self) -> pd.DataFrame:
         """Scores, ranks and distances per candidate (one row each; long form if batched)."""
+        dist = (
+            {}
+            if self.d_ideal is None or self.d_anti_ideal is None
+            else {"d_ideal": self.d_ideal.ravel(), "d_anti_ideal": self.d_anti_ideal.ravel()}
+        )
         if not self.batched:
-            return pd.DataFrame(
-                {
-                    "score": self.scores,
-                    "rank": self.ranks,
-                    "d_ideal": self.d_ideal,
-                    "d_anti_ideal": self.d_anti_ideal,
-                }
-            ).rename_axis("candidate")
+            return pd.DataFrame({"score": self.scores, "rank": self.ranks, **dist}).rename_axis(
+                "candidate"
+            )
         k, n = self.scores.shape
         return pd.DataFrame(
             {
@@ -119,8 +158,7 @@ class TopsisResult:
                 "candidate": np.tile(np.arange(n), k),
                 "score": self.scores.ravel(),
                 "rank": self.ranks.ravel(),
-                "d_ideal": self.d_ideal.ravel(),
-                "d_anti_ideal": self.d_anti_ideal.ravel(),
+                **dist,
             }
         )
 
@@ -147,24 +185,24 @@ class TopsisResult:
 
 @dataclass(frozen=True, repr=False, eq=False)
 class AHPResult:
-    """Result of :func:`citymatch.ahp`.
+    """Result of :func:`citymatch.ahp` for one pairwise matrix (read-only arrays).
 
     Attributes
     ----------
-    weights : ndarray, (n,) or (K, n)
-        Priority vector(s), summing to 1.
-    lambda_max : float or ndarray (K,)
+    weights : ndarray, (n,)
+        Priority vector, summing to 1.
+    lambda_max : float
         Principal eigenvalue of the pairwise matrix (whatever the prioritisation
         method: consistency is a property of the matrix).
-    ci : float or ndarray (K,)
+    ci : float
         Consistency index ``(λmax − n) / (n − 1)`` (0 for n ≤ 2).
-    cr : float or ndarray (K,)
+    cr : float
         Consistency ratio ``CI / RI(n)``; 0 for n ≤ 2.
     ri : float
         The random index used.
     ri_table : str
         Name of the random-index table (or ``"custom"``).
-    consistent : bool or ndarray (K,)
+    consistent : bool
         ``cr <= threshold``.
     threshold : float
     method : str
@@ -174,41 +212,33 @@ class AHPResult:
     """
 
     weights: F64
-    lambda_max: Any
-    ci: Any
-    cr: Any
+    lambda_max: float
+    ci: float
+    cr: float
     ri: float
     ri_table: str
-    consistent: Any
+    consistent: bool
     threshold: float
     method: str
     labels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
 
     @property
     def n(self) -> int:
         """Number of compared elements."""
         return int(self.weights.shape[-1])
 
-    @property
-    def batched(self) -> bool:
-        """Whether the result holds a stack of K matrices."""
-        return self.weights.ndim == 2
-
     def to_frame(self) -> pd.DataFrame:
-        """Weights per element (columns per matrix when batched)."""
+        """Weights per element."""
         index = pd.Index(list(self.labels) if self.labels else list(range(self.n)), name="element")
-        if not self.batched:
-            return pd.DataFrame({"weight": self.weights}, index=index)
-        return pd.DataFrame(self.weights.T, index=index)
+        return pd.DataFrame({"weight": self.weights}, index=index)
 
     def _footer(self) -> str:
-        k = f", K={self.weights.shape[0]} matrices" if self.batched else ""
-        return f"AHP · {self.method} · n={self.n}{k} · RI table {self.ri_table} (RI={self.ri:g})"
+        return f"AHP · {self.method} · n={self.n} · RI table {self.ri_table} (RI={self.ri:g})"
 
     def __repr__(self) -> str:
-        if self.batched:
-            share = float(np.mean(self.consistent))
-            return f"AHPResult({self._footer()}, {share:.1%} consistent at CR ≤ {self.threshold:g})"
         ok = "consistent" if self.consistent else "NOT consistent"
         return (
             f"AHPResult(weights={np.round(self.weights, 4).tolist()}, "
@@ -217,8 +247,59 @@ class AHPResult:
         )
 
     def _repr_html_(self) -> str:
-        extra = "" if self.batched else f" · λmax={self.lambda_max:.4f} · CR={self.cr:.4f}"
+        extra = f" · λmax={self.lambda_max:.4f} · CR={self.cr:.4f}"
         return html_table(self.to_frame(), self._footer() + extra)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class AHPBatchResult:
+    """Result of :func:`citymatch.ahp_batch` for K matrices (read-only arrays).
+
+    The fields of :class:`AHPResult`, one entry per matrix: ``weights`` (K, n);
+    ``lambda_max``, ``ci``, ``cr`` and ``consistent`` of shape (K,).
+    """
+
+    weights: F64
+    lambda_max: F64
+    ci: F64
+    cr: F64
+    ri: float
+    ri_table: str
+    consistent: NDArray[np.bool_]
+    threshold: float
+    method: str
+    labels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
+
+    @property
+    def n(self) -> int:
+        """Number of compared elements."""
+        return int(self.weights.shape[-1])
+
+    def __len__(self) -> int:
+        return int(self.weights.shape[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Weights per element, one column per matrix."""
+        index = pd.Index(list(self.labels) if self.labels else list(range(self.n)), name="element")
+        return pd.DataFrame(self.weights.T, index=index)
+
+    def _footer(self) -> str:
+        return (
+            f"AHP · {self.method} · n={self.n}, K={len(self)} matrices · "
+            f"RI table {self.ri_table} (RI={self.ri:g})"
+        )
+
+    def __repr__(self) -> str:
+        share = float(np.mean(self.consistent))
+        return (
+            f"AHPBatchResult({self._footer()}, {share:.1%} consistent at CR ≤ {self.threshold:g})"
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_frame(), self._footer())
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -231,16 +312,19 @@ class GroupAHPResult:
         AHP of the element-wise (weighted) geometric mean of the experts' matrices (AIJ).
     matrix : ndarray (n, n)
         The aggregated pairwise matrix.
-    experts : AHPResult
-        Batched result over the experts' own matrices (``experts.cr[e]`` is expert e's CR).
+    experts : AHPBatchResult
+        The experts' own matrices (``experts.cr[e]`` is expert e's CR).
     expert_weights : ndarray (E,)
         Weights of the experts in the aggregation, summing to 1.
     """
 
     aggregate: AHPResult
     matrix: F64
-    experts: AHPResult
+    experts: AHPBatchResult
     expert_weights: F64
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
 
     @property
     def weights(self) -> F64:

@@ -6,9 +6,13 @@ Built from the five best practices and ten recommendations of *Partnerships that
 Produce* (World Trade Centre Toronto, 2018).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from . import agreements, contract, datasets, errors, portfolio, scale, sensitivity
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+from . import errors
 from .errors import CitymatchError
 from .models.criteria import (
     AHPNode,
@@ -19,12 +23,41 @@ from .models.criteria import (
     list_criteria,
     load_criteria,
 )
-from .models.portfolio import DiversityRule, PortfolioProblem, Project
-from .portfolio import Plan, optimize_portfolio
 from .rank import Ranking, rank
 from .scoring.ahp import HierarchyResult, ahp, ahp_batch, ahp_group, ahp_hierarchy, random_index
 from .scoring.results import AHPBatchResult, AHPResult, GroupAHPResult, TopsisResult
 from .scoring.topsis import topsis
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
+    from . import agreements, contract, datasets, portfolio, scale, sensitivity
+    from .models.portfolio import DiversityRule, PortfolioProblem, Project
+    from .portfolio import Plan, optimize_portfolio
+
+#: Loaded on first use (scientific-python SPEC 1 lazy loading), so that ``import citymatch``
+#: — paid by every CLI call and service worker — loads only the scoring core: the service
+#: contract, the portfolio optimiser (scipy.optimize), the agreements, the sensitivity
+#: analyses (pymcdm), Dask and plotting come in when first touched.
+_LAZY_MODULES = ("agreements", "contract", "datasets", "portfolio", "scale", "sensitivity")
+_LAZY_NAMES = {
+    "DiversityRule": "models.portfolio",
+    "PortfolioProblem": "models.portfolio",
+    "Project": "models.portfolio",
+    "Plan": "portfolio",
+    "optimize_portfolio": "portfolio",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module 'citymatch' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 try:
     __version__ = version("citymatch")

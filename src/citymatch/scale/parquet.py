@@ -40,7 +40,7 @@ from ..scoring.geometry import Normalization, check_normalization, geometry_from
 from ..scoring.ranks import rank_scores
 from ..scoring.results import freeze_arrays
 from ..scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
-from ..scoring.streaming import Chunk, column_statistics, score_chunks
+from ..scoring.streaming import Chunk, chunk_stats, column_statistics, score_chunks
 from ..screening import occupancy_counts
 
 __all__ = [
@@ -448,24 +448,8 @@ def rank_parquet(
             )  # fmt: skip
             offset += len(table)
 
-    # Pass 1: exclusions, the missing-value policy and the column statistics.
     excluded = _Excluded()
-    parts: list[ColumnStats] = []
-    n = 0
-    for chunk in prepared():
-        excluded.add(chunk.excluded)
-        observed, nan, dropped = policy.observe(chunk)
-        excluded.add(dropped)
-        if len(observed.values):
-            parts.append(observed_stats(observed.values, nan))
-            n += len(observed.values)
-    policy.check()
-    if n < 2:
-        raise too_few(n, excluded.count)
-    stats = merge_stats(parts)
-    worst = policy.set_worst(stats.max, stats.min)
-    if worst is not None:
-        stats = with_fills(stats, policy.holes, worst)
+    stats, n = _first_pass(prepared(), policy, excluded)
     ideal_pt, anti_pt, scale, inv = geometry_from_stats(stats, cs.types, norm, fi, fa)
     w = cs.weights
 
@@ -502,6 +486,29 @@ def rank_parquet(
         n_filled=policy.n_filled,
         filled=policy.filled_frame(),
     )
+
+
+def _first_pass(
+    chunks: Iterator[Prepared], policy: MissingValues, excluded: _Excluded
+) -> tuple[ColumnStats, int]:
+    """Pass 1: exclusions, the missing-value policy and the statistics of what is ranked."""
+    parts: list[ColumnStats] = []
+    n = 0
+    for chunk in chunks:
+        excluded.add(chunk.excluded)
+        observed, nan, dropped = policy.observe(chunk)
+        excluded.add(dropped)
+        if len(observed.values):
+            holes = nan.any()
+            part = observed_stats(observed.values, nan) if holes else None
+            parts.append(part or chunk_stats(observed.values, sumsq=True, total=True))
+            n += len(observed.values)
+    policy.check()
+    if n < 2:
+        raise too_few(n, excluded.count)
+    stats = merge_stats(parts)
+    worst = policy.set_worst(stats.max, stats.min)
+    return (stats if worst is None else with_fills(stats, policy.holes, worst)), n
 
 
 def _occupancy(

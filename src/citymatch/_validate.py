@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .errors import (
     CitymatchTypeError,
@@ -26,12 +26,14 @@ from .errors import (
 F64 = NDArray[np.float64]
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def _short(value: object, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def as_matrix(matrix: Any, *, name: str = "matrix", min_rows: int = 2) -> NDArray[np.floating]:
+def as_matrix(
+    matrix: ArrayLike, *, name: str = "matrix", min_rows: int = 2
+) -> NDArray[np.floating]:
     """Return a 2-D float32/float64 array view (no copy when already float)."""
     if isinstance(matrix, (str, bytes)):
         raise CitymatchTypeError(
@@ -96,13 +98,17 @@ def raise_nonfinite(
 _TYPE_WORDS = {"benefit": 1, "cost": -1}
 
 
-def as_types(types: Any, m: int, *, name: str = "types") -> NDArray[np.int8]:
+#: Criterion directions as accepted: ``1``/``-1`` or ``"benefit"``/``"cost"``, one per criterion.
+CriterionTypes = Sequence[int | str] | NDArray[np.integer]
+
+
+def as_types(types: CriterionTypes, m: int, *, name: str = "types") -> NDArray[np.int8]:
     """Criterion directions as an int8 array of ``+1`` (benefit) / ``-1`` (cost)."""
     if isinstance(types, (str, bytes)):
         raise CitymatchTypeError(
             f"`{name}` must be a sequence with one entry per criterion; got the string {types!r}."
         )
-    seq = list(types) if not isinstance(types, np.ndarray) else types.tolist()
+    seq: list[object] = list(types) if not isinstance(types, np.ndarray) else types.tolist()
     if len(seq) != m:
         raise ShapeError(f"`{name}` must have {m} elements (one per criterion); got {len(seq)}.")
     out = np.empty(m, dtype=np.int8)
@@ -122,7 +128,7 @@ def as_types(types: Any, m: int, *, name: str = "types") -> NDArray[np.int8]:
     return out
 
 
-def as_weights(weights: Any, m: int, *, name: str = "weights") -> tuple[F64, bool]:
+def as_weights(weights: ArrayLike, m: int, *, name: str = "weights") -> tuple[F64, bool]:
     """Weights as float64 (M,) or (K, M), each vector normalised to sum to 1.
 
     Returns the array (a new one; the input is never modified) and whether it is a
@@ -162,7 +168,7 @@ def as_weights(weights: Any, m: int, *, name: str = "weights") -> tuple[F64, boo
     return w, w.ndim == 2
 
 
-def as_point(point: Any, m: int, *, name: str) -> F64 | None:
+def as_point(point: ArrayLike | None, m: int, *, name: str) -> F64 | None:
     """A fixed ideal / anti-ideal point: (M,) floats, NaN meaning "from the data"."""
     if point is None:
         return None
@@ -184,8 +190,11 @@ def as_point(point: Any, m: int, *, name: str) -> F64 | None:
     return p
 
 
-def parse_judgement(value: Any) -> float:
-    """One pairwise judgement: a number or a fraction string such as ``"1/3"``."""
+def parse_judgement(value: object) -> object:
+    """One pairwise judgement: a fraction string such as ``"1/3"`` as a float, else as given.
+
+    Anything else is returned unchanged, for the array conversion to accept or refuse.
+    """
     if isinstance(value, str):
         try:
             return float(Fraction(value.strip()))
@@ -193,4 +202,4 @@ def parse_judgement(value: Any) -> float:
             raise CitymatchTypeError(
                 f"a pairwise judgement must be a number or a fraction like '1/3'; got {value!r}."
             ) from exc
-    return value  # type: ignore[no-any-return]
+    return value

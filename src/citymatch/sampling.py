@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .errors import CitymatchTypeError, CitymatchValueError, ShapeError
 
@@ -41,7 +41,7 @@ def block_rng(seed: np.random.SeedSequence, block: int) -> np.random.Generator:
     )
 
 
-def seed_sequence(rng: Any) -> np.random.SeedSequence:
+def seed_sequence(rng: np.random.Generator | int | None) -> np.random.SeedSequence:
     """A SeedSequence from ``rng`` (Generator | int | None), never from global state."""
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(int(rng.integers(0, 2**63 - 1)))
@@ -131,12 +131,12 @@ def sample_weights(
     size: int,
     *,
     sampler: Sampler = "uniform",
-    base: Any = None,
+    base: ArrayLike | None = None,
     concentration: float = 50.0,
-    intervals: Any = None,
-    order: Any = None,
+    intervals: Mapping[str, tuple[float, float]] | ArrayLike | None = None,
+    order: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
-    rng: Any = None,
+    rng: np.random.Generator | int | None = None,
 ) -> F64:
     """Draw ``size`` weight vectors on the simplex (each sums to 1).
 

@@ -964,7 +964,8 @@ def eval_fraction(v: Any) -> float:
     """A judgement (number or fraction string such as "1/3") as a float."""
     from ._validate import parse_judgement
 
-    return float(parse_judgement(v))
+    value = parse_judgement(v)
+    return float(value)  # type: ignore[arg-type]  # a non-number raises TypeError here
 
 
 def _as_float_matrix(m: Any) -> F64:

@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._util import require
-from .._validate import as_types, as_weights
+from .._validate import CriterionTypes, as_types, as_weights
 from ..errors import CitymatchTypeError, CitymatchValueError, NonFiniteError, ShapeError
 from ..sampling import SAMPLE_BLOCK, block_rng, draw, seed_sequence
 from ..scoring import _kernels
@@ -92,7 +92,7 @@ def _client(client: Client | str | None) -> Client | None:
 
 
 def _geometry(
-    x: da.Array, weights: ArrayLike, types: ArrayLike, norm: str, client: Client | None
+    x: da.Array, weights: ArrayLike, types: CriterionTypes, norm: str, client: Client | None
 ) -> tuple[F64, F64, F64, F64]:
     """(ideal, anti, scale, 1/s) and the base weights of a Dask matrix."""
     m = x.shape[1]
@@ -107,7 +107,7 @@ def _geometry(
 def topsis_dask(
     data: da.Array | dd.DataFrame | str | os.PathLike[str],
     weights: ArrayLike,
-    types: ArrayLike,
+    types: CriterionTypes,
     *,
     columns: Sequence[str] | None = None,
     normalization: Normalization = "vector",
@@ -186,7 +186,7 @@ def _block_counts(
 def rank_acceptability_dask(
     data: da.Array | dd.DataFrame | str | os.PathLike[str],
     weights: ArrayLike,
-    types: ArrayLike,
+    types: CriterionTypes,
     *,
     samples: int = 1000,
     k: int = 10,

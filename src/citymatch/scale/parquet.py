@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._util import atomic_output, require
-from .._validate import as_point, as_types, as_weights
+from .._validate import CriterionTypes, as_point, as_types, as_weights
 from ..candidates import (
     EXCLUDED_COLUMNS,
     Missing,
@@ -278,7 +278,7 @@ class StreamedRanking:
 def topsis_parquet(
     source: PathLike,
     weights: ArrayLike,
-    types: ArrayLike,
+    types: CriterionTypes,
     columns: Sequence[str],
     *,
     normalization: Normalization = "vector",

@@ -121,7 +121,7 @@ def random_index(n: int, ri: str | Mapping[int, float] = "saaty1980") -> tuple[f
     return float(values[n - 1]), name
 
 
-def _as_pairwise(pairwise: Any, rtol: float) -> F64:
+def _as_pairwise(pairwise: ArrayLike, rtol: float) -> F64:
     """Validate one n×n matrix or a K×n×n stack; return a float64 copy."""
     if isinstance(pairwise, (str, bytes)):
         raise CitymatchTypeError("`pairwise` must be a square matrix of numbers; got a string.")
@@ -397,9 +397,9 @@ def ahp_batch(
 
 
 def ahp_group(
-    matrices: Any,
+    matrices: ArrayLike,
     *,
-    expert_weights: Any = None,
+    expert_weights: ArrayLike | None = None,
     method: Method = "eigenvector",
     ri: str | Mapping[int, float] = "saaty1980",
     threshold: float = 0.10,

@@ -129,7 +129,7 @@ class TopsisResult:
         """Competition ranks of ``scores`` (1 = best, ties share a rank)."""
         return rank_scores(self.scores)
 
-    def normalize(self, matrix: Any) -> F64:
+    def normalize(self, matrix: ArrayLike) -> F64:
         """Normalised (oriented for min-max) values of ``matrix`` under this result's scale.
 
         Provided for inspection and teaching; the kernel itself never builds it.

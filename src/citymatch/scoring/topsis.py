@@ -7,7 +7,7 @@ import os
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_matrix, as_point, as_types, as_weights
+from .._validate import CriterionTypes, as_matrix, as_point, as_types, as_weights
 from ..errors import CitymatchTypeError
 from . import _kernels
 from .geometry import NORMALIZATIONS, Normalization, check_normalization, geometry
@@ -21,7 +21,7 @@ F64 = NDArray[np.float64]
 def _topsis_iv(
     matrix: ArrayLike,
     weights: ArrayLike,
-    types: ArrayLike,
+    types: CriterionTypes,
     normalization: object,
     ideal: ArrayLike | None,
     anti_ideal: ArrayLike | None,
@@ -40,7 +40,7 @@ def _topsis_iv(
 def topsis(
     matrix: ArrayLike,
     weights: ArrayLike,
-    types: ArrayLike,
+    types: CriterionTypes,
     *,
     normalization: Normalization = "vector",
     ideal: ArrayLike | None = None,

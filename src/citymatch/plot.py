@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
 
 from ._util import atomic_output, require
 from .errors import CitymatchValueError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from numpy.typing import NDArray
 
 __all__ = ["acceptability_heatmap", "contributions", "frontier", "save", "tornado", "weight_sweep"]
 

@@ -307,6 +307,7 @@ def test_missing_optional_reader_is_a_clear_error(tmp_path, monkeypatch, module,
     path.write_bytes(b"not really")
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` raise ImportError
     with pytest.raises(
-        CandidateDataError, match=rf"needs {module}: pip install 'citymatch\[{extra}\]'"
+        citymatch.errors.MissingDependencyError,
+        match=rf'needs {module}, which is not installed: pip install "citymatch\[{extra}\]"',
     ):
         citymatch.rank(path, CS)

@@ -200,10 +200,10 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
     front = None
     if args.frontier or args.plot:
         front = pf.efficient_frontier(args.problem, time_limit=args.time_limit)
-    if args.plot:
-        from .plot import frontier, save
+        if args.plot:
+            from .plot import frontier, save
 
-        save(frontier(front), args.plot)
+            save(frontier(front), args.plot)
     if args.format == "json":
         from .contract import portfolio_response
 

@@ -1,14 +1,17 @@
-"""Reading candidate tables and writing outputs safely."""
+"""Reading candidate tables.
+
+Every output file is written through :func:`citymatch._util.atomic_output` /
+:func:`citymatch._util.atomic_write` (the one atomic write, umask-correct modes).
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from ._util import atomic_write, require
 from .errors import CandidateDataError, CitymatchTypeError
 
 __all__ = ["NA_VALUES", "atomic_write_text", "read_table"]
@@ -17,11 +20,33 @@ __all__ = ["NA_VALUES", "atomic_write_text", "read_table"]
 #: "NA" is Namibia's ISO-3166 code and North America's continent code.
 NA_VALUES = ["", "NaN", "nan", "NULL", "null", "#N/A"]
 
+#: Deprecated alias of :func:`citymatch._util.atomic_write`, kept only until the CLI
+#: (``cli.py``) calls ``atomic_write`` directly; do not use in new code.
+atomic_write_text = atomic_write
 
-def read_table(source: Any, *, name: str = "candidates") -> pd.DataFrame:
+
+def _reader(path: Path, suffix: str, name: str) -> str:
+    """Which reader a path needs (``csv``, ``parquet``, ``excel``); checks the optional extra."""
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".parquet", ".pq") or path.is_dir():
+        require("pyarrow", f"reading {str(path)!r}")
+        return "parquet"
+    if suffix in (".xlsx", ".xlsm"):
+        require("openpyxl", f"reading {str(path)!r}")
+        return "excel"
+    raise CandidateDataError(
+        f"`{name}` file {str(path)!r} has an unknown extension {suffix!r}; "
+        "use .csv, .parquet or .xlsx."
+    )
+
+
+def read_table(
+    source: pd.DataFrame | str | os.PathLike[str], *, name: str = "candidates"
+) -> pd.DataFrame:
     """Read a candidate table from a DataFrame (copied), CSV, Parquet or XLSX path.
 
-    CSV files are read with ``keep_default_na=False`` and only :data:`NA_VALUES`
+    CSV and XLSX files are read with ``keep_default_na=False`` and only :data:`NA_VALUES`
     as missing, so the country code "NA" (Namibia) survives.
 
     Raises
@@ -30,6 +55,8 @@ def read_table(source: Any, *, name: str = "candidates") -> pd.DataFrame:
         Missing file, unknown extension, or an unreadable file (message names the path).
     CitymatchTypeError
         ``source`` is neither a DataFrame nor a path.
+    MissingDependencyError
+        Parquet without pyarrow (extra ``parquet``) or XLSX without openpyxl (extra ``excel``).
     """
     if isinstance(source, pd.DataFrame):
         return source.copy()
@@ -41,49 +68,12 @@ def read_table(source: Any, *, name: str = "candidates") -> pd.DataFrame:
     path = Path(source)
     if not path.exists():
         raise CandidateDataError(f"`{name}` file {str(path)!r} does not exist.")
-    suffix = path.suffix.lower()
+    reader = _reader(path, path.suffix.lower(), name)
     try:
-        if suffix == ".csv":
+        if reader == "csv":
             return pd.read_csv(path, keep_default_na=False, na_values=NA_VALUES)
-        if suffix in (".parquet", ".pq") or path.is_dir():
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError as exc:
-                raise CandidateDataError(
-                    f"reading {str(path)!r} needs pyarrow: pip install 'citymatch[parquet]'."
-                ) from exc
+        if reader == "parquet":
             return pd.read_parquet(path)
-        if suffix in (".xlsx", ".xlsm"):
-            try:
-                import openpyxl  # noqa: F401
-            except ImportError as exc:
-                raise CandidateDataError(
-                    f"reading {str(path)!r} needs openpyxl: pip install 'citymatch[excel]'."
-                ) from exc
-            return pd.read_excel(path, keep_default_na=False, na_values=NA_VALUES)
-    except CandidateDataError:
-        raise
+        return pd.read_excel(path, keep_default_na=False, na_values=NA_VALUES)
     except Exception as exc:  # parser errors of all kinds: name the file
         raise CandidateDataError(f"`{name}` file {str(path)!r} cannot be read: {exc}") from exc
-    raise CandidateDataError(
-        f"`{name}` file {str(path)!r} has an unknown extension {suffix!r}; "
-        "use .csv, .parquet or .xlsx."
-    )
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; give the file the usual mode
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

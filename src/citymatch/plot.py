@@ -1,28 +1,130 @@
-"""Plots (matplotlib, optional extra ``plot``): imported only when a plot is asked for."""
+"""Plots (matplotlib, optional extra ``plot``): imported only when a plot is asked for.
+
+``import citymatch.plot`` loads neither matplotlib nor any analysis module: each plotting
+function imports matplotlib through :func:`citymatch._util.require` (a missing extra raises
+:class:`~citymatch.errors.MissingDependencyError`), and the results it draws are described by
+the small protocols below (any object with those attributes can be plotted).
+:func:`save` writes a figure through citymatch's one atomic write.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .errors import CitymatchError
+from ._util import atomic_output, require
+from .errors import CitymatchValueError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .rank import Ranking
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from numpy.typing import NDArray
 
 __all__ = ["acceptability_heatmap", "contributions", "frontier", "save", "tornado", "weight_sweep"]
 
+#: Figure formats :func:`save` writes (by the file's suffix).
+FORMATS = ("png", "svg", "pdf")
+
+
+class _Titled(Protocol):
+    @property
+    def title(self) -> str: ...
+
+
+class RankingLike(Protocol):
+    """What :func:`contributions` reads: a ranking (``citymatch.Ranking``)."""
+
+    @property
+    def criteria(self) -> _Titled: ...
+
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+class AcceptabilityLike(Protocol):
+    """What :func:`acceptability_heatmap` reads: an SMAA rank-acceptability result."""
+
+    @property
+    def acceptability(self) -> NDArray[np.float64]: ...
+
+    @property
+    def ids(self) -> Sequence[str]: ...
+
+    @property
+    def samples(self) -> int: ...
+
+    @property
+    def sampler(self) -> str: ...
+
+
+class StabilityLike(Protocol):
+    """What :func:`tornado` reads: a stability-interval result (winner and table)."""
+
+    @property
+    def table(self) -> pd.DataFrame: ...
+
+    @property
+    def winner(self) -> str: ...
+
+
+class SweepLike(Protocol):
+    """What :func:`weight_sweep` reads: a one-criterion weight sweep."""
+
+    @property
+    def criterion(self) -> str: ...
+
+    @property
+    def weights(self) -> NDArray[np.float64]: ...
+
+    @property
+    def ranks(self) -> NDArray[np.int64]: ...
+
+    @property
+    def ids(self) -> Sequence[str]: ...
+
+    @property
+    def base_weight(self) -> float: ...
+
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise CitymatchError("plotting needs matplotlib: pip install 'citymatch[plot]'.") from exc
-    return plt
+    return require("matplotlib.pyplot", "plotting")
 
 
-def contributions(ranking: Ranking, *, top: int = 15, ax: Any = None) -> Any:
+def _figure(ax: Axes) -> Figure:
+    """The top-level figure of ``ax`` (also when ``ax`` lives on a subfigure)."""
+    return ax.figure.figure
+
+
+def save(ax: Axes, path: str | os.PathLike[str]) -> Path:
+    """Save the figure of ``ax`` atomically; the format follows the suffix (png, svg, pdf).
+
+    Written through citymatch's one atomic write: a failure leaves the old file (or none)
+    and no temporary file, and the new file gets the mode ``0o666 & ~umask``.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    CitymatchValueError
+        ``path`` does not end in .png, .svg or .pdf.
+    """
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise CitymatchValueError(f"`path` must end in .png, .svg or .pdf; got {str(target)!r}.")
+    with atomic_output(target, name="plot file") as tmp:
+        _figure(ax).savefig(tmp, format=fmt, dpi=120)
+    return target
+
+
+def contributions(ranking: RankingLike, *, top: int = 15, ax: Axes | None = None) -> Axes:
     """Horizontal stacked bars of each criterion's contribution to the top candidates' scores.
 
     Each bar starts at 0.5 and the coloured segments are the exact contributions
@@ -62,42 +164,13 @@ def contributions(ranking: Ranking, *, top: int = 15, ax: Any = None) -> Any:
     ax.set_xlabel("TOPSIS closeness (bars: contribution of each criterion around 0.5)")
     ax.set_title(f"{ranking.criteria.title}: top {len(table)}")
     ax.legend(loc="lower right", fontsize="small", frameon=False)
-    ax.figure.tight_layout()
+    _figure(ax).tight_layout()
     return ax
 
 
-def save(ax: Any, path: str) -> None:
-    """Save the figure of ``ax`` atomically (temp file + rename); the format follows the suffix."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    fmt = target.suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg", "pdf"):
-        raise CitymatchError(f"`--plot` file must end in .png, .svg or .pdf; got {str(target)!r}.")
-    fd, tmp = tempfile.mkstemp(
-        dir=target.parent if str(target.parent) else ".", suffix=target.suffix
-    )
-    os.close(fd)
-    try:
-        ax.figure.savefig(tmp, format=fmt, dpi=120)
-        _umask_mode(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask_mode(path: str) -> None:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)  # mkstemp creates 0600; give the file the usual mode
-
-
-def acceptability_heatmap(result: Any, *, top: int = 15, ax: Any = None) -> Any:
+def acceptability_heatmap(
+    result: AcceptabilityLike, *, top: int = 15, ax: Axes | None = None
+) -> Axes:
     """Heat map of rank acceptabilities (rows: the ``top`` candidates by expected rank)."""
     plt = _pyplot()
     acc = result.acceptability
@@ -114,16 +187,16 @@ def acceptability_heatmap(result: Any, *, top: int = 15, ax: Any = None) -> Any:
         vmax=max(1e-9, float(acc[rows, :cols].max())),
         aspect="auto",
     )
-    ax.set_yticks(range(len(rows)), [result.ids[i] for i in rows])
+    ax.set_yticks(range(len(rows)), [result.ids[int(i)] for i in rows])
     ax.set_xticks(range(cols), [str(r) for r in range(1, cols + 1)])
     ax.set_xlabel("rank")
     ax.set_title(f"Rank acceptability ({result.samples:,} samples, {result.sampler})")
-    ax.figure.colorbar(im, ax=ax, label="share of samples")
-    ax.figure.tight_layout()
+    _figure(ax).colorbar(im, ax=ax, label="share of samples")
+    _figure(ax).tight_layout()
     return ax
 
 
-def tornado(result: Any, *, ax: Any = None) -> Any:
+def tornado(result: StabilityLike, *, ax: Axes | None = None) -> Axes:
     """Tornado chart: per criterion, the weight interval in which the winner stays first."""
     plt = _pyplot()
     t = result.table.copy()
@@ -146,11 +219,11 @@ def tornado(result: Any, *, ax: Any = None) -> Any:
     ax.set_xlabel("criterion weight (others rescaled proportionally)")
     ax.set_title("Stability of the winner")
     ax.legend(loc="lower right", fontsize="small", frameon=False)
-    ax.figure.tight_layout()
+    _figure(ax).tight_layout()
     return ax
 
 
-def weight_sweep(result: Any, *, top: int = 8, ax: Any = None) -> Any:
+def weight_sweep(result: SweepLike, *, top: int = 8, ax: Axes | None = None) -> Axes:
     """Rank trajectories along a weight sweep for candidates ever in the top ``top``."""
     plt = _pyplot()
     ranks = result.ranks
@@ -158,7 +231,7 @@ def weight_sweep(result: Any, *, top: int = 8, ax: Any = None) -> Any:
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     for i in show:
-        ax.plot(result.weights, ranks[:, i], lw=1.5, label=result.ids[i])
+        ax.plot(result.weights, ranks[:, i], lw=1.5, label=result.ids[int(i)])
     ax.axvline(result.base_weight, color="0.3", ls="--", lw=1)
     ax.invert_yaxis()
     ax.set_ylim(top + 0.5, 0.5)
@@ -167,11 +240,11 @@ def weight_sweep(result: Any, *, top: int = 8, ax: Any = None) -> Any:
     ax.legend(
         fontsize="x-small", ncol=2, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5)
     )
-    ax.figure.tight_layout()
+    _figure(ax).tight_layout()
     return ax
 
 
-def frontier(table: Any, *, ax: Any = None) -> Any:
+def frontier(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Step plot of optimal portfolio value against the yearly budget (efficient frontier)."""
     plt = _pyplot()
     if ax is None:
@@ -200,5 +273,5 @@ def frontier(table: Any, *, ax: Any = None) -> Any:
     ax.set_xlabel("budget per year")
     ax.set_ylabel("optimal portfolio value")
     ax.set_title("What more money buys")
-    ax.figure.tight_layout()
+    _figure(ax).tight_layout()
     return ax

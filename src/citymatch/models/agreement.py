@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
 
-__all__ = ["KPI", "Agreement", "Measurement", "Objective", "Renewal", "Spending"]
+__all__ = ["KPI", "Agreement", "KPIProgress", "Measurement", "Objective", "Renewal", "Spending"]
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$"
 
@@ -119,6 +119,19 @@ class Spending(Frozen):
 Status = Literal["active", "expiring", "expired", "sunset", "historical"]
 
 
+class KPIProgress(TypedDict):
+    """One row of :meth:`Agreement.kpi_progress`: a KPI and its latest measured progress."""
+
+    objective: str
+    metric: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    actual: float | None
+    period: int | None
+    progress: float | None
+
+
 class Agreement(Frozen):
     """An international agreement of the city.
 
@@ -189,24 +202,37 @@ class Agreement(Frozen):
             return "expiring"
         return "active"
 
-    def kpi_progress(self) -> list[dict[str, object]]:
-        """Latest measured progress of every KPI (None where not measured or no target)."""
-        rows: list[dict[str, object]] = []
+    def kpi_progress(self, *, until: int | None = None) -> list[KPIProgress]:
+        """Latest measured progress of every KPI (None where not measured or no target).
+
+        Parameters
+        ----------
+        until : int, optional
+            Only measurements of this period (year) or earlier count; default all.
+        """
+        rows: list[KPIProgress] = []
         for o in self.objectives:
             for k in o.kpis:
-                ms = [m for m in self.measurements if m.objective == o.id and m.metric == k.metric]
+                ms = [
+                    m
+                    for m in self.measurements
+                    if m.objective == o.id
+                    and m.metric == k.metric
+                    and (until is None or m.period <= until)
+                ]
                 last = max(ms, key=lambda m: m.period) if ms else None
+                actual = last.value if last else None
                 rows.append(
-                    {
-                        "objective": o.id,
-                        "metric": k.metric,
-                        "unit": k.unit,
-                        "baseline": k.baseline,
-                        "target": k.target,
-                        "actual": last.value if last else None,
-                        "period": last.period if last else None,
-                        "progress": k.progress(last.value if last else None),
-                    }
+                    KPIProgress(
+                        objective=o.id,
+                        metric=k.metric,
+                        unit=k.unit,
+                        baseline=k.baseline,
+                        target=k.target,
+                        actual=actual,
+                        period=last.period if last else None,
+                        progress=k.progress(actual),
+                    )
                 )
         return rows
 

@@ -1,0 +1,241 @@
+"""The agreement register: one TOML file per agreement, loaded whole, saved one file at a time.
+
+A register is a folder with one TOML file per agreement — human-editable and version
+controllable.  :func:`load_register` validates the whole folder (errors name the file and
+the field); :meth:`Register.save` writes through citymatch's one atomic write
+(:func:`citymatch._util.atomic_write`) and refuses to overwrite a file changed since it was
+read (optimistic locking on the SHA-256 of the bytes read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+import tomli_w
+from pydantic import ValidationError
+
+from .._display import html_table
+from .._util import atomic_write
+from ..errors import ConcurrentModificationError, RegisterError
+from ..models._base import format_validation_error
+from ..models.agreement import Agreement
+
+__all__ = ["DEFAULT_CLASSES", "Register", "load_register", "to_toml"]
+
+#: The agreement classes a register allows unless told otherwise.
+DEFAULT_CLASSES = ("Partnership", "Friendship", "MOU", "International Project")
+
+
+def to_toml(agreement: Agreement) -> str:
+    """The text of an agreement's register file (a comment header, then TOML)."""
+    data = agreement.model_dump(mode="python", by_alias=True, exclude_none=True)
+    data = {k: v for k, v in data.items() if v not in ((), [], "", {})}
+    header = "# citymatch agreement — one file per agreement; edit and commit like code.\n" + (
+        "# ILLUSTRATIVE: objectives, KPIs and figures are examples, not City data.\n"
+        if agreement.illustrative
+        else ""
+    )
+    return header + tomli_w.dumps(data)
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+class Register:
+    """Agreements keyed by id, with the files they came from.
+
+    Build one with :func:`load_register` (from a folder) or directly from agreements (an
+    in-memory register, e.g. for a service request); change it only through :meth:`save`.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        Where new agreements are saved (``<folder>/<id>.toml``).
+    agreements : mapping of id → Agreement
+        Copied; every key must be its agreement's id.
+    classes : sequence of str, default :data:`DEFAULT_CLASSES`
+        Allowed agreement classes (checked by :meth:`save`).
+    files, digests : mapping of id → path / SHA-256 hex digest, optional
+        Where each agreement was read from and the digest of the bytes read (set by
+        :func:`load_register`); a file with a digest is only overwritten while unchanged.
+
+    Raises
+    ------
+    RegisterError
+        A key of ``agreements`` that is not its agreement's id.
+    """
+
+    __slots__ = ("_agreements", "_classes", "_digests", "_files", "_folder")
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        agreements: Mapping[str, Agreement],
+        classes: Sequence[str] = DEFAULT_CLASSES,
+        *,
+        files: Mapping[str, Path] | None = None,
+        digests: Mapping[str, str] | None = None,
+    ) -> None:
+        for key, a in agreements.items():
+            if key != a.id:
+                raise RegisterError(
+                    f"`agreements` must be keyed by agreement id; got key {key!r} for id {a.id!r}."
+                )
+        self._folder = Path(folder)
+        self._agreements = dict(agreements)
+        self._classes = tuple(classes)
+        self._files = dict(files or {})
+        self._digests = dict(digests or {})
+
+    @property
+    def folder(self) -> Path:
+        """The register folder."""
+        return self._folder
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Allowed agreement classes."""
+        return self._classes
+
+    @property
+    def agreements(self) -> Mapping[str, Agreement]:
+        """Agreements by id: a read-only view (change the register with :meth:`save`)."""
+        return MappingProxyType(self._agreements)
+
+    def __iter__(self) -> Iterator[Agreement]:
+        return iter(tuple(self._agreements.values()))
+
+    def __len__(self) -> int:
+        return len(self._agreements)
+
+    def __getitem__(self, key: str) -> Agreement:
+        return self._agreements[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._agreements
+
+    def __repr__(self) -> str:
+        return f"Register({str(self._folder)!r}, {len(self)} agreements)"
+
+    def path_of(self, agreement_id: str) -> Path:
+        """The file of an agreement (new agreements get ``<folder>/<id>.toml``)."""
+        return self._files.get(agreement_id, self._folder / f"{agreement_id}.toml")
+
+    def save(self, agreement: Agreement) -> Path:
+        """Write one agreement atomically; refuse if its file changed since it was read.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Raises
+        ------
+        ConcurrentModificationError
+            The file on disk differs from what was loaded (someone else edited it), exists
+            but was never read, or was deleted since it was read.
+        RegisterError
+            The class is not one of the register's classes.
+        """
+        if agreement.agreement_class not in self._classes:
+            raise RegisterError(
+                f"agreement {agreement.id!r}: class must be one of {list(self._classes)}; "
+                f"got {agreement.agreement_class!r}."
+            )
+        path = self.path_of(agreement.id)
+        expected = self._digests.get(agreement.id)
+        if path.exists():
+            if expected is None or _digest(path.read_bytes()) != expected:
+                raise ConcurrentModificationError(
+                    f"register file {str(path)!r} changed since it was read (or was never read); "
+                    "reload the register and apply the change again."
+                )
+        elif expected is not None:
+            raise ConcurrentModificationError(
+                f"register file {str(path)!r} was deleted since it was read."
+            )
+        text = to_toml(agreement)
+        atomic_write(path, text, name="register file")
+        self._files[agreement.id] = path
+        self._digests[agreement.id] = _digest(text.encode("utf-8"))
+        self._agreements[agreement.id] = agreement
+        return path
+
+    def to_frame(self, as_of: date | None = None) -> pd.DataFrame:
+        """One row per agreement (id, partners, class, dates, status, objectives, SMART)."""
+        as_of = as_of or date.today()
+        rows = [
+            {
+                "id": a.id,
+                "partners": " ".join(a.partners),
+                "class": a.agreement_class,
+                "signed": a.signed,
+                "start": a.start,
+                "end": a.current_end,
+                "status": a.status_on(as_of),
+                "owner": a.owner,
+                "budget": a.budget,
+                "objectives": len(a.objectives),
+                "smart": all(o.is_smart for o in a.objectives) if a.objectives else False,
+                "illustrative": a.illustrative,
+            }
+            for a in self
+        ]
+        return pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_frame(), f"Register {self._folder} · {len(self)} agreements", 30)
+
+
+def _read_agreement(path: Path, raw: bytes) -> Agreement:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RegisterError(f"register file {str(path)!r} is not valid TOML: {exc}.") from exc
+    try:
+        return Agreement.model_validate(data)
+    except ValidationError as exc:
+        raise RegisterError(format_validation_error(exc, f"register file {str(path)!r}")) from exc
+
+
+def load_register(
+    folder: str | os.PathLike[str], *, classes: Sequence[str] = DEFAULT_CLASSES
+) -> Register:
+    """Load and validate every ``*.toml`` agreement in a folder.
+
+    Raises
+    ------
+    RegisterError
+        Missing folder, invalid TOML, a field that breaks a rule, an unknown class or a
+        duplicate id — the message names the file and the field.  Nothing is written.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise RegisterError(f"register folder {str(root)!r} does not exist.")
+    agreements: dict[str, Agreement] = {}
+    files: dict[str, Path] = {}
+    digests: dict[str, str] = {}
+    for path in sorted(root.glob("*.toml")):
+        raw = path.read_bytes()
+        a = _read_agreement(path, raw)
+        if a.agreement_class not in classes:
+            raise RegisterError(
+                f"register file {str(path)!r}: class must be one of {list(classes)}; "
+                f"got {a.agreement_class!r}."
+            )
+        if a.id in agreements:
+            raise RegisterError(
+                f"register file {str(path)!r}: id {a.id!r} is already used by {str(files[a.id])!r}."
+            )
+        agreements[a.id] = a
+        files[a.id] = path
+        digests[a.id] = _digest(raw)
+    return Register(root, agreements, tuple(classes), files=files, digests=digests)

@@ -1,0 +1,334 @@
+"""The annual activity summary (recommendation 9): goals, KPI progress, budget, changes.
+
+:func:`annual_report` gathers one year of a register into an immutable
+:class:`AnnualReport`, rendered as Markdown or as a self-contained HTML page with inline SVG
+bar charts (no external resources).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from ..errors import CitymatchValueError
+from ..models.agreement import Agreement
+from .register import Register
+
+__all__ = ["AnnualReport", "annual_report", "svg_bars"]
+
+_COLORS = ("#3b6ea5", "#e39b2d", "#5a9e6f", "#b5515b")
+
+_STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .5em;"
+    "text-align:left;font-size:.9em}th{background:#f3f3f3}.note{background:#fff6dd;padding:.5em}"
+)
+
+
+def svg_bars(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    title: str,
+    unit: str = "",
+    width: int = 640,
+) -> str:
+    """A small self-contained SVG grouped bar chart (no external resources).
+
+    One row per label, one bar per series; missing or non-finite values draw no bar.
+    """
+    n = len(labels)
+    row_h = 14 * len(series) + 10
+    height = 40 + n * row_h
+    finite = [
+        float(v) for vals in series.values() for v in vals if v is not None and math.isfinite(v)
+    ]
+    vmax = max([1e-9, *finite])
+    left, right = 180, 60
+    scale = (width - left - right) / vmax
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(title)}"><title>{html.escape(title)}</title>',
+        f'<text x="4" y="16" font-size="13" font-family="sans-serif">{html.escape(title)}</text>',
+    ]
+    for i, lab in enumerate(labels):
+        y0 = 30 + i * row_h
+        out.append(
+            f'<text x="4" y="{y0 + 11}" font-size="11" font-family="sans-serif">'
+            f"{html.escape(str(lab))[:28]}</text>"
+        )
+        for g, (name, vals) in enumerate(series.items()):
+            v = vals[i]
+            if v is None or not math.isfinite(v):
+                continue
+            w = max(0.0, float(v)) * scale
+            y = y0 + g * 14
+            color = _COLORS[g % len(_COLORS)]
+            out.append(
+                f'<rect x="{left}" y="{y}" width="{w:.1f}" height="12" fill="{color}">'
+                f"<title>{html.escape(name)}: {v:,.4g}{unit}</title></rect>"
+            )
+            out.append(
+                f'<text x="{left + w + 4:.1f}" y="{y + 10}" font-size="10" '
+                f'font-family="sans-serif">{v:,.3g}{unit}</text>'
+            )
+    legend = " ".join(
+        f'<tspan fill="{_COLORS[g % len(_COLORS)]}">■</tspan> {html.escape(name)}'
+        for g, name in enumerate(series)
+    )
+    out.append(f'<text x="{left}" y="16" font-size="11" font-family="sans-serif">{legend}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _fmt(v: object) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.4g}"
+    return str(v)
+
+
+def _markdown_table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "_none_\n"
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_fmt(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+        for row in df.itertuples(index=False)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True, repr=False, eq=False, init=False)
+class AnnualReport:
+    """The annual activity summary: goals, activities, KPI progress, budget, agreements changed.
+
+    An immutable value: the tables are copies on every access.
+
+    Attributes
+    ----------
+    year : int
+    goals : DataFrame
+        One row per objective: agreement, objective, activity, owner, ends, SMART.
+    kpis : DataFrame
+        One row per KPI: agreement, metric, unit, baseline, target, actual (the latest
+        measurement up to ``year``), progress.
+    budget : DataFrame
+        Planned and spent in ``year`` per agreement, and the variance.
+    changes : DataFrame
+        Agreements signed, renewed and sunset in ``year``.
+    illustrative : bool
+        Some of the figures are illustrative (marked in the register).
+    """
+
+    year: int
+    illustrative: bool
+    _goals: pd.DataFrame
+    _kpis: pd.DataFrame
+    _budget: pd.DataFrame
+    _changes: pd.DataFrame
+
+    def __init__(
+        self,
+        year: int,
+        goals: pd.DataFrame,
+        kpis: pd.DataFrame,
+        budget: pd.DataFrame,
+        changes: pd.DataFrame,
+        illustrative: bool,
+    ) -> None:
+        object.__setattr__(self, "year", year)
+        object.__setattr__(self, "illustrative", illustrative)
+        object.__setattr__(self, "_goals", goals.copy(deep=True))
+        object.__setattr__(self, "_kpis", kpis.copy(deep=True))
+        object.__setattr__(self, "_budget", budget.copy(deep=True))
+        object.__setattr__(self, "_changes", changes.copy(deep=True))
+
+    @property
+    def goals(self) -> pd.DataFrame:
+        """Goals and activities (a copy)."""
+        return self._goals.copy(deep=True)
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        """KPI progress (a copy)."""
+        return self._kpis.copy(deep=True)
+
+    @property
+    def budget(self) -> pd.DataFrame:
+        """Budget planned and spent (a copy)."""
+        return self._budget.copy(deep=True)
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """Agreements signed, renewed and sunset (a copy)."""
+        return self._changes.copy(deep=True)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown."""
+        note = (
+            "\n> Contains illustrative objectives and figures (marked in the register).\n"
+            if self.illustrative
+            else ""
+        )
+        return (
+            f"# International partnerships — annual report {self.year}\n{note}\n"
+            f"## Goals and activities\n\n{_markdown_table(self._goals)}\n"
+            f"## KPI progress\n\n{_markdown_table(self._kpis)}\n"
+            f"## Budget: planned and spent\n\n{_markdown_table(self._budget)}\n"
+            f"## Agreements signed, renewed and sunset in {self.year}\n\n"
+            f"{_markdown_table(self._changes)}"
+        )
+
+    def _kpi_chart(self) -> str:
+        if self._kpis.empty:
+            return ""
+        k = self._kpis.dropna(subset=["progress"])
+        if not len(k):
+            return ""
+        return svg_bars(
+            [f"{a}: {m}" for a, m in zip(k["agreement"], k["metric"], strict=True)],
+            {"progress toward target": (k["progress"] * 100).tolist()},
+            title="KPI progress (% of the way from baseline to target)",
+            unit="%",
+        )
+
+    def _budget_chart(self) -> str:
+        if self._budget.empty:
+            return ""
+        return svg_bars(
+            [str(a) for a in self._budget["agreement"]],
+            {"planned": self._budget["planned"].tolist(), "spent": self._budget["spent"].tolist()},
+            title=f"Budget {self.year}: planned and spent",
+        )
+
+    def to_html(self) -> str:
+        """A self-contained HTML page (inline CSS and SVG charts, no external resources)."""
+        note = (
+            "<p class=note>Contains illustrative objectives and figures (marked in the register).</p>"
+            if self.illustrative
+            else ""
+        )
+        title = f"International partnerships — annual report {self.year}"
+        return (
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title}</title><style>{_STYLE}</style></head>"
+            f"<body><h1>{title}</h1>{note}"
+            f"<h2>Goals and activities</h2>{_html_table(self._goals)}"
+            f"<h2>KPI progress</h2>{self._kpi_chart()}{_html_table(self._kpis)}"
+            f"<h2>Budget: planned and spent</h2>{self._budget_chart()}{_html_table(self._budget)}"
+            f"<h2>Agreements signed, renewed and sunset in {self.year}</h2>"
+            f"{_html_table(self._changes)}"
+            "</body></html>\n"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"AnnualReport({self.year}: {len(self._goals)} objectives, {len(self._kpis)} KPIs, "
+            f"{len(self._changes)} agreement changes)"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_markdown().replace("\n", "<br>")
+
+
+def _in_report(a: Agreement, year: int) -> bool:
+    """In force during ``year`` or signed in it, and not historical."""
+    if a.status_on(date(year, 12, 31)) == "historical":
+        return False
+    in_year = (a.start is None or a.start.year <= year) and (
+        a.current_end is None or a.current_end.year >= year
+    )
+    return in_year or (a.signed is not None and a.signed.year == year)
+
+
+def _changes(a: Agreement, year: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if a.signed and a.signed.year == year:
+        out.append({"agreement": a.id, "change": "signed", "date": a.signed})
+    for r in a.renewals:
+        if r.decided.year == year:
+            out.append({"agreement": a.id, "change": f"renewed to {r.new_end}", "date": r.decided})
+    if a.status == "sunset" and a.current_end and a.current_end.year == year:
+        out.append({"agreement": a.id, "change": "sunset", "date": a.current_end})
+    return out
+
+
+def annual_report(register: Register, year: int) -> AnnualReport:
+    """The annual activity summary of the report's recommendation 9 for one year.
+
+    Raises
+    ------
+    CitymatchValueError
+        ``year`` is not a calendar year (an integer from 1900 to 2200).
+    """
+    if not isinstance(year, int) or not 1900 <= year <= 2200:
+        raise CitymatchValueError(f"`year` must be a calendar year; got {year!r}.")
+    goals: list[dict[str, Any]] = []
+    kpis: list[dict[str, Any]] = []
+    budget: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    illustrative = False
+    for a in register:
+        if not _in_report(a, year):
+            continue
+        illustrative = illustrative or a.illustrative
+        goals.extend(
+            {
+                "agreement": a.id,
+                "objective": o.objective,
+                "activity": o.activity,
+                "owner": o.owner,
+                "ends": o.end,
+                "SMART": "yes" if o.is_smart else "no",
+            }
+            for o in a.objectives
+        )
+        kpis.extend(
+            {
+                "agreement": a.id,
+                "metric": p["metric"],
+                "unit": p["unit"],
+                "baseline": p["baseline"],
+                "target": p["target"],
+                "actual": p["actual"],
+                "progress": p["progress"],
+            }
+            for p in a.kpi_progress(until=year)
+        )
+        budget.extend(
+            {
+                "agreement": a.id,
+                "planned": s.planned,
+                "spent": s.spent,
+                "variance": s.spent - s.planned,
+            }
+            for s in a.spending
+            if s.year == year
+        )
+        changes.extend(_changes(a, year))
+    return AnnualReport(
+        year,
+        pd.DataFrame(goals),
+        pd.DataFrame(kpis),
+        pd.DataFrame(budget),
+        pd.DataFrame(changes),
+        illustrative,
+    )

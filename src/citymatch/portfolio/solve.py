@@ -234,14 +234,20 @@ def run_milp(
     """Maximise the model's value (or find any point: ``objective=False``) under ``rows``.
 
     ``rows`` defaults to every row of the model; ``relax`` drops integrality (LP relaxation).
+    A model without variables (every project excluded or without an allowed start) is
+    decided here: HiGHS needs at least one variable.
     """
+    rows = model.rows if rows is None else rows
+    if model.nvar == 0:
+        if all(r.lo <= 0 <= r.hi for r in rows):
+            return MilpOutcome(OPTIMAL, "Optimal: no project can start.", np.zeros(0), 0.0, 0.0)
+        return MilpOutcome(INFEASIBLE, "Infeasible: no project can start.", None, math.nan, 0.0)
     c = np.zeros(model.nvar)
     if objective:
         c[: model.n_x] = -model.objective
     integrality = np.zeros(model.nvar)
     if not relax:
         integrality[: model.n_x] = 1
-    rows = model.rows if rows is None else rows
     a = model.a if rows is model.rows else matrix(rows, model.nvar)
     constraints = [LinearConstraint(a, [r.lo for r in rows], [r.hi for r in rows])] if rows else []
     options: dict[str, float | bool] = {"mip_rel_gap": gap, "presolve": True}

@@ -142,7 +142,7 @@ def test_portfolio_acceptability_equals_enumeration():
         for i in _best_pair_by_enumeration(values, 2):
             counts[i] += 1
     expected = {f"P{i + 1}": c / samples for i, c in enumerate(counts)}
-    assert 0 < min(expected.values()) or max(expected.values()) < 1
+    assert min(expected.values()) < 1  # not every project is always selected
     assert len(set(expected.values())) >= 3
 
     got = pf.portfolio_acceptability(

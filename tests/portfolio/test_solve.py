@@ -229,7 +229,7 @@ def test_time_out_with_a_plan_is_not_a_success():
     best plan found (feasible, its value in ``fun``) and a positive gap; explain, repr and
     the tables say so."""
     problem = hard_problem()
-    plan = citymatch.optimize_portfolio(problem, time_limit=0.5)
+    plan = citymatch.optimize_portfolio(problem, time_limit=1.0)
     assert plan.status is pf.TIME_LIMIT
     assert not plan.success
     assert plan.feasible and plan.gap > 0

@@ -69,7 +69,7 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Plan:
-    """The optimal portfolio (scipy-style status fields and an explanation); an immutable value.
+    """The outcome of a portfolio optimisation (scipy-style status fields, an explanation).
 
     Attributes
     ----------
@@ -92,8 +92,8 @@ class Plan:
         Total (discounted) value of the plan in ``x`` (the LP bound when ``relaxed``); NaN
         when no plan was found (infeasible, or a time-out before the first plan).
     gap : float
-        Relative optimality gap reported by HiGHS: about 0 when optimal, > 0 for a plan
-        found before the time limit, NaN when no plan was found.
+        Relative optimality gap reported by HiGHS: at most the requested ``gap`` when
+        ``OPTIMAL``, > 0 for a plan found before the time limit, NaN when no plan was found.
     selected : DataFrame
         A copy: the selected projects (id, title, partners, start, end, value, total cost).
     schedule : DataFrame

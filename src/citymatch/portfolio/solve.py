@@ -1,0 +1,371 @@
+"""Solving the programme with :func:`scipy.optimize.milp` (HiGHS) and the :class:`Plan` it gives.
+
+Statuses are scipy's codes, named (:class:`PlanStatus`): ``OPTIMAL`` (0) is the only success;
+``TIME_LIMIT`` (1) keeps the best plan found, if any, with its gap; ``INFEASIBLE`` (2) comes
+with the conflicting rules; ``UNBOUNDED`` (3, impossible here: every variable is in [0, 1]);
+``OTHER`` (4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .._display import html_table
+from ..errors import CitymatchValueError
+from . import explain as ex
+from .model import Model, Row, build, complete_z, matrix
+from .problem import ProblemLike, load_problem
+from .values import fill_values
+
+__all__ = [
+    "INFEASIBLE",
+    "OPTIMAL",
+    "OTHER",
+    "TIME_LIMIT",
+    "UNBOUNDED",
+    "MilpOutcome",
+    "Plan",
+    "PlanStatus",
+    "optimize_portfolio",
+    "run_milp",
+]
+
+F64 = NDArray[np.float64]
+
+
+class PlanStatus(IntEnum):
+    """Outcome of a solve; the values are :func:`scipy.optimize.milp`'s status codes."""
+
+    OPTIMAL = 0  #: proven optimal (within ``gap``): ``success``
+    TIME_LIMIT = (
+        1  #: stopped by the time (or iteration) limit; ``x`` is the best plan found, if any
+    )
+    INFEASIBLE = 2  #: no plan satisfies every rule; see ``conflicts``
+    UNBOUNDED = 3  #: cannot happen for a portfolio (every variable is in [0, 1])
+    OTHER = 4  #: any other solver outcome; see ``message``
+
+
+OPTIMAL = PlanStatus.OPTIMAL
+TIME_LIMIT = PlanStatus.TIME_LIMIT
+INFEASIBLE = PlanStatus.INFEASIBLE
+UNBOUNDED = PlanStatus.UNBOUNDED
+OTHER = PlanStatus.OTHER
+
+_CODES = frozenset(int(s) for s in PlanStatus)
+
+
+def _empty(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Plan:
+    """The outcome of a portfolio optimisation (scipy-style status fields, an explanation).
+
+    Attributes
+    ----------
+    status : PlanStatus
+        ``OPTIMAL`` (0), ``TIME_LIMIT`` (1), ``INFEASIBLE`` (2), ``UNBOUNDED`` (3) or ``OTHER``
+        (4): :func:`scipy.optimize.milp`'s codes, an ``IntEnum`` (compares equal to the int).
+    success : bool
+        True only when a proven optimal plan was found (``status == OPTIMAL``).  A time-out
+        is not a success, even with a plan.
+    feasible : bool
+        True when ``x`` holds a plan that satisfies every rule: optimal, or the best found
+        before the time limit.  False for the LP relaxation, an infeasible problem and a
+        time-out before any plan was found.
+    message : str
+        The solver's message.
+    x : mapping
+        Project id → start year (None if not selected), read-only.  All None when no plan
+        was found.
+    fun : float
+        Total (discounted) value of the plan in ``x`` (the LP bound when ``relaxed``); NaN
+        when no plan was found (infeasible, or a time-out before the first plan).
+    gap : float
+        Relative optimality gap reported by HiGHS: at most the requested ``gap`` when
+        ``OPTIMAL``, > 0 for a plan found before the time limit, NaN when no plan was found.
+    selected : DataFrame
+        A copy: the selected projects (id, title, partners, start, end, value, total cost).
+    schedule : DataFrame
+        A copy: per year, the active projects, new starts, budget used/left, staff used/left,
+        active agreements (existing + new partners).  No rows when no plan was found.
+    binding : tuple of str
+        Rules with no slack at the plan.
+    left_out : DataFrame
+        A copy: id and the reason each unselected project is out (e.g. "would exceed the
+        2027 budget by $120,000").
+    conflicts : tuple of str
+        When infeasible: a small set of rules that cannot hold together.
+    relaxed : bool
+        True for the LP relaxation (fractional ``x_fraction``), which is a bound, not a plan.
+    x_fraction : mapping
+        LP relaxation: project id → the fraction selected (over its start years), read-only.
+
+    Notes
+    -----
+    Every field is immutable or copied: ``x`` and ``x_fraction`` are read-only mappings, the
+    tables are copied on the way in and on every access, so no caller can change a plan.
+    """
+
+    status: PlanStatus
+    message: str
+    x: Mapping[str, int | None]
+    fun: float
+    gap: float
+    binding: tuple[str, ...] = ()
+    conflicts: tuple[str, ...] = ()
+    relaxed: bool = False
+    x_fraction: Mapping[str, float] = field(default_factory=dict)
+    _selected: pd.DataFrame = field(default_factory=lambda: _empty(ex.SELECTED_COLUMNS))
+    _schedule: pd.DataFrame = field(default_factory=lambda: _empty(ex.SCHEDULE_COLUMNS))
+    _left_out: pd.DataFrame = field(default_factory=lambda: _empty(ex.LEFT_OUT_COLUMNS))
+
+    def __post_init__(self) -> None:
+        fix = {
+            "status": PlanStatus(self.status),
+            "x": MappingProxyType(dict(self.x)),
+            "x_fraction": MappingProxyType(dict(self.x_fraction)),
+            "binding": tuple(self.binding),
+            "conflicts": tuple(self.conflicts),
+            "_selected": self._selected.copy(),
+            "_schedule": self._schedule.copy(),
+            "_left_out": self._left_out.copy(),
+        }
+        for name, value in fix.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def success(self) -> bool:
+        """True only when a proven optimal plan was found."""
+        return self.status == OPTIMAL
+
+    @property
+    def feasible(self) -> bool:
+        """True when ``x`` holds a plan satisfying every rule (optimal or best found in time)."""
+        return not self.relaxed and self.status in (OPTIMAL, TIME_LIMIT) and math.isfinite(self.fun)
+
+    @property
+    def selected(self) -> pd.DataFrame:
+        """The selected projects (a copy)."""
+        return self._selected.copy()
+
+    @property
+    def schedule(self) -> pd.DataFrame:
+        """The plan year by year (a copy)."""
+        return self._schedule.copy()
+
+    @property
+    def left_out(self) -> pd.DataFrame:
+        """Why each unselected project is out (a copy)."""
+        return self._left_out.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The selected projects (a copy)."""
+        return self.selected
+
+    def explain(self) -> str:
+        """A readable explanation of the plan, of the infeasibility, or of a time-out."""
+        if self.status == INFEASIBLE:
+            return "No plan satisfies all constraints. These conflict:\n" + "\n".join(
+                f"- {c}" for c in self.conflicts
+            )
+        if self.relaxed:
+            return f"LP relaxation (a bound, not a plan): value {self.fun:,.4g} ({self.message})."
+        if not self.feasible:
+            return f"No plan was found ({self.status.name}): {self.message}"
+        head = f"{len(self._selected)} projects selected, total value {self.fun:,.4g}"
+        if self.status == TIME_LIMIT:
+            head = (
+                f"Time limit reached: the best plan found is not proven optimal (gap {self.gap:.2%}). "
+                + head
+            )
+        lines = [f"{head} ({self.message})."]
+        if self.binding:
+            lines.append("Binding constraints: " + "; ".join(self.binding) + ".")
+        lines += [f"- {r.id} left out: {r.reason}" for r in self._left_out.itertuples(index=False)]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        if self.status == INFEASIBLE:
+            return f"Plan(infeasible; conflicts: {'; '.join(self.conflicts)})"
+        if self.relaxed:
+            return f"Plan(LP relaxation, status={self.status.name}, bound={self.fun:.6g})"
+        if not self.feasible:
+            return f"Plan(status={self.status.name}, no plan found)"
+        chosen = ", ".join(f"{k}@{v}" for k, v in self.x.items() if v is not None)
+        return (
+            f"Plan(status={self.status.name}, value={self.fun:.6g}, gap={self.gap:.2g}; {chosen})"
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(self._schedule, repr(self), max_rows=60)
+
+
+@dataclass(frozen=True)
+class MilpOutcome:
+    """What one HiGHS run returned: status, message, point (None if none), objective, gap."""
+
+    status: PlanStatus
+    message: str
+    x: F64 | None
+    fun: float
+    gap: float
+
+
+def run_milp(
+    model: Model,
+    rows: Sequence[Row] | None = None,
+    *,
+    objective: bool = True,
+    relax: bool = False,
+    time_limit: float | None = None,
+    gap: float = 1e-9,
+) -> MilpOutcome:
+    """Maximise the model's value (or find any point: ``objective=False``) under ``rows``.
+
+    ``rows`` defaults to every row of the model; ``relax`` drops integrality (LP relaxation).
+    A model without variables (every project excluded or without an allowed start) is
+    decided here: HiGHS needs at least one variable.
+    """
+    rows = model.rows if rows is None else rows
+    if model.nvar == 0:
+        if all(r.lo <= 0 <= r.hi for r in rows):
+            return MilpOutcome(OPTIMAL, "Optimal: no project can start.", np.zeros(0), 0.0, 0.0)
+        return MilpOutcome(INFEASIBLE, "Infeasible: no project can start.", None, math.nan, 0.0)
+    c = np.zeros(model.nvar)
+    if objective:
+        c[: model.n_x] = -model.objective
+    integrality = np.zeros(model.nvar)
+    if not relax:
+        integrality[: model.n_x] = 1
+    a = model.a if rows is model.rows else matrix(rows, model.nvar)
+    constraints = [LinearConstraint(a, [r.lo for r in rows], [r.hi for r in rows])] if rows else []
+    options: dict[str, float | bool] = {"mip_rel_gap": gap, "presolve": True}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    res = milp(
+        c, integrality=integrality, bounds=Bounds(0, 1), constraints=constraints, options=options
+    )
+    status = PlanStatus(res.status) if res.status in _CODES else OTHER
+    x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
+    fun = float("nan") if res.fun is None else float(-res.fun)
+    reported = getattr(res, "mip_gap", None)
+    return MilpOutcome(status, str(res.message), x, fun, float(reported or 0.0))
+
+
+def _check_options(time_limit: float | None, gap: float) -> None:
+    if time_limit is not None and not (time_limit > 0):
+        raise CitymatchValueError(
+            f"`time_limit` must be positive seconds or None; got {time_limit!r}."
+        )
+    if not (0 <= gap < 1):
+        raise CitymatchValueError(f"`gap` must be in [0, 1); got {gap!r}.")
+
+
+def optimize_portfolio(
+    problem: ProblemLike,
+    *,
+    time_limit: float | None = 60.0,
+    gap: float = 1e-9,
+    relax: bool = False,
+    explain: bool = True,
+) -> Plan:
+    """Choose the projects and start years of greatest total value that satisfy every constraint.
+
+    Parameters
+    ----------
+    problem : PortfolioProblem, mapping or path
+        A model, a mapping, or a JSON/TOML file validated into one.  Missing project values
+        are computed from the problem's ``value_criteria`` (see :func:`score_projects`).
+    time_limit : float, optional
+        Seconds for HiGHS (default 60); on expiry the plan has ``status=TIME_LIMIT``,
+        ``success=False`` and the best plan found (if any) with its gap.
+    gap : float, default 1e-9
+        Relative optimality gap at which HiGHS stops (1e-9: proven optimal).
+    relax : bool, default False
+        Solve the LP relaxation instead (an upper bound; fractional ``x_fraction``).
+    explain : bool, default True
+        Compute the left-out reasons (one constraint evaluation per project and start year).
+
+    Returns
+    -------
+    Plan
+        An infeasible problem is a status (``INFEASIBLE``) with ``conflicts``, not an exception.
+
+    Raises
+    ------
+    PortfolioError
+        Invalid problem, or a project without a value and no ``value_criteria``.
+    CitymatchValueError
+        ``time_limit`` not positive, ``gap`` outside [0, 1).
+
+    Examples
+    --------
+    >>> import citymatch
+    >>> plan = citymatch.optimize_portfolio({
+    ...     "start_year": 2026, "years": 1, "budget": 14, "new_per_year_min": None,
+    ...     "new_per_year_max": None,
+    ...     "projects": [{"id": f"P{i}", "value": v, "cost": c}
+    ...                  for i, (v, c) in enumerate([(16, 5), (22, 7), (12, 4), (8, 3)], 1)]})
+    >>> plan.success, plan.fun, sorted(k for k, v in plan.x.items() if v)
+    (True, 42.0, ['P2', 'P3', 'P4'])
+    """
+    _check_options(time_limit, gap)
+    model = build(fill_values(load_problem(problem)))
+    out = run_milp(model, relax=relax, time_limit=time_limit, gap=gap)
+    ids = [p.id for p in model.problem.projects]
+    if out.x is None:
+        found: tuple[str, ...] = ()
+        if out.status == INFEASIBLE:
+
+            def infeasible(rows: Sequence[Row]) -> bool:
+                return (
+                    run_milp(model, rows, objective=False, time_limit=time_limit).status
+                    == INFEASIBLE
+                )
+
+            found = ex.conflicts(model, infeasible)
+        return Plan(
+            out.status, out.message, dict.fromkeys(ids), math.nan, math.nan, conflicts=found
+        )
+    if relax:
+        frac = dict.fromkeys(ids, 0.0)
+        for k, (i, _y) in enumerate(model.xvars):
+            frac[ids[i]] += float(out.x[k])
+        return Plan(
+            out.status, out.message, dict.fromkeys(ids), out.fun, 0.0, relaxed=True, x_fraction=frac
+        )
+    return _plan(model, out, out.x, explain=explain)
+
+
+def _plan(model: Model, out: MilpOutcome, point: F64, *, explain: bool) -> Plan:
+    """The plan at the solver's (integral) ``point``, with its tables and explanations."""
+    v = np.array(point, dtype=np.float64)
+    v[: model.n_x] = np.round(v[: model.n_x])
+    v = complete_z(model, v)
+    x: dict[str, int | None] = {p.id: None for p in model.problem.projects}
+    for k, (i, y) in enumerate(model.xvars):
+        if v[k] > 0.5:
+            x[model.problem.projects[i].id] = y
+    left = ex.left_out(model, v, proven=out.status == OPTIMAL) if explain else None
+    return Plan(
+        out.status,
+        out.message,
+        x,
+        float(model.objective @ v[: model.n_x]),
+        out.gap,
+        binding=ex.binding(model, v),
+        _selected=ex.selection(model, x),
+        _schedule=ex.schedule(model, x),
+        _left_out=left if left is not None else _empty(ex.LEFT_OUT_COLUMNS),
+    )

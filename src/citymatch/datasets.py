@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import CitymatchValueError
 from .io import NA_VALUES
 
 __all__ = ["data_dictionary", "data_path", "load_cities", "load_organisations"]
@@ -34,7 +35,7 @@ _FILES = {
 def data_path(name: str) -> Path:
     """Path of a shipped data file: ``"cities"``, ``"organisations"``, ``"README"`` or ``"portfolio"``."""
     if name not in _FILES:
-        raise ValueError(f"`name` must be one of {sorted(_FILES)}; got {name!r}.")
+        raise CitymatchValueError(f"`name` must be one of {sorted(_FILES)}; got {name!r}.")
     inside = resources.files("citymatch").joinpath("data", _FILES[name])
     if inside.is_file() or inside.is_dir():
         return Path(str(inside))

@@ -226,3 +226,17 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     kernel(np.arange(6.0), 2, 0, 3, out)
     assert calls == [True, False]
     np.testing.assert_array_equal(out, [[4, 5], [0, 1], [20, 35], [6, 9]])
+
+
+def test_scores_only_on_the_compiled_path_equal_the_full_result(jit_everywhere):
+    """distances=False on a large matrix (the compiled scores-only kernel) gives the same
+    scores as the default call that also writes the distances, for row-major and
+    column-major input."""
+    rng = np.random.default_rng(21)
+    x = rng.uniform(size=(30_000, 5))
+    w, t = [1, 2, 3, 1, 1], [1, -1, 1, 1, -1]
+    full = citymatch.topsis(x, w, t)
+    for data in (x, np.asfortranarray(x)):
+        lean = citymatch.topsis(data, w, t, distances=False, threads=2)
+        assert lean.d_ideal is None
+        np.testing.assert_allclose(lean.scores, full.scores, rtol=0, atol=1e-14)

@@ -183,6 +183,26 @@ def test_tied_winners_share_first_place_mass_and_confidence():
     np.testing.assert_array_equal(res.confidence[:2], [0.5, 0.5])
 
 
+def test_first_place_shares_split_ties_like_the_rank_counts():
+    """first_place_shares gives 1/k to each of k tied leaders (ties after 12-decimal rounding),
+    every row sums to 1, and its column sums equal the first column of add_rank_counts."""
+    from citymatch.scoring.ranks import add_rank_counts, first_place_shares
+
+    scores = np.array(
+        [
+            [0.9, 0.1, 0.9, 0.2],
+            [0.3, 0.8, 0.1, 0.2],
+            [0.5, 0.5 + 1e-14, 0.5, 0.1],  # equal after rounding: a three-way tie
+        ]
+    )
+    shares = first_place_shares(scores)
+    expected = np.array([[0.5, 0, 0.5, 0], [0, 1, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
+    np.testing.assert_allclose(shares, expected, atol=1e-15)
+    counts = np.zeros((4, 4))
+    add_rank_counts(scores, counts)
+    np.testing.assert_allclose(shares.sum(axis=0), counts[:, 0], atol=1e-15)
+
+
 # ------------------------------------------------------------------ bad input, options
 @pytest.mark.parametrize(
     ("kwargs", "exc", "pattern"),

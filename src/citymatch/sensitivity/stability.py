@@ -9,8 +9,9 @@ eigenvalues and are polished with Brent's method, so interval ends are exact to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -229,7 +230,7 @@ class StabilityResult:
         just beyond it the winner / top-k set / order changes.
     winner : str
         The base winner.
-    flip : dict
+    flip : mapping (read-only)
         The smallest weight change that changes the winner: ``criterion``,
         ``base_weight``, ``new_weight``, ``change``, ``winner``, ``challenger`` (empty if no
         weight change can flip it).
@@ -240,7 +241,7 @@ class StabilityResult:
 
     table: pd.DataFrame
     winner: str
-    flip: dict[str, Any]
+    flip: Mapping[str, Any]
     near_ties: pd.DataFrame
     k: int
 
@@ -323,7 +324,7 @@ def stability_intervals(
     return StabilityResult(
         pd.DataFrame(rows),
         p.ids[win],
-        _smallest_flip(rows, bounds, p, win),
+        MappingProxyType(_smallest_flip(rows, bounds, p, win)),
         near.drop_duplicates().reset_index(drop=True),
         int(k),
     )

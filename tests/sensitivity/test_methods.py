@@ -108,3 +108,21 @@ def test_rank_reversal_bad_input():
         sa.rank_reversal(X_RR, W_RR, T_RR, remove=[], add={"bad": [1.0]})
     with pytest.raises(CitymatchValueError, match=r"`remove` names an unknown candidate 'x'"):
         sa.rank_reversal(X_RR, W_RR, T_RR, remove=["x"])
+
+
+def test_rank_reversal_detects_a_known_swap():
+    """Removing a candidate that sets the ideal point can swap two others: every reported swap
+    is real (checked against citymatch.topsis on the reduced matrix)."""
+    x = np.array([[10.0, 1.0], [6.0, 5.0], [5.0, 6.0], [1.0, 7.0]])
+    w, t = [0.5, 0.5], [1, 1]
+    rows = sa.rank_reversal(x, w, t)
+    base = citymatch.topsis(x, w, t).scores
+    for change, group in rows.groupby("change"):
+        removed = int(change.split()[1])
+        keep = [i for i in range(4) if i != removed]
+        after = citymatch.topsis(x[keep], w, t).scores
+        for r in group.itertuples():
+            a, b = int(r.a), int(r.b)
+            assert base[a] > base[b] and after[keep.index(a)] < after[keep.index(b)]
+    added = sa.rank_reversal(x, w, t, remove=[], add={"new": [11.0, 0.5]})
+    assert set(added["change"]) <= {"add new"}

@@ -190,6 +190,16 @@ def as_point(point: ArrayLike | None, m: int, *, name: str) -> F64 | None:
     return p
 
 
+def judgement_value(value: float | str) -> float:
+    """One judgement (a number or a fraction string such as ``"1/3"``) as a float."""
+    parsed = parse_judgement(value)
+    if isinstance(parsed, (int, float, np.integer, np.floating)) and not isinstance(parsed, bool):
+        return float(parsed)
+    raise CitymatchTypeError(
+        f"a pairwise judgement must be a number or a fraction like '1/3'; got {value!r}."
+    )
+
+
 def parse_judgement(value: object) -> object:
     """One pairwise judgement: a fraction string such as ``"1/3"`` as a float, else as given.
 

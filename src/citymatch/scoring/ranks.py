@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from .._util import TIE_DECIMALS
 
-__all__ = ["add_rank_counts", "order_best_first", "rank_scores", "tie_round"]
+__all__ = ["add_rank_counts", "first_place_shares", "order_best_first", "rank_scores", "tie_round"]
 
 F64 = NDArray[np.float64]
 
@@ -72,3 +72,15 @@ def add_rank_counts(scores: NDArray[np.floating], counts: F64) -> None:
             members = order[row, start:end]
             counts[np.ix_(members, np.arange(start, end))] += 1.0 / (end - start)
             start = end
+
+
+def first_place_shares(scores: NDArray[np.floating]) -> F64:
+    """Each candidate's share of first place in each of (K, N) score rows, splitting ties.
+
+    With k candidates tied for the best score (after :func:`tie_round`), each gets ``1/k``;
+    every row sums to 1.  The column sums equal the first column of :func:`add_rank_counts`.
+    """
+    s = tie_round(scores)
+    best = s == s.max(axis=-1, keepdims=True)
+    out: F64 = best / best.sum(axis=-1, keepdims=True)
+    return out

@@ -1,0 +1,158 @@
+"""The input every sensitivity feature shares: a Ranking, or raw ``(matrix, weights, types)``.
+
+:func:`as_problem` turns each accepted spelling into one validated :class:`Problem`
+(float64 matrix, normalised weights, ±1 directions, normalisation, labels); every feature
+trusts it afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
+from ..errors import CitymatchTypeError, CitymatchValueError, ShapeError
+from ..rank import Ranking
+from ..scoring.geometry import check_normalization
+
+__all__ = ["F64", "Problem", "Source", "as_problem", "criterion_index", "sweep_path"]
+
+F64 = NDArray[np.float64]
+
+#: What every sensitivity entry point accepts as its data.
+Source = Ranking | ArrayLike
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated decision problem (the arrays are private, read-only copies).
+
+    Attributes
+    ----------
+    x : ndarray (N, M)
+        Performance matrix, finite float64.
+    w : ndarray (M,)
+        Weights, normalised to sum to 1.
+    t : ndarray (M,)
+        Directions, ``+1`` benefit, ``-1`` cost.
+    norm : str
+        Normalisation (one of :data:`citymatch.scoring.topsis.NORMALIZATIONS`).
+    ids, criteria : list of str
+        Candidate and criterion labels.
+    """
+
+    x: F64
+    w: F64
+    t: NDArray[np.int8]
+    norm: str
+    ids: list[str]
+    criteria: list[str]
+
+
+def _from_ranking(
+    source: Ranking, weights: ArrayLike | None, types: CriterionTypes | None
+) -> tuple[F64, F64, NDArray[np.int8], str, list[str], list[str]]:
+    x = source.matrix.to_numpy(dtype=np.float64, copy=True)
+    w = (
+        source.weights.to_numpy(dtype=np.float64, copy=True)
+        if weights is None
+        else as_weights(weights, x.shape[1])[0]
+    )
+    t = source.criteria.types if types is None else as_types(types, x.shape[1])
+    ids = [str(i) for i in source.matrix.index]
+    return x, w, t, source.result.normalization, ids, list(source.criteria.ids)
+
+
+def _from_arrays(
+    source: ArrayLike,
+    weights: ArrayLike | None,
+    types: CriterionTypes | None,
+    labels: Sequence[str] | None,
+    criteria: Sequence[str] | None,
+) -> tuple[F64, F64, NDArray[np.int8], str, list[str], list[str]]:
+    if weights is None or types is None:
+        raise CitymatchTypeError(
+            "pass a Ranking, or `matrix` with `weights` and `types`; got a matrix without "
+            f"{'weights' if weights is None else 'types'}."
+        )
+    x = np.array(as_matrix(source), dtype=np.float64)  # a private copy
+    w, batched = as_weights(weights, x.shape[1])
+    if batched:
+        raise ShapeError(
+            f"`weights` must be one vector of {x.shape[1]} weights here; got shape {w.shape}."
+        )
+    t = as_types(types, x.shape[1])
+    ids = [str(i) for i in (labels if labels is not None else range(x.shape[0]))]
+    names = criteria if criteria is not None else [f"c{j}" for j in range(x.shape[1])]
+    return x, w, t, "vector", ids, [str(c) for c in names]
+
+
+def as_problem(
+    source: Source,
+    weights: ArrayLike | None = None,
+    types: CriterionTypes | None = None,
+    *,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+) -> Problem:
+    """Validate a sensitivity input: a Ranking (its data, weights, criteria) or raw arrays.
+
+    ``weights`` and ``types`` are required with a raw matrix and override a Ranking's;
+    ``normalization`` defaults to the Ranking's, or ``"vector"``.
+    """
+    if isinstance(source, Ranking):
+        x, w, t, norm, ids, crit = _from_ranking(source, weights, types)
+    else:
+        x, w, t, norm, ids, crit = _from_arrays(source, weights, types, labels, criteria)
+    norm = normalization or norm
+    norm = check_normalization(norm)
+    if len(ids) != x.shape[0]:
+        raise ShapeError(
+            f"`labels` must have {x.shape[0]} names (one per candidate); got {len(ids)}."
+        )
+    if len(crit) != x.shape[1]:
+        raise ShapeError(
+            f"`criteria` must have {x.shape[1]} names (one per criterion); got {len(crit)}."
+        )
+    if not np.isfinite(x).all():
+        raise_nonfinite(x, "matrix")
+    w = np.array(w, dtype=np.float64)
+    t = np.array(t, dtype=np.int8)
+    for arr in (x, w, t):
+        arr.setflags(write=False)
+    return Problem(x, w, t, norm, ids, crit)
+
+
+def criterion_index(p: Problem, criterion: str | int) -> int:
+    """The column of ``criterion`` (an id, or an index for raw arrays)."""
+    if isinstance(criterion, (int, np.integer)) and not isinstance(criterion, bool):
+        if not 0 <= criterion < len(p.criteria):
+            raise CitymatchValueError(
+                f"`criterion` index must be in 0..{len(p.criteria) - 1}; got {criterion}."
+            )
+        return int(criterion)
+    if criterion not in p.criteria:
+        raise CitymatchValueError(f"`criterion` must be one of {p.criteria}; got {criterion!r}.")
+    return p.criteria.index(str(criterion))
+
+
+def sweep_path(w: F64, j: int) -> tuple[F64, F64]:
+    """Weights along the sweep of criterion j: ``w(v) = r + v·d`` (others proportional).
+
+    ``w(v)[j] = v`` and the other weights keep their base proportions, summing to ``1 − v``;
+    if every other weight is zero, the remainder is shared equally.
+    """
+    m = w.size
+    rest = np.delete(w, j)
+    r = np.zeros(m)
+    if rest.sum() > 0:
+        r[np.arange(m) != j] = rest / rest.sum()
+    else:  # every other weight is zero: share the remainder equally
+        r[np.arange(m) != j] = 1.0 / (m - 1) if m > 1 else 0.0
+    d = -r.copy()
+    d[j] = 1.0
+    return r, d

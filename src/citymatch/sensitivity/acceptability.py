@@ -1,0 +1,390 @@
+"""SMAA-2 rank acceptability: how often each candidate takes each rank under uncertain weights.
+
+Weights are sampled (see :mod:`citymatch.sampling`) in fixed blocks of
+:data:`~citymatch.sampling.SAMPLE_BLOCK`, each seeded from ``(seed, block)``; every block is
+scored in the weight-free form (one matrix product) and counted at once, so the result
+depends on the seed only — never on ``chunk``.  Ranks are counted with the one split-tie
+rule (:func:`citymatch.scoring.ranks.add_rank_counts`); first place for the central weights
+and the confidence factors follows the same rule
+(:func:`citymatch.scoring.ranks.first_place_shares`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from .._display import html_table
+from .._util import require
+from .._validate import CriterionTypes, as_weights
+from ..errors import CitymatchValueError
+from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
+from ..scoring.ranks import add_rank_counts, first_place_shares
+from ._problem import F64, Problem, Source, as_problem
+from ._terms import closeness_from_terms, scores_at, weight_free_terms
+
+__all__ = ["RankAcceptabilityResult", "rank_acceptability"]
+
+NoiseKind = Literal["relative", "absolute"]
+#: Noise: one standard deviation for every criterion, one per criterion, or by criterion id.
+Noise = float | Sequence[float] | Mapping[str, float]
+#: Weight intervals: (low, high) per criterion in order, or by criterion id.
+Intervals = Sequence[tuple[float, float]] | Mapping[str, tuple[float, float]]
+#: Data draws per candidate for the confidence factor under data noise.
+CONFIDENCE_DRAWS = 1000
+#: A block index that no weight sample uses: the confidence factor's data draws.
+_CONFIDENCE_BLOCK = 10**9
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class RankAcceptabilityResult:
+    """SMAA-2 rank acceptability.
+
+    Attributes
+    ----------
+    acceptability : ndarray (N, N)
+        Share of samples in which candidate i (row, input order) takes rank r (column
+        r−1).  Exact ties split their ranks equally, so rows and columns each sum to 1.
+    central_weights : ndarray (N, M)
+        Mean weight vector of the samples in which the candidate ranks first (NaN if never).
+        A sample in which k candidates tie for first counts 1/k towards each of them.
+    confidence : ndarray (N,)
+        Confidence factor: the candidate's share of first place when the weights are its
+        central weight vector — over data samples under ``noise``, else 1 (wins), 0 (loses)
+        or 1/k (ties with k−1 others); NaN if never first.
+    ids, criteria : list of str
+    samples : int
+    sampler : str
+    seed : int or None
+        The integer seed given, if any.
+    weight_samples : ndarray (K, M) or None
+        The weight vectors used (with ``keep_samples=True``).
+
+    The arrays are read-only.
+    """
+
+    acceptability: F64
+    central_weights: F64
+    confidence: F64
+    ids: list[str]
+    criteria: list[str]
+    samples: int
+    sampler: str
+    seed: int | None = None
+    weight_samples: F64 | None = field(default=None, repr=False)
+
+    def top_k_probability(self, k: int) -> pd.Series:
+        """Probability of each candidate ranking in the top ``k``."""
+        n = self.acceptability.shape[0]
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
+            raise CitymatchValueError(f"`k` must be an integer in 1..{n}; got {k!r}.")
+        return pd.Series(self.acceptability[:, :k].sum(axis=1), index=self.ids, name=f"p_top{k}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Candidates × ranks acceptability table (columns 1..N), plus confidence."""
+        n = self.acceptability.shape[0]
+        df = pd.DataFrame(
+            self.acceptability.copy(), index=pd.Index(self.ids, name="id"), columns=range(1, n + 1)
+        )
+        df["confidence"] = self.confidence
+        return df
+
+    def central_weights_frame(self) -> pd.DataFrame:
+        """Central weight vectors (candidates × criteria)."""
+        return pd.DataFrame(
+            self.central_weights.copy(), index=pd.Index(self.ids, name="id"), columns=self.criteria
+        )
+
+    def plot(self, *, top: int = 15, ax: Any = None) -> Any:
+        """Heat map of the rank acceptabilities of the ``top`` candidates."""
+        from ..plot import acceptability_heatmap
+
+        return acceptability_heatmap(self, top=top, ax=ax)
+
+    def __repr__(self) -> str:
+        p1 = self.acceptability[:, 0]
+        best = int(np.argmax(p1))
+        return (
+            f"RankAcceptabilityResult({self.samples} samples ({self.sampler}), N={len(self.ids)}; "
+            f"most often first: {self.ids[best]} ({p1[best]:.1%}))"
+        )
+
+    def _repr_html_(self) -> str:
+        df = self.to_frame()
+        order = np.argsort(-(self.acceptability * np.arange(len(self.ids), 0, -1)).sum(axis=1))
+        return html_table(df.iloc[order, : min(10, len(self.ids))], repr(self))
+
+
+# --------------------------------------------------------------------------- data noise
+def _noise_sigma(noise: Noise | None, kind: str, p: Problem) -> F64 | None:
+    """Per-criterion standard deviations of the data noise (None without noise)."""
+    if noise is None:
+        return None
+    if kind not in ("relative", "absolute"):
+        raise CitymatchValueError(f"`noise_kind` must be 'relative' or 'absolute'; got {kind!r}.")
+    m = p.x.shape[1]
+    if isinstance(noise, Mapping):
+        unknown = sorted(set(noise) - set(p.criteria))
+        if unknown:
+            raise CitymatchValueError(
+                f"`noise` names unknown criteria {unknown}; known: {p.criteria}."
+            )
+        sigma = np.array([float(noise.get(c, 0.0)) for c in p.criteria])
+    else:
+        sigma = np.broadcast_to(np.asarray(noise, dtype=np.float64), (m,)).copy()
+    if not np.isfinite(sigma).all() or (sigma < 0).any():
+        raise CitymatchValueError(
+            f"`noise` must be finite and ≥ 0 per criterion; got {sigma.tolist()}."
+        )
+    return sigma
+
+
+def _perturbed(gen: np.random.Generator, x: F64, sigma: F64, kind: str, size: int) -> F64:
+    """``size`` perturbed copies of ``x`` (K, N, M)."""
+    eps = gen.standard_normal((size, *x.shape))
+    if kind == "relative":
+        return x[None] * (1.0 + sigma[None, None, :] * eps)
+    return x[None] + sigma[None, None, :] * eps
+
+
+def _scores_noisy(xs: F64, p: Problem, w: F64) -> F64:
+    """Scores of K perturbed matrices (K, N, M) under K weight vectors (K, M).
+
+    Ideal points and scales are recomputed for every perturbed matrix.
+    """
+    return scores_at(xs, p.t, p.norm, w)
+
+
+# --------------------------------------------------------------------------- sampling loop
+@dataclass
+class _Tally:
+    """Rank counts and first-place weight mass, added block by block (fixed order)."""
+
+    counts: F64
+    first_sum: F64
+    first_mass: F64
+    kept: list[F64]
+
+    def add(self, w: F64, scores: F64) -> None:
+        add_rank_counts(scores, self.counts)
+        share = first_place_shares(scores)  # (K, N), ties split 1/k
+        s_idx, c_idx = np.nonzero(share)  # sample by sample, in order
+        mass = share[s_idx, c_idx]
+        # one addition per (sample, first-placed candidate), in sample order: tied (identical)
+        # candidates receive identical sums, bit for bit
+        np.add.at(self.first_sum, c_idx, w[s_idx] * mass[:, None])
+        np.add.at(self.first_mass, c_idx, mass)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The validated sampling options of one run."""
+
+    samples: int
+    given: F64 | None
+    sampler: str
+    concentration: float
+    box: F64 | None
+    perm: NDArray[np.int64] | None
+    sigma: F64 | None
+    noise_kind: str
+    seed: np.random.SeedSequence
+
+
+def _block_scores(
+    plan: _Plan, p: Problem, terms: tuple[F64, F64] | None, b: int
+) -> tuple[F64, F64]:
+    """Weights and scores of sample block ``b`` (its generator depends on (seed, b) only)."""
+    size = min(SAMPLE_BLOCK, plan.samples - b * SAMPLE_BLOCK)
+    gen = block_rng(plan.seed, b)
+    m = p.x.shape[1]
+    if plan.given is not None:
+        w = plan.given[b * SAMPLE_BLOCK : b * SAMPLE_BLOCK + size]
+    else:
+        w = draw(gen, size, m, plan.sampler, p.w, plan.concentration, plan.box, plan.perm)
+    if terms is not None:
+        return w, closeness_from_terms(terms[0], terms[1], w * w)
+    assert plan.sigma is not None
+    return w, _scores_noisy(_perturbed(gen, p.x, plan.sigma, plan.noise_kind, size), p, w)
+
+
+def _run(plan: _Plan, p: Problem, keep: bool, bar: Any) -> _Tally:
+    n, m = p.x.shape
+    tally = _Tally(np.zeros((n, n)), np.zeros((n, m)), np.zeros(n), [])
+    terms = weight_free_terms(p) if plan.sigma is None else None
+    for b in range(-(-plan.samples // SAMPLE_BLOCK)):
+        w, scores = _block_scores(plan, p, terms, b)
+        tally.add(w, scores)
+        if keep:
+            tally.kept.append(w)
+        if bar is not None:
+            bar.update(1)
+    return tally
+
+
+def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
+    """Each candidate's share of first place under its central weights (NaN if never first)."""
+    n = p.x.shape[0]
+    conf = np.full(n, np.nan)
+    idx = np.flatnonzero(~np.isnan(central).any(axis=1))
+    if idx.size == 0:
+        return conf
+    wc = central[idx]
+    if plan.sigma is None:
+        shares = first_place_shares(closeness_from_terms(*weight_free_terms(p), wc * wc))
+        conf[idx] = shares[np.arange(idx.size), idx]
+        return conf
+    gen = block_rng(plan.seed, _CONFIDENCE_BLOCK)
+    reps = CONFIDENCE_DRAWS
+    for i, w in zip(idx, wc, strict=True):
+        xs = _perturbed(gen, p.x, plan.sigma, plan.noise_kind, reps)
+        shares = first_place_shares(_scores_noisy(xs, p, np.broadcast_to(w, (reps, w.size))))
+        conf[i] = float(shares[:, i].mean())
+    return conf
+
+
+def _progress(total: int, on: bool) -> Any:
+    if not on:
+        return None
+    tqdm = require("tqdm.auto", "`progress=True`").tqdm
+    return tqdm(total=total, unit="block", desc="rank acceptability")
+
+
+def _plan(
+    p: Problem,
+    samples: int,
+    weight_samples: ArrayLike | None,
+    sampler: Sampler,
+    concentration: float,
+    intervals: Intervals | None,
+    order: Sequence[str] | None,
+    sigma: F64 | None,
+    noise_kind: str,
+    rng: np.random.Generator | int | None,
+) -> _Plan:
+    m = p.x.shape[1]
+    given = None
+    box, perm = None, None
+    if weight_samples is not None:
+        given, batched = as_weights(weight_samples, m, name="weight_samples")
+        given = given if batched else given[None]
+        samples = given.shape[0]
+    elif not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
+        raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
+    else:
+        box, perm = check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order)
+    return _Plan(
+        int(samples),
+        given,
+        sampler,
+        concentration,
+        box,
+        perm,
+        sigma,
+        noise_kind,
+        seed_sequence(rng),
+    )
+
+
+def rank_acceptability(
+    source: Source,
+    weights: ArrayLike | None = None,
+    types: CriterionTypes | None = None,
+    *,
+    samples: int = 10_000,
+    sampler: Sampler = "uniform",
+    concentration: float = 50.0,
+    intervals: Intervals | None = None,
+    order: Sequence[str] | None = None,
+    weight_samples: ArrayLike | None = None,
+    noise: Noise | None = None,
+    noise_kind: NoiseKind = "relative",
+    rng: np.random.Generator | int | None = None,
+    chunk: int | None = None,
+    progress: bool = False,
+    normalization: str | None = None,
+    labels: Sequence[str] | None = None,
+    criteria: Sequence[str] | None = None,
+    keep_samples: bool = False,
+) -> RankAcceptabilityResult:
+    """SMAA-2 rank acceptability of every candidate under sampled weights (and data noise).
+
+    Parameters
+    ----------
+    source, weights, types
+        A Ranking, or a raw matrix with base weights and types.
+    samples : int, default 10,000
+        Number of Monte Carlo samples K.
+    sampler, concentration, intervals, order
+        How weights are drawn (see :func:`citymatch.sampling.sample_weights`);
+        ``concentration`` applies to ``"dirichlet"`` around the base weights.
+    weight_samples : array_like (K, M), optional
+        Use these weight vectors instead (e.g. from :func:`ahp_weight_samples`).
+    noise : float, sequence or mapping, optional
+        Per-criterion noise on the performance values: the standard deviation of a normal
+        perturbation, relative (``x·(1 + σε)``) or absolute (``x + σε``) per ``noise_kind``.
+        Ideal points and scales are recomputed for every perturbed matrix.
+    rng : Generator, int or None
+        Reproducible randomness.  Samples are drawn, scored and counted in fixed blocks of
+        1,024, each seeded from (seed, block index).
+    chunk : int, optional
+        Kept for compatibility and validated (a positive integer); it never changes the
+        result: samples are scored and counted one block of 1,024 at a time (memory ≈
+        1,024 × N doubles, × M under ``noise``).
+    progress : bool, default False
+        Show a tqdm progress bar (needs the ``progress`` extra).
+    normalization, labels, criteria, keep_samples
+        As for :func:`weight_sweep`; ``keep_samples`` keeps the weight vectors used.
+
+    Returns
+    -------
+    RankAcceptabilityResult
+
+    References
+    ----------
+    .. [1] Lahdelma, R. & Salminen, P. (2001). SMAA-2: Stochastic multicriteria
+       acceptability analysis for group decision making. Operations Research 49(3),
+       444–454. https://doi.org/10.1287/opre.49.3.444.11220
+    """
+    p = as_problem(
+        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+    )
+    sigma = _noise_sigma(noise, noise_kind, p)
+    if chunk is not None and (
+        not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1
+    ):
+        raise CitymatchValueError(f"`chunk` must be a positive integer; got {chunk!r}.")
+    plan = _plan(
+        p, samples, weight_samples, sampler, concentration, intervals, order, sigma, noise_kind, rng
+    )
+    bar = _progress(-(-plan.samples // SAMPLE_BLOCK), progress)
+    try:
+        tally = _run(plan, p, keep_samples, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    acc = tally.counts / float(plan.samples)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        central = tally.first_sum / tally.first_mass[:, None]
+    central[tally.first_mass == 0] = np.nan
+    conf = _confidence(p, central, plan)
+    kept = np.concatenate(tally.kept) if keep_samples else None
+    for arr in (acc, central, conf, kept):
+        if arr is not None:
+            arr.setflags(write=False)
+    return RankAcceptabilityResult(
+        acc,
+        central,
+        conf,
+        list(p.ids),
+        list(p.criteria),
+        plan.samples,
+        "given" if plan.given is not None else sampler,
+        None if rng is None or isinstance(rng, np.random.Generator) else int(rng),
+        kept,
+    )

@@ -1,0 +1,171 @@
+"""Stability intervals: the closed-form 2×2 case, brute force on random problems, and the
+property that every interval end is a tipping point (winner, top k and full order)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import citymatch
+from citymatch import sensitivity as sa
+from citymatch.errors import CitymatchTypeError, CitymatchValueError
+
+NORMS = ["vector", "minmax", "max", "sum"]
+
+
+def path_weights(w, j, v):
+    """Criterion j at weight v, the others keep their base proportions and sum to 1 − v."""
+    w = np.asarray(w, dtype=float)
+    rest = np.delete(w, j)
+    out = np.insert(rest / rest.sum() * (1.0 - v), j, v)
+    return out
+
+
+# ------------------------------------------------------------------ closed form
+def test_two_by_two_tipping_weight_matches_hand_solution():
+    """A = (4, 1), B = (1, 2), both benefit, vector normalisation: D⁺_A = w₂/√5, D⁻_A = 3w₁/√17,
+    and B mirrors A, so they tie at w₁* = (1/√5) / (3/√17 + 1/√5). The interval ends match w₁*
+    to 1e-9, and the winner flips just outside but not just inside."""
+    x = np.array([[4.0, 1.0], [1.0, 2.0]])
+    w1_star = (1 / np.sqrt(5)) / (3 / np.sqrt(17) + 1 / np.sqrt(5))
+    res = sa.stability_intervals(x, [0.6, 0.4], [1, 1], k=1)
+    assert res.winner == "0"
+    row0, row1 = res.table.iloc[0], res.table.iloc[1]
+    assert row0["top_low"] == pytest.approx(w1_star, abs=1e-9) and row0["top_high"] == 1.0
+    assert row1["top_low"] == 0.0 and row1["top_high"] == pytest.approx(1 - w1_star, abs=1e-9)
+    assert row0["top_low_by"] == "1"
+    for eps, same in ((1e-7, True), (-1e-7, False)):
+        w1 = w1_star + eps
+        winner = int(np.argmax(citymatch.topsis(x, [w1, 1 - w1], [1, 1]).scores))
+        assert (winner == 0) is same
+    assert res.flip["criterion"] == "c0" and res.flip["new_weight"] == pytest.approx(
+        w1_star, abs=1e-9
+    )
+    assert res.flip["challenger"] == "1"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_intervals_agree_with_brute_force(seed, plain_topsis):
+    """On random problems: the winner is unchanged at every grid point inside each reported
+    interval, and changes just beyond every interval end that is not 0 or 1."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(1, 10, size=(6, 4))
+    w = rng.dirichlet(np.ones(4))
+    t = [1, -1, 1, 1]
+    norm = NORMS[seed % 4]
+    res = sa.stability_intervals(x, w, t, k=2, normalization=norm)
+    win = int(res.winner)
+    for j, row in res.table.iterrows():
+
+        def winner(v, j=j):
+            return int(np.argmax(np.round(plain_topsis(x, path_weights(w, j, v), t, norm), 12)))
+
+        for v in np.linspace(row["top_low"], row["top_high"], 41)[1:-1]:
+            assert winner(v) == win
+        if row["top_low"] > 0:
+            assert winner(row["top_low"] - 1e-7) != win
+        if row["top_high"] < 1:
+            assert winner(row["top_high"] + 1e-7) != win
+        for lo, hi in ((row["topk_low"], row["topk_high"]), (row["order_low"], row["order_high"])):
+            assert lo <= row["weight"] <= hi
+
+
+def test_full_order_interval_is_tightest(ranking):
+    """The full order changes no later than the top-k set, which changes no later than the winner."""
+    t = sa.stability_intervals(ranking, k=3).table
+    assert (t["order_low"] >= t["topk_low"] - 1e-15).all() and (
+        t["order_high"] <= t["topk_high"] + 1e-15
+    ).all()
+    assert (t["order_low"] >= t["top_low"] - 1e-15).all() and (
+        t["order_high"] <= t["top_high"] + 1e-15
+    ).all()
+
+
+def test_near_ties_are_flagged():
+    """Two candidates with equal scores at the base weights are reported as a near-tie."""
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [0.2, 0.2]])
+    res = sa.stability_intervals(x, [0.5, 0.5], [1, 1], k=1)
+    assert {(r.a, r.b) for r in res.near_ties.itertuples()} >= {("0", "1")}
+
+
+def test_raw_arrays_need_weights_and_types():
+    """A raw matrix without weights/types is refused."""
+    with pytest.raises(
+        CitymatchTypeError, match=r"pass a Ranking, or `matrix` with `weights` and `types`"
+    ):
+        sa.stability_intervals(np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("k", [0, 3, 1.5, True])
+def test_bad_k_is_refused(k):
+    """`k` must be an integer with at least one candidate outside the top k."""
+    with pytest.raises(CitymatchValueError, match=r"`k` must be an integer in 1\.\.2; got"):
+        sa.stability_intervals(np.eye(3) + 1, [1, 1, 1], [1, 1, 1], k=k)
+
+
+# ------------------------------------------------------------------ property: tipping points
+def _states(scores, k):
+    """Winner, top-k set and full order of one score vector."""
+    order = tuple(int(i) for i in np.argsort(-scores, kind="stable"))
+    return {"top": order[0], "topk": frozenset(order[:k]), "order": order}
+
+
+def _separated(scores, kind, k, tol=1e-10):
+    """Whether the state of ``kind`` is decided by gaps larger than ``tol`` (not a near-tie)."""
+    s = np.sort(scores)[::-1]
+    gaps = np.diff(-s)
+    if kind == "top":
+        return gaps[0] > tol
+    if kind == "topk":
+        return gaps[k - 1] > tol
+    return gaps.min() > tol
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(3, 6))
+    m = draw(st.integers(2, 4))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(1.0, 10.0, size=(n, m))
+    w = rng.uniform(0.05, 1.0, size=m)
+    t = rng.choice([1, -1], size=m)
+    norm = draw(st.sampled_from(NORMS))
+    k = draw(st.integers(1, n - 1))
+    return x, w / w.sum(), t, norm, k
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(problem=problems())
+def test_every_interval_end_is_a_tipping_point(problem, plain_topsis):
+    """For the winner, the top-k set and the full order: inside each interval (a grid, and
+    eps inside each end) the state equals the base one; eps beyond each end inside (0, 1) it
+    differs.  States are computed with a plain-numpy TOPSIS along the path; near-ties
+    (gaps ≤ 1e-10 at a checked point) are skipped as degenerate draws."""
+    x, w, t, norm, k = problem
+    base_scores = plain_topsis(x, w, t, norm)
+    assume(np.diff(np.sort(base_scores)).min() > 1e-6)
+    base = _states(base_scores, k)
+    res = sa.stability_intervals(x, w, t, k=k, normalization=norm)
+    for j, row in res.table.iterrows():
+        for kind in ("top", "topk", "order"):
+            lo, hi = row[f"{kind}_low"], row[f"{kind}_high"]
+            assert 0.0 <= lo <= row["weight"] <= hi <= 1.0
+            assert hi > lo, (kind, j, lo, hi)  # the base is no tie, so the interval is open
+            eps = min(1e-7, (hi - lo) / 4)
+
+            def state(v, j=j, kind=kind):
+                s = plain_topsis(x, path_weights(w, j, v), t, norm)
+                assume(_separated(s, kind, k))
+                return _states(s, k)[kind]
+
+            for v in np.linspace(lo, hi, 13)[1:-1]:
+                assert state(v) == base[kind], (kind, j, v)
+            assert state(lo + eps) == base[kind], (kind, j, "just inside low", lo)
+            assert state(hi - eps) == base[kind], (kind, j, "just inside high", hi)
+            if lo - eps >= 0.0 and lo > 0.0:
+                assert state(lo - eps) != base[kind], (kind, j, "just below low", lo)
+            if hi + eps <= 1.0 and hi < 1.0:
+                assert state(hi + eps) != base[kind], (kind, j, "just above high", hi)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 import citymatch
-from citymatch import contract as ct
+from citymatch.service import contract as ct
+from citymatch.service import records as rc
 from helpers import ROOT
 
 
@@ -18,13 +19,12 @@ def cities_rows():
 def test_exported_schemas_are_current():
     """Every request/response model's JSON Schema equals the exported copy in schemas/ — a model
     change without regenerating the schemas (citymatch schema --output schemas) fails here."""
-    for op, (req, _fn) in ct.OPERATIONS.items():
-        resp = getattr(ct, f"{req.__name__.removesuffix('Request')}Response")
-        for kind, model in (("request", req), ("response", resp)):
+    for op, operation in ct.OPERATIONS.items():
+        for kind, model in (("request", operation.request), ("response", operation.response)):
             path = ROOT / "schemas" / f"v1-{op}-{kind}.schema.json"
             assert json.loads(path.read_text()) == model.model_json_schema(), path.name
     record = json.loads((ROOT / "schemas" / "decision-record.schema.json").read_text())
-    assert record == ct.DecisionRecord.model_json_schema()
+    assert record == rc.DecisionRecord.model_json_schema()
 
 
 def test_every_model_is_versioned():
@@ -49,28 +49,28 @@ def test_execute_matches_the_library():
 def test_record_replays_identically(tmp_path):
     """A decision record re-runs to identical outputs; `citymatch replay` says so."""
     req = {"candidates": cities_rows(), "criteria": "partnership-city", "samples": 2000, "seed": 5}
-    rec = ct.make_record("sensitivity", req)
+    rec = rc.make_record("sensitivity", req)
     assert rec.digest == rec.body_digest() and rec.seed == 5
     assert rec.criteria["name"] == "partnership-city" and rec.weight_source.startswith("AHP")
-    assert ct.replay(rec) == []
+    assert rc.replay(rec) == []
     path = tmp_path / "rec.json"
     path.write_text(rec.model_dump_json())
-    assert ct.replay(path) == []
+    assert rc.replay(path) == []
 
 
 def test_tampered_record_is_detected(tmp_path):
     """Changing any output (or input) of a record breaks its digest; a record whose digest is
     recomputed after a change replays with the differences listed."""
-    rec = ct.make_record("ahp", {"matrix": [[1, 3], ["1/3", 1]]})
+    rec = rc.make_record("ahp", {"matrix": [[1, 3], ["1/3", 1]]})
     forged = json.loads(rec.model_dump_json())
     forged["response"]["weights"] = [0.5, 0.5]
     path = tmp_path / "forged.json"
     path.write_text(json.dumps(forged))
     with pytest.raises(citymatch.CitymatchError, match="failed its integrity check"):
-        ct.replay(path)
-    resigned = ct.DecisionRecord.model_validate(forged)
+        rc.replay(path)
+    resigned = rc.DecisionRecord.model_validate(forged)
     resigned = resigned.model_copy(update={"digest": resigned.body_digest()})
-    diffs = ct.replay(resigned)
+    diffs = rc.replay(resigned)
     assert diffs == [
         "response.weights[0]: recorded 0.5, now 0.75",
         "response.weights[1]: recorded 0.5, now 0.25",

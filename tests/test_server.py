@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 import citymatch
-from citymatch.server import ServiceSettings, create_app
+from citymatch.service import DecisionRecord, ServiceSettings, create_app, replay
 from helpers import ROOT
 
 
@@ -124,8 +124,8 @@ def test_record_endpoint_and_replay(client, tmp_path):
     """/v1/record/{op} returns a signed record that replays identically."""
     r = client.post("/v1/record/ahp", json={"matrix": [[1, 2], [0.5, 1]]})
     assert r.status_code == 200
-    rec = citymatch.contract.DecisionRecord.model_validate(r.json())
-    assert citymatch.contract.replay(rec) == []
+    rec = DecisionRecord.model_validate(r.json())
+    assert replay(rec) == []
     assert client.post("/v1/record/nope", json={}).status_code == 404
 
 
@@ -225,16 +225,43 @@ def test_api_key(monkeypatch, rows):
     assert c.get("/health").status_code == 200
 
 
+def _failing(monkeypatch, operation, exc):
+    """Make `operation`'s runner raise `exc` (the server looks runners up per request)."""
+    from dataclasses import replace
+
+    from citymatch.service import contract
+
+    def boom(req, folder=None):
+        raise exc
+
+    op = contract.OPERATIONS[operation]
+    monkeypatch.setitem(contract.OPERATIONS, operation, replace(op, run=boom))
+
+
 def test_internal_errors_hide_the_trace(monkeypatch):
     """An unexpected failure is a bare 500 'internal error' — no stack trace, no message leak."""
-    import citymatch.server as srv
-
-    monkeypatch.setattr(
-        srv, "run_ahp", lambda req: (_ for _ in ()).throw(RuntimeError("secret path /etc/x"))
-    )
-    c = TestClient(srv.create_app(), raise_server_exceptions=False)
+    _failing(monkeypatch, "ahp", RuntimeError("secret path /etc/x"))
+    c = TestClient(create_app(), raise_server_exceptions=False)
     r = c.post("/v1/ahp", json={"matrix": [[1]]})
     assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+
+
+@pytest.mark.parametrize(
+    "exc", [ValueError("bare value error"), KeyError("k"), RecursionError("deep"), TypeError("t")]
+)
+@pytest.mark.parametrize("path", ["/v1/ahp", "/v1/record/ahp"])
+def test_only_citymatch_errors_are_422(monkeypatch, exc, path):
+    """A plain ValueError (or any exception that is not a CitymatchError) raised while serving
+    is a bug: 500 with a generic body, on the operation and the record endpoint alike; a
+    CitymatchError with the same text is a 422 naming the library's wording."""
+    _failing(monkeypatch, "ahp", exc)
+    c = TestClient(create_app(), raise_server_exceptions=False)
+    r = c.post(path, json={"matrix": [[1]]})
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    _failing(monkeypatch, "ahp", citymatch.errors.CitymatchValueError("`matrix` is odd; got 1."))
+    r = c.post(path, json={"matrix": [[1]]})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == "`matrix` is odd; got 1."
 
 
 def test_criteria_folder(tmp_path, rows):

@@ -8,7 +8,7 @@ Produce* (World Trade Centre Toronto, 2018).
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import agreements, contract, datasets, errors, portfolio, scale, sensitivity
+from . import agreements, datasets, errors, portfolio, scale, sensitivity, service
 from .errors import CitymatchError
 from .models.criteria import (
     AHPNode,
@@ -52,7 +52,6 @@ __all__ = [
     "ahp",
     "ahp_group",
     "ahp_hierarchy",
-    "contract",
     "datasets",
     "errors",
     "list_criteria",
@@ -63,5 +62,6 @@ __all__ = [
     "rank",
     "scale",
     "sensitivity",
+    "service",
     "topsis",
 ]

@@ -8,6 +8,7 @@ import pytest
 
 import citymatch
 from citymatch.service import contract as ct
+from citymatch.service import operations as ops
 from citymatch.service import records as rc
 from helpers import ROOT
 
@@ -19,7 +20,7 @@ def cities_rows():
 def test_exported_schemas_are_current():
     """Every request/response model's JSON Schema equals the exported copy in schemas/ — a model
     change without regenerating the schemas (citymatch schema --output schemas) fails here."""
-    for op, operation in ct.OPERATIONS.items():
+    for op, operation in ops.OPERATIONS.items():
         for kind, model in (("request", operation.request), ("response", operation.response)):
             path = ROOT / "schemas" / f"v1-{op}-{kind}.schema.json"
             assert json.loads(path.read_text()) == model.model_json_schema(), path.name
@@ -29,7 +30,7 @@ def test_exported_schemas_are_current():
 
 def test_every_model_is_versioned():
     """Requests and responses carry schema_version '1'; unknown fields are refused."""
-    resp = ct.execute("ahp", {"matrix": [[1, 2], [0.5, 1]]})
+    resp = ops.execute("ahp", {"matrix": [[1, 2], [0.5, 1]]})
     assert resp.schema_version == "1"
     with pytest.raises(ValueError, match="Extra inputs are not permitted"):
         ct.AHPRequest.model_validate({"matrix": [[1]], "metod": "x"})
@@ -39,7 +40,7 @@ def test_every_model_is_versioned():
 
 def test_execute_matches_the_library():
     """The contract's rank equals citymatch.rank on the same data."""
-    resp = ct.execute("rank", {"candidates": cities_rows(), "criteria": "partnership-city"})
+    resp = ops.execute("rank", {"candidates": cities_rows(), "criteria": "partnership-city"})
     lib = citymatch.rank(citymatch.datasets.load_cities(), "partnership-city").to_frame()
     assert [r.id for r in resp.ranking] == lib["id"].tolist()
     assert [r.score for r in resp.ranking] == pytest.approx(lib["score"].tolist(), abs=1e-15)
@@ -83,7 +84,9 @@ def test_criteria_only_by_name():
         citymatch.CitymatchError,
         match=r"must name a shipped or configured criteria set; got '/etc/passwd'",
     ):
-        ct.execute("rank", {"candidates": cities_rows(), "criteria": "/etc/passwd"})
+        ops.execute("rank", {"candidates": cities_rows(), "criteria": "/etc/passwd"})
     inline = citymatch.load_criteria("friendship-city").model_dump(mode="json")
-    resp = ct.execute("rank", {"candidates": cities_rows(), "criteria": inline, "missing": "worst"})
+    resp = ops.execute(
+        "rank", {"candidates": cities_rows(), "criteria": inline, "missing": "worst"}
+    )
     assert resp.criteria == "friendship-city"

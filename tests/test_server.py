@@ -340,16 +340,16 @@ def test_capped_limit_applies_to_operation_and_record_alike(
 ):
     """A capping limit (the solve time) lowers the field to the bound on /v1/<op> and on
     /v1/record/<op> alike: the runner sees the bound, never the requested value."""
-    from citymatch.service import contract
+    from citymatch.service import operations
 
     seen = []
-    real = contract.OPERATIONS[operation]
+    real = operations.OPERATIONS[operation]
 
     def spy(req, folder=None):
         seen.append(getattr(req, limit.field))
         return real.run(req, folder)
 
-    monkeypatch.setitem(contract.OPERATIONS, operation, dataclasses.replace(real, run=spy))
+    monkeypatch.setitem(operations.OPERATIONS, operation, dataclasses.replace(real, run=spy))
     bound = getattr(_SMALL, limit.setting)
     body = {**_BASE[operation], **_OVER[limit.setting](bound)}
     assert small_client.post(f"/v1/{operation}", json=body).status_code == 200
@@ -401,13 +401,13 @@ def _failing(monkeypatch, operation, exc):
     """Make `operation`'s runner raise `exc` (the server looks runners up per request)."""
     from dataclasses import replace
 
-    from citymatch.service import contract
+    from citymatch.service import operations
 
     def boom(req, folder=None):
         raise exc
 
-    op = contract.OPERATIONS[operation]
-    monkeypatch.setitem(contract.OPERATIONS, operation, replace(op, run=boom))
+    op = operations.OPERATIONS[operation]
+    monkeypatch.setitem(operations.OPERATIONS, operation, replace(op, run=boom))
 
 
 def test_internal_errors_hide_the_trace(monkeypatch):

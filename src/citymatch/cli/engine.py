@@ -31,7 +31,7 @@ def schema_models() -> list[tuple[str, type[BaseModel]]]:
     """Every exported JSON Schema: file stem → model (input formats, the contract, records)."""
     from ..models.criteria import CriteriaSet
     from ..models.portfolio import PortfolioProblem
-    from ..service.contract import OPERATIONS
+    from ..service.operations import OPERATIONS
     from ..service.records import DecisionRecord
 
     models: list[tuple[str, type[BaseModel]]] = [

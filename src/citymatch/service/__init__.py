@@ -1,7 +1,8 @@
 """The scoring engine for other systems: the JSON contract, decision records and the HTTP service.
 
 - :mod:`.contract` — the request/response models (the only JSON shape citymatch speaks; the
-  CLI's ``--format json`` prints them too) and :func:`execute` to run one in process;
+  CLI's ``--format json`` prints them too) and the ``*_response`` views of results;
+- :mod:`.operations` — the table of operations and :func:`execute` to run one in process;
 - :mod:`.records` — decision records (:func:`make_record`, :func:`replay`);
 - :mod:`.limits` — the service's settings and its one table of request limits;
 - :mod:`.server` — the FastAPI application (:func:`create_app`, :func:`serve`; extra
@@ -9,7 +10,6 @@
 """
 
 from .contract import (
-    OPERATIONS,
     SCHEMA_VERSION,
     AHPRequest,
     AHPResponse,
@@ -21,9 +21,9 @@ from .contract import (
     ReviewResponse,
     SensitivityRequest,
     SensitivityResponse,
-    execute,
 )
 from .limits import LIMITS, ServiceSettings, apply_limits
+from .operations import OPERATIONS, execute
 from .records import DecisionRecord, make_record, replay
 from .server import create_app, serve
 

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import DecisionRecordError
 from ..models.criteria import CriteriaSet
-from .contract import ContractModel, OperationName, execute, get_operation, resolve_criteria
+from .contract import ContractModel, OperationName
+from .operations import execute, get_operation, resolve_criteria
 
 __all__ = ["DecisionRecord", "make_record", "replay"]
 
@@ -47,7 +48,7 @@ class DecisionRecord(BaseModel):
 
 def make_record(
     operation: str,
-    request: dict[str, Any] | ContractModel,
+    request: dict[str, object] | ContractModel,
     response: ContractModel | None = None,
     *,
     criteria_folder: Path | None = None,

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._util import require
 from ..errors import CitymatchError, RequestLimitError
-from .contract import OPERATIONS, SCHEMA_VERSION, ContractModel, Operation
+from .contract import SCHEMA_VERSION, ContractModel
 from .limits import ServiceSettings, apply_limits
+from .operations import OPERATIONS, Operation
 from .records import DecisionRecord, make_record
 
 if TYPE_CHECKING:

@@ -412,7 +412,8 @@ def test_serve_command_binds_loopback(tmp_path):
 # ------------------------------------------------------------------ CLI JSON == HTTP JSON
 # In process (cli.main + capsys) to keep the suite fast; the subprocess tests above cover the
 # entry point itself.  No field legitimately differs: citymatch_version is the same package,
-# and nothing in the responses depends on the clock or the transport.
+# and nothing in the responses depends on the clock or the transport.  (The one addition the
+# CLI makes is `frontier`, only with `portfolio --frontier`, which HTTP does not offer.)
 
 
 @pytest.fixture(scope="module")
@@ -425,17 +426,12 @@ def http():
 
 
 @pytest.fixture(scope="module")
-def city_rows(cities_csv_module):
+def city_rows():
+    """The shipped cities as the JSON rows an HTTP client sends."""
+    csv = ROOT / "examples" / "data" / "cities.csv"
     return json.loads(
-        pd.read_csv(cities_csv_module, keep_default_na=False, na_values=[""]).to_json(
-            orient="records"
-        )
+        pd.read_csv(csv, keep_default_na=False, na_values=[""]).to_json(orient="records")
     )
-
-
-@pytest.fixture(scope="module")
-def cities_csv_module():
-    return ROOT / "examples" / "data" / "cities.csv"
 
 
 @pytest.fixture

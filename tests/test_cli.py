@@ -549,3 +549,23 @@ def test_portfolio_json_is_the_http_response(capsys, http):
     want = http_json(http, "/v1/portfolio", {"problem": problem, "time_limit": 20})
     assert got == want
     assert got["status"] == 0 and got["selected"]
+
+
+def test_cli_input_errors_name_the_file(capsys, tmp_path):
+    """In process: a missing or invalid MATRIX file and a REQUEST that is not a valid request
+    exit 1 with one line naming the file and the problem."""
+    from citymatch.cli import main
+
+    missing = tmp_path / "m.json"
+    assert main(["ahp", str(missing)]) == 1
+    assert f"`MATRIX` file '{missing}' does not exist." in capsys.readouterr().err
+    broken = tmp_path / "b.json"
+    broken.write_text("[[1, 2],")
+    assert main(["ahp", str(broken)]) == 1
+    assert f"`MATRIX` file '{broken}' is not valid JSON" in capsys.readouterr().err
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"matrix": [[1]], "metod": "x"}))
+    assert main(["record", "ahp", str(req)]) == 1
+    err = capsys.readouterr().err
+    assert f"`REQUEST` file '{req}' (ahp request)" in err and "metod" in err
+    assert "Traceback" not in err

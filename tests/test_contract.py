@@ -90,3 +90,60 @@ def test_criteria_only_by_name():
         "rank", {"candidates": cities_rows(), "criteria": inline, "missing": "worst"}
     )
     assert resp.criteria == "friendship-city"
+
+
+def test_unknown_operation_is_refused():
+    """execute() and make_record() name the five operations when given another."""
+    msg = r"`operation` must be one of \['ahp', 'portfolio', 'rank', 'review', 'sensitivity'\]; got 'rnak'\."
+    with pytest.raises(citymatch.errors.CitymatchValueError, match=msg):
+        ops.execute("rnak", {})
+    with pytest.raises(citymatch.errors.CitymatchValueError, match=msg):
+        rc.make_record("rnak", {})
+
+
+def test_unreadable_record_is_a_record_error(tmp_path):
+    """A record file that is missing or not a record raises DecisionRecordError (a ValueError)
+    naming the file."""
+    missing = tmp_path / "nope.json"
+    with pytest.raises(
+        citymatch.errors.DecisionRecordError, match=r"decision record '.*nope\.json' cannot be read"
+    ):
+        rc.replay(missing)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"operation": "ahp"}')
+    with pytest.raises(
+        ValueError,
+        match=r"decision record '.*bad\.json' cannot be read: request: Field required; citymatch_version",
+    ):
+        rc.replay(bad)
+
+
+def test_response_views_keep_non_finite_values_out_of_json():
+    """The contract's views of results write NaN/inf cells as null, never as invalid JSON."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from citymatch.service.contract import review_response
+
+    class FakeReview:  # the attributes review_response reads
+        table = pd.DataFrame(
+            {
+                "id": ["a", "b"],
+                "kpi_progress": [np.nan, 0.5],
+                "end": [pd.NaT, pd.Timestamp("2030-01-31")],
+            }
+        )
+        as_of = __import__("datetime").date(2026, 1, 1)
+        active = 2
+        cap = None
+
+    resp = review_response(FakeReview())
+    assert resp.agreements == [
+        {"id": "a", "kpi_progress": None, "end": None},
+        {"id": "b", "kpi_progress": 0.5, "end": "2030-01-31"},
+    ]
+    assert not any(
+        isinstance(v, float) and math.isnan(v) for row in resp.agreements for v in row.values()
+    )

@@ -132,10 +132,10 @@ def add_replay(sub: Subparsers) -> None:
 def cmd_replay(args: argparse.Namespace) -> int:
     """``citymatch replay RECORD.json``: exit 0 when identical, 1 with the differences."""
     from .. import __version__
-    from ..service.records import DecisionRecord, replay
+    from ..service.records import read_record, replay
 
     diffs = replay(args.record)
-    rec = DecisionRecord.model_validate_json(Path(args.record).read_text("utf-8"))
+    rec = read_record(args.record)
     if rec.citymatch_version != __version__:
         print(f"note: recorded with citymatch {rec.citymatch_version}, replayed with {__version__}")
     if diffs:

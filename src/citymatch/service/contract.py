@@ -262,16 +262,16 @@ def _clean(v: object) -> Cell:
     import numpy as np
     import pandas as pd
 
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, (date, pd.Timestamp)):
         return str(v)[:10]
-    if v is None or isinstance(v, (bool, int, float, str)):
+    if isinstance(v, (bool, int, float, str)):
         return v
-    if v is pd.NA or v is pd.NaT:
-        return None
     return str(v)
 
 

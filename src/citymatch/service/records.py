@@ -14,14 +14,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DecisionRecordError
+from ..models._base import format_validation_error
 from ..models.criteria import CriteriaSet
 from .contract import ContractModel, OperationName
 from .operations import execute, get_operation, resolve_criteria
 
-__all__ = ["DecisionRecord", "make_record", "replay"]
+__all__ = ["DecisionRecord", "make_record", "read_record", "replay"]
 
 
 class DecisionRecord(BaseModel):
@@ -98,6 +99,23 @@ def _diff(a: Any, b: Any, path: str, out: list[str], tol: float) -> None:
         out.append(f"{path}: recorded {a!r}, now {b!r}")
 
 
+def read_record(path: str | os.PathLike[str]) -> DecisionRecord:
+    """Read a decision record file (its digest is not checked here: :func:`replay` does).
+
+    Raises
+    ------
+    DecisionRecordError
+        The file cannot be read, or is not a decision record (names the file and fields).
+    """
+    where = f"decision record {str(path)!r} cannot be read"
+    try:
+        return DecisionRecord.model_validate_json(Path(path).read_text("utf-8"))
+    except ValidationError as exc:
+        raise DecisionRecordError(format_validation_error(exc, where)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DecisionRecordError(f"{where}: {exc}") from exc
+
+
 def replay(
     record: DecisionRecord | str | os.PathLike[str],
     *,
@@ -112,12 +130,7 @@ def replay(
         The record's digest does not match its content (it was altered), or it cannot be read.
     """
     if not isinstance(record, DecisionRecord):
-        try:
-            record = DecisionRecord.model_validate_json(Path(record).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DecisionRecordError(
-                f"decision record {str(record)!r} cannot be read: {exc}"
-            ) from exc
+        record = read_record(record)
     if record.digest != record.body_digest():
         raise DecisionRecordError(
             "decision record failed its integrity check: the SHA-256 digest does not match its content "

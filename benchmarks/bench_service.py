@@ -1,8 +1,10 @@
 """Load test of the HTTP service on loopback (not part of CI's pass/fail).
 
 Starts `citymatch serve` on 127.0.0.1 (a free port), then C concurrent clients send requests for
-a bounded time: rank (100 candidates) and sensitivity (1,000 samples). Reports requests/s,
-p50/p99 latency and errors (must be zero). Only loopback is ever contacted.
+a bounded time: rank (100 candidates), its decision record (/v1/record/rank: the same limits,
+plus the record and its digest) and sensitivity (1,000 samples). Each body is first checked
+once: the answer must parse as the contract's response model and equal the in-process result.
+Reports requests/s, p50/p99 latency and errors (must be zero). Only loopback is ever contacted.
 
 Run:  python benchmarks/bench_service.py [--clients 8] [--seconds 10]
 """
@@ -23,6 +25,25 @@ from pathlib import Path
 import numpy as np
 
 import citymatch
+from citymatch._util import atomic_write
+from citymatch.service import DecisionRecord, RankResponse, SensitivityResponse, execute
+
+
+def answer(url: str, body: bytes) -> bytes:
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.read()
+
+
+def check(base: str, rank_body: bytes, sens_body: bytes) -> None:
+    """The service's answers are the contract's models and equal the in-process results."""
+    got = RankResponse.model_validate_json(answer(base + "/v1/rank", rank_body))
+    assert got == execute("rank", json.loads(rank_body)), "rank answer differs"
+    rec = DecisionRecord.model_validate_json(answer(base + "/v1/record/rank", rank_body))
+    assert rec.digest == rec.body_digest(), "record digest does not match"
+    assert rec.response == got.model_dump(mode="json"), "record response differs"
+    sens = SensitivityResponse.model_validate_json(answer(base + "/v1/sensitivity", sens_body))
+    assert sens == execute("sensitivity", json.loads(sens_body)), "sensitivity answer differs"
 
 
 def post(url: str, body: bytes) -> int:
@@ -126,11 +147,15 @@ def main() -> None:
                 "seed": 1,
             }
         ).encode()
+        check(base, rank_body, sens_body)
         out = {
             "workers": args.workers,
             "clients": args.clients,
             "seconds": args.seconds,
             "rank_100": load(base + "/v1/rank", rank_body, args.clients, args.seconds),
+            "record_rank_100": load(
+                base + "/v1/record/rank", rank_body, args.clients, args.seconds
+            ),
             "sensitivity_1000": load(
                 base + "/v1/sensitivity", sens_body, args.clients, args.seconds
             ),
@@ -138,14 +163,14 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    for name in ("rank_100", "sensitivity_1000"):
+    for name in ("rank_100", "record_rank_100", "sensitivity_1000"):
         r = out[name]
         print(
             f"{name:18s} {r['rps']:7.1f} req/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  "
             f"requests {r['requests']}  errors {r['errors']}"
         )
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2))
+    atomic_write(args.json, json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":

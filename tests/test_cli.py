@@ -275,8 +275,9 @@ def test_sensitivity_command(tmp_path):
     )
     assert js.returncode == 0, js.stderr
     doc = json.loads(js.stdout)
-    assert doc["samples"] == 300 and len(doc["acceptability"]) == len(doc["candidates"])
-    assert abs(sum(sum(r) for r in doc["acceptability"].values()) - len(doc["candidates"])) < 1e-9
+    n = len(doc["candidates"])
+    assert doc["samples"] == 300 and all(len(c["acceptability"]) == n for c in doc["candidates"])
+    assert abs(sum(sum(c["acceptability"]) for c in doc["candidates"]) - n) < 1e-9
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = run("sensitivity", "example", "--criteria", "partnership-city", "--samples", "0")
     assert bad.returncode == 2 and "--samples must be a positive integer; got 0" in bad.stderr
@@ -406,3 +407,165 @@ def test_serve_command_binds_loopback(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# ------------------------------------------------------------------ CLI JSON == HTTP JSON
+# In process (cli.main + capsys) to keep the suite fast; the subprocess tests above cover the
+# entry point itself.  No field legitimately differs: citymatch_version is the same package,
+# and nothing in the responses depends on the clock or the transport.  (The one addition the
+# CLI makes is `frontier`, only with `portfolio --frontier`, which HTTP does not offer.)
+
+
+@pytest.fixture(scope="module")
+def http():
+    from fastapi.testclient import TestClient
+
+    from citymatch.service import create_app
+
+    return TestClient(create_app())
+
+
+@pytest.fixture(scope="module")
+def city_rows():
+    """The shipped cities as the JSON rows an HTTP client sends."""
+    csv = ROOT / "examples" / "data" / "cities.csv"
+    return json.loads(
+        pd.read_csv(csv, keep_default_na=False, na_values=[""]).to_json(orient="records")
+    )
+
+
+@pytest.fixture
+def rows_file(tmp_path, city_rows):
+    """The very rows the HTTP request carries, as the CLI's input file (Parquet keeps them)."""
+    path = tmp_path / "rows.parquet"
+    pd.DataFrame(city_rows).to_parquet(path)
+    return path
+
+
+def cli_json(capsys, *args):
+    from citymatch.cli import main
+
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+def http_json(http, path, body):
+    r = http.post(path, json=body)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_rank_json_is_the_http_response(capsys, http, rows_file, city_rows):
+    """`rank --format json` prints exactly the /v1/rank response for the same candidates."""
+    got = cli_json(
+        capsys,
+        "rank",
+        rows_file,
+        "--criteria",
+        "partnership-city",
+        "--top",
+        "5",
+        "--format",
+        "json",
+    )
+    want = http_json(
+        http, "/v1/rank", {"candidates": city_rows, "criteria": "partnership-city", "top": 5}
+    )
+    assert got == want
+    assert (
+        len(got["ranking"]) == 5
+        and got["ranked"] > 5
+        and got["excluded_count"] == len(got["excluded"])
+    )
+
+
+def test_sensitivity_json_is_the_http_response(capsys, http, rows_file, city_rows):
+    """`sensitivity --format json` prints exactly the /v1/sensitivity response (same seed)."""
+    got = cli_json(
+        capsys, "sensitivity", rows_file, "--criteria", "partnership-city", "--samples", "300",
+        "--seed", "3", "--sampler", "dirichlet", "--top-k", "4", "--format", "json",
+    )  # fmt: skip
+    want = http_json(
+        http,
+        "/v1/sensitivity",
+        {"candidates": city_rows, "criteria": "partnership-city", "samples": 300, "seed": 3,
+         "sampler": "dirichlet", "k": 4},
+    )  # fmt: skip
+    assert got == want
+    assert got["k"] == 4 and got["sampler"] == "dirichlet"
+
+
+def test_review_json_is_the_http_response(capsys, http, rows_file, city_rows):
+    """`review --format json` prints exactly the /v1/review response for the same register."""
+    import citymatch.agreements
+
+    reg = citymatch.agreements.load_register(ROOT / "examples" / "register")
+    agreements = [json.loads(a.model_dump_json(by_alias=True)) for a in reg]
+    got = cli_json(
+        capsys, "review", ROOT / "examples" / "register", "--criteria", "partnership-city",
+        "--candidates", rows_file, "--as-of", "2026-11-27", "--months", "18", "--format", "json",
+    )  # fmt: skip
+    want = http_json(
+        http,
+        "/v1/review",
+        {"agreements": agreements, "criteria": "partnership-city", "candidates": city_rows,
+         "as_of": "2026-11-27", "months": 18},
+    )  # fmt: skip
+    assert got == want
+    assert any(a["partner_rank"] is not None for a in got["agreements"])
+
+
+def test_ahp_json_is_the_http_response(capsys, http, tmp_path):
+    """`ahp --format json` prints exactly the /v1/ahp response for the same matrix."""
+    matrix = [[1, 4, 3, 7], ["1/4", 1, "1/3", 3], ["1/3", 3, 1, 5], ["1/7", "1/3", "1/5", 1]]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"matrix": matrix}))
+    got = cli_json(
+        capsys,
+        "ahp",
+        path,
+        "--ri",
+        "saaty2005_anp",
+        "--method",
+        "geometric_mean",
+        "--format",
+        "json",
+    )
+    want = http_json(
+        http, "/v1/ahp", {"matrix": matrix, "ri": "saaty2005_anp", "method": "geometric_mean"}
+    )
+    assert got == want
+
+
+def test_portfolio_json_is_the_http_response(capsys, http):
+    """`portfolio --format json` prints exactly the /v1/portfolio response for the same problem."""
+    import citymatch.portfolio
+
+    example = ROOT / "examples" / "toronto_portfolio.toml"
+    problem = json.loads(citymatch.portfolio.load_problem(example).to_json())
+    got = cli_json(capsys, "portfolio", example, "--time-limit", "20", "--format", "json")
+    want = http_json(http, "/v1/portfolio", {"problem": problem, "time_limit": 20})
+    assert got == want
+    assert got["status"] == 0 and got["selected"]
+
+
+def test_cli_input_errors_name_the_file(capsys, tmp_path):
+    """In process: a missing or invalid MATRIX file and a REQUEST that is not a valid request
+    exit 1 with one line naming the file and the problem."""
+    from citymatch.cli import main
+
+    missing = tmp_path / "m.json"
+    assert main(["ahp", str(missing)]) == 1
+    assert f"`MATRIX` file '{missing}' does not exist." in capsys.readouterr().err
+    broken = tmp_path / "b.json"
+    broken.write_text("[[1, 2],")
+    assert main(["ahp", str(broken)]) == 1
+    assert f"`MATRIX` file '{broken}' is not valid JSON" in capsys.readouterr().err
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"matrix": [[1]], "metod": "x"}))
+    assert main(["record", "ahp", str(req)]) == 1
+    err = capsys.readouterr().err
+    assert f"`REQUEST` file '{req}' (ahp request)" in err and "metod" in err
+    assert "Traceback" not in err

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from citymatch import _util, io
+from citymatch import io
 from citymatch.errors import MissingDependencyError
 
 
@@ -37,8 +37,3 @@ def test_read_table_keeps_namibia_and_copies_frames(tmp_path):
     assert frame["country"].iloc[0] == "NA" and pd.isna(frame["country"].iloc[1])
     given = pd.DataFrame({"x": [1]})
     assert io.read_table(given) is not given
-
-
-def test_atomic_write_text_is_the_one_atomic_write():
-    """The old name stays importable for the CLI and is the shared atomic write itself."""
-    assert io.atomic_write_text is _util.atomic_write

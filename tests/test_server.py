@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from datetime import date
@@ -11,7 +12,14 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 import citymatch
-from citymatch.server import ServiceSettings, create_app
+from citymatch.service import (
+    LIMITS,
+    OPERATIONS,
+    DecisionRecord,
+    ServiceSettings,
+    create_app,
+    replay,
+)
 from helpers import ROOT
 
 
@@ -28,11 +36,16 @@ def rows():
 
 
 def test_health_and_docs(client):
-    """/health answers; the OpenAPI document lists the five operations under /v1."""
+    """/health answers; the OpenAPI document lists the five operations under /v1, and their
+    record routes with the same request models."""
     assert client.get("/health").json()["status"] == "ok"
     paths = client.get("/openapi.json").json()["paths"]
     for op in ("rank", "ahp", "sensitivity", "portfolio", "review"):
         assert f"/v1/{op}" in paths
+        # the record route is typed like the operation: its body is the same request model
+        for path in (f"/v1/{op}", f"/v1/record/{op}"):
+            body = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            assert body["$ref"].endswith(OPERATIONS[op].request.__name__), (path, body)
     assert client.get("/docs").status_code == 200
 
 
@@ -124,8 +137,8 @@ def test_record_endpoint_and_replay(client, tmp_path):
     """/v1/record/{op} returns a signed record that replays identically."""
     r = client.post("/v1/record/ahp", json={"matrix": [[1, 2], [0.5, 1]]})
     assert r.status_code == 200
-    rec = citymatch.contract.DecisionRecord.model_validate(r.json())
-    assert citymatch.contract.replay(rec) == []
+    rec = DecisionRecord.model_validate(r.json())
+    assert replay(rec) == []
     assert client.post("/v1/record/nope", json={}).status_code == 404
 
 
@@ -214,6 +227,170 @@ def test_limits(client, rows):
     )
 
 
+# ------------------------------------------------------------------ the one limits table
+_SMALL = ServiceSettings(
+    max_body_bytes=100_000,
+    max_candidates=40,
+    max_criteria=3,
+    max_ahp_size=6,
+    max_samples=500,
+    max_sample_cells=10_000,
+    max_projects=3,
+    max_years=4,
+    max_agreements=3,
+    max_solve_seconds=2.0,
+)
+
+_BASE = {
+    "rank": {"candidates": [{"id": "a"}, {"id": "b"}], "criteria": "partnership-city"},
+    "sensitivity": {"candidates": [{"id": "a"}, {"id": "b"}], "criteria": "partnership-city"},
+    "review": {"agreements": [{"id": "a0", "class": "", "partners": [""]}], "as_of": "2026-01-01"},
+    "ahp": {"matrix": [[1, 2], [0.5, 1]]},
+    "portfolio": {
+        "problem": {"start_year": 2026, "years": 1, "projects": [{"id": "A", "value": 1}]}
+    },
+}
+
+
+def _criteria_set(n):
+    """An inline criteria set with n benefit criteria."""
+    return {
+        "name": "many",
+        "title": "Many criteria",
+        "version": "1",
+        "criteria": [
+            {
+                "id": f"c{i}",
+                "label": f"C{i}",
+                "column": f"c{i}",
+                "direction": "benefit",
+                "weight": 1,
+            }
+            for i in range(n)
+        ],
+    }
+
+
+# One over-limit change per limit (setting name → request update, given the bound).  A new
+# row in LIMITS without an example here fails test_every_limit_has_an_example.
+_OVER = {
+    "max_candidates": lambda b: {"candidates": [{"id": f"c{i}"} for i in range(b + 1)]},
+    "max_criteria": lambda b: {"criteria": _criteria_set(b + 1)},
+    "max_ahp_size": lambda b: {"matrix": [[1] * (b + 1) for _ in range(b + 1)]},
+    "max_samples": lambda b: {"samples": b + 1},
+    "max_sample_cells": lambda b: {
+        "samples": _SMALL.max_samples,
+        "candidates": [{"id": f"c{i}"} for i in range(b // _SMALL.max_samples + 1)],
+    },
+    "max_projects": lambda b: {
+        "problem": {
+            "start_year": 2026,
+            "years": 1,
+            "projects": [{"id": f"P{i}", "value": 1} for i in range(b + 1)],
+        }
+    },
+    "max_years": lambda b: {
+        "problem": {"start_year": 2026, "years": b + 1, "projects": [{"id": "A", "value": 1}]}
+    },
+    "max_agreements": lambda b: {
+        "agreements": [{"id": f"a{i}", "class": "", "partners": [""]} for i in range(b + 1)]
+    },
+    "max_solve_seconds": lambda b: {"time_limit": 10 * b},
+}
+
+_REFUSALS = [(lim, op) for lim in LIMITS if not lim.cap for op in sorted(lim.operations)]
+_CAPS = [(lim, op) for lim in LIMITS if lim.cap for op in sorted(lim.operations)]
+
+
+def _ids(pair):
+    return f"{pair[0].setting}-{pair[1]}" if isinstance(pair, tuple) else None
+
+
+def test_every_limit_has_an_example():
+    """Each row of the limits table names a real setting and real operations, and has an
+    over-limit example here (so the parametrised tests below cover it)."""
+    fields = {f.name for f in dataclasses.fields(ServiceSettings)}
+    for lim in LIMITS:
+        assert lim.setting in fields and lim.operations <= set(OPERATIONS), lim
+        assert lim.setting in _OVER, f"add an over-limit example for {lim.setting!r} to _OVER"
+
+
+@pytest.fixture(scope="module")
+def small_client():
+    return TestClient(create_app(_SMALL))
+
+
+@pytest.mark.parametrize(("limit", "operation"), _REFUSALS, ids=[_ids(p) for p in _REFUSALS])
+def test_limit_applies_to_operation_and_record_alike(small_client, limit, operation):
+    """For every limit of the table and every operation it covers, /v1/<op> and
+    /v1/record/<op> both refuse an over-limit request with 422 and the same message, which
+    names the field, the bound and the size got."""
+    bound = getattr(_SMALL, limit.setting)
+    body = {**_BASE[operation], **_OVER[limit.setting](bound)}
+    direct = small_client.post(f"/v1/{operation}", json=body)
+    record = small_client.post(f"/v1/record/{operation}", json=body)
+    assert direct.status_code == 422, direct.text
+    assert record.status_code == 422, record.text
+    assert direct.json() == record.json()
+    (detail,) = direct.json()["detail"]
+    assert detail["type"] == "limit"
+    assert detail["loc"] == ["body", *limit.field.split(".")]
+    assert detail["msg"].startswith(f"`{limit.field}`: ") and str(bound) in detail["msg"]
+    assert "; got " in detail["msg"]
+
+
+@pytest.mark.parametrize(("limit", "operation"), _CAPS, ids=[_ids(p) for p in _CAPS])
+def test_capped_limit_applies_to_operation_and_record_alike(
+    monkeypatch, small_client, limit, operation
+):
+    """A capping limit (the solve time) lowers the field to the bound on /v1/<op> and on
+    /v1/record/<op> alike: the runner sees the bound, never the requested value."""
+    from citymatch.service import operations
+
+    seen = []
+    real = operations.OPERATIONS[operation]
+
+    def spy(req, folder=None):
+        seen.append(getattr(req, limit.field))
+        return real.run(req, folder)
+
+    monkeypatch.setitem(operations.OPERATIONS, operation, dataclasses.replace(real, run=spy))
+    bound = getattr(_SMALL, limit.setting)
+    body = {**_BASE[operation], **_OVER[limit.setting](bound)}
+    assert small_client.post(f"/v1/{operation}", json=body).status_code == 200
+    assert small_client.post(f"/v1/record/{operation}", json=body).status_code == 200
+    assert seen == [bound, bound]
+
+
+@pytest.mark.parametrize("operation", sorted(_BASE))
+def test_body_limit_applies_to_operation_and_record_alike(small_client, operation):
+    """The body-size bound (checked before parsing) answers 413 with the same message on
+    /v1/<op> and /v1/record/<op>."""
+    body = {**_BASE[operation], "padding": "x" * _SMALL.max_body_bytes}
+    direct = small_client.post(f"/v1/{operation}", json=body)
+    record = small_client.post(f"/v1/record/{operation}", json=body)
+    assert direct.status_code == record.status_code == 413
+    assert direct.json() == record.json()
+    assert direct.json()["detail"].startswith("request body must be at most 100000 bytes; got ")
+
+
+def test_ahp_60_by_60_is_refused_by_record_too(client):
+    """The drift issue 12 names: a 60×60 AHP matrix was 422 on /v1/ahp but 200 on
+    /v1/record/ahp; both now refuse it with the same message."""
+    body = {"matrix": [[1] * 60 for _ in range(60)]}
+    msg = "`matrix`: at most 50 × 50 judgements (rows and columns); got 60."
+    for path in ("/v1/ahp", "/v1/record/ahp"):
+        r = client.post(path, json=body)
+        assert r.status_code == 422 and r.json()["detail"][0]["msg"] == msg, (path, r.text)
+
+
+def test_under_limit_requests_pass(small_client):
+    """At exactly the bound a request is served (the limits are ≤, not <)."""
+    body = {**_BASE["ahp"], "matrix": [[1] * 6 for _ in range(6)]}
+    assert small_client.post("/v1/ahp", json=body).status_code == 200
+    assert small_client.post("/v1/record/ahp", json=body).status_code == 200
+
+
 def test_api_key(monkeypatch, rows):
     """With CITYMATCH_API_KEY set, requests need the X-API-Key header."""
     monkeypatch.setenv("CITYMATCH_API_KEY", "s3cret")
@@ -225,16 +402,43 @@ def test_api_key(monkeypatch, rows):
     assert c.get("/health").status_code == 200
 
 
+def _failing(monkeypatch, operation, exc):
+    """Make `operation`'s runner raise `exc` (the server looks runners up per request)."""
+    from dataclasses import replace
+
+    from citymatch.service import operations
+
+    def boom(req, folder=None):
+        raise exc
+
+    op = operations.OPERATIONS[operation]
+    monkeypatch.setitem(operations.OPERATIONS, operation, replace(op, run=boom))
+
+
 def test_internal_errors_hide_the_trace(monkeypatch):
     """An unexpected failure is a bare 500 'internal error' — no stack trace, no message leak."""
-    import citymatch.server as srv
-
-    monkeypatch.setattr(
-        srv, "run_ahp", lambda req: (_ for _ in ()).throw(RuntimeError("secret path /etc/x"))
-    )
-    c = TestClient(srv.create_app(), raise_server_exceptions=False)
+    _failing(monkeypatch, "ahp", RuntimeError("secret path /etc/x"))
+    c = TestClient(create_app(), raise_server_exceptions=False)
     r = c.post("/v1/ahp", json={"matrix": [[1]]})
     assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+
+
+@pytest.mark.parametrize(
+    "exc", [ValueError("bare value error"), KeyError("k"), RecursionError("deep"), TypeError("t")]
+)
+@pytest.mark.parametrize("path", ["/v1/ahp", "/v1/record/ahp"])
+def test_only_citymatch_errors_are_422(monkeypatch, exc, path):
+    """A plain ValueError (or any exception that is not a CitymatchError) raised while serving
+    is a bug: 500 with a generic body, on the operation and the record endpoint alike; a
+    CitymatchError with the same text is a 422 naming the library's wording."""
+    _failing(monkeypatch, "ahp", exc)
+    c = TestClient(create_app(), raise_server_exceptions=False)
+    r = c.post(path, json={"matrix": [[1]]})
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    _failing(monkeypatch, "ahp", citymatch.errors.CitymatchValueError("`matrix` is odd; got 1."))
+    r = c.post(path, json={"matrix": [[1]]})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"] == "`matrix` is odd; got 1."
 
 
 def test_criteria_folder(tmp_path, rows):
@@ -274,14 +478,30 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _fuzz_app)
 _FUZZ = os.environ.get("CITYMATCH_FUZZ_EXAMPLES")
 
 
-@schema.parametrize()
-@settings(
-    max_examples=int(_FUZZ) if _FUZZ else 15,
-    derandomize=not _FUZZ,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+def _fuzz(case):
+    response = case.call()
+    # A 500 is a bug: the service answers 422 only for invalid requests and citymatch's own
+    # errors, so anything else that goes wrong surfaces here instead of hiding as a 422.
+    assert response.status_code < 500, (case.path, response.status_code, response.text[:300])
+
+
+_FUZZ_SETTINGS = {
+    "deadline": None,
+    "derandomize": not _FUZZ,
+    "suppress_health_check": list(HealthCheck),
+}
+
+
+@schema.exclude(path_regex="^/v1/record/").parametrize()
+@settings(max_examples=int(_FUZZ) if _FUZZ else 15, **_FUZZ_SETTINGS)
 def test_no_server_errors_under_fuzzing(case):
     """Schemathesis against the service's own OpenAPI (bounded): never a 500."""
-    response = case.call()
-    assert response.status_code < 500, (case.path, response.status_code, response.text[:300])
+    _fuzz(case)
+
+
+@schema.include(path_regex="^/v1/record/").parametrize()
+@settings(max_examples=int(_FUZZ) if _FUZZ else 5, **_FUZZ_SETTINGS)
+def test_no_server_errors_under_fuzzing_records(case):
+    """The record routes run the same limits and runners as the operations (fuzzed above), so
+    CI fuzzes them more lightly: never a 500 either."""
+    _fuzz(case)

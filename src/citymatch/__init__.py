@@ -29,15 +29,14 @@ from .scoring.results import AHPBatchResult, AHPResult, GroupAHPResult, TopsisRe
 from .scoring.topsis import topsis
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
-    from . import agreements, contract, datasets, portfolio, scale, sensitivity
+    from . import agreements, datasets, portfolio, scale, sensitivity, service
     from .models.portfolio import DiversityRule, PortfolioProblem, Project
     from .portfolio import Plan, optimize_portfolio
 
 #: Loaded on first use (scientific-python SPEC 1 lazy loading), so that ``import citymatch``
-#: — paid by every CLI call and service worker — loads only the scoring core: the service
-#: contract, the portfolio optimiser (scipy.optimize), the agreements, the sensitivity
+#: — paid by every CLI call and service worker — loads only the scoring core: the service, the portfolio optimiser (scipy.optimize), the agreements, the sensitivity
 #: analyses (pymcdm), Dask and plotting come in when first touched.
-_LAZY_MODULES = ("agreements", "contract", "datasets", "portfolio", "scale", "sensitivity")
+_LAZY_MODULES = ("agreements", "datasets", "portfolio", "scale", "sensitivity", "service")
 _LAZY_NAMES = {
     "DiversityRule": "models.portfolio",
     "PortfolioProblem": "models.portfolio",
@@ -87,7 +86,6 @@ __all__ = [
     "ahp_batch",
     "ahp_group",
     "ahp_hierarchy",
-    "contract",
     "datasets",
     "errors",
     "list_criteria",
@@ -98,5 +96,6 @@ __all__ = [
     "rank",
     "scale",
     "sensitivity",
+    "service",
     "topsis",
 ]

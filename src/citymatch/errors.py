@@ -23,7 +23,9 @@ Tree::
     │   │   └── CriteriaFileError . a criteria file that cannot be read: names file and key
     │   ├── ScreeningError ........ a screening rule that cannot be applied
     │   ├── PortfolioError ........ a portfolio problem that breaks a rule
-    │   └── RegisterError ......... an agreement register file that cannot be read
+    │   ├── RegisterError ......... an agreement register file that cannot be read
+    │   ├── RequestLimitError ..... a service request over one of the service's limits
+    │   └── DecisionRecordError ... a decision record that cannot be read or fails its digest
     ├── CitymatchTypeError (TypeError)
     ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
     └── MissingDependencyError (ImportError) ...... an optional extra that is not installed
@@ -44,6 +46,7 @@ __all__ = [
     "CriteriaError",
     "CriteriaFileError",
     "CriterionTypeError",
+    "DecisionRecordError",
     "InconsistentJudgementsWarning",
     "MissingDependencyError",
     "NonFiniteError",
@@ -51,6 +54,7 @@ __all__ = [
     "PortfolioError",
     "RandomIndexError",
     "RegisterError",
+    "RequestLimitError",
     "ScreeningError",
     "ShapeError",
     "WeightsError",
@@ -115,6 +119,24 @@ class PortfolioError(CitymatchValueError):
 
 class RegisterError(CitymatchValueError):
     """A register file that cannot be read or validated (names the file and field)."""
+
+
+class RequestLimitError(CitymatchValueError):
+    """A service request over one of the service's limits (names the field, bound and value).
+
+    Attributes
+    ----------
+    field : str
+        Dotted JSON path of the request field measured (``"problem.projects"``).
+    """
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DecisionRecordError(CitymatchValueError):
+    """A decision record that cannot be read, or whose digest does not match its content."""
 
 
 class ConcurrentModificationError(CitymatchError, RuntimeError):

@@ -11,18 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._util import atomic_write, require
+from ._util import require
 from .errors import CandidateDataError, CitymatchTypeError
 
-__all__ = ["NA_VALUES", "atomic_write_text", "read_table"]
+__all__ = ["NA_VALUES", "read_table"]
 
 #: Strings read as missing in CSV files.  Deliberately *not* pandas' default list:
 #: "NA" is Namibia's ISO-3166 code and North America's continent code.
 NA_VALUES = ["", "NaN", "nan", "NULL", "null", "#N/A"]
-
-#: Deprecated alias of :func:`citymatch._util.atomic_write`, kept only until the CLI
-#: (``cli.py``) calls ``atomic_write`` directly; do not use in new code.
-atomic_write_text = atomic_write
 
 
 def _reader(path: Path, suffix: str, name: str) -> str:

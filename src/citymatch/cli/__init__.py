@@ -1,0 +1,15 @@
+"""The ``citymatch`` command line (``python -m citymatch``).
+
+Exit codes: 0 success; 1 data error (one paragraph naming the file, row and column — no
+traceback unless ``--debug``); 2 usage error.  Output files are written atomically
+(:func:`citymatch._util.atomic_write`): an error never leaves a half-written file.
+``--format json`` prints the service contract's response models
+(:mod:`citymatch.service.contract`), the same JSON the HTTP service returns.
+
+Start-up stays light: these modules import only the standard library and citymatch's
+light core at import time; each command imports what it needs when it runs.
+"""
+
+from .main import main
+
+__all__ = ["main"]

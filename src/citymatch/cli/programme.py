@@ -1,0 +1,182 @@
+"""Commands that plan and review the programme: ``portfolio``, ``review``, ``report``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .output import Subparsers, UsageError, emit, emit_json, emit_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..portfolio import Plan
+
+__all__ = [
+    "add_portfolio",
+    "add_report",
+    "add_review",
+    "cmd_portfolio",
+    "cmd_report",
+    "cmd_review",
+    "example_path",
+]
+
+
+def example_path(name: str) -> str:
+    """A shipped example (inside the wheel, or examples/ in a checkout) as a path string."""
+    from ..datasets import data_path
+
+    return str(data_path(name))
+
+
+# --------------------------------------------------------------------------- portfolio
+def add_portfolio(sub: Subparsers) -> None:
+    """The ``portfolio`` command's arguments."""
+    pp = sub.add_parser(
+        "portfolio", help="choose the projects that fit budget, staff and cap (MILP)"
+    )
+    pp.add_argument(
+        "problem", help="portfolio problem, JSON or TOML ('example' for the shipped Toronto plan)"
+    )
+    pp.add_argument("--format", choices=["table", "json"], default="table")
+    pp.add_argument(
+        "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
+    )
+    pp.add_argument("--plot", help="save the frontier plot (.png, .svg, .pdf)")
+    pp.add_argument("--time-limit", type=float, default=60.0, dest="time_limit")
+    pp.add_argument("--output")
+    pp.set_defaults(func=cmd_portfolio)
+
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    """``citymatch portfolio``: exit 1 when no plan exists (the conflicts are printed).
+
+    ``--format json`` prints the contract's portfolio response, plus ``frontier`` (one
+    object per budget factor) when ``--frontier`` is given.
+    """
+    from ..portfolio import efficient_frontier, optimize_portfolio
+    from ..service.contract import portfolio_response
+
+    plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
+    front = None
+    if args.frontier or args.plot:
+        front = efficient_frontier(args.problem, time_limit=args.time_limit)
+        if args.plot:
+            from ..plot import frontier, save
+
+            save(frontier(front), args.plot)
+    found = plan.feasible
+    if args.format == "json":
+        doc = portfolio_response(plan).model_dump(mode="json")
+        if front is not None:
+            doc["frontier"] = _frame_records(front)
+        emit_json(doc, args.output)
+    else:
+        emit(_plan_text(plan, front), args.output)
+    return 0 if found else 1
+
+
+def _frame_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    import json
+
+    records: list[dict[str, object]] = json.loads(frame.to_json(orient="records"))
+    return records
+
+
+def _plan_text(plan: Plan, front: pd.DataFrame | None) -> str:
+    def money(frame: pd.DataFrame) -> str:
+        return frame.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
+
+    lines = [plan.explain(), ""]
+    if plan.feasible:
+        lines.append(money(plan.selected[["id", "start", "end", "value", "total_cost"]]))
+        lines.append("")
+        cols = ["year", "n_active", "n_new", "budget_used", "budget_left", "staff_used"]
+        lines.append(money(plan.schedule[[*cols, "agreements"]]))
+    if front is not None:
+        lines += [
+            "",
+            "Efficient frontier (budget per year → optimal value):",
+            money(front[["factor", "budget_per_year", "value", "n_selected"]]),
+        ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- review, report
+def add_review(sub: Subparsers) -> None:
+    """The ``review`` command's arguments."""
+    rv = sub.add_parser(
+        "review", help="renew / sunset / reclassify / needs-objectives for a register"
+    )
+    rv.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
+    rv.add_argument("--criteria", help="criteria set scoring the partners (e.g. partnership-city)")
+    rv.add_argument(
+        "--candidates",
+        help="candidate table the partners are scored in (default: the shipped cities)",
+    )
+    rv.add_argument("--as-of", dest="as_of", help="review date YYYY-MM-DD (default today)")
+    rv.add_argument("--months", type=int, default=12, help="review window before the end of term")
+    rv.add_argument("--cap", type=int, default=10, help="cap on active agreements")
+    rv.add_argument("--format", choices=["table", "json"], default="table")
+    rv.add_argument("--output")
+    rv.set_defaults(func=cmd_review)
+
+
+def _as_of(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--as-of must be a date YYYY-MM-DD; got {text!r}.") from exc
+
+
+def _register_path(path: str) -> str:
+    return example_path("register") if path == "example" else path
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """``citymatch review``: one recommendation per agreement (JSON: the contract's response)."""
+    from ..agreements import load_register, review
+    from ..service.contract import review_response
+
+    as_of = _as_of(args.as_of)
+    reg = load_register(_register_path(args.register))
+    cands = None
+    if args.criteria:
+        cands = example_path("cities") if args.candidates in (None, "example") else args.candidates
+    rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=args.cap)
+    if args.format == "json":
+        emit_model(review_response(rv), args.output)
+        return 0
+    t = rv.table[["id", "class", "status", "recommendation", "new_class", "reasons"]].fillna("")
+    lines = [repr(rv), ""]
+    for rec in t.to_dict("records"):
+        target = f" → {rec['new_class']}" if rec["new_class"] else ""
+        lines.append(
+            f"{rec['id']!s:20s} {rec['class']!s:21s} {rec['status']!s:10s} {rec['recommendation']!s}{target}"
+        )
+        lines.append(f"{'':20s} {rec['reasons']!s}")
+    emit("\n".join(lines), args.output)
+    return 0
+
+
+def add_report(sub: Subparsers) -> None:
+    """The ``report`` command's arguments."""
+    rp = sub.add_parser("report", help="the annual activity summary (Markdown or HTML)")
+    rp.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
+    rp.add_argument("--year", type=int, required=True)
+    rp.add_argument("--format", choices=["md", "html"], default="md")
+    rp.add_argument("--output")
+    rp.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``citymatch report``: the annual activity summary."""
+    from ..agreements import annual_report, load_register
+
+    rep = annual_report(load_register(_register_path(args.register)), args.year)
+    emit(rep.to_html() if args.format == "html" else rep.to_markdown(), args.output)
+    return 0

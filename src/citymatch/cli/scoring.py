@@ -1,0 +1,354 @@
+"""Commands that score candidates: ``rank``, ``ahp``, ``sensitivity``, ``demo``, ``criteria``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import PairwiseMatrixError
+from .output import Subparsers, UsageError, emit, emit_model
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..rank import Ranking
+    from ..service.contract import SensitivityResponse
+
+__all__ = [
+    "add_ahp",
+    "add_criteria",
+    "add_demo",
+    "add_rank",
+    "add_sensitivity",
+    "cmd_ahp",
+    "cmd_criteria",
+    "cmd_demo",
+    "cmd_rank",
+    "cmd_sensitivity",
+]
+
+
+# --------------------------------------------------------------------------- rank
+def add_rank(sub: Subparsers) -> None:
+    """The ``rank`` command's arguments."""
+    r = sub.add_parser("rank", help="rank candidates under a criteria set")
+    r.add_argument(
+        "candidates",
+        help="CSV, Parquet or XLSX file of candidates ('example' for the shipped cities)",
+    )
+    r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
+    r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
+    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
+    r.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    r.add_argument(
+        "--stream",
+        action="store_true",
+        help="stream a Parquet file or folder larger than memory in chunks "
+        "(with --top K and/or --scores FILE)",
+    )
+    r.add_argument(
+        "--scores", help="with --stream: write every ranked candidate's score to this Parquet file"
+    )
+    r.add_argument("--chunk-rows", type=int, default=262_144, help="rows per chunk with --stream")
+    r.set_defaults(func=cmd_rank)
+
+
+def _emit_table(args: argparse.Namespace, table: pd.DataFrame, foot: str) -> None:
+    if args.format == "csv":
+        emit(table.to_csv(index=False), args.output)
+    else:
+        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
+        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+        emit(text + "\n" + foot, args.output)
+
+
+def _rank_streamed(args: argparse.Namespace) -> int:
+    from ..scale.parquet import rank_parquet
+    from ..service.contract import streamed_rank_response
+
+    if args.top is None and args.scores is None:
+        raise UsageError("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
+    res = rank_parquet(
+        args.candidates,
+        args.criteria,
+        missing=args.missing,
+        top=args.top,
+        output=args.scores,
+        chunk_rows=args.chunk_rows,
+    )
+    if args.format == "json":
+        emit_model(streamed_rank_response(res), args.output)
+        return 0
+    cs = res.criteria
+    scores = f" · all scores in {res.output}" if res.output else ""
+    foot = (
+        f"{res.n:,} ranked (streamed), {res.n_excluded:,} excluded · criteria {cs.name} "
+        f"v{cs.version} · TOPSIS ({res.normalization}){scores}"
+    )
+    _emit_table(args, res.to_frame(), foot)
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    """``citymatch rank``: in memory, or streamed over Parquet with ``--stream``."""
+    if args.stream:
+        return _rank_streamed(args)
+    if args.scores is not None:
+        raise UsageError("--scores needs --stream.")
+    from ..rank import rank
+    from ..service.contract import rank_response
+
+    ranking = rank(args.candidates, args.criteria, missing=args.missing)
+    if args.format == "json":
+        emit_model(rank_response(ranking, top=args.top), args.output)
+        return 0
+    table = ranking.to_frame() if args.top is None else ranking.top(args.top)
+    cs = ranking.criteria
+    foot = (
+        f"{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
+        f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · "
+        f"TOPSIS ({ranking.result.normalization})"
+    )
+    _emit_table(args, table, foot)
+    return 0
+
+
+# --------------------------------------------------------------------------- sensitivity
+def add_sensitivity(sub: Subparsers) -> None:
+    """The ``sensitivity`` command's arguments."""
+    s = sub.add_parser("sensitivity", help="rank acceptability (SMAA-2) and weight stability")
+    s.add_argument(
+        "candidates", help="CSV, Parquet or XLSX file ('example' for the shipped cities)"
+    )
+    s.add_argument("--criteria", required=True)
+    s.add_argument("--samples", type=int, default=10_000)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
+    s.add_argument(
+        "--concentration", type=float, default=50.0, help="Dirichlet concentration (sampler)"
+    )
+    s.add_argument("--top-k", type=int, default=3, dest="top_k")
+    s.add_argument("--rows", type=int, default=15, help="rows shown in the table")
+    s.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
+    s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.add_argument("--output")
+    s.set_defaults(func=cmd_sensitivity)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``citymatch sensitivity``: the contract's sensitivity response, as a table or JSON."""
+    from ..rank import rank
+    from ..sensitivity import rank_acceptability, stability_intervals
+    from ..service.contract import sensitivity_response
+
+    if args.samples < 1:
+        raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
+    ranking = rank(args.candidates, args.criteria, missing=args.missing)
+    acc = rank_acceptability(
+        ranking,
+        samples=args.samples,
+        rng=args.seed,
+        sampler=args.sampler,
+        concentration=args.concentration,
+    )
+    stab = stability_intervals(ranking, k=min(args.top_k, len(ranking.table) - 1))
+    if args.plot:
+        from ..plot import save
+
+        save(acc.plot(), args.plot)
+    resp = sensitivity_response(ranking, acc, stab, seed=args.seed)
+    if args.format == "json":
+        emit_model(resp, args.output)
+    else:
+        emit(_sensitivity_text(resp, ranking, args.rows), args.output)
+    return 0
+
+
+def _sensitivity_text(resp: SensitivityResponse, ranking: Ranking, rows: int) -> str:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": [c.id for c in resp.candidates],
+            "rank": [c.rank for c in resp.candidates],
+            "p_first": [c.p_first for c in resp.candidates],
+            f"p_top{resp.k}": [c.p_top_k for c in resp.candidates],
+            "expected_rank": [c.expected_rank for c in resp.candidates],
+            "confidence": [c.confidence for c in resp.candidates],
+        }
+    ).sort_values("expected_rank", kind="stable")
+    lines = [frame.head(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
+    f = resp.winner_flip
+    if f:
+        lines.append(
+            f"Winner {resp.winner}: the smallest single-weight change that flips it moves "
+            f"{f['criterion']} from {f['base_weight']:.4f} to {f['new_weight']:.4f} "
+            f"({f['challenger']} takes first place)."
+        )
+    else:
+        lines.append(f"Winner {resp.winner}: no single-criterion weight change flips it.")
+    lines.append(
+        f"{resp.samples:,} weight samples ({resp.sampler}, seed {resp.seed}); "
+        f"criteria {resp.criteria} v{resp.criteria_version}."
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- ahp
+def add_ahp(sub: Subparsers) -> None:
+    """The ``ahp`` command's arguments."""
+    a = sub.add_parser("ahp", help="weights and consistency of a pairwise matrix (CSV or JSON)")
+    a.add_argument("matrix")
+    a.add_argument("--method", choices=["eigenvector", "geometric_mean"], default="eigenvector")
+    a.add_argument("--ri", default="saaty1980", help="random-index table")
+    a.add_argument("--format", choices=["table", "json"], default="table")
+    a.add_argument("--output")
+    a.set_defaults(func=cmd_ahp)
+
+
+def _read_matrix(path: str) -> list[list[float | str]]:
+    from ..io import read_table
+
+    p = Path(path)
+    if not p.exists():
+        raise PairwiseMatrixError(f"`MATRIX` file {path!r} does not exist.")
+    if p.suffix.lower() == ".json":
+        try:
+            doc = json.loads(p.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise PairwiseMatrixError(f"`MATRIX` file {path!r} is not valid JSON: {exc}.") from exc
+        matrix: list[list[float | str]] = (
+            doc["matrix"] if isinstance(doc, dict) and "matrix" in doc else doc
+        )
+        return matrix
+    frame = read_table(p, name="MATRIX")
+    first = frame.columns[0]
+    if frame[first].dtype.kind not in "biuf":  # a label column
+        frame = frame.set_index(first)
+    return [[str(v) for v in row] for row in frame.astype(str).to_numpy().tolist()]
+
+
+def cmd_ahp(args: argparse.Namespace) -> int:
+    """``citymatch ahp``: weights and consistency (the contract's AHP response as JSON)."""
+    from ..scoring.ahp import ahp
+    from ..service.contract import ahp_response
+
+    res = ahp(_read_matrix(args.matrix), method=args.method, ri=args.ri)
+    if args.format == "json":
+        emit_model(ahp_response(res), args.output)
+        return 0
+    lines = [f"w{i + 1} = {w:.4f}" for i, w in enumerate(res.weights)]
+    lines.append(
+        f"λmax = {res.lambda_max:.4f}  CI = {res.ci:.4f}  CR = {res.cr:.4f} "
+        f"({'consistent' if res.consistent else 'NOT consistent'} at {res.threshold:g}; "
+        f"RI {res.ri_table} = {res.ri:g})"
+    )
+    emit("\n".join(lines), args.output)
+    return 0
+
+
+# --------------------------------------------------------------------------- demo
+def add_demo(sub: Subparsers) -> None:
+    """The ``demo`` command's arguments."""
+    d = sub.add_parser("demo", help="the main job on the shipped Toronto example, in one screen")
+    d.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    d.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job on the shipped data, end to end, in one terminal screen."""
+    from ..datasets import load_cities, load_organisations
+    from ..rank import rank
+
+    cities = load_cities()
+    lines = [
+        "citymatch demo — Toronto's international partnerships (example data; analyst columns are",
+        "illustrative placeholders, see citymatch.datasets.data_dictionary())",
+        "",
+    ]
+    part = rank(cities, "partnership-city")
+    lines.append(
+        f"1. Screening by the 2005 program rules: {len(cities)} proposals, "
+        f"{len(part.excluded)} excluded"
+    )
+    lines.append(f"   ({_rule_counts(part.excluded)}).")
+    lines.append("2. Partnership City candidates (economic outcomes), top 5:")
+    lines += _top_lines(part, 5)
+    friend = rank(cities, "friendship-city", missing="worst")
+    lines.append("3. Friendship City candidates (cultural ties), top 3:")
+    lines += _top_lines(friend, 3)
+    alt = rank(load_organisations(), "alternative-partner")
+    lines.append(
+        "4. Alternative partners (universities, incubators, ports, agencies, museums), top 3:"
+    )
+    lines += _top_lines(alt, 3)
+    everyone = rank(cities, "partnership-city", screening=False)
+    ranks = everyone.to_frame().set_index("id")["rank"].to_dict()
+    current = cities[cities["existing_active"] == 1]
+    n = len(ranks)
+    lines.append(
+        f"5. Current agreements ranked among all {n} cities on the partnership criteria "
+        "(screening off):"
+    )
+    for row in current.itertuples(index=False):
+        lines.append(f"   {row.name:18s} {row.existing_class:21s} rank {int(ranks[row.id]):2d}/{n}")
+    lines.append(
+        f"Weights: {part.criteria.weight_source}; TOPSIS, {part.result.normalization} normalisation."
+    )
+    emit("\n".join(lines), args.output)
+    return 0
+
+
+def _rule_counts(excluded: pd.DataFrame) -> str:
+    counts: dict[str, int] = {}
+    for rules in excluded["rule"]:
+        for rule in str(rules).split("; "):
+            counts[rule] = counts.get(rule, 0) + 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _top_lines(ranking: Ranking, k: int) -> list[str]:
+    top = ranking.top(k)
+    kinds = top["kind"] if "kind" in top.columns else [""] * len(top)
+    return [
+        f"   {r:2d}. {name:38s} {score:.3f}  {kind if kind != 'city' else ''}".rstrip()
+        for r, name, score, kind in zip(top["rank"], top["name"], top["score"], kinds, strict=True)
+    ]
+
+
+# --------------------------------------------------------------------------- criteria
+def add_criteria(sub: Subparsers) -> None:
+    """The ``criteria`` command's arguments."""
+    c = sub.add_parser("criteria", help="list, show or validate criteria sets")
+    c.add_argument("action", choices=["list", "show", "validate"])
+    c.add_argument("target", nargs="?")
+    c.set_defaults(func=cmd_criteria)
+
+
+def cmd_criteria(args: argparse.Namespace) -> int:
+    """``citymatch criteria list|show|validate``."""
+    from ..models.criteria import list_criteria, load_criteria
+
+    if args.action == "list":
+        for name in list_criteria():
+            cs = load_criteria(name)
+            print(f"{name:24s} {cs.title} (v{cs.version}, {len(cs.criteria)} criteria)")
+        return 0
+    if args.target is None:
+        raise UsageError(f"`criteria {args.action}` needs a NAME or PATH.")
+    cs = load_criteria(args.target)
+    if args.action == "validate":
+        print(
+            f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source})."
+        )
+        return 0
+    print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
+    for c, w in zip(cs.criteria, cs.weights, strict=True):
+        print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")
+    for r in cs.screening:
+        print(f"  screen {r.id}: {r.description}")
+    return 0

@@ -1,0 +1,188 @@
+"""Running the contract's operations: one table of operations, one way to execute a request.
+
+Each operation turns its request model (:mod:`citymatch.service.contract`) into library calls
+(:func:`citymatch.rank`, :mod:`citymatch.sensitivity`, :mod:`citymatch.portfolio`,
+:mod:`citymatch.agreements`) and its result into the response model.  :data:`OPERATIONS` is
+the table the HTTP routes, the decision records and the exported schemas all follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CitymatchValueError
+from ..models.criteria import CriteriaSet, list_criteria, load_criteria
+from .contract import (
+    AHPRequest,
+    AHPResponse,
+    ContractModel,
+    OperationName,
+    PortfolioRequest,
+    PortfolioResponse,
+    RankRequest,
+    RankResponse,
+    ReviewRequest,
+    ReviewResponse,
+    SensitivityRequest,
+    SensitivityResponse,
+    ahp_response,
+    portfolio_response,
+    rank_response,
+    review_response,
+    sensitivity_response,
+)
+
+if TYPE_CHECKING:
+    from ..rank import Ranking
+
+__all__ = [
+    "OPERATIONS",
+    "Operation",
+    "execute",
+    "get_operation",
+    "resolve_criteria",
+    "run_ahp",
+    "run_portfolio",
+    "run_rank",
+    "run_review",
+    "run_sensitivity",
+]
+
+
+def resolve_criteria(criteria: str | CriteriaSet, folder: Path | None = None) -> CriteriaSet:
+    """A criteria set by shipped name (or from ``folder``), never from a path in a request.
+
+    Raises
+    ------
+    CitymatchValueError
+        ``criteria`` names no shipped set and no set in ``folder``.
+    """
+    if isinstance(criteria, CriteriaSet):
+        return criteria
+    if (
+        folder is not None
+        and "/" not in criteria
+        and "\\" not in criteria
+        and not criteria.startswith(".")
+    ):
+        candidate = folder / f"{criteria}.toml"
+        if candidate.is_file():
+            return load_criteria(candidate)
+    if criteria not in list_criteria():
+        raise CitymatchValueError(
+            f"`criteria` must name a shipped or configured criteria set; got {criteria!r}; available: {list_criteria()}."
+        )
+    return load_criteria(criteria)
+
+
+def _rank(req: RankRequest | SensitivityRequest, folder: Path | None) -> Ranking:
+    import pandas as pd
+
+    from ..rank import rank
+
+    return rank(
+        pd.DataFrame(req.candidates),
+        resolve_criteria(req.criteria, folder),
+        weights=req.weights,
+        normalization=req.normalization,
+        missing=req.missing,
+        screening=req.screening,
+    )
+
+
+def run_rank(req: RankRequest, folder: Path | None = None) -> RankResponse:
+    """Execute a rank request."""
+    return rank_response(_rank(req, folder), top=req.top)
+
+
+def run_ahp(req: AHPRequest, folder: Path | None = None) -> AHPResponse:
+    """Execute an AHP request (``folder`` is unused: AHP reads no criteria set)."""
+    from ..scoring.ahp import ahp
+
+    return ahp_response(ahp(req.matrix, method=req.method, ri=req.ri, threshold=req.threshold))
+
+
+def run_sensitivity(req: SensitivityRequest, folder: Path | None = None) -> SensitivityResponse:
+    """Execute a sensitivity request."""
+    from ..sensitivity import rank_acceptability, stability_intervals
+
+    r = _rank(req, folder)
+    acc = rank_acceptability(
+        r, samples=req.samples, rng=req.seed, sampler=req.sampler, concentration=req.concentration
+    )
+    stab = stability_intervals(r, k=min(req.k, len(r.table) - 1))
+    return sensitivity_response(r, acc, stab, seed=req.seed)
+
+
+def run_portfolio(req: PortfolioRequest, folder: Path | None = None) -> PortfolioResponse:
+    """Execute a portfolio request."""
+    from ..portfolio import optimize_portfolio, score_projects
+
+    prob = req.problem
+    if prob.value_criteria is not None and any(p.value is None for p in prob.projects):
+        prob = score_projects(prob, resolve_criteria(prob.value_criteria, folder))
+    return portfolio_response(optimize_portfolio(prob, time_limit=req.time_limit))
+
+
+def run_review(req: ReviewRequest, folder: Path | None = None) -> ReviewResponse:
+    """Execute a review request."""
+    import pandas as pd
+
+    from ..agreements import Register, review
+
+    reg = Register(Path("."), {a.id: a for a in req.agreements})
+    cs = resolve_criteria(req.criteria, folder) if req.criteria is not None else None
+    cands = pd.DataFrame(req.candidates) if req.candidates is not None else None
+    rv = review(reg, cs, cands, as_of=req.as_of, months=req.months, cap=req.cap)
+    return review_response(rv)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the contract: its request and response models and its runner."""
+
+    name: OperationName
+    request: type[ContractModel]
+    response: type[ContractModel]
+    run: Callable[[Any, Path | None], ContractModel]
+
+
+#: The five operations, by name (the HTTP routes, the records and the schemas follow it).
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation("rank", RankRequest, RankResponse, run_rank),
+        Operation("ahp", AHPRequest, AHPResponse, run_ahp),
+        Operation("sensitivity", SensitivityRequest, SensitivityResponse, run_sensitivity),
+        Operation("portfolio", PortfolioRequest, PortfolioResponse, run_portfolio),
+        Operation("review", ReviewRequest, ReviewResponse, run_review),
+    )
+}
+
+
+def get_operation(name: str) -> Operation:
+    """The operation called ``name``.
+
+    Raises
+    ------
+    CitymatchValueError
+        ``name`` is not one of the five operations.
+    """
+    if name not in OPERATIONS:
+        raise CitymatchValueError(f"`operation` must be one of {sorted(OPERATIONS)}; got {name!r}.")
+    return OPERATIONS[name]
+
+
+def execute(
+    operation: str,
+    request: dict[str, object] | ContractModel,
+    *,
+    criteria_folder: Path | None = None,
+) -> ContractModel:
+    """Run one operation of the contract in process (validating the request first)."""
+    op = get_operation(operation)
+    req = request if isinstance(request, op.request) else op.request.model_validate(request)
+    return op.run(req, criteria_folder)

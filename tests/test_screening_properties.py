@@ -102,7 +102,7 @@ def _fails(rule, row, table):
     return (not holds) if rule.kind == "require" else holds
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(tables(), rule_sets())
 def test_screen_agrees_with_the_row_by_row_oracle(table, rules):
     """Kept exactly when no rule fails; each exclusion lists every failed rule, in order."""
@@ -118,7 +118,7 @@ def test_screen_agrees_with_the_row_by_row_oracle(table, rules):
         assert row.rule == "; ".join(failed[row.id])
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(tables(), rule_sets(), st.integers(1, 6))
 def test_screening_by_chunks_with_whole_table_counts_equals_whole_table(table, rules, size):
     """Chunk by chunk with the whole table's occupancy (as streaming does) = the whole table."""

@@ -69,3 +69,10 @@ def test_scores_equal_to_twelve_decimals_are_ties_and_thirteen_are_not():
     counts = np.zeros((3, 3))
     add_rank_counts(s[None], counts)
     np.testing.assert_allclose(counts, [[0, 0.5, 0.5], [0, 0.5, 0.5], [1, 0, 0]])
+
+
+def test_one_dimensional_scores():
+    """One score vector (not a batch): best-first order and ranks along it."""
+    s = np.array([0.2, 0.9, 0.2, 0.5])
+    assert order_best_first(s).tolist() == [1, 3, 0, 2]
+    assert rank_scores(s).tolist() == [3, 1, 3, 2]

@@ -60,6 +60,8 @@ def column_statistics(
     parts: list[ColumnStats] = []
     n = 0
     for x in chunks:
+        if not x.shape[0]:  # an empty batch (e.g. an empty file or row group) adds nothing
+            continue
         part = chunk_stats(x, sumsq=norm == "vector", total=norm == "sum")
         if not (np.isfinite(part.max).all() and np.isfinite(part.min).all()):
             raise on_nonfinite(x, n)

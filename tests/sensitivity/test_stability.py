@@ -4,6 +4,7 @@ property that every interval end is a tipping point (winner, top k and full orde
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -169,3 +170,55 @@ def test_every_interval_end_is_a_tipping_point(problem, plain_topsis):
                 assert state(lo - eps) != base[kind], (kind, j, "just below low", lo)
             if hi + eps <= 1.0 and hi < 1.0:
                 assert state(hi + eps) != base[kind], (kind, j, "just above high", hi)
+
+
+# ------------------------------------------------------------------ hand-solved, low-degree ties
+# Candidates 0 = (4, 1) and 1 = (1, 4) mirror each other and 2 = (2, 2) sits on the diagonal
+# (both benefit, vector normalisation: both column norms are √21).  Along the sweep of c0,
+# w = (v, 1 − v), the closeness is C0 = v, C1 = 1 − v and C2 = 1/3 exactly (D⁺ and D⁻ of the
+# diagonal candidate are in ratio 2 : 1 for every v), and along c1 the roles of 0 and 1 swap.
+# The tie quartic of the mirror pair has no quartic term (it is odd about v = 1/2), so this
+# case goes through the lower-degree root finder.
+X_MIRROR = np.array([[4.0, 1.0], [1.0, 4.0], [2.0, 2.0]])
+
+
+def test_mirror_pair_tipping_points_match_hand_solution(plain_topsis):
+    """Winner interval ends at the mirror tie v = 1/2, top-2 set ends where the diagonal
+    candidate reaches 1/3, full order at the nearest of both; challengers and the smallest
+    flip (|change| = 0.1 to the mirror candidate); no near-ties. Ends exact to 1e-12."""
+    res = sa.stability_intervals(X_MIRROR, [0.6, 0.4], [1, 1], k=2)
+    expected = {
+        "c0": (0.6, 1 / 2, 1.0, 1 / 3, 2 / 3, 1 / 2, 2 / 3),
+        "c1": (0.4, 0.0, 1 / 2, 1 / 3, 2 / 3, 1 / 3, 1 / 2),
+    }
+    table = res.table.set_index("criterion")
+    cols = ["weight", "top_low", "top_high", "topk_low", "topk_high", "order_low", "order_high"]
+    for crit, values in expected.items():
+        np.testing.assert_allclose(table.loc[crit, cols].to_numpy(float), values, atol=1e-12)
+    assert table.loc["c0", "top_low_by"] == "1" and table.loc["c1", "top_high_by"] == "1"
+    assert pd.isna(table.loc["c0", "top_high_by"]) and pd.isna(table.loc["c1", "top_low_by"])
+    assert res.winner == "0" and res.k == 2
+    assert res.flip["challenger"] == "1" and res.flip["winner"] == "0"
+    assert abs(res.flip["change"]) == pytest.approx(0.1, abs=1e-12)
+    assert res.flip["new_weight"] == pytest.approx(0.5, abs=1e-12)
+    assert res.flip["new_weight"] - res.flip["base_weight"] == res.flip["change"]
+    assert res.near_ties.empty
+    # the hand solution itself, with the plain TOPSIS: C0 = v, C1 = 1 − v, C2 = 1/3
+    for v in (0.2, 0.45, 0.7):
+        np.testing.assert_allclose(
+            plain_topsis(X_MIRROR, [v, 1 - v], [1, 1]), [v, 1 - v, 1 / 3], atol=1e-12
+        )
+
+
+def test_identical_candidates_are_a_near_tie_even_with_zero_tolerance():
+    """Two identical candidates tie along every path: they are reported as a near-tie for
+    every criterion (even with ``tie_tol=0``) and never produce a tipping point."""
+    x = np.array([[3.0, 1.0], [1.0, 3.0], [3.0, 1.0]])
+    res = sa.stability_intervals(x, [0.7, 0.3], [1, 1], k=1, tie_tol=0.0)
+    pairs = {(r.criterion, r.a, r.b) for r in res.near_ties.itertuples()}
+    assert {("c0", "0", "2"), ("c1", "0", "2")} <= pairs
+    assert (res.near_ties["score_gap"] == 0.0).all()
+    assert res.winner == "0"
+    table = res.table.set_index("criterion")
+    assert table.loc["c0", "top_low_by"] == "1"  # only the other candidate can overtake
+    assert table.loc["c1", "top_high_by"] == "1"

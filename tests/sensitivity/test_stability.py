@@ -222,3 +222,50 @@ def test_identical_candidates_are_a_near_tie_even_with_zero_tolerance():
     table = res.table.set_index("criterion")
     assert table.loc["c0", "top_low_by"] == "1"  # only the other candidate can overtake
     assert table.loc["c1", "top_high_by"] == "1"
+
+
+def test_a_tie_at_the_base_weights_is_flagged_not_a_tipping_point():
+    """At w = (1/2, 1/2) the mirror pair ties exactly: the pair is a near-tie (gap 0) for both
+    criteria, and the tie at the base weight is not an interval end — the ends come from
+    the diagonal candidate (C2 = 1/3 meets C0 = v at v = 1/3, by hand)."""
+    res = sa.stability_intervals(X_MIRROR, [0.5, 0.5], [1, 1], k=1)
+    ties = {(r.criterion, r.a, r.b, r.score_gap) for r in res.near_ties.itertuples()}
+    assert ties == {("c0", "0", "1", 0.0), ("c1", "0", "1", 0.0)}
+    table = res.table.set_index("criterion")
+    assert table.loc["c0", "top_low"] == pytest.approx(1 / 3, abs=1e-12)
+    assert table.loc["c0", "top_low_by"] == "2"
+    assert table.loc["c1", "top_high"] == pytest.approx(2 / 3, abs=1e-12)
+    assert table.loc["c1", "top_high_by"] == "2"
+
+
+def test_random_problems_have_no_spurious_near_ties():
+    """Well-separated random problems (score gaps ≥ 1e-3 at the base) have no near-ties:
+    complex or out-of-range tie-polynomial roots are never reported as touches."""
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        x = rng.uniform(1, 10, size=(6, 4))
+        w = rng.dirichlet(np.ones(4))
+        t = [1, -1, 1, 1]
+        s = np.sort(citymatch.topsis(x, w, t).scores)
+        if np.diff(s).min() < 1e-3:
+            continue
+        res = sa.stability_intervals(x, w, t, k=2, normalization=NORMS[seed % 4])
+        assert res.near_ties.empty, (seed, res.near_ties)
+
+
+def test_stability_repr_names_the_smallest_flip_or_none():
+    """The repr states the smallest flip (criterion, base → new weight, who overtakes whom),
+    or that no single-criterion change flips a dominating winner."""
+    res = sa.stability_intervals(X_MIRROR, [0.6, 0.4], [1, 1], k=2)
+    f = res.flip
+    assert repr(res) == (
+        f"StabilityResult(winner '0'; smallest flip: {f['criterion']} {f['base_weight']:.4f} → "
+        "0.5000 (1 overtakes 0))"
+    )
+    dominating = sa.stability_intervals(
+        np.array([[5.0, 5.0], [1.0, 4.0], [2.0, 2.0]]), [0.5, 0.5], [1, 1], k=1
+    )
+    assert dict(dominating.flip) == {}
+    assert repr(dominating) == (
+        "StabilityResult(winner '0'; no single-criterion weight change flips the winner)"
+    )

@@ -265,3 +265,72 @@ def test_what_it_takes_refuses_non_integer_k(k):
     x = np.array([[1.0, 5.0], [2.0, 4.0], [3.0, 3.0], [4.0, 1.0]])
     with pytest.raises(CitymatchValueError, match=r"`k` must be an integer in 1\.\.3; got"):
         sa.what_it_takes(x, "3", [0.5, 0.5], [1, 1], k=k)
+
+
+def _screened_set():
+    from citymatch.models.criteria import ScreeningRule
+
+    return CriteriaSet(
+        name="bounds-screened",
+        title="bounds test with a screening rule",
+        version="1",
+        criteria=_criteria_set().criteria,
+        screening=(
+            ScreeningRule(
+                id="no-blocked",
+                description="blocked",
+                kind="exclude",
+                column="blocked",
+                op="==",
+                value=1,
+            ),
+        ),
+    )
+
+
+def _bounds_table():
+    x = np.array(
+        [[5.0, 3.0, 4.0], [np.nan, 2.0, 6.0], [7.0, 5.0, 2.0], [3.0, 1.0, 5.0], [np.nan, 4.0, 3.0]]
+    )
+    table = pd.DataFrame(x, columns=["gdp", "cost", "ties"])
+    table["blocked"] = [0, 0, 0, 0, 1]
+    return table
+
+
+def test_missing_rank_bounds_honours_rank_options_ids_and_screening(plain_topsis):
+    """``rank_kwargs`` reach :func:`citymatch.rank` (``id_column``, ``weights``): the best and
+    worst rank equal the plain-TOPSIS ranks with the gap filled by the column's best and worst
+    observed value; ids come from ``id_column`` or, without it, the index; a candidate that
+    screening excludes gets no rank (None); a table without gaps gives an empty frame."""
+    table = _bounds_table()
+    w = np.array([0.6, 0.2, 0.2])
+    t = np.array([1, -1, 1])
+    kept = [0, 1, 2, 3]  # row 4 is screened out
+    expected = {}
+    for label, fill in (("best", 7.0), ("worst", 3.0)):  # gdp is a benefit: best = max
+        x = table.loc[kept, ["gdp", "cost", "ties"]].to_numpy().copy()
+        x[1, 0] = fill
+        s = np.round(plain_topsis(x, w, t), 12)
+        expected[label] = 1 + int((s > s[1]).sum())
+    assert expected["best"] < expected["worst"]
+    weights = dict(zip(["gdp", "cost", "ties"], w, strict=True))
+    coded = table.assign(code=[f"k{i}" for i in range(5)])
+    by_code = sa.missing_rank_bounds(coded, _screened_set(), id_column="code", weights=weights)
+    by_index = sa.missing_rank_bounds(
+        table.set_index(pd.Index([f"k{i}" for i in range(5)])), _screened_set(), weights=weights
+    )
+    for res in (by_code, by_index):
+        assert list(res.columns) == ["id", "missing", "best_rank", "worst_rank", "of"]
+        assert list(res["id"]) == ["k1", "k4"]
+        row = res.set_index("id").loc["k1"]
+        assert (row["best_rank"], row["worst_rank"], row["of"]) == (
+            expected["best"],
+            expected["worst"],
+            4,
+        )
+        screened = res.set_index("id").loc["k4"]
+        assert pd.isna(screened["best_rank"]) and pd.isna(screened["worst_rank"])
+        assert screened["missing"] == ["gdp"]
+    full = sa.missing_rank_bounds(table.fillna(1.0), _screened_set())
+    assert full.empty
+    assert list(full.columns) == ["id", "missing", "best_rank", "worst_rank", "of"]

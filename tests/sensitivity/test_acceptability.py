@@ -512,7 +512,7 @@ def test_result_tables_and_top_k_probability():
     """``to_frame`` (ranks 1..N, index "id", plus confidence), ``central_weights_frame``
     (criteria columns) and ``top_k_probability`` (row sums of the first k columns, named
     ``p_top{k}``, 1 ≤ k ≤ N) read the result's arrays; the repr names the most-often-first."""
-    x = np.array([[4.0, 4.0, 4.0], [1.0, 2.0, 3.0], [3.0, 1.0, 2.0], [2.0, 3.0, 1.0]])
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 4.0, 4.0], [3.0, 1.0, 2.0], [2.0, 3.0, 1.0]])
     ws = np.random.default_rng(2).dirichlet(np.ones(3), size=40)
     res = sa.rank_acceptability(
         x, [1, 1, 1], [1, 1, 1], weight_samples=ws, labels=list("abcd"), criteria=list("xyz")
@@ -530,10 +530,10 @@ def test_result_tables_and_top_k_probability():
         p = res.top_k_probability(k)
         assert p.name == f"p_top{k}" and list(p.index) == list("abcd")
         np.testing.assert_allclose(p.to_numpy(), res.acceptability[:, :k].sum(axis=1))
-    assert res.top_k_probability(1)["a"] == 1.0
+    assert res.top_k_probability(1)["b"] == 1.0
     assert (
         repr(res)
-        == "RankAcceptabilityResult(40 samples (given), N=4; most often first: a (100.0%))"
+        == "RankAcceptabilityResult(40 samples (given), N=4; most often first: b (100.0%))"
     )
     for bad in (0, 5, True, 1.0):
         with pytest.raises(CitymatchValueError, match=r"`k` must be an integer in 1\.\.4; got"):

@@ -269,3 +269,42 @@ def test_stability_repr_names_the_smallest_flip_or_none():
     assert repr(dominating) == (
         "StabilityResult(winner '0'; no single-criterion weight change flips the winner)"
     )
+
+
+def test_labels_criteria_and_a_first_row_challenger():
+    """With labels and criterion names, and the mirror pair reordered so that the challenger
+    is the first row: challengers, the flip and near-tie columns use the given names; the
+    default k is 3 (``k`` is reported)."""
+    x = X_MIRROR[[1, 0, 2]]  # row 0 = (1, 4) challenges the winner, row 1 = (4, 1)
+    res = sa.stability_intervals(
+        x, [0.6, 0.4], [1, 1], k=1, labels=["p", "q", "r"], criteria=["u", "v"]
+    )
+    table = res.table.set_index("criterion")
+    assert list(table.index) == ["u", "v"] and res.winner == "q"
+    assert table.loc["u", "top_low"] == pytest.approx(0.5, abs=1e-12)
+    assert table.loc["u", "top_low_by"] == "p" and table.loc["v", "top_high_by"] == "p"
+    assert res.flip["challenger"] == "p" and res.flip["criterion"] in ("u", "v")
+    assert list(res.near_ties.columns) == ["criterion", "a", "b", "score_gap"]
+    four = np.vstack([X_MIRROR, [[1.0, 1.0]]])
+    assert sa.stability_intervals(four, [0.6, 0.4], [1, 1]).k == 3
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_flip_is_the_nearest_winner_bound_over_all_criteria(seed):
+    """``flip`` is the winner bound with the smallest |new − base| over every criterion (with
+    three or more criteria the rows differ), and its fields agree with that table row."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(1, 10, size=(6, 4))
+    w = rng.dirichlet(np.ones(4))
+    res = sa.stability_intervals(x, w, [1, -1, 1, 1], k=2)
+    options = []
+    for row in res.table.itertuples():
+        for end, by in ((row.top_low, row.top_low_by), (row.top_high, row.top_high_by)):
+            if isinstance(by, str):
+                options.append((abs(end - row.weight), row.criterion, end, by))
+    assert len({round(o[0], 9) for o in options}) == len(options)  # a unique nearest one
+    change, crit, end, by = min(options)
+    f = res.flip
+    assert (f["criterion"], f["new_weight"], f["challenger"]) == (crit, end, by)
+    assert abs(f["change"]) == pytest.approx(change, abs=1e-15)
+    assert f["base_weight"] == pytest.approx(w[list(res.table["criterion"]).index(crit)], abs=1e-15)

@@ -352,3 +352,203 @@ def test_smaa_counts_properties(case):
         np.testing.assert_array_equal(a.acceptability, other.acceptability)
         np.testing.assert_array_equal(a.central_weights, other.central_weights)
         np.testing.assert_array_equal(a.confidence, other.confidence)
+
+
+# ------------------------------------------------------------------ pinned against hand counts
+def _split_rank_counts(scores_by_sample):
+    """Acceptability by hand: per sample, a group of g tied candidates (12-decimal rounding)
+    occupying ranks r … r+g−1 adds 1/g to each of those ranks for each member."""
+    k, n = scores_by_sample.shape
+    acc = np.zeros((n, n))
+    for s in np.round(scores_by_sample, 12):
+        for i in range(n):
+            better = int((s > s[i]).sum())
+            tied = int((s == s[i]).sum())
+            acc[i, better : better + tied] += 1.0 / tied
+    return acc / k
+
+
+def _smaa_by_hand(x, t, ws, plain_topsis, norm="vector"):
+    """Acceptability, central weights and confidence (no noise) from the weight vectors used,
+    with a plain TOPSIS: central weights weigh a sample 1/g for each of g tied leaders."""
+    scores = np.array([plain_topsis(x, w, t, norm) for w in ws])
+    acc = _split_rank_counts(scores)
+    rounded = np.round(scores, 12)
+    lead = rounded == rounded.max(axis=1, keepdims=True)
+    mass = lead / lead.sum(axis=1, keepdims=True)  # (K, N)
+    with np.errstate(invalid="ignore"):
+        central = (mass.T @ ws) / mass.sum(axis=0)[:, None]
+    conf = np.full(len(x), np.nan)
+    for i in np.flatnonzero(mass.sum(axis=0) > 0):
+        s = np.round(plain_topsis(x, central[i], t, norm), 12)
+        conf[i] = (s[i] == s.max()) / (s == s.max()).sum()
+    return acc, central, conf
+
+
+@pytest.mark.parametrize("sampler", ["uniform", "dirichlet", "intervals", "ordinal"])
+def test_acceptability_central_weights_and_confidence_from_the_kept_samples(sampler, plain_topsis):
+    """Over several sample blocks (2,500 samples: blocks of 1,024, 1,024 and 452), the
+    acceptability matrix, central weights and confidence equal a hand count over the weight
+    vectors the run used (``keep_samples``) with a plain TOPSIS; the kept vectors sum to 1
+    and follow the sampler's options (Dirichlet around the base, boxes, order)."""
+    rng = np.random.default_rng(21)
+    x = rng.uniform(1, 10, size=(5, 3))
+    t = [1, -1, 1]
+    base = np.array([0.5, 0.3, 0.2])
+    box = [(0.3, 0.6), (0.1, 0.4), (0.1, 0.3)]
+    res = sa.rank_acceptability(
+        x,
+        base,
+        t,
+        samples=2500,
+        sampler=sampler,
+        concentration=400.0,
+        intervals=box,
+        order=["c1", "c0", "c2"],
+        rng=5,
+        keep_samples=True,
+        normalization="max",
+    )
+    ws = res.weight_samples
+    assert ws.shape == (2500, 3) and res.samples == 2500 and res.sampler == sampler
+    assert res.seed == 5
+    np.testing.assert_allclose(ws.sum(axis=1), 1.0, atol=1e-12)
+    assert len({tuple(w) for w in ws}) == 2500  # every block draws fresh vectors
+    if sampler == "dirichlet":
+        np.testing.assert_allclose(ws.mean(axis=0), base, atol=0.01)
+        assert ws.std(axis=0).max() < 0.05
+    elif sampler == "intervals":
+        lo, hi = np.array(box).T
+        assert ((ws >= lo - 1e-12) & (ws <= hi + 1e-12)).all()
+    elif sampler == "ordinal":
+        assert (ws[:, 1] >= ws[:, 0]).all() and (ws[:, 0] >= ws[:, 2]).all()
+    else:
+        np.testing.assert_allclose(ws.mean(axis=0), 1 / 3, atol=0.02)
+    acc, central, conf = _smaa_by_hand(x, t, ws, plain_topsis, norm="max")
+    np.testing.assert_allclose(res.acceptability, acc, atol=1e-12)
+    np.testing.assert_allclose(res.central_weights, central, atol=1e-12)
+    np.testing.assert_allclose(res.confidence, conf, atol=1e-12)
+
+
+def test_given_weight_samples_over_several_blocks_match_a_hand_count(plain_topsis):
+    """2,100 given weight vectors (three blocks) are all used, in order: counts, central
+    weights and confidence equal a hand count; the kept samples are the given ones; a single
+    given vector is one sample."""
+    rng = np.random.default_rng(9)
+    x = rng.uniform(1, 10, size=(4, 3))
+    x[3] = x[1]  # an exact twin: ties split
+    t = [1, 1, -1]
+    ws = rng.dirichlet(np.ones(3), size=2100)
+    res = sa.rank_acceptability(x, [1, 1, 1], t, weight_samples=ws, keep_samples=True)
+    assert res.samples == 2100 and res.sampler == "given" and res.seed is None
+    np.testing.assert_allclose(res.weight_samples, ws, rtol=1e-15, atol=1e-15)
+    acc, central, conf = _smaa_by_hand(x, t, ws, plain_topsis)
+    np.testing.assert_allclose(res.acceptability, acc, atol=1e-12)
+    np.testing.assert_allclose(res.central_weights, central, atol=1e-12)
+    np.testing.assert_allclose(res.confidence, conf, atol=1e-12)
+    one = sa.rank_acceptability(x, [1, 1, 1], t, weight_samples=ws[7])
+    assert one.samples == 1
+    expected_one = _split_rank_counts(plain_topsis(x, ws[7], t)[None])
+    np.testing.assert_allclose(one.acceptability, expected_one, atol=1e-12)
+
+
+def test_blocks_are_seeded_by_seed_and_block_index_only():
+    """Block 0 holds the same vectors whatever the total; a Generator gives ``seed=None``."""
+    x = np.random.default_rng(0).uniform(1, 10, size=(4, 3))
+    a = sa.rank_acceptability(x, [1, 1, 1], [1, 1, 1], samples=1500, rng=3, keep_samples=True)
+    b = sa.rank_acceptability(x, [1, 1, 1], [1, 1, 1], samples=3000, rng=3, keep_samples=True)
+    np.testing.assert_array_equal(a.weight_samples[:1024], b.weight_samples[:1024])
+    g = sa.rank_acceptability(x, [1, 1, 1], [1, 1, 1], samples=10, rng=np.random.default_rng(1))
+    assert g.seed is None and g.weight_samples is None
+
+
+@pytest.mark.parametrize(
+    ("noise", "kind"),
+    [
+        ({"c1": 0.6}, "absolute"),  # one criterion noised; the others default to 0
+        ([0.0, 0.25, 0.0], "relative"),
+    ],
+)
+def test_data_noise_matches_an_independent_monte_carlo(noise, kind, plain_topsis):
+    """Under data noise with fixed weights, first-place acceptability equals an independent
+    Monte Carlo (plain TOPSIS on ``x + σε`` or ``x·(1 + σε)``, σ per criterion, 6,000
+    draws) within 5 standard errors; noise on a criterion whose values decide nothing
+    would not move it, so the noised column is the decisive one."""
+    x = np.array([[5.0, 2.0, 5.0], [5.0, 3.0, 5.0], [4.0, 2.5, 4.0]])
+    t = [1, 1, 1]
+    w = np.array([0.3, 0.4, 0.3])
+    sigma = np.array([0.0, 0.6, 0.0]) if isinstance(noise, dict) else np.array(noise)
+    res = sa.rank_acceptability(
+        x, w, t, weight_samples=np.tile(w, (3000, 1)), noise=noise, noise_kind=kind, rng=4
+    )
+    draws = 6000
+    eps = np.random.default_rng(11).standard_normal((draws, *x.shape))
+    wins = np.zeros(3)
+    for e in eps:
+        xs = x + sigma * e if kind == "absolute" else x * (1 + sigma * e)
+        wins[np.argmax(plain_topsis(xs, w, t))] += 1
+    expected = wins / draws
+    assert 0.15 < expected.max() < 0.85
+    se = np.sqrt(expected * (1 - expected) / 3000 + expected * (1 - expected) / draws)
+    assert (np.abs(res.acceptability[:, 0] - expected) <= 5 * se + 1e-9).all(), (
+        res.acceptability[:, 0],
+        expected,
+    )
+
+
+def test_zero_noise_equals_no_noise():
+    """Noise of 0 on every criterion (mapping or number) leaves every output unchanged."""
+    x = np.random.default_rng(2).uniform(1, 10, size=(5, 3))
+    ws = np.random.default_rng(3).dirichlet(np.ones(3), size=200)
+    plain = sa.rank_acceptability(x, [1, 1, 1], [1, -1, 1], weight_samples=ws)
+    for noise in (0.0, {"c0": 0.0}):
+        quiet = sa.rank_acceptability(x, [1, 1, 1], [1, -1, 1], weight_samples=ws, noise=noise)
+        np.testing.assert_allclose(quiet.acceptability, plain.acceptability, atol=1e-12)
+        np.testing.assert_allclose(quiet.central_weights, plain.central_weights, atol=1e-12)
+        np.testing.assert_allclose(quiet.confidence, plain.confidence, atol=1e-12)
+
+
+def test_result_tables_and_top_k_probability():
+    """``to_frame`` (ranks 1..N, index "id", plus confidence), ``central_weights_frame``
+    (criteria columns) and ``top_k_probability`` (row sums of the first k columns, named
+    ``p_top{k}``, 1 ≤ k ≤ N) read the result's arrays; the repr names the most-often-first."""
+    x = np.array([[1.0, 2.0, 3.0], [4.0, 4.0, 4.0], [3.0, 1.0, 2.0], [2.0, 3.0, 1.0]])
+    ws = np.random.default_rng(2).dirichlet(np.ones(3), size=40)
+    res = sa.rank_acceptability(
+        x, [1, 1, 1], [1, 1, 1], weight_samples=ws, labels=list("abcd"), criteria=list("xyz")
+    )
+    frame = res.to_frame()
+    assert list(frame.columns) == [1, 2, 3, 4, "confidence"]
+    assert frame.index.name == "id" and list(frame.index) == list("abcd")
+    np.testing.assert_array_equal(frame[[1, 2, 3, 4]].to_numpy(), res.acceptability)
+    np.testing.assert_array_equal(frame["confidence"].to_numpy(), res.confidence)
+    cw = res.central_weights_frame()
+    assert list(cw.columns) == list("xyz") and cw.index.name == "id"
+    assert list(cw.index) == list("abcd")
+    np.testing.assert_array_equal(cw.to_numpy(), res.central_weights)
+    for k in (1, 2, 4):
+        p = res.top_k_probability(k)
+        assert p.name == f"p_top{k}" and list(p.index) == list("abcd")
+        np.testing.assert_allclose(p.to_numpy(), res.acceptability[:, :k].sum(axis=1))
+    assert res.top_k_probability(1)["b"] == 1.0
+    assert (
+        repr(res)
+        == "RankAcceptabilityResult(40 samples (given), N=4; most often first: b (100.0%))"
+    )
+    for bad in (0, 5, True, 1.0):
+        with pytest.raises(CitymatchValueError, match=r"`k` must be an integer in 1\.\.4; got"):
+            res.top_k_probability(bad)
+
+
+@pytest.mark.parametrize("chunk", [True, 1.5, -1])
+def test_bad_chunk_is_refused(chunk):
+    """`chunk` must be a positive integer (a bool is not)."""
+    with pytest.raises(CitymatchValueError, match=r"`chunk` must be a positive integer; got"):
+        sa.rank_acceptability(np.eye(3) + 1, [1, 1, 1], [1, 1, 1], samples=10, chunk=chunk)
+
+
+@pytest.mark.parametrize("samples", [True, 2.0])
+def test_non_integer_samples_are_refused(samples):
+    """`samples` must be a positive integer (a bool or float is not)."""
+    with pytest.raises(CitymatchValueError, match=r"`samples` must be a positive integer; got"):
+        sa.rank_acceptability(np.eye(3) + 1, [1, 1, 1], [1, 1, 1], samples=samples)

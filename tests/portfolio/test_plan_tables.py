@@ -1,0 +1,138 @@
+"""The plan's tables (selection, schedule) cell by cell on a hand-solved three-year problem,
+and the left-out explanation following the solver's status and the ``explain`` flag."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import citymatch
+from citymatch.portfolio import solve as solve_module
+from portfolio_helpers import FREE, one_year
+
+#: Everything fits, so the optimum selects all three projects.  Existing agreements: "old"
+#: (open-ended) and "gone" (until 2026); "free" is exempt from the cap.
+THREE_YEARS = {
+    "start_year": 2026,
+    "years": 3,
+    "budget": [10, 10, 10],
+    "staff": [2.0, 2.0, 2.0],
+    **FREE,
+    "agreement_cap": 3,
+    "existing_agreements": {"old": None, "gone": 2026},
+    "cap_exempt": ["free"],
+    "discount_rate": 0.1,
+    "projects": [
+        {
+            "id": "A",
+            "title": "Alpha",
+            "value": 11,
+            "cost": [4, 3],
+            "staff": [1.0, 0.5],
+            "duration": 2,
+            "partners": ["p", "old"],
+            "start": 2026,
+        },
+        {
+            "id": "B",
+            "title": "Beta",
+            "value": 5,
+            "cost": 2,
+            "staff": 0.5,
+            "partners": ["free"],
+            "start": 2027,
+        },
+        {
+            "id": "C",
+            "title": "Gamma",
+            "value": 6,
+            "cost": [5, 5],
+            "duration": 2,
+            "partners": ["q"],
+            "start": 2027,
+        },
+    ],
+}
+
+
+def test_selection_table_by_hand():
+    """One row per selected project: partners joined by ", ", start and last year, the
+    discounted value (11; 5/1.1; 6/1.1) and the total cost over the project's years."""
+    plan = citymatch.optimize_portfolio(THREE_YEARS)
+    assert plan.success and "Optimal" in plan.message
+    want = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "title": ["Alpha", "Beta", "Gamma"],
+            "partners": ["p, old", "free", "q"],
+            "start": [2026, 2027, 2027],
+            "end": [2027, 2027, 2028],
+            "value": [11.0, 5 / 1.1, 6 / 1.1],
+            "total_cost": [7.0, 2.0, 10.0],
+        }
+    )
+    pd.testing.assert_frame_equal(plan.selected, want, check_dtype=False, atol=1e-9)
+    assert plan.fun == pytest.approx(11 + 11 / 1.1, abs=1e-9)
+
+
+def test_schedule_table_by_hand():
+    """Per year: active and new projects, budget and staff used and left, and agreements =
+    existing in force (2 in 2026, then 1) + new non-exempt partners of active projects."""
+    plan = citymatch.optimize_portfolio(THREE_YEARS)
+    want = pd.DataFrame(
+        {
+            "year": [2026, 2027, 2028],
+            "active": ["A", "A, B, C", "C"],
+            "new": ["A", "B, C", ""],
+            "n_active": [1, 3, 1],
+            "n_new": [1, 2, 0],
+            "budget_used": [4.0, 10.0, 5.0],
+            "budget_left": [6.0, 0.0, 5.0],
+            "staff_used": [1.0, 1.0, 0.0],
+            "staff_left": [1.0, 1.0, 2.0],
+            "agreements": [3, 3, 2],
+        }
+    )
+    pd.testing.assert_frame_equal(plan.schedule, want, check_dtype=False, atol=1e-9)
+
+
+def test_schedule_without_limits_leaves_nothing_to_subtract():
+    """Without a budget or staff limit, what is left is NaN (there is no limit)."""
+    plan = citymatch.optimize_portfolio({**THREE_YEARS, "budget": None, "staff": None})
+    assert plan.schedule["budget_left"].isna().all() and plan.schedule["staff_left"].isna().all()
+    assert plan.schedule["budget_used"].tolist() == [4.0, 10.0, 5.0]
+
+
+def test_explain_false_computes_no_left_out_reasons():
+    """``explain=False`` skips the left-out reasons: the table is empty (with its columns)."""
+    plan = citymatch.optimize_portfolio(one_year([10, 9], [6, 5], 10), explain=False)
+    assert dict(plan.x) == {"P1": 2026, "P2": None}
+    assert plan.left_out.empty and list(plan.left_out.columns) == ["id", "reason"]
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (
+            citymatch.portfolio.OPTIMAL,
+            "fits on its own, but a higher-value combination uses the same resources",
+        ),
+        (
+            citymatch.portfolio.TIME_LIMIT,
+            "fits on its own, but is not in the best plan found before the time limit",
+        ),
+    ],
+)
+def test_left_out_wording_follows_the_solver_status(monkeypatch, status, reason):
+    """A project that fits is explained by the solver's status: after a proven optimum a
+    better combination uses the resources; after a time-out the search stopped first.  (The
+    solver is replaced by one returning the empty plan with that status.)"""
+
+    def empty_plan(model, *args, **kwargs):
+        return solve_module.MilpOutcome(status, "stub", np.zeros(model.nvar), 0.0, 0.5)
+
+    monkeypatch.setattr(solve_module, "run_milp", empty_plan)
+    plan = citymatch.optimize_portfolio(one_year([10, 9], [1, 1], 10))
+    assert plan.status == status and plan.message == "stub"
+    assert plan.left_out["reason"].tolist() == [reason, reason]

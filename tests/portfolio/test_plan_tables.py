@@ -1,5 +1,8 @@
-"""The plan's tables (selection, schedule) cell by cell on a hand-solved three-year problem,
-and the left-out explanation following the solver's status and the ``explain`` flag."""
+"""The plan's tables (selection, schedule) cell by cell on a hand-solved three-year problem;
+the left-out explanation following the solver's status and the ``explain`` flag; binding rules
+listed exactly (no structural, link, partner or dependency rows; slack rules left out; a
+dollar-sized budget met up to rounding); conflicts found with integer (not LP) feasibility;
+the no-variable case's plan fields."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import pandas as pd
 import pytest
 
 import citymatch
+from citymatch import portfolio as pf
 from citymatch.portfolio import solve as solve_module
 from portfolio_helpers import FREE, one_year
 
@@ -136,3 +140,88 @@ def test_left_out_wording_follows_the_solver_status(monkeypatch, status, reason)
     plan = citymatch.optimize_portfolio(one_year([10, 9], [1, 1], 10))
     assert plan.status == status and plan.message == "stub"
     assert plan.left_out["reason"].tolist() == [reason, reason]
+
+
+def test_binding_lists_exactly_the_tight_rules():
+    """In the three-year plan (A 2026–27, B 2027, C 2027–28) the 2027 budget is spent to the
+    dollar (A 3 + B 2 + C 5 = 10) and the cap is full in 2026 (2 existing + p) and 2027
+    (1 existing + p, q); every other budget, staff and cap row has slack."""
+    plan = citymatch.optimize_portfolio(THREE_YEARS)
+    assert plan.binding == (
+        "budget 2027",
+        "agreement cap 2026 (cap 3; 2 existing)",
+        "agreement cap 2027 (cap 3; 1 existing)",
+    )
+
+
+def test_partner_and_dependency_rows_are_never_binding():
+    """P1 + P3 (P3 requires P1; P2 shares P1's partner) is optimal: the one-per-partner row
+    and the dependency row hold with equality, yet neither (nor "selected at most once") is
+    listed as binding."""
+    problem = {
+        "start_year": 2026,
+        "years": 1,
+        **FREE,
+        "one_project_per_partner": True,
+        "dependencies": {"P3": ["P1"]},
+        "projects": [
+            {"id": "P1", "value": 10, "partners": ["a"]},
+            {"id": "P2", "value": 9, "partners": ["a"]},
+            {"id": "P3", "value": 5},
+        ],
+    }
+    plan = citymatch.optimize_portfolio(problem)
+    assert dict(plan.x) == {"P1": 2026, "P2": None, "P3": 2026}
+    assert plan.binding == ()
+
+
+def test_a_budget_in_dollars_is_binding_up_to_rounding():
+    """Costs 100,000.10 and 200,000.20 fill a budget of 300,000.30 (their float sum is
+    5.8e-11 above it): the budget is binding."""
+    plan = citymatch.optimize_portfolio(one_year([2, 3], [100_000.1, 200_000.2], 300_000.3))
+    assert dict(plan.x) == {"P1": 2026, "P2": 2026}
+    assert plan.binding == ("budget 2026",)
+
+
+def test_conflicts_use_integer_feasibility():
+    """Budget 5, staff 1, at least one new project: P1 costs 6, P2 needs 2 FTE.  Half of each
+    satisfies every rule (an LP relaxation is feasible), but no whole project does: the
+    conflict is budget + staff + the minimum, and the loose maximum of 3 is not part of it."""
+    problem = {
+        "start_year": 2026,
+        "years": 1,
+        "budget": 5,
+        "staff": 1.0,
+        "new_per_year_min": 1,
+        "new_per_year_max": 3,
+        "projects": [
+            {"id": "P1", "value": 1, "cost": 6, "staff": 0.0},
+            {"id": "P2", "value": 1, "cost": 4, "staff": 2.0},
+        ],
+    }
+    plan = citymatch.optimize_portfolio(problem)
+    assert plan.status == pf.INFEASIBLE
+    assert plan.conflicts == ("budget 2026", "staff 2026", "at least 1 new projects in 2026")
+
+
+def test_no_variables_plan_fields():
+    """With every project excluded, rows without variables that hold at zero (B requires A:
+    0 ≤ 0) keep the empty plan optimal: value 0, gap 0, the stated message; its LP relaxation
+    is the bound 0; a minimum of starts makes it infeasible with its own message."""
+    problem = {
+        "start_year": 2026,
+        "years": 1,
+        **FREE,
+        "dependencies": {"B": ["A"]},
+        "projects": [
+            {"id": "A", "value": 5, "excluded": True},
+            {"id": "B", "value": 3, "excluded": True},
+        ],
+    }
+    plan = citymatch.optimize_portfolio(problem)
+    assert plan.status == pf.OPTIMAL and plan.fun == 0 and plan.gap == 0
+    assert plan.message == "Optimal: no project can start."
+    lp = citymatch.optimize_portfolio(problem, relax=True)
+    assert lp.relaxed and lp.fun == 0
+    plan = citymatch.optimize_portfolio({**problem, "new_per_year_min": 1})
+    assert plan.status == pf.INFEASIBLE and plan.message == "Infeasible: no project can start."

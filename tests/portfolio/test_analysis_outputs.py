@@ -4,6 +4,7 @@ found)."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 
@@ -100,31 +101,31 @@ def test_frontier_reports_a_time_out_without_a_plan():
     assert front["n_selected"].tolist() == [0] and front["selected"].tolist() == [""]
 
 
-#: Two years, budgets (0, 1): "early" needs 1 in 2026; in 2027 "big" (10, cost 1) fits but
-#: "small" (3, cost 0.05) does not fit beside it.  V(B) = 10.
+#: Two years, budgets (0, 0.5): "early" needs 1 in 2026; in 2027 "big" (10, cost 0.5) fits
+#: but "small" (3, cost 0.02) does not fit beside it.  V(B) = 10.
 MARGINAL = {
     "start_year": 2026,
     "years": 2,
-    "budget": [0.0, 1.0],
+    "budget": [0.0, 0.5],
     **FREE,
     "projects": [
         {"id": "early", "value": 5, "cost": 1, "start": 2026},
-        {"id": "big", "value": 10, "cost": 1, "start": 2027},
-        {"id": "small", "value": 3, "cost": 0.05, "start": 2027},
+        {"id": "big", "value": 10, "cost": 0.5, "start": 2027},
+        {"id": "small", "value": 3, "cost": 0.02, "start": 2027},
     ],
 }
 
 
 def test_marginal_value_default_step_by_hand():
     """The default step is 10% of the year's budget, or 1 when that budget is 0: 2026 gets
-    +1 (early fits: gain 5, 5 per dollar), 2027 gets +0.1 (small fits beside big: gain 3,
-    30 per dollar)."""
+    +1 (early fits: gain 5, 5 per dollar), 2027 gets +0.05 (small fits beside big: gain 3,
+    60 per dollar)."""
     mv = pf.marginal_value(MARGINAL)
     assert list(mv.columns) == ["year", "step", "value_gain", "per_dollar"]
     assert mv["year"].tolist() == [2026, 2027]
-    assert mv["step"].tolist() == pytest.approx([1.0, 0.1])
+    assert mv["step"].tolist() == pytest.approx([1.0, 0.05])
     assert mv["value_gain"].tolist() == pytest.approx([5.0, 3.0])
-    assert mv["per_dollar"].tolist() == pytest.approx([5.0, 30.0])
+    assert mv["per_dollar"].tolist() == pytest.approx([5.0, 60.0])
 
 
 def test_marginal_value_with_a_step_below_one_by_hand():
@@ -137,6 +138,24 @@ def test_marginal_value_with_a_step_below_one_by_hand():
 
 
 def test_marginal_value_passes_the_time_limit_to_every_solve():
-    """Each solve gets ``time_limit``: when every solve stops before a plan, the gain is NaN."""
-    mv = pf.marginal_value(hard_problem(m=1), step=1.0, time_limit=1e-6)
+    """Each solve (the base and one per year) gets ``time_limit``: on a problem HiGHS cannot
+    solve quickly, every solve stops before a plan and every gain is NaN."""
+    mv = pf.marginal_value(hard_problem(), step=1.0, time_limit=1e-6)
     assert mv["value_gain"].isna().all() and mv["per_dollar"].isna().all()
+
+
+def test_documented_defaults_of_the_analyses():
+    """The analyses' advertised defaults: 30 s per solve; acceptability draws 200 Dirichlet
+    samples with concentration 50 and values on a 0–100 scale."""
+    params = {
+        f.__name__: inspect.signature(f).parameters
+        for f in (pf.efficient_frontier, pf.marginal_value, pf.portfolio_acceptability)
+    }
+    assert {name: p["time_limit"].default for name, p in params.items()} == {
+        "efficient_frontier": 30.0,
+        "marginal_value": 30.0,
+        "portfolio_acceptability": 30.0,
+    }
+    acc = params["portfolio_acceptability"]
+    assert (acc["samples"].default, acc["sampler"].default) == (200, "dirichlet")
+    assert (acc["concentration"].default, acc["scale"].default) == (50.0, 100.0)

@@ -225,3 +225,41 @@ def test_no_variables_plan_fields():
     assert lp.relaxed and lp.fun == 0
     plan = citymatch.optimize_portfolio({**problem, "new_per_year_min": 1})
     assert plan.status == pf.INFEASIBLE and plan.message == "Infeasible: no project can start."
+
+
+def test_a_plan_selecting_nothing_keeps_the_table_columns():
+    """When the optimum selects nothing (no project fits a zero budget) the selection table is
+    empty but has its documented columns."""
+    plan = citymatch.optimize_portfolio(one_year([5, 3], [1, 2], 0))
+    assert plan.success and plan.fun == 0
+    assert plan.selected.empty
+    assert list(plan.selected.columns) == [
+        "id",
+        "title",
+        "partners",
+        "start",
+        "end",
+        "value",
+        "total_cost",
+    ]
+
+
+def test_plan_normalises_and_copies_its_fields():
+    """A Plan built from plain values stores the status as a PlanStatus, binding rules and
+    conflicts as tuples, and copies of the tables it is given (later changes to the caller's
+    list or frames do not reach it)."""
+    binding, conflicts = ["budget 2026"], ["rule r"]
+    sel = pd.DataFrame({"id": ["A"], "value": [1.0]})
+    sch = pd.DataFrame({"year": [2026], "budget_used": [1.0]})
+    plan = pf.Plan(
+        2, "stub", {"A": None}, 1.0, 0.0, binding, conflicts, _selected=sel, _schedule=sch
+    )
+    assert plan.status is pf.INFEASIBLE and plan.status.name == "INFEASIBLE"
+    assert plan.binding == ("budget 2026",) and plan.conflicts == ("rule r",)
+    binding.append("x")
+    conflicts.append("y")
+    sel.loc[0, "value"] = -1.0
+    sch.loc[0, "budget_used"] = -1.0
+    assert plan.binding == ("budget 2026",) and plan.conflicts == ("rule r",)
+    assert plan.selected["value"].tolist() == [1.0]
+    assert plan.schedule["budget_used"].tolist() == [1.0]

@@ -13,7 +13,7 @@ import pytest
 import citymatch
 from citymatch import portfolio as pf
 from citymatch.portfolio import solve as solve_module
-from portfolio_helpers import FREE, one_year
+from portfolio_helpers import FREE, hard_problem, one_year
 
 #: Everything fits, so the optimum selects all three projects.  Existing agreements: "old"
 #: (open-ended) and "gone" (until 2026); "free" is exempt from the cap.
@@ -251,8 +251,18 @@ def test_plan_normalises_and_copies_its_fields():
     binding, conflicts = ["budget 2026"], ["rule r"]
     sel = pd.DataFrame({"id": ["A"], "value": [1.0]})
     sch = pd.DataFrame({"year": [2026], "budget_used": [1.0]})
+    out = pd.DataFrame({"id": ["B"], "reason": ["why"]})
     plan = pf.Plan(
-        2, "stub", {"A": None}, 1.0, 0.0, binding, conflicts, _selected=sel, _schedule=sch
+        2,
+        "stub",
+        {"A": None},
+        1.0,
+        0.0,
+        binding,
+        conflicts,
+        _selected=sel,
+        _schedule=sch,
+        _left_out=out,
     )
     assert plan.status is pf.INFEASIBLE and plan.status.name == "INFEASIBLE"
     assert plan.binding == ("budget 2026",) and plan.conflicts == ("rule r",)
@@ -260,6 +270,19 @@ def test_plan_normalises_and_copies_its_fields():
     conflicts.append("y")
     sel.loc[0, "value"] = -1.0
     sch.loc[0, "budget_used"] = -1.0
+    out.loc[0, "reason"] = "changed"
     assert plan.binding == ("budget 2026",) and plan.conflicts == ("rule r",)
     assert plan.selected["value"].tolist() == [1.0]
     assert plan.schedule["budget_used"].tolist() == [1.0]
+    assert plan.left_out["reason"].tolist() == ["why"]
+
+
+def test_gap_is_where_the_solver_stops():
+    """A loose ``gap`` (5%) stops HiGHS at the first plan proven within it: on a problem it
+    cannot prove optimal for long, the plan is OPTIMAL at once with a reported gap in (0, 5%].
+    A gap of 0 is allowed; a gap of 1 is refused."""
+    plan = citymatch.optimize_portfolio(hard_problem(), gap=0.05, time_limit=20, explain=False)
+    assert plan.status is pf.OPTIMAL and 0 < plan.gap <= 0.05
+    assert citymatch.optimize_portfolio(one_year([3, 2], [1, 1], 1), gap=0).fun == 3
+    with pytest.raises(ValueError, match=r"`gap` must be in \[0, 1\); got 1\.$"):
+        citymatch.optimize_portfolio(one_year([1], [1], 1), gap=1)

@@ -246,9 +246,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out-of-core-n", type=float, default=2e7)
     ap.add_argument("--dask-n", type=float, default=2e7)
     ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "scale.json"))
+    ap.add_argument(
+        "--peers", default="pymcdm,scikit-criteria,pyDecision", help="comma list, or 'none'"
+    )
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
-    peers = ["pymcdm", "scikit-criteria", "pyDecision"]
+    peers = [] if args.peers == "none" else [p for p in args.peers.split(",") if p]
     sizes = [n for n in (1_000, 100_000, 1_000_000, 10_000_000) if n <= args.max_n]
     results: dict = {
         "date": date.today().isoformat(),

@@ -173,14 +173,14 @@ def main(argv: list[str] | None = None) -> dict:
     # 4. AHP batch
     kk = 20_000 if args.quick else 100_000
     a = perturbed_stack(rng, kk, 10)
-    res = citymatch.ahp(a)
+    res = citymatch.ahp_batch(a)
     vals, vecs = np.linalg.eig(a[:2000])
     top = np.argmax(vals.real, axis=-1)
     v = np.abs(vecs.real[np.arange(2000), :, top])
     v /= v.sum(1, keepdims=True)
     err = float(np.max(np.abs(res.weights[:2000] - v)))
     assert err < 1e-12
-    t_ahp = timeit(lambda: citymatch.ahp(a), max(3, rep // 3))
+    t_ahp = timeit(lambda: citymatch.ahp_batch(a), max(3, rep // 3))
     t_eig = timeit(lambda: np.linalg.eig(a), 1, warmup=0)
     out["ahp_batch"] = {
         "k": kk,

@@ -311,7 +311,7 @@ def scores_batch(
         # Sums of non-negative products are never negative: no clipping needed.
         np.sqrt(pp, out=pp)
         np.sqrt(qq, out=qq)
-        closeness(pp, qq, out=out[:, b:e])
+        closeness(pp, qq, out=out[:, b:e], work=pp)
     return out
 
 
@@ -348,7 +348,9 @@ def distances_batch(
     return d_ideal, d_anti
 
 
-def closeness(d_ideal: F64, d_anti: F64, out: F64 | None = None) -> F64:
+def closeness(
+    d_ideal: F64, d_anti: F64, out: F64 | None = None, work: F64 | None = None
+) -> F64:
     """Relative closeness ``D⁻ / (D⁺ + D⁻)``; 0.5 where both distances are zero.
 
     The one implementation of TOPSIS's score and its tie rule for every numpy path (in
@@ -356,13 +358,16 @@ def closeness(d_ideal: F64, d_anti: F64, out: F64 | None = None) -> F64:
     :func:`._jit.closeness1`, held equal by the tests.  Both distances are zero only when
     the ideal and anti-ideal points coincide on every weighted criterion: nothing separates
     the candidates, so all tie at 0.5.  Works on any matching shapes; ``out`` may be given
-    to write in place.
+    to write in place, ``work`` (same shape) to hold the denominator without allocating.
     """
-    denom = d_ideal + d_anti
+    denom = np.add(d_ideal, d_anti, out=work)
     if out is None:
         out = np.empty_like(denom)
-    out[...] = 0.5
-    np.divide(d_anti, denom, out=out, where=denom > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(d_anti, denom, out=out)  # an unmasked divide: the fast path
+    tie = denom == 0  # distances are never negative: 0 only when both are 0
+    if tie.any():
+        out[tie] = 0.5
     return out
 
 

@@ -348,9 +348,7 @@ def distances_batch(
     return d_ideal, d_anti
 
 
-def closeness(
-    d_ideal: F64, d_anti: F64, out: F64 | None = None, work: F64 | None = None
-) -> F64:
+def closeness(d_ideal: F64, d_anti: F64, out: F64 | None = None, work: F64 | None = None) -> F64:
     """Relative closeness ``D⁻ / (D⁺ + D⁻)``; 0.5 where both distances are zero.
 
     The one implementation of TOPSIS's score and its tie rule for every numpy path (in

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from citymatch import agreements as ag
+from citymatch.agreements.register import LOCK_FILE
 from citymatch.models.agreement import Agreement
 
 
@@ -66,5 +67,5 @@ def test_every_output_gets_the_umask_mode(tmp_path, umask):
     _write_plot(tmp_path / "plot.png")
     modes = {kind: stat.S_IMODE(path.stat().st_mode) for kind, path in written.items()}
     assert modes == dict.fromkeys(written, expected), {k: oct(v) for k, v in modes.items()}
-    leftovers = [p.name for p in tmp_path.rglob(".*")]
+    leftovers = [p.name for p in tmp_path.rglob(".*") if p.name != LOCK_FILE]
     assert leftovers == []

@@ -1,14 +1,18 @@
-"""Small shared pieces with one home each: named constants, the atomic write, optional imports.
+"""Small shared pieces with one home each: constants, atomic write, file lock, optional imports.
 
 Everything here is dependency-free (standard library only) so every layer may import it.
+Nothing here installs a signal handler: only the command line does (:mod:`citymatch.cli`),
+and the atomic write cleans up on whatever exception the signal becomes.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +24,8 @@ __all__ = [
     "TIE_DECIMALS",
     "atomic_output",
     "atomic_write",
+    "discard_temporaries",
+    "file_lock",
     "file_mode",
     "require",
 ]
@@ -30,6 +36,15 @@ __all__ = [
 TIE_DECIMALS = 12
 
 _UMASK_LOCK = threading.Lock()
+
+#: Temporary files of the atomic writes in progress in this process (see
+#: :func:`discard_temporaries`).
+_LIVE_TEMPORARIES: set[Path] = set()
+
+#: Test-only hook: seconds :func:`atomic_output` sleeps with the data written to its temporary
+#: file, just before the rename, so a test can signal a process that is mid-write.  Not for
+#: users; never set it outside the test suite.
+SLOW_WRITE_ENV = "CITYMATCH_TEST_SLOW_WRITE"
 
 
 def _umask() -> int:
@@ -76,10 +91,12 @@ def atomic_output(path: str | os.PathLike[str], *, name: str = "output") -> Iter
             "create the folder first."
         )
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
     tmp = Path(tmp_name)
+    _LIVE_TEMPORARIES.add(tmp)
     try:
+        os.close(fd)
         yield tmp
+        _test_pause()
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, file_mode())
@@ -87,6 +104,73 @@ def atomic_output(path: str | os.PathLike[str], *, name: str = "output") -> Iter
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _LIVE_TEMPORARIES.discard(tmp)
+
+
+def _test_pause() -> None:
+    """Sleep ``$CITYMATCH_TEST_SLOW_WRITE`` seconds if set (test-only; see SLOW_WRITE_ENV)."""
+    pause = os.environ.get(SLOW_WRITE_ENV)
+    if pause:
+        time.sleep(float(pause))
+
+
+def discard_temporaries() -> None:
+    """Remove the temporary files of every atomic write still in progress in this process.
+
+    The command line calls it when a signal ends a command; :func:`atomic_output` already
+    removes its temporary on any exception, this covers a second signal during that cleanup.
+    Targets are never touched.
+    """
+    for tmp in tuple(_LIVE_TEMPORARIES):
+        tmp.unlink(missing_ok=True)
+        _LIVE_TEMPORARIES.discard(tmp)
+
+
+@contextmanager
+def file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive OS lock on the file ``path`` (created if missing) for the block.
+
+    The lock is advisory and between processes (and between threads: each call opens its
+    own descriptor): ``fcntl.flock`` on POSIX, ``msvcrt.locking`` of the first byte on
+    Windows.  It waits until the lock is free, is released when the block ends, on an
+    exception too, and the lock file is left in place (removing it would race).
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        _lock(fd)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:  # LK_LOCK gives up after ~10 s; keep waiting
+                continue
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, name: str = "output") -> Path:

@@ -126,7 +126,11 @@ def test_interrupted_write_leaves_old_file(register_copy, monkeypatch, where):
         register_copy.save(before.model_copy(update={"owner": "someone"}))
     monkeypatch.undo()
     assert path.read_bytes() == old
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert not [
+        p
+        for p in folder.iterdir()
+        if p.name.startswith(".") and p.name != register_module.LOCK_FILE
+    ]
     assert register_copy["warsaw"] is before
     register_copy.save(before.model_copy(update={"owner": "someone"}))  # the digest still holds
     assert ag.load_register(folder)["warsaw"].owner == "someone"

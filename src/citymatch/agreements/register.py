@@ -5,6 +5,14 @@ controllable.  :func:`load_register` validates the whole folder (errors name the
 the field); :meth:`Register.save` writes through citymatch's one atomic write
 (:func:`citymatch._util.atomic_write`) and refuses to overwrite a file changed since it was
 read (optimistic locking on the SHA-256 of the bytes read).
+
+The read–compare–write of a save runs under an exclusive OS file lock on
+``<folder>/.citymatch.lock`` (:func:`citymatch._util.file_lock`: ``fcntl.flock`` on POSIX,
+``msvcrt.locking`` on Windows), so two processes saving the same agreement at once cannot
+both pass the comparison: one wins, the other gets :class:`ConcurrentModificationError`.
+The lock is held only inside :meth:`Register.save` (never while the caller's code runs),
+released on any exception, and the lock file is never read as an agreement (only
+``*.toml`` files are).
 """
 
 from __future__ import annotations
@@ -22,12 +30,15 @@ import tomli_w
 from pydantic import ValidationError
 
 from .._display import html_table
-from .._util import atomic_write
+from .._util import atomic_write, file_lock
 from ..errors import ConcurrentModificationError, RegisterError
 from ..models._base import format_validation_error
 from ..models.agreement import Agreement
 
-__all__ = ["DEFAULT_CLASSES", "Register", "load_register", "to_toml"]
+__all__ = ["DEFAULT_CLASSES", "LOCK_FILE", "Register", "load_register", "to_toml"]
+
+#: The lock file of a register folder, held while a save reads, compares and writes.
+LOCK_FILE = ".citymatch.lock"
 
 #: The agreement classes a register allows unless told otherwise.
 DEFAULT_CLASSES = ("Partnership", "Friendship", "MOU", "International Project")
@@ -143,7 +154,8 @@ class Register:
             The file on disk differs from what was loaded (someone else edited it), exists
             but was never read, or was deleted since it was read.
         RegisterError
-            The class is not one of the register's classes.
+            The class is not one of the register's classes, or the register folder does
+            not exist.
         """
         if agreement.agreement_class not in self._classes:
             raise RegisterError(
@@ -151,23 +163,36 @@ class Register:
                 f"got {agreement.agreement_class!r}."
             )
         path = self.path_of(agreement.id)
-        expected = self._digests.get(agreement.id)
-        if path.exists():
-            if expected is None or _digest(path.read_bytes()) != expected:
-                raise ConcurrentModificationError(
-                    f"register file {str(path)!r} changed since it was read (or was never read); "
-                    "reload the register and apply the change again."
-                )
-        elif expected is not None:
-            raise ConcurrentModificationError(
-                f"register file {str(path)!r} was deleted since it was read."
-            )
         text = to_toml(agreement)
-        atomic_write(path, text, name="register file")
+        if not path.parent.is_dir():
+            raise RegisterError(
+                f"register folder {str(path.parent)!r} does not exist; cannot save "
+                f"agreement {agreement.id!r}."
+            )
+        with file_lock(path.parent / LOCK_FILE):
+            self._check_unchanged(agreement.id, path)
+            atomic_write(path, text, name="register file")
         self._files[agreement.id] = path
         self._digests[agreement.id] = _digest(text.encode("utf-8"))
         self._agreements[agreement.id] = agreement
         return path
+
+    def _check_unchanged(self, agreement_id: str, path: Path) -> None:
+        """Raise unless ``path`` holds the bytes read (or is absent and was never read)."""
+        expected = self._digests.get(agreement_id)
+        try:
+            raw: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        if raw is not None and (expected is None or _digest(raw) != expected):
+            raise ConcurrentModificationError(
+                f"register file {str(path)!r} changed since it was read (or was never read); "
+                "reload the register and apply the change again."
+            )
+        if raw is None and expected is not None:
+            raise ConcurrentModificationError(
+                f"register file {str(path)!r} was deleted since it was read."
+            )
 
     def to_frame(self, as_of: date | None = None) -> pd.DataFrame:
         """One row per agreement (id, partners, class, dates, status, objectives, SMART)."""

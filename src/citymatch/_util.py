@@ -13,17 +13,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
-from .errors import CandidateDataError, MissingDependencyError
+from .errors import CandidateDataError, MissingDependencyError, OutputPathError
 
 __all__ = [
     "TIE_DECIMALS",
     "atomic_output",
     "atomic_write",
+    "check_output_not_input",
     "discard_temporaries",
     "file_lock",
     "file_mode",
@@ -185,6 +186,66 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, name: str =
         else:
             tmp.write_bytes(data)
     return Path(path)
+
+
+def check_output_not_input(
+    output: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    name: str = "output",
+    role: str = "input",
+) -> None:
+    """Refuse an output that would destroy, or be read as, one of ``inputs`` — before any pass.
+
+    An output is refused when it is an input file under any spelling (``..``, symbolic
+    links: compared after :func:`os.path.realpath`), the same file through a hard link
+    (``os.path.samefile``), or lies inside an input folder (a later pass, or the next run,
+    would read it as input).  Inputs that do not exist are skipped (their readers report
+    them).
+
+    Raises
+    ------
+    OutputPathError
+        Naming ``name``, both paths and the reason.
+    """
+    out = Path(output)
+    out_real = Path(os.path.realpath(out))
+    for source in inputs:
+        src = Path(source)
+        if not src.exists():
+            continue
+        src_real = Path(os.path.realpath(src))
+        if src.is_dir():
+            inside = out_real == src_real or src_real in out_real.parents
+            why = "is inside the" if inside else _hard_link_into(out, src)
+        else:
+            same = out_real == src_real or (out.exists() and os.path.samefile(out, src))
+            why = "is the same file as the" if same else ""
+        if why:
+            raise OutputPathError(
+                f"`{name}` must not be the {role} or inside the {role} folder (it would "
+                f"destroy the {role} or be read as {role}); got {str(output)!r}, which {why} "
+                f"{role}{' folder' if src.is_dir() else ''} {str(source)!r}."
+            )
+
+
+def _hard_link_into(out: Path, folder: Path) -> str:
+    """The reason text if ``out`` is a hard link to a file inside ``folder``, else ``""``."""
+    try:
+        st = out.stat()
+    except OSError:
+        return ""
+    if st.st_nlink < 2:
+        return ""
+    for root, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                other = os.stat(os.path.join(root, f))
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+                return "is a hard link to a file inside the"
+    return ""
 
 
 #: Import name → the citymatch extra that installs it.

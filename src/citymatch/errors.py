@@ -25,7 +25,8 @@ Tree::
     │   ├── PortfolioError ........ a portfolio problem that breaks a rule
     │   ├── RegisterError ......... an agreement register file that cannot be read
     │   ├── RequestLimitError ..... a service request over one of the service's limits
-    │   └── DecisionRecordError ... a decision record that cannot be read or fails its digest
+    │   ├── DecisionRecordError ... a decision record that cannot be read or fails its digest
+    │   └── OutputPathError ....... an output that is, or would be read as, part of the input
     ├── CitymatchTypeError (TypeError)
     ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
     └── MissingDependencyError (ImportError) ...... an optional extra that is not installed
@@ -50,6 +51,7 @@ __all__ = [
     "InconsistentJudgementsWarning",
     "MissingDependencyError",
     "NonFiniteError",
+    "OutputPathError",
     "PairwiseMatrixError",
     "PortfolioError",
     "RandomIndexError",
@@ -166,3 +168,10 @@ class CitymatchWarning(UserWarning):
 
 class InconsistentJudgementsWarning(CitymatchWarning):
     """AHP judgements whose consistency ratio exceeds the threshold."""
+
+
+class OutputPathError(CitymatchValueError):
+    """An output path that is an input (same file, a link to it) or lies inside an input folder.
+
+    Raised before anything is read or written; the message names both paths.
+    """

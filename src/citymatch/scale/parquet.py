@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
-from .._util import atomic_output, require
+from .._util import atomic_output, check_output_not_input, require
 from .._validate import CriterionTypes, as_point, as_types, as_weights
 from ..candidates import (
     EXCLUDED_COLUMNS,
@@ -159,12 +159,7 @@ def _check_stream_args(
             f"`output` must be in an existing folder; got {str(output)!r} "
             f"({str(out.parent)!r} does not exist)."
         )
-    src = Path(source).resolve()
-    if out == src or (src.is_dir() and src in out.parents):
-        raise CitymatchValueError(
-            f"`output` must not be the source or inside the source folder (it would be read "
-            f"as input); got {str(output)!r} for source {str(source)!r}."
-        )
+    check_output_not_input(output, [source], name="output", role="source")
 
 
 # --------------------------------------------------------------------------- results

@@ -10,6 +10,7 @@ from typing import NoReturn
 from .. import __version__
 from ..errors import CitymatchError
 from .engine import add_record, add_replay, add_schema, add_serve
+from .guard import check_outputs, handling_signals
 from .output import Subparsers, UsageError
 from .programme import add_portfolio, add_report, add_review, example_path
 from .scoring import add_ahp, add_criteria, add_demo, add_rank, add_sensitivity
@@ -63,6 +64,7 @@ def _resolve_examples(args: argparse.Namespace) -> None:
         )
 
 
+@handling_signals
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``citymatch`` command; returns the exit code."""
     args = build_parser().parse_args(argv)
@@ -71,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"citymatch: error: --top must be a positive integer; got {args.top}.\n")
         return 2
     try:
+        check_outputs(args)
         return int(args.func(args))
     except UsageError as exc:
         sys.stderr.write(f"citymatch: error: {exc}\n")

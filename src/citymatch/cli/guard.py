@@ -29,7 +29,13 @@ from .._util import check_output_not_input, discard_temporaries
 from ..errors import OutputPathError
 from .output import UsageError
 
-__all__ = ["INPUT_ARGUMENTS", "OUTPUT_ARGUMENTS", "Interrupted", "check_outputs", "handling_signals"]
+__all__ = [
+    "INPUT_ARGUMENTS",
+    "OUTPUT_ARGUMENTS",
+    "Interrupted",
+    "check_outputs",
+    "handling_signals",
+]
 
 #: Signals that end a command cleanly (those this platform has).
 SIGNALS = tuple(

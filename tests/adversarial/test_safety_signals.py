@@ -56,7 +56,7 @@ def _wait_mid_write(proc: subprocess.Popen[str], target: Path, timeout: float = 
         if tmps and any(p.exists() and p.stat().st_size > 0 for p in tmps):
             return
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _out, err = proc.communicate()
             pytest.fail(f"finished before the signal (exit {proc.returncode}): {err}")
         time.sleep(0.05)
     proc.kill()

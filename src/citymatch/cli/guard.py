@@ -1,5 +1,4 @@
-"""What keeps the command line's files safe: signals end a command cleanly, outputs never
-overwrite inputs.
+"""Keeping the command line's files safe: clean ends on signals, outputs never over inputs.
 
 **Signals.**  :func:`handling_signals` wraps the entry point: while a command runs, SIGTERM,
 SIGINT and SIGHUP (where they still have their default disposition — an ignored signal,
@@ -22,8 +21,9 @@ import functools
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from types import FrameType
+from typing import Protocol
 
 from .._util import check_output_not_input, discard_temporaries
 from ..errors import OutputPathError
@@ -55,10 +55,14 @@ INPUT_ARGUMENTS = (
 #: … and those naming files it writes.
 OUTPUT_ARGUMENTS = ("output", "scores", "plot")
 
-Main = Callable[[Sequence[str] | None], int]
+
+class Main(Protocol):
+    """The entry point's signature: ``main(argv=None) -> exit code``."""
+
+    def __call__(self, argv: Sequence[str] | None = None) -> int: ...
 
 
-class Interrupted(BaseException):  # noqa: N818 - a control-flow signal, like KeyboardInterrupt
+class Interrupted(BaseException):
     """A signal ended the command; ``signum`` is its number (exit code 128 + signum)."""
 
     def __init__(self, signum: int) -> None:

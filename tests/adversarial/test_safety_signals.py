@@ -111,6 +111,7 @@ def workdir(tmp_path):
         ("report --output", True, signal.SIGINT),
         ("streamed --scores", True, signal.SIGTERM),
         ("streamed --scores", False, signal.SIGINT),
+        ("rank --output", True, signal.SIGHUP),
     ],
     ids=lambda v: getattr(v, "name", None) or {True: "replacing", False: "new"}.get(v, v),
 )
@@ -149,3 +150,69 @@ def test_sigterm_during_a_large_streamed_ranking(tmp_path):
     )
     assert code == 143, err
     assert _temporaries(target) == [] and not target.exists()
+
+
+# ------------------------------------------------------------------ the wrapper, in process
+def test_importing_citymatch_installs_no_signal_handler():
+    """Importing the library (CLI and register included) leaves every signal handler alone."""
+    code = (
+        "import signal\n"
+        "sigs = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)\n"
+        "before = [signal.getsignal(s) for s in sigs]\n"
+        "import citymatch, citymatch.cli, citymatch.cli.guard, citymatch.agreements\n"
+        "assert [signal.getsignal(s) for s in sigs] == before\n"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_wrapper_installs_only_while_running_and_respects_ignored_signals():
+    """During a command SIGTERM/SIGINT are handled; an ignored SIGHUP stays ignored; every
+    handler is restored afterwards; ``serve`` runs with the handlers untouched."""
+    from citymatch.cli.guard import handling_signals
+
+    old_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        seen = {}
+
+        @handling_signals
+        def run(argv=None):
+            seen.update({s: signal.getsignal(s) for s in (*before, signal.SIGHUP)})
+            return 0
+
+        assert run(["rank"]) == 0
+        assert all(callable(seen[s]) and seen[s] is not before[s] for s in before)
+        assert seen[signal.SIGHUP] is signal.SIG_IGN
+        assert {s: signal.getsignal(s) for s in before} == before
+        seen.clear()
+        assert run(["serve"]) == 0
+        assert {s: seen[s] for s in before} == before
+    finally:
+        signal.signal(signal.SIGHUP, old_hup)
+
+
+def test_sigterm_inside_the_atomic_write_in_process(tmp_path, capsys):
+    """SIGTERM delivered to this process inside the atomic write: the wrapper returns 143, the
+    target keeps its old bytes and no temporary is left (deterministic, no subprocess)."""
+    from citymatch._util import atomic_output
+    from citymatch.cli.guard import handling_signals
+
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"old\n")
+
+    @handling_signals
+    def run(argv=None):
+        with atomic_output(target) as tmp:
+            tmp.write_bytes(b"half")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises before this ends
+        return 0
+
+    start = time.monotonic()
+    assert run(["rank"]) == 143
+    assert time.monotonic() - start < 4
+    assert "interrupted by SIGTERM" in capsys.readouterr().err
+    assert target.read_bytes() == b"old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]

@@ -280,13 +280,6 @@ def make_record(
     from .. import __version__
 
     signer = _resolve_key(key)
-    if signer is None and key == "env":
-        warnings.warn(
-            f"no record signing key configured ({KEY_ENV} or {KEY_FILE_ENV}): the decision "
-            "record is unsigned, and replay will refuse it unless allow_unsigned=True.",
-            UnsignedRecordWarning,
-            stacklevel=2,
-        )
     op = get_operation(operation)
     req = request if isinstance(request, op.request) else op.request.model_validate(request)
     resp = (
@@ -307,6 +300,13 @@ def make_record(
     )
     rec = rec.model_copy(update={"digest": rec.body_digest()})
     if signer is None:
+        if key == "env":
+            warnings.warn(
+                f"no record signing key configured ({KEY_ENV} or {KEY_FILE_ENV}): the decision "
+                "record is unsigned, and replay will refuse it unless allow_unsigned=True.",
+                UnsignedRecordWarning,
+                stacklevel=2,
+            )
         return rec
     rec = rec.model_copy(update={"signed": True, "key_id": signer.key_id})
     return rec.model_copy(update={"signature": signer.sign(rec.signing_payload())})
@@ -430,16 +430,16 @@ def verify_record(
             "verified as authentic; replay it with allow_unsigned=True (CLI --allow-unsigned) "
             "to re-run it anyway."
         )
-    else:
-        warnings.warn(
-            "decision record is unsigned: replayed without verifying where it came from.",
-            UnsignedRecordWarning,
-            stacklevel=3,
-        )
     if not hmac.compare_digest(record.digest, record.body_digest()):
         raise DecisionRecordError(
             "decision record failed its integrity check: the SHA-256 digest does not match "
             "its content (the record was altered after it was made)."
+        )
+    if not record.signed:
+        warnings.warn(
+            "decision record is unsigned: replayed without verifying where it came from.",
+            UnsignedRecordWarning,
+            stacklevel=3,
         )
     return record.signed
 

@@ -130,6 +130,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     from ..models._base import format_validation_error
     from ..service.records import KEY_ENV, KEY_FILE_ENV, make_record, read_json_file
 
+    if args.output and Path(args.output).is_dir():
+        raise UsageError(f"--output must be a file path; got the directory {args.output!r}.")
     key = _configured_key()
     request = read_json_file(args.request, "`REQUEST` file", CitymatchValueError)
     try:

@@ -110,13 +110,12 @@ def test_forged_score_with_recomputed_digest_is_refused(signed_ahp, no_rerun):
 def test_forged_criteria_snapshot_is_refused(monkeypatch):
     """A forged criteria snapshot (a weight changed, digest recomputed) is refused: the
     snapshot is not compared by the re-run, so only the signature can catch it."""
-    rows = json.loads(citymatch.datasets.load_cities().head(5).to_json(orient="records"))
-    rec = rc.make_record(
-        "rank", {"candidates": rows, "criteria": "friendship-city", "missing": "worst"}, key=KEY
-    )
+    rows = json.loads(citymatch.datasets.load_cities().to_json(orient="records"))
+    rec = rc.make_record("rank", {"candidates": rows, "criteria": "partnership-city"}, key=KEY)
     forged = json.loads(rec.model_dump_json())
-    assert forged["criteria"]["name"] == "friendship-city"
-    forged["criteria"]["name"] = "a-set-nobody-approved"
+    assert forged["criteria"]["name"] == "partnership-city"
+    forged["criteria"]["version"] = "2099.1"  # a set nobody approved …
+    forged["criteria"]["screening"] = []  # … without its screening rules
     forged = recompute_digest(forged)
     forbid_rerun(monkeypatch)
     with pytest.raises(DecisionRecordError, match="failed its signature check"):

@@ -164,7 +164,15 @@ def _read_key_file(path: str) -> bytes:
 
 
 def _canonical(doc: object) -> bytes:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    # model_dump(mode="json") has already turned any NaN/inf into null
+    return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} is beyond the range of a 64-bit float")
+    return value
 
 
 class DecisionRecord(BaseModel):
@@ -368,7 +376,9 @@ def read_json_file(
     if not text.strip():
         raise error(f"{where} is empty; expected a JSON object.")
     try:
-        doc = json.loads(text.removeprefix("\ufeff"), parse_constant=_refuse_constant)
+        doc = json.loads(
+            text.removeprefix("\ufeff"), parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except json.JSONDecodeError as exc:
         raise error(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."

@@ -186,6 +186,23 @@ def test_stripped_signature_is_reported_unsigned(signed_ahp, no_rerun):
         rc.DecisionRecord.model_validate(half)
 
 
+def test_hostile_signature_fields_are_record_errors(signed_ahp, tmp_path):
+    """A key id or signature that is not lowercase hex of the right length does not read
+    (a clear error, not a TypeError from the comparison); a non-ASCII digest fails its check."""
+    path = tmp_path / "hostile.json"
+    for field, value in (("key_id", "ключ-0123456789ab"), ("signature", "zz" * 32)):
+        path.write_text(json.dumps(dict(signed_ahp, **{field: value})), "utf-8")
+        with pytest.raises(
+            DecisionRecordError,
+            match=rf"'.*hostile\.json' is not a valid record: {field}: String should match pattern",
+        ):
+            rc.replay(path, key=KEY)
+    unsigned = json.loads(rc.make_record("ahp", AHP, key=None).model_dump_json())
+    rec = rc.DecisionRecord.model_validate(dict(unsigned, digest="é" * 64))
+    with pytest.raises(DecisionRecordError, match="failed its integrity check"):
+        rc.replay(rec, key=None, allow_unsigned=True)
+
+
 def test_unsigned_record_replays_only_when_allowed():
     """allow_unsigned=True replays an unsigned record with an UnsignedRecordWarning and
     reports it as not verified; its digest is still checked."""

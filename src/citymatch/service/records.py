@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import (
     CitymatchValueError,
@@ -193,8 +193,8 @@ class DecisionRecord(BaseModel):
     response: dict[str, Any]
     digest: str = ""
     signed: bool = False
-    key_id: str | None = None
-    signature: str | None = None
+    key_id: str | None = Field(default=None, pattern="^[0-9a-f]{16}$")
+    signature: str | None = Field(default=None, pattern="^[0-9a-f]{64}$")
 
     @model_validator(mode="after")
     def _signature_fields_agree(self) -> DecisionRecord:
@@ -440,7 +440,7 @@ def verify_record(
             "verified as authentic; replay it with allow_unsigned=True (CLI --allow-unsigned) "
             "to re-run it anyway."
         )
-    if not hmac.compare_digest(record.digest, record.body_digest()):
+    if not _same(record.digest, record.body_digest()):
         raise DecisionRecordError(
             "decision record failed its integrity check: the SHA-256 digest does not match "
             "its content (the record was altered after it was made)."
@@ -454,18 +454,25 @@ def verify_record(
     return record.signed
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison of any two strings (``compare_digest`` refuses non-ASCII str)."""
+    return hmac.compare_digest(
+        a.encode("utf-8", "surrogateescape"), b.encode("utf-8", "surrogateescape")
+    )
+
+
 def _check_signature(record: DecisionRecord, signer: RecordKey | None) -> None:
     if signer is None:
         raise DecisionRecordError(
             f"decision record is signed with key id {record.key_id!r}: set {KEY_ENV} or "
             f"{KEY_FILE_ENV} to that key to verify it; no key is configured."
         )
-    if not hmac.compare_digest(str(record.key_id), signer.key_id):
+    if not _same(str(record.key_id), signer.key_id):
         raise DecisionRecordError(
             f"decision record is signed with key id {record.key_id!r}; the configured key "
             f"has id {signer.key_id!r}: configure the key {record.key_id!r} to verify it."
         )
-    if not hmac.compare_digest(str(record.signature), signer.sign(record.signing_payload())):
+    if not _same(str(record.signature), signer.sign(record.signing_payload())):
         raise DecisionRecordError(
             f"decision record failed its signature check (key id {signer.key_id!r}): the "
             "HMAC-SHA256 signature does not match its content (the record was altered or "

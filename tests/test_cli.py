@@ -363,21 +363,23 @@ def test_review_and_report_commands(tmp_path):
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 
 
-def test_record_and_replay_commands(tmp_path):
-    """`citymatch record` writes a signed decision record; `citymatch replay` reproduces it (exit 0)
-    and exits 1 on a tampered record."""
+def test_record_and_replay_commands(tmp_path, monkeypatch):
+    """`citymatch record` writes a signed decision record (key from CITYMATCH_RECORD_KEY);
+    `citymatch replay` verifies and reproduces it (exit 0) and exits 1 on a tampered record."""
+    monkeypatch.setenv("CITYMATCH_RECORD_KEY", "cli-test-key-0123456789-0123456789")
     req = tmp_path / "req.json"
     req.write_text(json.dumps({"matrix": [[1, 3, 5], ["1/3", 1, 2], ["1/5", "1/2", 1]]}))
     rec = tmp_path / "rec.json"
     out = run("record", "ahp", req, "--output", rec)
     assert out.returncode == 0, out.stderr
+    assert "record signed with key id" in out.stderr
     ok = run("replay", rec)
-    assert ok.returncode == 0 and "identical" in ok.stdout
+    assert ok.returncode == 0 and "identical" in ok.stdout and "signature verified" in ok.stdout
     doc = json.loads(rec.read_text())
     doc["response"]["cr"] = 0.0
     rec.write_text(json.dumps(doc))
     bad = run("replay", rec)
-    assert bad.returncode == 1 and "integrity check" in bad.stderr
+    assert bad.returncode == 1 and "failed its signature check" in bad.stderr
 
 
 def test_serve_command_binds_loopback(tmp_path):

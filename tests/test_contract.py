@@ -12,6 +12,9 @@ from citymatch.service import operations as ops
 from citymatch.service import records as rc
 from helpers import ROOT
 
+#: A record-signing key for the tests (32 bytes, the shortest accepted).
+KEY = rc.RecordKey(b"test-key-0123456789-0123456789-x", source="the tests")
+
 
 def cities_rows():
     return json.loads(citymatch.datasets.load_cities().to_json(orient="records"))
@@ -48,34 +51,38 @@ def test_execute_matches_the_library():
 
 
 def test_record_replays_identically(tmp_path):
-    """A decision record re-runs to identical outputs; `citymatch replay` says so."""
+    """A signed decision record re-runs to identical outputs, verified, from memory and file."""
     req = {"candidates": cities_rows(), "criteria": "partnership-city", "samples": 2000, "seed": 5}
-    rec = rc.make_record("sensitivity", req)
+    rec = rc.make_record("sensitivity", req, key=KEY)
     assert rec.digest == rec.body_digest() and rec.seed == 5
+    assert rec.signed and rec.key_id == KEY.key_id
     assert rec.criteria["name"] == "partnership-city" and rec.weight_source.startswith("AHP")
-    assert rc.replay(rec) == []
+    res = rc.replay(rec, key=KEY)
+    assert res.differences == () and res.identical and res.verified and res.signed
     path = tmp_path / "rec.json"
     path.write_text(rec.model_dump_json())
-    assert rc.replay(path) == []
+    assert rc.replay(path, key=KEY).differences == ()
 
 
 def test_tampered_record_is_detected(tmp_path):
-    """Changing any output (or input) of a record breaks its digest; a record whose digest is
-    recomputed after a change replays with the differences listed."""
-    rec = rc.make_record("ahp", {"matrix": [[1, 3], ["1/3", 1]]})
+    """Changing any output (or input) of a record breaks its digest; an unsigned record whose
+    digest is recomputed after a change replays (allow_unsigned) with the differences listed."""
+    rec = rc.make_record("ahp", {"matrix": [[1, 3], ["1/3", 1]]}, key=None)
     forged = json.loads(rec.model_dump_json())
     forged["response"]["weights"] = [0.5, 0.5]
     path = tmp_path / "forged.json"
     path.write_text(json.dumps(forged))
     with pytest.raises(citymatch.CitymatchError, match="failed its integrity check"):
-        rc.replay(path)
+        rc.replay(path, key=None, allow_unsigned=True)
     resigned = rc.DecisionRecord.model_validate(forged)
     resigned = resigned.model_copy(update={"digest": resigned.body_digest()})
-    diffs = rc.replay(resigned)
-    assert diffs == [
+    with pytest.warns(citymatch.errors.UnsignedRecordWarning, match="unsigned"):
+        res = rc.replay(resigned, key=None, allow_unsigned=True)
+    assert not res.verified and not res.signed
+    assert res.differences == (
         "response.weights[0]: recorded 0.5, now 0.75",
         "response.weights[1]: recorded 0.5, now 0.25",
-    ]
+    )
 
 
 def test_criteria_only_by_name():
@@ -106,14 +113,15 @@ def test_unreadable_record_is_a_record_error(tmp_path):
     naming the file."""
     missing = tmp_path / "nope.json"
     with pytest.raises(
-        citymatch.errors.DecisionRecordError, match=r"decision record '.*nope\.json' cannot be read"
+        citymatch.errors.DecisionRecordError, match=r"decision record '.*nope\.json' does not exist"
     ):
         rc.replay(missing)
     bad = tmp_path / "bad.json"
     bad.write_text('{"operation": "ahp"}')
     with pytest.raises(
         ValueError,
-        match=r"decision record '.*bad\.json' cannot be read: request: Field required; citymatch_version",
+        match=r"decision record '.*bad\.json' is not a valid record: request: Field required; "
+        r"citymatch_version",
     ):
         rc.replay(bad)
 

@@ -134,11 +134,15 @@ def test_review_window_past_year_9999_is_not_a_server_error(client):
 
 
 def test_record_endpoint_and_replay(client, tmp_path):
-    """/v1/record/{op} returns a signed record that replays identically."""
+    """/v1/record/{op} of a service without a record key returns an unsigned record, says so
+    (`signed: false`), and it replays identically when unsigned records are allowed."""
     r = client.post("/v1/record/ahp", json={"matrix": [[1, 2], [0.5, 1]]})
     assert r.status_code == 200
+    assert r.json()["signed"] is False and r.json()["signature"] is None
     rec = DecisionRecord.model_validate(r.json())
-    assert replay(rec) == []
+    with pytest.warns(citymatch.errors.UnsignedRecordWarning, match="unsigned"):
+        res = replay(rec, key=None, allow_unsigned=True)
+    assert res.differences == () and not res.verified
     assert client.post("/v1/record/nope", json={}).status_code == 404
 
 

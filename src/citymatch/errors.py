@@ -25,14 +25,17 @@ Tree::
     │   ├── PortfolioError ........ a portfolio problem that breaks a rule
     │   ├── RegisterError ......... an agreement register file that cannot be read
     │   ├── RequestLimitError ..... a service request over one of the service's limits
-    │   ├── DecisionRecordError ... a decision record that cannot be read or fails its digest
-    │   └── OutputPathError ....... an output that is, or would be read as, part of the input
+    │   ├── DecisionRecordError ... a decision record that cannot be read, fails its signature
+    │   │                             or digest, or is unsigned where a signature is required
+    │   ├── OutputPathError ....... an output that is, or would be read as, part of the input
+    │   └── RecordKeyError ........ a record-signing key that is too short, unreadable or exposed
     ├── CitymatchTypeError (TypeError)
     ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
     └── MissingDependencyError (ImportError) ...... an optional extra that is not installed
 
     CitymatchWarning (UserWarning)
-    └── InconsistentJudgementsWarning ... AHP judgements with CR above the threshold
+    ├── InconsistentJudgementsWarning ... AHP judgements with CR above the threshold
+    └── UnsignedRecordWarning ........... a decision record made or replayed without a signature
 """
 
 from __future__ import annotations
@@ -55,10 +58,12 @@ __all__ = [
     "PairwiseMatrixError",
     "PortfolioError",
     "RandomIndexError",
+    "RecordKeyError",
     "RegisterError",
     "RequestLimitError",
     "ScreeningError",
     "ShapeError",
+    "UnsignedRecordWarning",
     "WeightsError",
 ]
 
@@ -138,7 +143,15 @@ class RequestLimitError(CitymatchValueError):
 
 
 class DecisionRecordError(CitymatchValueError):
-    """A decision record that cannot be read, or whose digest does not match its content."""
+    """A decision record that cannot be read, or whose signature or digest does not match."""
+
+
+class RecordKeyError(CitymatchValueError):
+    """A record-signing key that cannot be used (too short, unreadable, readable by others).
+
+    The message names where the key came from (the environment variable or the key file),
+    never the key itself.
+    """
 
 
 class ConcurrentModificationError(CitymatchError, RuntimeError):
@@ -175,3 +188,7 @@ class OutputPathError(CitymatchValueError):
 
     Raised before anything is read or written; the message names both paths.
     """
+
+
+class UnsignedRecordWarning(CitymatchWarning):
+    """A decision record made without a signing key, or replayed without a signature."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,8 @@ from .output import Subparsers, UsageError, emit
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from ..service.records import RecordKey
 
 __all__ = [
     "add_record",
@@ -93,55 +97,99 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def add_record(sub: Subparsers) -> None:
     """The ``record`` command's arguments."""
-    rc = sub.add_parser("record", help="run a JSON request and write its signed decision record")
+    rc = sub.add_parser(
+        "record",
+        help="run a JSON request and write its decision record "
+        "(signed with CITYMATCH_RECORD_KEY or CITYMATCH_RECORD_KEY_FILE when set)",
+    )
     rc.add_argument("operation", choices=["rank", "ahp", "sensitivity", "portfolio", "review"])
     rc.add_argument("request", help="request JSON (the /v1 contract)")
     rc.add_argument("--output")
     rc.set_defaults(func=cmd_record)
 
 
+def _configured_key() -> RecordKey | None:
+    """The record key from the environment; a key that cannot be used is a usage error (2)."""
+    from ..errors import RecordKeyError
+    from ..service.records import load_record_key
+
+    try:
+        return load_record_key()
+    except RecordKeyError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_record(args: argparse.Namespace) -> int:
-    """``citymatch record OP REQUEST.json``: run it and print (or write) its decision record."""
+    """``citymatch record OP REQUEST.json``: run it and print (or write) its decision record.
+
+    Signed when a key is configured (a note with the key id on stderr), otherwise unsigned with
+    a note on stderr saying so.
+    """
     from pydantic import ValidationError
 
     from ..models._base import format_validation_error
-    from ..service.records import make_record
+    from ..service.records import KEY_ENV, KEY_FILE_ENV, make_record, read_json_file
 
+    if args.output and Path(args.output).is_dir():
+        raise UsageError(f"--output must be a file path; got the directory {args.output!r}.")
+    key = _configured_key()
+    request = read_json_file(args.request, "`REQUEST` file", CitymatchValueError)
     try:
-        request = json.loads(Path(args.request).read_text("utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CitymatchValueError(
-            f"`REQUEST` file {args.request!r} cannot be read as JSON: {exc}"
-        ) from exc
-    try:
-        rec = make_record(args.operation, request)
+        rec = make_record(args.operation, request, key=key)
     except ValidationError as exc:
         where = f"`REQUEST` file {args.request!r} ({args.operation} request)"
         raise CitymatchValueError(format_validation_error(exc, where)) from exc
     emit(rec.model_dump_json(indent=2), args.output)
+    if rec.signed:
+        sys.stderr.write(f"citymatch: record signed with key id {rec.key_id}.\n")
+    else:
+        sys.stderr.write(
+            f"citymatch: note: no record key configured ({KEY_ENV} or {KEY_FILE_ENV}): the "
+            "record is UNSIGNED; `citymatch replay` will refuse it without --allow-unsigned.\n"
+        )
     return 0
 
 
 def add_replay(sub: Subparsers) -> None:
     """The ``replay`` command's arguments."""
-    rp = sub.add_parser("replay", help="re-run a decision record and report any difference")
+    rp = sub.add_parser(
+        "replay",
+        help="verify a decision record's signature, re-run it and report any difference",
+    )
     rp.add_argument("record")
+    rp.add_argument(
+        "--allow-unsigned",
+        dest="allow_unsigned",
+        action="store_true",
+        help="re-run an unsigned record (reported as not verified) instead of refusing it",
+    )
     rp.set_defaults(func=cmd_replay)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """``citymatch replay RECORD.json``: exit 0 when identical, 1 with the differences."""
+    """``citymatch replay RECORD.json``: verify, re-run; exit 0 when identical, 1 otherwise."""
     from .. import __version__
-    from ..service.records import read_record, replay
+    from ..errors import UnsignedRecordWarning
+    from ..service.records import replay
 
-    diffs = replay(args.record)
-    rec = read_record(args.record)
-    if rec.citymatch_version != __version__:
-        print(f"note: recorded with citymatch {rec.citymatch_version}, replayed with {__version__}")
-    if diffs:
-        print(f"{len(diffs)} difference(s) from the recorded outputs:")
-        for d in diffs[:50]:
+    key = _configured_key()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnsignedRecordWarning)  # said below, in one line
+        res = replay(args.record, key=key, allow_unsigned=args.allow_unsigned)
+    if res.verified:
+        print(f"signature verified (key id {res.key_id}).")
+    else:
+        sys.stderr.write(
+            "citymatch: warning: the record is UNSIGNED: replayed because of --allow-unsigned; "
+            "where it came from is not verified.\n"
+        )
+    if res.recorded_version != __version__:
+        print(f"note: recorded with citymatch {res.recorded_version}, replayed with {__version__}")
+    if res.differences:
+        print(f"{len(res.differences)} difference(s) from the recorded outputs:")
+        for d in res.differences[:50]:
             print(f"  {d}")
         return 1
-    print(f"identical: the {rec.operation} decision reproduces exactly (digest verified).")
+    check = "signature and digest verified" if res.verified else "digest checked, unsigned"
+    print(f"identical: the {res.operation} decision reproduces exactly ({check}).")
     return 0

@@ -3,7 +3,8 @@
 - :mod:`.contract` — the request/response models (the only JSON shape citymatch speaks; the
   CLI's ``--format json`` prints them too) and the ``*_response`` views of results;
 - :mod:`.operations` — the table of operations and :func:`execute` to run one in process;
-- :mod:`.records` — decision records (:func:`make_record`, :func:`replay`);
+- :mod:`.records` — decision records, signed (:func:`make_record`, :func:`replay`,
+  :func:`verify_record`, :func:`load_record_key`);
 - :mod:`.limits` — the service's settings and its one table of request limits;
 - :mod:`.server` — the FastAPI application (:func:`create_app`, :func:`serve`; extra
   ``server``, imported on first use).
@@ -24,7 +25,15 @@ from .contract import (
 )
 from .limits import LIMITS, ServiceSettings, apply_limits
 from .operations import OPERATIONS, execute
-from .records import DecisionRecord, make_record, replay
+from .records import (
+    DecisionRecord,
+    RecordKey,
+    ReplayResult,
+    load_record_key,
+    make_record,
+    replay,
+    verify_record,
+)
 from .server import create_app, serve
 
 __all__ = [
@@ -38,6 +47,8 @@ __all__ = [
     "PortfolioResponse",
     "RankRequest",
     "RankResponse",
+    "RecordKey",
+    "ReplayResult",
     "ReviewRequest",
     "ReviewResponse",
     "SensitivityRequest",
@@ -46,7 +57,9 @@ __all__ = [
     "apply_limits",
     "create_app",
     "execute",
+    "load_record_key",
     "make_record",
     "replay",
     "serve",
+    "verify_record",
 ]

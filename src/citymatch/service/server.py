@@ -29,7 +29,7 @@ from ..errors import CitymatchError, RequestLimitError
 from .contract import SCHEMA_VERSION, ContractModel
 from .limits import ServiceSettings, apply_limits
 from .operations import OPERATIONS, Operation
-from .records import DecisionRecord, make_record
+from .records import DecisionRecord, RecordKey, load_record_key, make_record
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request, Response
@@ -66,8 +66,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__, "schema_version": SCHEMA_VERSION}
 
+    record_key = load_record_key()  # read once, at creation; never echoed
     for op in OPERATIONS.values():
-        _add_operation_routes(app, op, cfg, auth)
+        _add_operation_routes(app, op, cfg, auth, record_key)
     return app
 
 
@@ -158,7 +159,11 @@ def _taking(request_model: type[ContractModel], fn: Callable[[Any], Any]) -> Cal
 
 
 def _add_operation_routes(
-    app: FastAPI, op: Operation, cfg: ServiceSettings, auth: list[Depends]
+    app: FastAPI,
+    op: Operation,
+    cfg: ServiceSettings,
+    auth: list[Depends],
+    record_key: RecordKey | None,
 ) -> None:
     """``POST /v1/<op>`` and ``POST /v1/record/<op>``: the same limits, then run or record.
 
@@ -173,7 +178,7 @@ def _add_operation_routes(
 
     def record(req: ContractModel) -> DecisionRecord:
         req = apply_limits(name, req, cfg)
-        return make_record(name, req, criteria_folder=cfg.criteria_folder)
+        return make_record(name, req, criteria_folder=cfg.criteria_folder, key=record_key)
 
     app.add_api_route(
         f"/v1/{name}",
@@ -191,7 +196,8 @@ def _add_operation_routes(
         response_model=DecisionRecord,
         dependencies=auth,
         name=f"record_{name}",
-        summary=f"Run {name} and return its signed decision record (see `citymatch replay`).",
+        summary=f"Run {name} and return its decision record, signed when the service has a "
+        "record key (`signed`; see `citymatch replay`).",
     )
 
 

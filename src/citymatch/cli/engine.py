@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import read_document
 from .._util import atomic_write
 from ..errors import CitymatchValueError
 from .output import Subparsers, UsageError, emit
@@ -107,12 +108,17 @@ def cmd_record(args: argparse.Namespace) -> int:
     from ..models._base import format_validation_error
     from ..service.records import make_record
 
-    try:
-        request = json.loads(Path(args.request).read_text("utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    request = read_document(
+        args.request,
+        where=f"`REQUEST` file {args.request!r}",
+        error=CitymatchValueError,
+        kind="json",
+    )
+    if not isinstance(request, dict):
         raise CitymatchValueError(
-            f"`REQUEST` file {args.request!r} cannot be read as JSON: {exc}"
-        ) from exc
+            f"`REQUEST` file {args.request!r} must hold a JSON object (the /v1 request); "
+            f"got a JSON {type(request).__name__}."
+        )
     try:
         rec = make_record(args.operation, request)
     except ValidationError as exc:

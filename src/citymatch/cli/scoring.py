@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import read_document
 from ..errors import PairwiseMatrixError
 from .output import Subparsers, UsageError, emit, emit_model
 
@@ -217,13 +217,13 @@ def _read_matrix(path: str) -> list[list[float | str]]:
     if not p.exists():
         raise PairwiseMatrixError(f"`MATRIX` file {path!r} does not exist.")
     if p.suffix.lower() == ".json":
-        try:
-            doc = json.loads(p.read_text("utf-8"))
-        except json.JSONDecodeError as exc:
-            raise PairwiseMatrixError(f"`MATRIX` file {path!r} is not valid JSON: {exc}.") from exc
-        matrix: list[list[float | str]] = (
-            doc["matrix"] if isinstance(doc, dict) and "matrix" in doc else doc
-        )
+        doc = read_document(p, where=f"`MATRIX` file {path!r}", error=PairwiseMatrixError)
+        matrix = doc["matrix"] if isinstance(doc, dict) and "matrix" in doc else doc
+        if not isinstance(matrix, list):
+            raise PairwiseMatrixError(
+                f"`MATRIX` file {path!r} must hold a JSON array of rows (or an object with a "
+                f'"matrix" array); got a JSON {type(matrix).__name__}.'
+            )
         return matrix
     frame = read_table(p, name="MATRIX")
     first = frame.columns[0]

@@ -19,6 +19,7 @@ Tree::
     │   ├── PairwiseMatrixError ... an AHP matrix that is not square, positive, reciprocal …
     │   ├── RandomIndexError ...... n beyond the chosen random-index table, unknown table
     │   ├── CandidateDataError .... missing column, duplicate id, missing values, bad file
+    │   │   └── CellError ......... one bad cell: names the row (a CSV's line) and column
     │   ├── CriteriaError ......... an invalid criteria set (duplicate ids, weights + AHP …)
     │   │   └── CriteriaFileError . a criteria file that cannot be read: names file and key
     │   ├── ScreeningError ........ a screening rule that cannot be applied
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 __all__ = [
     "CandidateDataError",
+    "CellError",
     "CitymatchError",
     "CitymatchTypeError",
     "CitymatchValueError",
@@ -166,3 +168,39 @@ class CitymatchWarning(UserWarning):
 
 class InconsistentJudgementsWarning(CitymatchWarning):
     """AHP judgements whose consistency ratio exceeds the threshold."""
+
+
+class CellError(CandidateDataError):
+    """One bad cell of a candidate table: names the column and the row.
+
+    The row is named as the source shows it: ``row 3`` (0-based position) for a table in
+    memory, ``line 5`` for a CSV file (its physical line; header = line 1), ``spreadsheet
+    row 4`` for XLSX — see :func:`citymatch.io.row_place`.
+
+    Attributes
+    ----------
+    row : int
+        0-based position of the row in the table as read (before screening).
+    column : str
+        The column holding the bad value.
+    detail : str
+        The rule and the value got, e.g. ``"must be numeric; got 'abc' for candidate 'w'"``.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        row: int,
+        column: str,
+        source: str = "`candidates`",
+        place: str | None = None,
+    ) -> None:
+        super().__init__(f"{source} column {column!r} {detail} ({place or f'row {row}'}).")
+        self.row = row
+        self.column = column
+        self.detail = detail
+
+    def relocated(self, *, source: str, place: str) -> CellError:
+        """The same error naming another source (a file) and place (``"line 5"``)."""
+        return CellError(self.detail, row=self.row, column=self.column, source=source, place=place)

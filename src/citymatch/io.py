@@ -169,7 +169,7 @@ def parquet_error(path: Path, where: str, exc: BaseException) -> CandidateDataEr
     else:
         what = "is not a readable Parquet file (corrupt, truncated, or not Parquet)"
     named = where if bad == path else f"{where}: file {str(bad)!r}"
-    return CandidateDataError(f"{named} {what}: {reason}")
+    return CandidateDataError(f"{named} {what}: {' '.join(str(reason).split())}")
 
 
 # --------------------------------------------------------------------------- CSV rows

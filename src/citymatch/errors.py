@@ -26,7 +26,9 @@ Tree::
     │   ├── PortfolioError ........ a portfolio problem that breaks a rule
     │   ├── RegisterError ......... an agreement register file that cannot be read
     │   ├── RequestLimitError ..... a service request over one of the service's limits
-    │   └── DecisionRecordError ... a decision record that cannot be read or fails its digest
+    │   ├── DecisionRecordError ... a decision record that cannot be read or fails its digest
+    │   └── ArgumentError ......... an option argument out of its domain (threads, time_limit,
+    │                               cap …): a usage error, exit code 2 on the command line
     ├── CitymatchTypeError (TypeError)
     ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
     └── MissingDependencyError (ImportError) ...... an optional extra that is not installed
@@ -38,6 +40,7 @@ Tree::
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "CandidateDataError",
     "CellError",
     "CitymatchError",
@@ -204,3 +207,10 @@ class CellError(CandidateDataError):
     def relocated(self, *, source: str, place: str) -> CellError:
         """The same error naming another source (a file) and place (``"line 5"``)."""
         return CellError(self.detail, row=self.row, column=self.column, source=source, place=place)
+
+
+class ArgumentError(CitymatchValueError):
+    """An option argument outside its domain (``threads``, ``time_limit``, ``cap`` …).
+
+    A usage error rather than a data error: the command line answers it with exit code 2.
+    """

@@ -379,3 +379,25 @@ def test_errors_are_citymatch_errors_only(tmp_path, good_bytes):
         for fn in read_paths().values():
             with pytest.raises(CitymatchError):
                 fn(path)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_truncated_xlsx_names_the_file(tmp_path, cut):
+    """An XLSX file cut short (a broken zip) is a CandidateDataError naming the file."""
+    good = tmp_path / "good.xlsx"
+    good_frame().head(20).to_excel(good, index=False)
+    data = good.read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(CandidateDataError, match=r"`candidates` file '.*cut\.xlsx' cannot be read"):
+        citymatch.rank(path, CS)
+
+
+def test_csv_renamed_xlsx_names_the_file(tmp_path):
+    """A CSV renamed .xlsx is a CandidateDataError naming the file, not a zipfile error."""
+    path = tmp_path / "fake.xlsx"
+    path.write_text("id,a,b\nx,1,2\ny,3,4\n")
+    with pytest.raises(
+        CandidateDataError, match=r"`candidates` file '.*fake\.xlsx' cannot be read"
+    ):
+        io.read_table(path)

@@ -222,7 +222,7 @@ def test_streamed_rank_errors_match_in_memory(tmp_path):
     path = tmp_path / "f.parquet"
     frame.to_parquet(path, index=False)
     with pytest.raises(CandidateDataError) as mem_err:
-        citymatch.rank(frame, cs)
+        citymatch.rank(path, cs)  # the same file in memory: both errors name it
     target = tmp_path / "out.parquet"
     with pytest.raises(CandidateDataError) as stream_err:
         scale.rank_parquet(path, cs, top=None, output=target, chunk_rows=1)
@@ -450,11 +450,13 @@ def test_streamed_rank_equals_in_memory_property(frame, chunk, missing, cap, nor
         except CitymatchError as exc:
             mem_error = exc
         if mem_error is not None:
+            with pytest.raises(type(mem_error)) as mem_file:  # the same file in memory
+                citymatch.rank(path, cs, missing=missing, normalization=norm)
             with pytest.raises(type(mem_error)) as got:
                 scale.rank_parquet(
                     path, cs, missing=missing, normalization=norm, top=5, chunk_rows=chunk
                 )
-            assert str(got.value) == str(mem_error)
+            assert str(got.value) == str(mem_file.value)
             return
         res = scale.rank_parquet(
             path, cs, missing=missing, normalization=norm, top=len(frame), chunk_rows=chunk

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import CandidateDataError, CitymatchValueError, NonFiniteError
+from .errors import CandidateDataError, CellError, CitymatchValueError, NonFiniteError
 from .models.criteria import CriteriaSet
 from .screening import screen
 
@@ -115,7 +115,7 @@ def prepare(
         )
         keep = kept.to_numpy()
         table, ids, pos = table[keep], ids[keep], pos[keep]
-    values = criteria_values(table, cs, ids).to_numpy(dtype=np.float64)
+    values = criteria_values(table, cs, ids, pos).to_numpy(dtype=np.float64)
     return Prepared(values, ids, table, pos, excluded)
 
 
@@ -236,19 +236,42 @@ def too_few(n: int, n_excluded: int) -> CandidateDataError:
     )
 
 
-def numeric_column(col: pd.Series, column: str, ids: pd.Series) -> pd.Series:
-    """A criterion column as float64 (booleans as 0/1); a non-number names the candidate."""
-    if pd.api.types.is_bool_dtype(col):
-        return col.astype(np.float64)
-    if pd.api.types.is_numeric_dtype(col):
+def _plain(value: object) -> object:
+    """A numpy value as the Python value it holds (``5``, not ``np.int64(5)``) for messages."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def numeric_column(
+    col: pd.Series, column: str, ids: pd.Series, pos: NDArray[np.int64] | None = None
+) -> pd.Series:
+    """A criterion column as float64 (booleans as 0/1); a non-number names the candidate.
+
+    ``pos`` is each row's 0-based position in the source (default: its position here):
+    the row a :class:`~citymatch.errors.CellError` names.  Complex, timestamp and duration
+    columns are refused, never cast.
+    """
+    kind = col.dtype.kind
+    if kind in "cmM" or isinstance(col.dtype, pd.DatetimeTZDtype):
+        what = {"c": "complex numbers", "m": "durations"}.get(kind, "timestamps")
+        raise CandidateDataError(
+            f"`candidates` column {column!r} must hold real numbers; got {what} "
+            f"(dtype {col.dtype})."
+        )
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         return col.astype(np.float64)
     conv = pd.to_numeric(col, errors="coerce")
-    bad = conv.isna() & col.notna()
+    bad = (conv.isna() & col.notna()).to_numpy()
+    if conv.dtype.kind not in "biuf":  # e.g. Python complex numbers in an object column
+        bad |= col.notna().to_numpy()
     if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise CandidateDataError(
-            f"`candidates` column {column!r} must be numeric; got {col.iloc[pos]!r} "
-            f"for candidate {ids.iloc[pos]!r} (row {pos})."
+        i = int(np.flatnonzero(bad)[0])
+        row = i if pos is None else int(pos[i])
+        raise CellError(
+            f"must be numeric; got {_plain(col.iloc[i])!r} for candidate {_plain(ids.iloc[i])!r}",
+            row=row,
+            column=column,
         )
     return conv.astype(np.float64)
 
@@ -288,13 +311,16 @@ def check_columns(columns: pd.DataFrame | Sequence[str], cs: CriteriaSet) -> Non
         )
 
 
-def criteria_values(table: pd.DataFrame, cs: CriteriaSet, ids: pd.Series) -> pd.DataFrame:
+def criteria_values(
+    table: pd.DataFrame, cs: CriteriaSet, ids: pd.Series, pos: NDArray[np.int64] | None = None
+) -> pd.DataFrame:
     """The criterion columns as float64 (ids × criterion ids), checked.
 
     Numeric, no ±inf, inside each criterion's valid range; missing values stay NaN.
+    ``pos``: each row's position in the source, named by a :class:`CellError`.
     """
     values = pd.DataFrame(
-        {c.id: numeric_column(table[c.column], c.column, ids) for c in cs.criteria},
+        {c.id: numeric_column(table[c.column], c.column, ids, pos) for c in cs.criteria},
         index=table.index,
     )
     arr = values.to_numpy()
@@ -313,9 +339,11 @@ def criteria_values(table: pd.DataFrame, cs: CriteriaSet, ids: pd.Series) -> pd.
         out = ~np.isnan(col) & ((col < lo) | (col > hi))
         if out.any():
             r = int(np.flatnonzero(out)[0])
-            raise CandidateDataError(
-                f"`candidates` column {crit.column!r} must lie in [{lo:g}, {hi:g}] (criterion "
-                f"{crit.id!r}); got {col[r]:g} for candidate {ids.iloc[r]!r}."
+            raise CellError(
+                f"must lie in [{lo:g}, {hi:g}] (criterion {crit.id!r}); got {col[r]:g} for "
+                f"candidate {_plain(ids.iloc[r])!r}",
+                row=r if pos is None else int(pos[r]),
+                column=crit.column,
             )
     return values
 
@@ -385,7 +413,10 @@ def refuse_parquet_beyond_memory(candidates: object) -> None:
     files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
     size = 0
     for f in files:
-        meta = pq.ParquetFile(f).metadata
+        try:
+            meta = pq.ParquetFile(f).metadata
+        except Exception:  # a corrupt or not-Parquet file: read_table names it
+            return
         size += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if size * _COPIES > ram:
         raise CandidateDataError(

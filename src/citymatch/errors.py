@@ -19,6 +19,7 @@ Tree::
     │   ├── PairwiseMatrixError ... an AHP matrix that is not square, positive, reciprocal …
     │   ├── RandomIndexError ...... n beyond the chosen random-index table, unknown table
     │   ├── CandidateDataError .... missing column, duplicate id, missing values, bad file
+    │   │   └── CellError ......... one bad cell: names the row (a CSV's line) and column
     │   ├── CriteriaError ......... an invalid criteria set (duplicate ids, weights + AHP …)
     │   │   └── CriteriaFileError . a criteria file that cannot be read: names file and key
     │   ├── ScreeningError ........ a screening rule that cannot be applied
@@ -27,6 +28,8 @@ Tree::
     │   ├── RequestLimitError ..... a service request over one of the service's limits
     │   ├── DecisionRecordError ... a decision record that cannot be read, fails its signature
     │   │                             or digest, or is unsigned where a signature is required
+    │   ├── ArgumentError ......... an option argument out of its domain (threads, time_limit,
+    │   │                             cap …): a usage error, exit code 2 on the command line
     │   ├── OutputPathError ....... an output that is, or would be read as, part of the input
     │   └── RecordKeyError ........ a record-signing key that is too short, unreadable or exposed
     ├── CitymatchTypeError (TypeError)
@@ -41,7 +44,9 @@ Tree::
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "CandidateDataError",
+    "CellError",
     "CitymatchError",
     "CitymatchTypeError",
     "CitymatchValueError",
@@ -192,3 +197,46 @@ class OutputPathError(CitymatchValueError):
 
 class UnsignedRecordWarning(CitymatchWarning):
     """A decision record made without a signing key, or replayed without a signature."""
+
+
+class CellError(CandidateDataError):
+    """One bad cell of a candidate table: names the column and the row.
+
+    The row is named as the source shows it: ``row 3`` (0-based position) for a table in
+    memory, ``line 5`` for a CSV file (its physical line; header = line 1), ``spreadsheet
+    row 4`` for XLSX — see :func:`citymatch.io.row_place`.
+
+    Attributes
+    ----------
+    row : int
+        0-based position of the row in the table as read (before screening).
+    column : str
+        The column holding the bad value.
+    detail : str
+        The rule and the value got, e.g. ``"must be numeric; got 'abc' for candidate 'w'"``.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        row: int,
+        column: str,
+        source: str = "`candidates`",
+        place: str | None = None,
+    ) -> None:
+        super().__init__(f"{source} column {column!r} {detail} ({place or f'row {row}'}).")
+        self.row = row
+        self.column = column
+        self.detail = detail
+
+    def relocated(self, *, source: str, place: str) -> CellError:
+        """The same error naming another source (a file) and place (``"line 5"``)."""
+        return CellError(self.detail, row=self.row, column=self.column, source=source, place=place)
+
+
+class ArgumentError(CitymatchValueError):
+    """An option argument outside its domain (``threads``, ``time_limit``, ``cap`` …).
+
+    A usage error rather than a data error: the command line answers it with exit code 2.
+    """

@@ -1,4 +1,17 @@
-"""Reading candidate tables.
+"""Reading candidate tables: CSV, Parquet (file or folder) and XLSX, every failure named.
+
+Every file problem is a :class:`~citymatch.errors.CandidateDataError` naming the file: a
+missing, empty (0 bytes) or unreadable file, a file that is not what its extension says
+(a CSV renamed ``.parquet``), a corrupt or truncated Parquet file (the bad file of a folder
+is named), a table with a header and no rows, a CSV row with fewer fields than the header
+(a file cut mid-row is never ranked).  pyarrow's and pandas' own exceptions never reach
+the caller.
+
+Rows are named the way the file shows them (:func:`row_place`): a CSV row by its
+**physical line** in the file (the header is line 1; a row is named by the line it
+starts on, so a quoted field holding newlines counts every line it spans, and blank lines
+that the reader skips are counted too), an XLSX row by its spreadsheet row number (header
+= row 1), a Parquet row by its 0-based position (the ``row`` of streamed results).
 
 Every output file is written through :func:`citymatch._util.atomic_output` /
 :func:`citymatch._util.atomic_write` (the one atomic write, umask-correct modes).
@@ -6,19 +19,40 @@ Every output file is written through :func:`citymatch._util.atomic_output` /
 
 from __future__ import annotations
 
+import csv
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from ._util import require
-from .errors import CandidateDataError, CitymatchTypeError
+from .errors import (
+    CandidateDataError,
+    CellError,
+    CitymatchError,
+    CitymatchTypeError,
+    NonFiniteError,
+)
 
-__all__ = ["NA_VALUES", "read_table"]
+__all__ = [
+    "NA_VALUES",
+    "arrow_errors",
+    "csv_line_numbers",
+    "locate_cell",
+    "naming_source",
+    "parquet_files",
+    "read_table",
+    "row_place",
+]
 
 #: Strings read as missing in CSV files.  Deliberately *not* pandas' default list:
 #: "NA" is Namibia's ISO-3166 code and North America's continent code.
 NA_VALUES = ["", "NaN", "nan", "NULL", "null", "#N/A"]
+#: The argument a table-step message starts with (``"`candidates` "``), replaced by the file.
+_ARGUMENT = re.compile(r"^`\w+` ")
 
 
 def _reader(path: Path, suffix: str, name: str) -> str:
@@ -48,7 +82,9 @@ def read_table(
     Raises
     ------
     CandidateDataError
-        Missing file, unknown extension, or an unreadable file (message names the path).
+        Missing, empty or unreadable file, unknown extension, a corrupt, truncated or
+        not-Parquet ``.parquet`` file, a header and no rows, a CSV row with fewer fields
+        than the header; the message names the file (and the line).
     CitymatchTypeError
         ``source`` is neither a DataFrame nor a path.
     MissingDependencyError
@@ -65,11 +101,165 @@ def read_table(
     if not path.exists():
         raise CandidateDataError(f"`{name}` file {str(path)!r} does not exist.")
     reader = _reader(path, path.suffix.lower(), name)
+    where = f"`{name}` file {str(path)!r}"
+    if path.is_file() and path.stat().st_size == 0:
+        raise CandidateDataError(f"{where} is empty (0 bytes); expected a header and rows.")
+    if reader == "parquet":
+        frame = _read_parquet(path, where)
+    else:
+        try:
+            if reader == "csv":
+                frame = pd.read_csv(path, keep_default_na=False, na_values=NA_VALUES)
+            else:
+                frame = pd.read_excel(path, keep_default_na=False, na_values=NA_VALUES)
+        except Exception as exc:  # parser errors of all kinds: name the file
+            raise CandidateDataError(f"{where} cannot be read: {exc}") from exc
+    if len(frame) == 0:
+        raise CandidateDataError(
+            f"{where} has no rows: only a header ({len(frame.columns)} columns); "
+            "expected one row per candidate below it."
+        )
+    if reader == "csv" and len(frame.columns) and frame.iloc[:, -1].isna().any():
+        _check_short_rows(path, where)  # only a row ending in an empty cell can be short
+    return frame
+
+
+# --------------------------------------------------------------------------- Parquet
+def parquet_files(path: Path) -> list[Path]:
+    """The Parquet files of a file or folder, sorted (a folder's ``*.parquet``, recursively)."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*.parquet") if p.is_file())
+
+
+def arrow_errors() -> tuple[type[BaseException], ...]:
+    """What pyarrow raises on a bad file: ``ArrowException`` (``ArrowInvalid`` …) and OSError."""
+    pa = require("pyarrow", "reading Parquet")
+    return (pa.ArrowException, OSError)
+
+
+def _read_parquet(path: Path, where: str) -> pd.DataFrame:
+    """A Parquet file or folder in memory; a corrupt file is named (the first bad file)."""
+    if path.is_dir() and not parquet_files(path):
+        raise CandidateDataError(f"{where} is a folder holding no .parquet files.")
     try:
-        if reader == "csv":
-            return pd.read_csv(path, keep_default_na=False, na_values=NA_VALUES)
-        if reader == "parquet":
-            return pd.read_parquet(path)
-        return pd.read_excel(path, keep_default_na=False, na_values=NA_VALUES)
-    except Exception as exc:  # parser errors of all kinds: name the file
-        raise CandidateDataError(f"`{name}` file {str(path)!r} cannot be read: {exc}") from exc
+        frame: pd.DataFrame = pd.read_parquet(path)
+    except arrow_errors() as exc:
+        raise parquet_error(path, where, exc) from exc
+    return frame
+
+
+def parquet_error(path: Path, where: str, exc: BaseException) -> CandidateDataError:
+    """The error for a Parquet source pyarrow could not read: names the first bad file.
+
+    Each file of ``path`` is opened (footer only) to find which one is broken; ``exc`` is
+    pyarrow's error, reported as the reason.
+    """
+    pq = require("pyarrow.parquet", "reading Parquet")
+    bad, reason = path, exc
+    for f in parquet_files(path) if path.exists() else []:
+        try:
+            pq.ParquetFile(f).close()
+        except arrow_errors() as inner:
+            bad, reason = f, inner
+            break
+    size = bad.stat().st_size if bad.is_file() else None
+    if size == 0:
+        what = "is empty (0 bytes)"
+    else:
+        what = "is not a readable Parquet file (corrupt, truncated, or not Parquet)"
+    named = where if bad == path else f"{where}: file {str(bad)!r}"
+    return CandidateDataError(f"{named} {what}: {' '.join(str(reason).split())}")
+
+
+# --------------------------------------------------------------------------- CSV rows
+def _csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, its fields) for every record pandas reads (blank skipped)."""
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        reader = csv.reader(fh)
+        end = 0
+        for fields in reader:
+            start, end = end + 1, reader.line_num
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # a blank line: pandas skips it (skip_blank_lines)
+            yield start, fields
+
+
+def _check_short_rows(path: Path, where: str) -> None:
+    """Refuse a record with fewer fields than the header (a row cut short, a truncated file)."""
+    records = _csv_records(path)
+    try:
+        header_line, header = next(records)
+    except (StopIteration, csv.Error):  # pandas read it; nothing more to check
+        return
+    try:
+        for line, fields in records:
+            if len(fields) < len(header):
+                raise CandidateDataError(
+                    f"{where} line {line} has {len(fields)} field(s); the header (line "
+                    f"{header_line}) has {len(header)}: the row is cut short (is the file "
+                    "truncated?)."
+                )
+    except csv.Error:  # pandas parsed what the csv module cannot: leave it to pandas
+        return
+
+
+def csv_line_numbers(path: str | os.PathLike[str]) -> list[int]:
+    """The physical line (1-based) each data row of a CSV starts on, in row order.
+
+    The header is line 1 (or the first non-blank line); a quoted field holding newlines
+    spans several lines, and blank lines are skipped, as pandas reads the file.
+    """
+    return [line for line, _ in _csv_records(Path(path))][1:]
+
+
+def row_place(source: object, row: int) -> str:
+    """How a row (0-based position in the table read) is named in the source the user has.
+
+    ``"line 7"`` for a CSV file (its physical line), ``"spreadsheet row 3"`` for XLSX
+    (header = row 1), ``"row 5"`` otherwise (a DataFrame, Parquet: 0-based position).
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if suffix == ".csv" and path.is_file():
+            lines = csv_line_numbers(path)
+            if 0 <= row < len(lines):
+                return f"line {lines[row]}"
+        if suffix in (".xlsx", ".xlsm"):
+            return f"spreadsheet row {row + 2}"
+    return f"row {row}"
+
+
+def locate_cell(exc: CitymatchError, source: object, *, name: str = "candidates") -> CitymatchError:
+    """``exc`` re-worded to name the file ``source`` (a path) and the row as the file shows it.
+
+    A :class:`CellError` gets the file and its row's place (a CSV line, a spreadsheet row);
+    another error raised on the table of a file gets the file named in front.  An error on
+    an in-memory DataFrame is returned unchanged.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        return exc
+    where = f"`{name}` file {str(source)!r}"
+    if isinstance(exc, CellError):
+        return exc.relocated(source=where, place=row_place(source, exc.row))
+    text = str(exc)
+    if str(source) in text:
+        return exc
+    return type(exc)(f"{where}: {_ARGUMENT.sub('', text, count=1)}")
+
+
+@contextmanager
+def naming_source(source: object, *, name: str = "candidates") -> Iterator[None]:
+    """Table errors raised inside name the file ``source`` and its row (see :func:`locate_cell`).
+
+    Wraps the table steps run on a table read from a file, so that a bad cell is named by
+    the file and its line, not by a position in a DataFrame the user never saw.
+    """
+    try:
+        yield
+    except (CandidateDataError, NonFiniteError) as exc:
+        located = locate_cell(exc, source, name=name)
+        if located is exc:
+            raise
+        raise located from exc

@@ -26,7 +26,7 @@ from .candidates import (
     too_few,
 )
 from .errors import CitymatchValueError
-from .io import read_table
+from .io import naming_source, read_table
 from .models.criteria import CriteriaSet, load_criteria
 from .scoring.ranks import rank_scores
 from .scoring.results import TopsisResult
@@ -186,23 +186,24 @@ def rank(
     table = read_table(candidates)
     cs = resolve_weights(load_criteria(criteria), weights)
     norm = normalization or cs.normalization
-    check_columns(table, cs)
     policy = MissingValues(check_missing_policy(missing), cs)
 
     # The same steps as a streamed ranking, on the whole table as one chunk.
-    chunk = prepare(
-        table, cs, screening=screening, id_column=id_column, kind_column=kind_column,
-        unique_ids=True,
-    )  # fmt: skip
-    observed, nan, dropped = policy.observe(chunk)
-    policy.check()
-    stats = observed_stats(observed.values, nan)
-    policy.set_worst(stats.max, stats.min)
-    chunk = policy.apply(chunk, keep_rows=len(table) * len(cs.criteria))
-    excluded_parts = [f for f in (chunk.excluded, dropped) if len(f)]
-    n_excluded = sum(len(f) for f in excluded_parts)
-    if len(chunk.values) < 2:
-        raise too_few(len(chunk.values), n_excluded)
+    with naming_source(candidates):  # errors name the file and its line
+        check_columns(table, cs)
+        chunk = prepare(
+            table, cs, screening=screening, id_column=id_column, kind_column=kind_column,
+            unique_ids=True,
+        )  # fmt: skip
+        observed, nan, dropped = policy.observe(chunk)
+        policy.check()
+        stats = observed_stats(observed.values, nan)
+        policy.set_worst(stats.max, stats.min)
+        chunk = policy.apply(chunk, keep_rows=len(table) * len(cs.criteria))
+        excluded_parts = [f for f in (chunk.excluded, dropped) if len(f)]
+        n_excluded = sum(len(f) for f in excluded_parts)
+        if len(chunk.values) < 2:
+            raise too_few(len(chunk.values), n_excluded)
 
     x = chunk.values
     res = topsis(

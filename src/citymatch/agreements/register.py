@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -30,6 +29,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from .._display import html_table
+from .._files import decode_text, parse_document
 from .._util import atomic_write, file_lock
 from ..errors import ConcurrentModificationError, RegisterError
 from ..models._base import format_validation_error
@@ -221,10 +221,9 @@ class Register:
 
 
 def _read_agreement(path: Path, raw: bytes) -> Agreement:
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RegisterError(f"register file {str(path)!r} is not valid TOML: {exc}.") from exc
+    where = f"register file {str(path)!r}"
+    text = decode_text(raw, where=where, error=RegisterError)
+    data = parse_document(text, kind="toml", where=where, error=RegisterError)
     try:
         return Agreement.model_validate(data)
     except ValidationError as exc:
@@ -249,6 +248,8 @@ def load_register(
     files: dict[str, Path] = {}
     digests: dict[str, str] = {}
     for path in sorted(root.glob("*.toml")):
+        if path.is_dir():
+            raise RegisterError(f"register file {str(path)!r} is a directory, not a file.")
         raw = path.read_bytes()
         a = _read_agreement(path, raw)
         if a.agreement_class not in classes:

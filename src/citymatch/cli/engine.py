@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .._util import atomic_write
 from ..errors import CitymatchValueError
-from .output import Subparsers, UsageError, emit
+from .output import Subparsers, UsageError, emit, port
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -71,7 +71,7 @@ def add_serve(sub: Subparsers) -> None:
     """The ``serve`` command's arguments."""
     sv = sub.add_parser("serve", help="run the HTTP scoring service (needs the server extra)")
     sv.add_argument("--host", default="127.0.0.1")
-    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--port", type=port, default=8000)
     sv.add_argument(
         "--criteria-folder",
         dest="criteria_folder",

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .. import __version__
-from ..errors import CitymatchError
+from ..errors import (
+    ArgumentError,
+    CandidateDataError,
+    CitymatchError,
+    NonFiniteError,
+    ScreeningError,
+    ShapeError,
+)
 from .engine import add_record, add_replay, add_schema, add_serve
 from .guard import check_outputs, handling_signals
 from .output import Subparsers, UsageError
@@ -35,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rank candidate partner cities and organisations (TOPSIS + AHP).",
     )
     p.add_argument("--version", action="version", version=f"citymatch {__version__}")
-    p.add_argument("--debug", action="store_true", help="show tracebacks for data errors")
+    p.add_argument(
+        "--debug", action="store_true", help="show the traceback of any error (for bug reports)"
+    )
     sub: Subparsers = p.add_subparsers(dest="command", required=True, parser_class=CliParser)
     for add in (
         add_rank,
@@ -78,16 +87,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"citymatch: error: {exc}\n")
         return 2
+    except ArgumentError as exc:  # an option's value refused by the library: usage, exit 2
+        if args.debug:
+            raise
+        sys.stderr.write(f"citymatch: error: {exc}\n")
+        return 2
     except (CitymatchError, OSError) as exc:
         if args.debug:
             raise
-        source = (
-            getattr(args, "candidates", None)
-            or getattr(args, "matrix", None)
-            or getattr(args, "problem", None)
-        )
-        text = str(exc)
-        if source and str(source) not in text:  # name the file the data came from
-            text = f"{source}: {text}"
-        sys.stderr.write(f"citymatch: {text}\n")
+        sys.stderr.write(f"citymatch: {_data_message(args, exc)}\n")
         return 1
+    except Exception as exc:  # anything else bad input can trigger: one line, never a traceback
+        if args.debug:
+            raise
+        text = " ".join(str(exc).split()) or "no message"
+        sys.stderr.write(
+            f"citymatch: unexpected error ({type(exc).__name__}): {text[:500]} "
+            "(rerun with --debug for the traceback)\n"
+        )
+        return 1
+
+
+def _data_message(args: argparse.Namespace, exc: BaseException) -> str:
+    """A data error's message; errors about the input table name its file if they do not."""
+    text = str(exc)
+    source = (
+        getattr(args, "candidates", None)
+        or getattr(args, "matrix", None)
+        or getattr(args, "problem", None)
+    )
+    about_table = isinstance(exc, (CandidateDataError, NonFiniteError, ShapeError, ScreeningError))
+    if source and about_table and str(source) not in text:  # name the file the data came from
+        text = f"{source}: {text}"
+    return text

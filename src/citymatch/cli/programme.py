@@ -6,7 +6,16 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .output import Subparsers, UsageError, emit, emit_json, emit_model
+from .output import (
+    Subparsers,
+    UsageError,
+    emit,
+    emit_json,
+    emit_model,
+    non_negative_int,
+    positive_float,
+    year,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -14,6 +23,7 @@ if TYPE_CHECKING:
     from ..portfolio import Plan
 
 __all__ = [
+    "EXIT_NO_PLAN_IN_TIME",
     "add_portfolio",
     "add_report",
     "add_review",
@@ -21,7 +31,11 @@ __all__ = [
     "cmd_report",
     "cmd_review",
     "example_path",
+    "portfolio_exit_code",
 ]
+
+#: Exit code of ``citymatch portfolio`` when the time limit stopped the solver before any plan.
+EXIT_NO_PLAN_IN_TIME = 3
 
 
 def example_path(name: str) -> str:
@@ -35,7 +49,14 @@ def example_path(name: str) -> str:
 def add_portfolio(sub: Subparsers) -> None:
     """The ``portfolio`` command's arguments."""
     pp = sub.add_parser(
-        "portfolio", help="choose the projects that fit budget, staff and cap (MILP)"
+        "portfolio",
+        help="choose the projects that fit budget, staff and cap (MILP)",
+        description="Choose the projects that fit budget, staff and cap (MILP).",
+        epilog=f"Exit codes: 0 a plan was found (optimal, or the best found when the time limit "
+        f"stopped the solver); 1 no plan exists (infeasible: the conflicting rules are printed) "
+        f"or a data error; 2 a usage error; {EXIT_NO_PLAN_IN_TIME} the time limit stopped the "
+        "solver before it found any plan (status TIME_LIMIT; JSON has null value and x) — "
+        "give it more --time-limit.",
     )
     pp.add_argument(
         "problem", help="portfolio problem, JSON or TOML ('example' for the shipped Toronto plan)"
@@ -45,7 +66,13 @@ def add_portfolio(sub: Subparsers) -> None:
         "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
     )
     pp.add_argument("--plot", help="save the frontier plot (.png, .svg, .pdf)")
-    pp.add_argument("--time-limit", type=float, default=60.0, dest="time_limit")
+    pp.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=60.0,
+        dest="time_limit",
+        help="seconds for each solve (default 60)",
+    )
     pp.add_argument("--output")
     pp.set_defaults(func=cmd_portfolio)
 
@@ -67,15 +94,23 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
             from ..plot import frontier, save
 
             save(frontier(front), args.plot)
-    found = plan.feasible
     if args.format == "json":
         doc = portfolio_response(plan).model_dump(mode="json")
         if front is not None:
             doc["frontier"] = _frame_records(front)
         emit_json(doc, args.output)
     else:
-        emit(_plan_text(plan, front), args.output)
-    return 0 if found else 1
+        emit(_plan_text(plan, front, args.time_limit), args.output)
+    return portfolio_exit_code(plan)
+
+
+def portfolio_exit_code(plan: Plan) -> int:
+    """0 with a plan; :data:`EXIT_NO_PLAN_IN_TIME` when the time limit came first; else 1."""
+    from ..portfolio import TIME_LIMIT
+
+    if plan.feasible:
+        return 0
+    return EXIT_NO_PLAN_IN_TIME if plan.status == TIME_LIMIT else 1
 
 
 def _frame_records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -85,11 +120,17 @@ def _frame_records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return records
 
 
-def _plan_text(plan: Plan, front: pd.DataFrame | None) -> str:
+def _plan_text(plan: Plan, front: pd.DataFrame | None, time_limit: float) -> str:
     def money(frame: pd.DataFrame) -> str:
         return frame.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
 
     lines = [plan.explain(), ""]
+    if portfolio_exit_code(plan) == EXIT_NO_PLAN_IN_TIME:
+        lines.append(
+            f"Status {plan.status.name}: the solver stopped at the time limit ({time_limit:g} s) "
+            "before it found any plan — not a proof that none exists. Give it more time with "
+            "--time-limit SECONDS."
+        )
     if plan.feasible:
         lines.append(money(plan.selected[["id", "start", "end", "value", "total_cost"]]))
         lines.append("")
@@ -117,8 +158,10 @@ def add_review(sub: Subparsers) -> None:
         help="candidate table the partners are scored in (default: the shipped cities)",
     )
     rv.add_argument("--as-of", dest="as_of", help="review date YYYY-MM-DD (default today)")
-    rv.add_argument("--months", type=int, default=12, help="review window before the end of term")
-    rv.add_argument("--cap", type=int, default=10, help="cap on active agreements")
+    rv.add_argument(
+        "--months", type=non_negative_int, default=12, help="review window before the end of term"
+    )
+    rv.add_argument("--cap", type=non_negative_int, default=10, help="cap on active agreements")
     rv.add_argument("--format", choices=["table", "json"], default="table")
     rv.add_argument("--output")
     rv.set_defaults(func=cmd_review)
@@ -142,6 +185,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from ..agreements import load_register, review
     from ..service.contract import review_response
 
+    if args.candidates is not None and not args.criteria:
+        raise UsageError("--candidates needs --criteria (the set the partners are scored on).")
     as_of = _as_of(args.as_of)
     reg = load_register(_register_path(args.register))
     cands = None
@@ -167,7 +212,7 @@ def add_report(sub: Subparsers) -> None:
     """The ``report`` command's arguments."""
     rp = sub.add_parser("report", help="the annual activity summary (Markdown or HTML)")
     rp.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
-    rp.add_argument("--year", type=int, required=True)
+    rp.add_argument("--year", type=year, required=True)
     rp.add_argument("--format", choices=["md", "html"], default="md")
     rp.add_argument("--output")
     rp.set_defaults(func=cmd_report)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import read_document
 from ..errors import PairwiseMatrixError
-from .output import Subparsers, UsageError, emit, emit_model
+from .output import (
+    Subparsers,
+    UsageError,
+    emit,
+    emit_model,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +60,9 @@ def add_rank(sub: Subparsers) -> None:
     r.add_argument(
         "--scores", help="with --stream: write every ranked candidate's score to this Parquet file"
     )
-    r.add_argument("--chunk-rows", type=int, default=262_144, help="rows per chunk with --stream")
+    r.add_argument(
+        "--chunk-rows", type=positive_int, default=262_144, help="rows per chunk with --stream"
+    )
     r.set_defaults(func=cmd_rank)
 
 
@@ -125,13 +135,16 @@ def add_sensitivity(sub: Subparsers) -> None:
     )
     s.add_argument("--criteria", required=True)
     s.add_argument("--samples", type=int, default=10_000)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=non_negative_int, default=0)
     s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
     s.add_argument(
-        "--concentration", type=float, default=50.0, help="Dirichlet concentration (sampler)"
+        "--concentration",
+        type=positive_float,
+        default=50.0,
+        help="Dirichlet concentration (sampler)",
     )
-    s.add_argument("--top-k", type=int, default=3, dest="top_k")
-    s.add_argument("--rows", type=int, default=15, help="rows shown in the table")
+    s.add_argument("--top-k", type=positive_int, default=3, dest="top_k")
+    s.add_argument("--rows", type=positive_int, default=15, help="rows shown in the table")
     s.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
     s.add_argument("--format", choices=["table", "json"], default="table")
@@ -217,13 +230,13 @@ def _read_matrix(path: str) -> list[list[float | str]]:
     if not p.exists():
         raise PairwiseMatrixError(f"`MATRIX` file {path!r} does not exist.")
     if p.suffix.lower() == ".json":
-        try:
-            doc = json.loads(p.read_text("utf-8"))
-        except json.JSONDecodeError as exc:
-            raise PairwiseMatrixError(f"`MATRIX` file {path!r} is not valid JSON: {exc}.") from exc
-        matrix: list[list[float | str]] = (
-            doc["matrix"] if isinstance(doc, dict) and "matrix" in doc else doc
-        )
+        doc = read_document(p, where=f"`MATRIX` file {path!r}", error=PairwiseMatrixError)
+        matrix = doc["matrix"] if isinstance(doc, dict) and "matrix" in doc else doc
+        if not isinstance(matrix, list):
+            raise PairwiseMatrixError(
+                f"`MATRIX` file {path!r} must hold a JSON array of rows (or an object with a "
+                f'"matrix" array); got a JSON {type(matrix).__name__}.'
+            )
         return matrix
     frame = read_table(p, name="MATRIX")
     first = frame.columns[0]
@@ -234,9 +247,16 @@ def _read_matrix(path: str) -> list[list[float | str]]:
 
 def cmd_ahp(args: argparse.Namespace) -> int:
     """``citymatch ahp``: weights and consistency (the contract's AHP response as JSON)."""
-    from ..scoring.ahp import ahp
+    from ..errors import RandomIndexError
+    from ..scoring.ahp import RI_TABLES, ahp, random_index
     from ..service.contract import ahp_response
 
+    try:
+        random_index(3, args.ri)  # the table exists (its range is checked on the matrix)
+    except RandomIndexError:
+        raise UsageError(
+            f"--ri must name a random-index table ({', '.join(RI_TABLES)}); got {args.ri!r}."
+        ) from None
     res = ahp(_read_matrix(args.matrix), method=args.method, ri=args.ri)
     if args.format == "json":
         emit_model(ahp_response(res), args.output)

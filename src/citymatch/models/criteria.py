@@ -8,7 +8,6 @@ exclude candidates before scoring and are kept separate from the weights.
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
 import warnings
@@ -22,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from .._files import read_document
 from ..errors import CriteriaError, CriteriaFileError, InconsistentJudgementsWarning
 from ._base import Frozen, format_validation_error
 
@@ -395,29 +395,14 @@ def list_criteria() -> list[str]:
 
 
 def _parse_file(path: Path) -> CriteriaSet:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CriteriaFileError(
-            f"criteria file {str(path)!r} cannot be read: {exc.strerror}."
-        ) from exc
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(raw)
-        else:
-            data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CriteriaFileError(
-            f"criteria file {str(path)!r} is not valid {path.suffix[1:].upper() or 'TOML'}: {exc}."
-        ) from exc
+    where = f"criteria file {str(path)!r}"
+    data = read_document(path, where=where, error=CriteriaFileError)
     try:
         return CriteriaSet.model_validate(data)
     except ValidationError as exc:
-        raise CriteriaFileError(
-            format_validation_error(exc, f"criteria file {str(path)!r}")
-        ) from exc
+        raise CriteriaFileError(format_validation_error(exc, where)) from exc
     except CriteriaError as exc:
-        raise CriteriaFileError(f"criteria file {str(path)!r}: {exc}") from exc
+        raise CriteriaFileError(f"{where}: {exc}") from exc
 
 
 def load_criteria(criteria: str | os.PathLike[str] | CriteriaSet) -> CriteriaSet:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeAlias
 
 from pydantic import ValidationError
 
+from .._files import read_document
 from ..errors import CitymatchTypeError, PortfolioError
 from ..models._base import format_validation_error
 from ..models.portfolio import PortfolioProblem
@@ -54,19 +53,8 @@ def load_problem(problem: ProblemLike) -> PortfolioProblem:
         raise PortfolioError(format_validation_error(exc, where)) from exc
 
 
-def _read(path: Path, where: str) -> dict[str, object]:
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise PortfolioError(f"{where} cannot be read: {exc.strerror}.") from exc
-    try:
-        data: dict[str, object] = (
-            json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-        )
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        kind = path.suffix[1:].upper() or "TOML"
-        raise PortfolioError(f"{where} is not valid {kind}: {exc}.") from exc
-    return data
+def _read(path: Path, where: str) -> object:
+    return read_document(path, where=where, error=PortfolioError)
 
 
 def project_values(problem: PortfolioProblem) -> list[float]:

@@ -34,7 +34,8 @@ from ..candidates import (
     resolve_weights,
     too_few,
 )
-from ..errors import CitymatchValueError, NonFiniteError, ShapeError
+from ..errors import CandidateDataError, CitymatchValueError, NonFiniteError, ShapeError
+from ..io import arrow_errors, naming_source, parquet_error, parquet_files
 from ..models.criteria import CriteriaSet, load_criteria
 from ..scoring.geometry import Normalization, check_normalization, geometry_from_stats
 from ..scoring.ranks import rank_scores
@@ -66,38 +67,88 @@ def source_files(source: PathLike) -> list[Path]:
     path = Path(source)
     if not path.exists():
         raise CitymatchValueError(f"`source` {str(path)!r} does not exist.")
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    files = parquet_files(path)
     if not files:
         raise CitymatchValueError(f"`source` {str(path)!r} holds no .parquet files.")
     return files
 
 
+def _where(source: PathLike) -> str:
+    return f"`source` {str(source)!r}"
+
+
+def dataset_schema(source: PathLike) -> object:
+    """The Arrow schema of a Parquet source (its first file's footer); a bad file is named."""
+    pq = require("pyarrow.parquet", "streaming Parquet")
+    first = source_files(source)[0]
+    if first.stat().st_size == 0:
+        named = "" if first == Path(source) else f": file {str(first)!r}"
+        raise CandidateDataError(f"{_where(source)}{named} is empty (0 bytes).")
+    try:
+        return pq.ParquetFile(first).schema_arrow
+    except arrow_errors() as exc:
+        raise parquet_error(Path(source), _where(source), exc) from exc
+
+
 def dataset_columns(source: PathLike) -> list[str]:
     """Column names of a Parquet source (from its first file's footer)."""
-    pq = require("pyarrow.parquet", "streaming Parquet")
-    return list(pq.ParquetFile(source_files(source)[0]).schema_arrow.names)
+    return list(dataset_schema(source).names)  # type: ignore[attr-defined]
+
+
+def check_numeric_types(source: PathLike, columns: Sequence[str]) -> None:
+    """Refuse criterion columns whose Parquet type is not a number (int, float, decimal, bool)."""
+    pa = require("pyarrow", "streaming Parquet")
+    schema = dataset_schema(source)
+    for c in columns:
+        if c not in schema.names:  # type: ignore[attr-defined]
+            continue  # batches() names every missing column
+        t = schema.field(c).type  # type: ignore[attr-defined]
+        if not any(
+            f(t) for f in (pa.types.is_integer, pa.types.is_floating, pa.types.is_decimal,
+                           pa.types.is_boolean, pa.types.is_null)
+        ):  # fmt: skip
+            raise CandidateDataError(
+                f"{_where(source)} column {c!r} must have a numeric Parquet type (integer, "
+                f"floating point, decimal or boolean); got {t}."
+            )
 
 
 def batches(source: PathLike, columns: Sequence[str], chunk_rows: int) -> Iterator[object]:
     """Record batches of ``columns`` from a Parquet file or folder (a pyarrow dataset).
 
     No pre-buffering of whole files and read-ahead bounded to one batch and one file: memory
-    follows the chunk and the row-group size, never the file or the data set.
+    follows the chunk and the row-group size, never the file or the data set.  A corrupt,
+    truncated or not-Parquet file — found when the data set is opened or while its batches
+    are read — is a :class:`CandidateDataError` naming the file.
     """
     ds = require("pyarrow.dataset", "streaming Parquet")
     files = source_files(source)
+    errors = arrow_errors()
     fmt = ds.ParquetFileFormat(
         default_fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False)
     )
-    dataset = ds.dataset([str(f) for f in files], format=fmt)
+    try:
+        dataset = ds.dataset([str(f) for f in files], format=fmt)
+    except errors as exc:
+        raise parquet_error(Path(source), _where(source), exc) from exc
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:
         raise CitymatchValueError(
             f"`source` {str(source)!r} lacks column(s) {missing}; it has {dataset.schema.names}."
         )
-    yield from dataset.to_batches(
-        columns=list(columns), batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1
+    it = iter(
+        dataset.to_batches(
+            columns=list(columns), batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1
+        )
     )
+    while True:
+        try:
+            batch = next(it)
+        except StopIteration:
+            return
+        except errors as exc:
+            raise parquet_error(Path(source), _where(source), exc) from exc
+        yield batch
 
 
 def _columns_matrix(batch: object, criteria_columns: Sequence[str]) -> NDArray[np.floating]:
@@ -318,6 +369,8 @@ def topsis_parquet(
             f"`weights` must be one vector of {m} weights for streaming; got shape {w.shape}."
         )
 
+    check_numeric_types(source, columns)
+
     def nonfinite(x: NDArray[np.floating], offset: int) -> Exception:
         row, col = (int(v) for v in np.argwhere(~np.isfinite(x))[0])
         return NonFiniteError(
@@ -423,7 +476,8 @@ def rank_parquet(
     _check_stream_args(source, top, output, chunk_rows)
     norm = check_normalization(normalization or cs.normalization)
     names = dataset_columns(source)
-    check_columns(names, cs)
+    with naming_source(source):
+        check_columns(names, cs)
     m = len(cs.criteria)
     fi = as_point(fixed_point(ideal, cs, "ideal"), m, name="ideal")
     fa = as_point(fixed_point(anti_ideal, cs, "anti_ideal"), m, name="anti_ideal")
@@ -444,7 +498,8 @@ def rank_parquet(
             offset += len(table)
 
     excluded = _Excluded()
-    stats, n = _first_pass(prepared(), policy, excluded)
+    with naming_source(source):  # a bad cell names the file and the row
+        stats, n = _first_pass(prepared(), policy, excluded)
     ideal_pt, anti_pt, scale, inv = geometry_from_stats(stats, cs.types, norm, fi, fa)
     w = cs.weights
 

@@ -481,6 +481,8 @@ def test_criteria_folder(tmp_path, rows):
 
 # ------------------------------------------------------------------ contract fuzzing
 import schemathesis  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import status_code_conformance  # noqa: E402
 
 _fuzz_app = create_app(
     ServiceSettings(max_body_bytes=200_000, max_candidates=50, max_samples=500, max_solve_seconds=2)
@@ -499,6 +501,8 @@ def _fuzz(case):
     # A 500 is a bug: the service answers 422 only for invalid requests and citymatch's own
     # errors, so anything else that goes wrong surfaces here instead of hiding as a 422.
     assert response.status_code < 500, (case.path, response.status_code, response.text[:300])
+    # Every status the service gives is one its OpenAPI document lists for the route.
+    case.validate_response(response, checks=[not_a_server_error, status_code_conformance])
 
 
 _FUZZ_SETTINGS = {
@@ -511,7 +515,8 @@ _FUZZ_SETTINGS = {
 @schema.exclude(path_regex="^/v1/record/").parametrize()
 @settings(max_examples=int(_FUZZ) if _FUZZ else 15, **_FUZZ_SETTINGS)
 def test_no_server_errors_under_fuzzing(case):
-    """Schemathesis against the service's own OpenAPI (bounded): never a 500."""
+    """Schemathesis against the service's own OpenAPI (bounded): never a 500, and never a
+    status the OpenAPI document does not list for the route."""
     _fuzz(case)
 
 

@@ -84,7 +84,7 @@ class ServiceSettings:
     max_sample_cells: int = 200_000_000
     max_projects: int = 2_000
     max_years: int = 50
-    max_project_years: int = 5_000
+    max_project_years: int = 2_000
     max_agreements: int = 10_000
     max_solve_seconds: float = 30.0
     solve_margin: float = 2.0

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OPERATIONS",
+    "TIME_LIMIT_STATUS",
     "Operation",
     "execute",
     "get_operation",
@@ -128,6 +129,10 @@ def run_portfolio(req: PortfolioRequest, folder: Path | None = None) -> Portfoli
     return portfolio_response(optimize_portfolio(prob, time_limit=req.time_limit))
 
 
+#: ``PlanStatus.TIME_LIMIT`` (scipy's code 1), without importing scipy on the event loop.
+TIME_LIMIT_STATUS = 1
+
+
 def timed_out_portfolio(req: PortfolioRequest, seconds: float) -> PortfolioResponse:
     """The answer to a portfolio request that did not finish within ``seconds``: no plan.
 
@@ -135,10 +140,9 @@ def timed_out_portfolio(req: PortfolioRequest, seconds: float) -> PortfolioRespo
     and the lists are empty — nothing was proven, so nothing is claimed.
     """
     from .. import __version__
-    from ..portfolio.solve import PlanStatus
 
     return PortfolioResponse(
-        status=int(PlanStatus.TIME_LIMIT),
+        status=TIME_LIMIT_STATUS,
         success=False,
         message=(
             f"Time limit reached: the request did not finish within {seconds:g} seconds "

@@ -66,8 +66,9 @@ def test_2001_projects_refused_alike(client):
 
 def test_over_limit_samples_times_candidates_refused_alike(client):
     """samples × candidates × criteria over the bound: the same 422 from /v1/sensitivity and
-    /v1/record/sensitivity (the partnership-city set has 8 criteria: 100,000 × 300 × 8 =
-    240,000,000 > 200,000,000)."""
+    /v1/record/sensitivity (the partnership-city set has 7 criteria: 100,000 × 300 × 7 =
+    210,000,000 > 200,000,000; samples × candidates alone, 30,000,000, passed the old
+    table)."""
     from citymatch import load_criteria
 
     m = len(load_criteria("partnership-city").criteria)

@@ -270,3 +270,60 @@ def test_openapi_lists_every_status_per_route(client):
 def test_openapi_document_is_valid_json(client):
     """The OpenAPI document itself serialises (no NaN, no unserialisable default)."""
     json.dumps(client.get("/openapi.json").json(), allow_nan=False)
+
+
+# ------------------------------------------------------------------ the serve command
+@pytest.mark.parametrize(
+    ("flag", "value", "msg"),
+    [
+        ("--max-queue", "-1", "--max-queue must be a non-negative integer; got -1."),
+        ("--max-workers", "0", "--max-workers must be positive; got 0."),
+        ("--body-timeout", "nan", "--body-timeout must be positive; got nan."),
+        ("--max-solve-seconds", "-3", "--max-solve-seconds must be positive; got -3.0."),
+        ("--max-body-bytes", "0", "--max-body-bytes must be positive; got 0."),
+    ],
+)
+def test_serve_refuses_bad_limits_as_usage_errors(monkeypatch, capsys, flag, value, msg):
+    """`citymatch serve` with a bad limit exits 2 (usage) naming the flag and the value,
+    before any server starts."""
+    from citymatch.cli.main import main
+    from citymatch.service import server
+
+    monkeypatch.setattr(server, "serve", lambda *a, **k: pytest.fail("server started"))
+    assert main(["serve", flag, value]) == 2
+    assert capsys.readouterr().err.strip() == f"citymatch: error: {msg}"
+
+
+def test_serve_passes_its_limits_to_the_service(monkeypatch):
+    """The serve flags reach the service's settings; absent ones keep the defaults."""
+    from citymatch.cli.main import main
+    from citymatch.service import server
+
+    got = []
+    monkeypatch.setattr(server, "serve", lambda host, port, settings, workers: got.append(settings))
+    assert main(["serve", "--max-queue", "3", "--body-timeout", "1.5"]) == 0
+    (cfg,) = got
+    assert cfg == ServiceSettings(max_queue=3, body_timeout=1.5)
+
+
+def test_worker_processes_get_every_setting(monkeypatch, tmp_path):
+    """With --workers > 1 uvicorn builds the app in each worker from the environment: every
+    setting, not only the criteria folder, reaches it."""
+    import uvicorn
+
+    from citymatch.service import server
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.update(k))
+    monkeypatch.setenv("CITYMATCH_SERVICE_SETTINGS", "{}")  # restored after the test
+    cfg = ServiceSettings(max_queue=3, max_body_bytes=1234, criteria_folder=tmp_path)
+    server.serve(settings=cfg, workers=2)
+    assert seen["factory"] is True and seen["workers"] == 2
+    app = server.app_from_env()
+    c = TestClient(app)
+    r = c.post("/v1/ahp", content=b"x" * 2000, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["detail"] == "request body must be at most 1234 bytes; got 2000."
+    import os
+
+    assert json.loads(os.environ["CITYMATCH_SERVICE_SETTINGS"])["criteria_folder"] == str(tmp_path)

@@ -485,7 +485,13 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import status_code_conformance  # noqa: E402
 
 _fuzz_app = create_app(
-    ServiceSettings(max_body_bytes=200_000, max_candidates=50, max_samples=500, max_solve_seconds=2)
+    ServiceSettings(
+        max_body_bytes=200_000,
+        max_candidates=50,
+        max_samples=500,
+        max_solve_seconds=1,
+        solve_margin=0.5,
+    )
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", _fuzz_app)
 

@@ -135,11 +135,8 @@ class _BodyLimit:
         self.max_bytes = max_bytes
         self.timeout = timeout
 
-    def _too_large(self, got: str) -> Exception:
-        from fastapi import HTTPException
-
-        msg = f"request body must be at most {self.max_bytes} bytes; got {got}."
-        return HTTPException(status_code=413, detail=msg)
+    def _too_large(self, got: str) -> str:
+        return f"request body must be at most {self.max_bytes} bytes; got {got}."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from fastapi import HTTPException
@@ -155,17 +152,18 @@ class _BodyLimit:
                 msg = f"Content-Length must be a non-negative integer; got {text!r}."
                 await JSONResponse({"detail": msg}, status_code=400)(scope, receive, send)
                 return
-            if int(text) > self.max_bytes:
-                exc = self._too_large(text)
-                assert isinstance(exc, HTTPException)
-                response = JSONResponse({"detail": exc.detail}, status_code=413)
+            if int(text) > self.max_bytes:  # refused before a byte of the body is read
+                response = JSONResponse({"detail": self._too_large(text)}, status_code=413)
                 await response(scope, receive, send)
                 return
         counted = 0
         deadline = time.monotonic() + self.timeout
+        complete = False
 
         async def limited() -> Message:
-            nonlocal counted
+            nonlocal counted, complete
+            if complete:  # the body is in: later reads wait for the disconnect, unbounded
+                return await receive()
             left = deadline - time.monotonic()
             try:
                 message = await asyncio.wait_for(receive(), timeout=max(left, 0.0))
@@ -175,7 +173,9 @@ class _BodyLimit:
             if message["type"] == "http.request":
                 counted += len(message.get("body", b""))
                 if counted > self.max_bytes:
-                    raise self._too_large(f"more ({counted} bytes read, reading stopped)")
+                    got = f"more ({counted} bytes read, reading stopped)"
+                    raise HTTPException(status_code=413, detail=self._too_large(got))
+                complete = not message.get("more_body", False)
             return message
 
         await self.app(scope, limited, send)

@@ -325,7 +325,9 @@ def optimize_portfolio(
     _check_options(time_limit, gap)
     deadline = None if time_limit is None else time.monotonic() + time_limit
     model = build(fill_values(load_problem(problem)))
-    left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+    left = None
+    if time_limit is not None and deadline is not None:  # the build took some of it
+        left = min(float(time_limit), max(deadline - time.monotonic(), 1e-9))
     out = run_milp(model, relax=relax, time_limit=left, gap=gap)
     ids = [p.id for p in model.problem.projects]
     if out.x is None:

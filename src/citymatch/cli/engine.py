@@ -80,7 +80,37 @@ def add_serve(sub: Subparsers) -> None:
     sv.add_argument(
         "--workers", type=int, default=1, help="worker processes (one per core is typical)"
     )
+    unset = argparse.SUPPRESS  # absent flags keep ServiceSettings' defaults
+    sv.add_argument("--max-body-bytes", type=int, default=unset, help="largest request body (413)")
+    sv.add_argument(
+        "--body-timeout",
+        type=float,
+        default=unset,
+        help="seconds the whole request body may take to arrive (408)",
+    )
+    sv.add_argument(
+        "--max-workers",
+        type=int,
+        default=unset,
+        help="threads running heavy requests at once, per worker process",
+    )
+    sv.add_argument(
+        "--max-queue",
+        type=int,
+        default=unset,
+        help="heavy requests allowed to wait; beyond, 503 with Retry-After",
+    )
+    sv.add_argument(
+        "--max-solve-seconds",
+        type=float,
+        default=unset,
+        help="longest portfolio solve; the answer comes within it plus a small margin",
+    )
     sv.set_defaults(func=cmd_serve)
+
+
+#: The service settings ``serve`` takes as flags (``--max-body-bytes`` …).
+_SERVE_LIMITS = ("max_body_bytes", "body_timeout", "max_workers", "max_queue", "max_solve_seconds")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -91,7 +121,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     folder = Path(args.criteria_folder) if args.criteria_folder else None
     if args.workers < 1:
         raise UsageError(f"--workers must be a positive integer; got {args.workers}.")
-    serve(args.host, args.port, ServiceSettings(criteria_folder=folder), workers=args.workers)
+    given = {k: getattr(args, k) for k in _SERVE_LIMITS if hasattr(args, k)}
+    for key, value in given.items():
+        flag = "--" + key.replace("_", "-")
+        if key == "max_queue" and value < 0:
+            raise UsageError(f"{flag} must be a non-negative integer; got {value}.")
+        if key != "max_queue" and not (0 < value < float("inf")):
+            raise UsageError(f"{flag} must be positive; got {value}.")
+    settings = ServiceSettings(criteria_folder=folder, **given)
+    serve(args.host, args.port, settings, workers=args.workers)
     return 0
 
 

@@ -9,6 +9,7 @@ with the conflicting rules; ``UNBOUNDED`` (3, impossible here: every variable is
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -288,8 +289,9 @@ def optimize_portfolio(
         A model, a mapping, or a JSON/TOML file validated into one.  Missing project values
         are computed from the problem's ``value_criteria`` (see :func:`score_projects`).
     time_limit : float, optional
-        Seconds for HiGHS (default 60); on expiry the plan has ``status=TIME_LIMIT``,
-        ``success=False`` and the best plan found (if any) with its gap.
+        Seconds for HiGHS (default 60), shared by every HiGHS call of the solve (the plan,
+        then the conflict search of an infeasible problem); on expiry the plan has
+        ``status=TIME_LIMIT``, ``success=False`` and the best plan found (if any) with its gap.
     gap : float, default 1e-9
         Relative optimality gap at which HiGHS stops (1e-9: proven optimal).
     relax : bool, default False
@@ -321,18 +323,24 @@ def optimize_portfolio(
     (True, 42.0, ['P2', 'P3', 'P4'])
     """
     _check_options(time_limit, gap)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     model = build(fill_values(load_problem(problem)))
-    out = run_milp(model, relax=relax, time_limit=time_limit, gap=gap)
+    left = None
+    if time_limit is not None and deadline is not None:  # the build took some of it
+        left = min(float(time_limit), max(deadline - time.monotonic(), 1e-9))
+    out = run_milp(model, relax=relax, time_limit=left, gap=gap)
     ids = [p.id for p in model.problem.projects]
     if out.x is None:
         found: tuple[str, ...] = ()
         if out.status == INFEASIBLE:
 
             def infeasible(rows: Sequence[Row]) -> bool:
-                return (
-                    run_milp(model, rows, objective=False, time_limit=time_limit).status
-                    == INFEASIBLE
-                )
+                # the one time limit covers every HiGHS call of this solve: each gets the
+                # time left; past it a group is kept (the set stays infeasible, maybe larger)
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                return run_milp(model, rows, objective=False, time_limit=left).status == INFEASIBLE
 
             found = ex.conflicts(model, infeasible)
         return Plan(

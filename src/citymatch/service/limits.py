@@ -1,12 +1,19 @@
 """The service's request limits: one declarative table, applied by one function.
 
 Every bound lives in :class:`ServiceSettings`; :data:`LIMITS` says, for each bound, which
-operations it applies to, which request field it measures and how;
-:func:`apply_limits` applies the table to a request.  The HTTP service calls
-:func:`apply_limits` for every ``/v1/<op>`` request *and* every ``/v1/record/<op>`` request,
-so the two can never disagree.  The one bound outside the table is the body size
-(``max_body_bytes``), which must be checked before the body is parsed: the service's
-middleware checks it for every route alike (413).
+operations it applies to, which request field it measures, how, and *why* (the memory or
+time it bounds); :func:`apply_limits` applies the table to a request.  The HTTP service
+calls :func:`apply_limits` for every ``/v1/<op>`` request *and* every ``/v1/record/<op>``
+request, so the two can never disagree.
+
+The bounds are chosen so that one request's memory stays bounded, not only its count of
+items: the Monte Carlo work is bounded in samples × candidates × criteria cells, and
+anything pairwise (the rank-acceptability matrix, candidates × ranks, which the response
+also returns in full) in candidates².  The bounds outside the table concern the transport
+and run before the body is parsed (:mod:`citymatch.service.server`): the body size
+(``max_body_bytes``, 413, counted while the body streams in), the time the whole body may
+take to arrive (``body_timeout``, 408), and the pool of heavy work (``max_workers`` running,
+``max_queue`` waiting; 503 with ``Retry-After`` beyond).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import RequestLimitError
+from ..errors import CitymatchError, RequestLimitError
 from ..models.criteria import CriteriaSet
 from .contract import (
     AHPRequest,
@@ -27,6 +34,7 @@ from .contract import (
     ReviewRequest,
     SensitivityRequest,
 )
+from .operations import resolve_criteria
 
 __all__ = ["LIMITS", "Limit", "ServiceSettings", "apply_limits"]
 
@@ -40,12 +48,26 @@ class ServiceSettings:
     Attributes
     ----------
     max_body_bytes : int
-        Largest request body (413 beyond it).
-    max_candidates, max_criteria, max_ahp_size, max_samples, max_sample_cells, max_projects,
-    max_years, max_agreements : int
-        Request limits (422 beyond them); see :data:`LIMITS` for what each one measures.
+        Largest request body (413 beyond it), counted as the body arrives: a parsed JSON
+        body takes about ten times its size in memory.
+    body_timeout : float
+        Seconds the whole request body may take to arrive (408 beyond; a slow client
+        cannot hold a connection and its buffer open indefinitely).
+    max_candidates, max_criteria, max_ahp_size, max_samples, max_pairwise_cells,
+    max_sample_cells, max_projects, max_years, max_project_years, max_agreements : int
+        Request limits (422 beyond them); see :data:`LIMITS` for what each one measures and
+        why.
     max_solve_seconds : float
-        Longest portfolio solve: a larger ``time_limit`` is lowered to it.
+        Longest portfolio solve: a larger ``time_limit`` is lowered to it; the service
+        answers within the (lowered) ``time_limit`` plus ``solve_margin`` seconds.
+    solve_margin : float
+        Seconds allowed beyond ``time_limit`` for the whole request (model build, presolve,
+        explanation) before the service answers with a time-out status.
+    max_workers, max_queue : int
+        Heavy work (every operation) runs in a pool of ``max_workers`` threads with at most
+        ``max_queue`` requests waiting; a request beyond is refused (503, ``Retry-After``).
+    retry_after : int
+        Seconds suggested in the ``Retry-After`` header of a 503.
     criteria_folder : Path, optional
         Folder of extra criteria sets served by name.
     api_key_env : str
@@ -53,15 +75,22 @@ class ServiceSettings:
     """
 
     max_body_bytes: int = 4 * 1024 * 1024
+    body_timeout: float = 30.0
     max_candidates: int = 20_000
     max_criteria: int = 50
     max_ahp_size: int = 50
     max_samples: int = 100_000
-    max_sample_cells: int = 50_000_000
+    max_pairwise_cells: int = 1_000_000
+    max_sample_cells: int = 200_000_000
     max_projects: int = 2_000
     max_years: int = 50
+    max_project_years: int = 2_000
     max_agreements: int = 10_000
     max_solve_seconds: float = 30.0
+    solve_margin: float = 2.0
+    max_workers: int = 2
+    max_queue: int = 64
+    retry_after: int = 5
     criteria_folder: Path | None = None
     api_key_env: str = "CITYMATCH_API_KEY"
 
@@ -81,7 +110,9 @@ class Limit:
     rule : str
         The rule, with ``{bound}`` for the bound ("at most {bound} candidates per request").
     measure : callable
-        Request → the measured size.
+        (request, settings) → the measured size.
+    reason : str
+        What the bound protects (memory or time), for the table's readers and the docs.
     cap : bool
         Lower ``field`` to the bound instead of refusing the request.
     """
@@ -90,17 +121,18 @@ class Limit:
     operations: frozenset[OperationName]
     field: str
     rule: str
-    measure: Callable[[ContractModel], float]
+    measure: Callable[[ContractModel, ServiceSettings], float]
+    reason: str
     cap: bool = False
 
 
-def _candidates(req: ContractModel) -> int:
+def _candidates(req: ContractModel, cfg: ServiceSettings) -> int:
     if isinstance(req, (RankRequest, SensitivityRequest, ReviewRequest)):
         return len(req.candidates or [])
     return 0
 
 
-def _criteria(req: ContractModel) -> int:
+def _inline_criteria(req: ContractModel, cfg: ServiceSettings) -> int:
     if isinstance(req, (RankRequest, SensitivityRequest, ReviewRequest)) and isinstance(
         req.criteria, CriteriaSet
     ):
@@ -108,49 +140,86 @@ def _criteria(req: ContractModel) -> int:
     return 0
 
 
-def _matrix_size(req: ContractModel) -> int:
+def _criteria(req: ContractModel, cfg: ServiceSettings) -> int:
+    """Criteria of the request's set, inline or named.
+
+    An unknown name counts 1: the runner refuses it with its own message.
+    """
+    if not isinstance(req, (RankRequest, SensitivityRequest)):
+        return 0
+    try:
+        return len(resolve_criteria(req.criteria, cfg.criteria_folder).criteria)
+    except CitymatchError:
+        return 1
+
+
+def _matrix_size(req: ContractModel, cfg: ServiceSettings) -> int:
     if isinstance(req, AHPRequest):
         return max([len(req.matrix), *(len(row) for row in req.matrix)])
     return 0
 
 
-def _samples(req: ContractModel) -> int:
+def _samples(req: ContractModel, cfg: ServiceSettings) -> int:
     return req.samples if isinstance(req, SensitivityRequest) else 0
 
 
-def _sample_cells(req: ContractModel) -> int:
-    return _samples(req) * _candidates(req)
+def _pairwise_cells(req: ContractModel, cfg: ServiceSettings) -> int:
+    return _candidates(req, cfg) ** 2
 
 
-def _projects(req: ContractModel) -> int:
+def _sample_cells(req: ContractModel, cfg: ServiceSettings) -> int:
+    return _samples(req, cfg) * _candidates(req, cfg) * max(1, _criteria(req, cfg))
+
+
+def _projects(req: ContractModel, cfg: ServiceSettings) -> int:
     return len(req.problem.projects) if isinstance(req, PortfolioRequest) else 0
 
 
-def _years(req: ContractModel) -> int:
+def _years(req: ContractModel, cfg: ServiceSettings) -> int:
     return req.problem.years if isinstance(req, PortfolioRequest) else 0
 
 
-def _agreements(req: ContractModel) -> int:
+def _project_years(req: ContractModel, cfg: ServiceSettings) -> int:
+    return _projects(req, cfg) * _years(req, cfg)
+
+
+def _agreements(req: ContractModel, cfg: ServiceSettings) -> int:
     return len(req.agreements) if isinstance(req, ReviewRequest) else 0
 
 
-def _time_limit(req: ContractModel) -> float:
+def _time_limit(req: ContractModel, cfg: ServiceSettings) -> float:
     return req.time_limit if isinstance(req, PortfolioRequest) else 0.0
 
 
 _TABLES: frozenset[OperationName] = frozenset({"rank", "sensitivity", "review"})
+_SENS: frozenset[OperationName] = frozenset({"sensitivity"})
+_PORT: frozenset[OperationName] = frozenset({"portfolio"})
 
-#: Every request limit of the service (the body size aside, see the module docstring).
+#: Every request limit of the service (transport bounds aside, see the module docstring),
+#: with the reason for each bound.
 LIMITS: tuple[Limit, ...] = (
-    Limit("max_candidates", _TABLES, "candidates", "at most {bound} candidates per request", _candidates),
-    Limit("max_criteria", _TABLES, "criteria.criteria", "at most {bound} criteria in an inline criteria set", _criteria),
-    Limit("max_ahp_size", frozenset({"ahp"}), "matrix", "at most {bound} × {bound} judgements (rows and columns)", _matrix_size),
-    Limit("max_samples", frozenset({"sensitivity"}), "samples", "at most {bound} Monte Carlo samples per request", _samples),
-    Limit("max_sample_cells", frozenset({"sensitivity"}), "samples", "samples × candidates must be at most {bound} per request", _sample_cells),
-    Limit("max_projects", frozenset({"portfolio"}), "problem.projects", "at most {bound} projects per request", _projects),
-    Limit("max_years", frozenset({"portfolio"}), "problem.years", "at most {bound} planning years per request", _years),
-    Limit("max_agreements", frozenset({"review"}), "agreements", "at most {bound} agreements per request", _agreements),
-    Limit("max_solve_seconds", frozenset({"portfolio"}), "time_limit", "at most {bound} seconds of solving", _time_limit, cap=True),
+    Limit("max_candidates", _TABLES, "candidates", "at most {bound} candidates per request", _candidates,
+          "the candidate table (candidates × criteria floats, plus its pandas frame)"),
+    Limit("max_criteria", _TABLES, "criteria.criteria", "at most {bound} criteria in an inline criteria set", _inline_criteria,
+          "the width of every matrix and of the exact stability search (one pass per criterion)"),
+    Limit("max_ahp_size", frozenset({"ahp"}), "matrix", "at most {bound} × {bound} judgements (rows and columns)", _matrix_size,
+          "the eigen-decomposition (n³ work) and the random-index tables, which stop at n = 50"),
+    Limit("max_samples", _SENS, "samples", "at most {bound} Monte Carlo samples per request", _samples,
+          "the sampling time (one closeness evaluation per sample)"),
+    Limit("max_pairwise_cells", _SENS, "candidates", "candidates² must be at most {bound} per request (the rank-acceptability matrix)", _pairwise_cells,
+          "the candidates × ranks acceptability matrix (8 bytes a cell) and its JSON in the response"),
+    Limit("max_sample_cells", _SENS, "samples", "samples × candidates × criteria must be at most {bound} per request", _sample_cells,
+          "the Monte Carlo work and each 1,024-sample block's score arrays"),
+    Limit("max_projects", _PORT, "problem.projects", "at most {bound} projects per request", _projects,
+          "the portfolio model's rows (one group of constraints per project)"),
+    Limit("max_years", _PORT, "problem.years", "at most {bound} planning years per request", _years,
+          "the portfolio model's rows (budget, staff, starts and cap per year)"),
+    Limit("max_project_years", _PORT, "problem.projects", "projects × planning years must be at most {bound} per request", _project_years,
+          "the MILP's start variables (one per project and year) and the left-out explanation, which evaluates each"),
+    Limit("max_agreements", frozenset({"review"}), "agreements", "at most {bound} agreements per request", _agreements,
+          "the review table (one row per agreement)"),
+    Limit("max_solve_seconds", _PORT, "time_limit", "at most {bound} seconds of solving", _time_limit,
+          "the time one request holds a worker of the pool", cap=True),
 )  # fmt: skip
 
 
@@ -167,7 +236,7 @@ def apply_limits(operation: OperationName, request: Req, settings: ServiceSettin
         if operation not in limit.operations:
             continue
         bound = getattr(settings, limit.setting)
-        got = limit.measure(request)
+        got = limit.measure(request, settings)
         if got <= bound:
             continue
         if limit.cap:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OPERATIONS",
+    "TIME_LIMIT_STATUS",
     "Operation",
     "execute",
     "get_operation",
@@ -49,6 +50,7 @@ __all__ = [
     "run_rank",
     "run_review",
     "run_sensitivity",
+    "timed_out_portfolio",
 ]
 
 
@@ -125,6 +127,37 @@ def run_portfolio(req: PortfolioRequest, folder: Path | None = None) -> Portfoli
     if prob.value_criteria is not None and any(p.value is None for p in prob.projects):
         prob = score_projects(prob, resolve_criteria(prob.value_criteria, folder))
     return portfolio_response(optimize_portfolio(prob, time_limit=req.time_limit))
+
+
+#: ``PlanStatus.TIME_LIMIT`` (scipy's code 1), without importing scipy on the event loop.
+TIME_LIMIT_STATUS = 1
+
+
+def timed_out_portfolio(req: PortfolioRequest, seconds: float) -> PortfolioResponse:
+    """The answer to a portfolio request that did not finish within ``seconds``: no plan.
+
+    Its status is the solver's time-out status (``TIME_LIMIT``); every project is unselected
+    and the lists are empty — nothing was proven, so nothing is claimed.
+    """
+    from .. import __version__
+
+    return PortfolioResponse(
+        status=TIME_LIMIT_STATUS,
+        success=False,
+        message=(
+            f"Time limit reached: the request did not finish within {seconds:g} seconds "
+            "(solve, model build and explanation); no plan is returned."
+        ),
+        value=None,
+        gap=None,
+        x={p.id: None for p in req.problem.projects},
+        selected=[],
+        schedule=[],
+        binding=[],
+        left_out=[],
+        conflicts=[],
+        citymatch_version=__version__,
+    )
 
 
 def run_review(req: ReviewRequest, folder: Path | None = None) -> ReviewResponse:

@@ -332,8 +332,8 @@ def check_seed(rng: object, *, name: str = "rng") -> None:
         return
     if not _is_int(rng):
         raise CitymatchTypeError(
-            f"`{name}` must be a numpy Generator, a non-negative int seed or None; "
-            f"got {_short(rng)} of type {type(rng).__name__}."
+            f"`{name}` must be a numpy Generator, an int seed or None; "
+            f"got {type(rng).__name__} {_short(rng)}."
         )
     if int(rng) < 0:
         raise CitymatchValueError(f"`{name}` seed must be a non-negative int; got {rng!r}.")

@@ -313,15 +313,16 @@ def check_time_limit(time_limit: object, *, name: str = "time_limit") -> float |
         return None
     if not _is_real(time_limit):
         raise CitymatchTypeError(
-            f"`{name}` must be positive seconds, inf or None (no limit); got {_short(time_limit)} "
-            f"of type {type(time_limit).__name__}."
+            f"`{name}` must be positive seconds or None; got {_short(time_limit)} of type "
+            f"{type(time_limit).__name__} (None or inf: no limit)."
         )
     seconds = float(time_limit)
     if seconds == np.inf:
         return None
     if not (np.isfinite(seconds) and seconds > 0):
         raise CitymatchValueError(
-            f"`{name}` must be positive seconds, inf or None (no limit); got {seconds!r}."
+            f"`{name}` must be positive seconds or None; got {time_limit!r} (None or inf: "
+            "no limit)."
         )
     return seconds
 

@@ -275,7 +275,9 @@ def _ahp_stack(
         raise CitymatchValueError(
             f"`method` must be 'eigenvector' or 'geometric_mean'; got {method!r}."
         )
-    if not (isinstance(threshold, (int, float)) and 0 <= threshold):
+    if not (isinstance(threshold, (int, float)) and not isinstance(threshold, bool)) or not (
+        0 <= threshold
+    ):
         raise CitymatchValueError(f"`threshold` must be a number ≥ 0; got {threshold!r}.")
     n = stack.shape[-1]
     names = None

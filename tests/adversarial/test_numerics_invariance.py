@@ -28,7 +28,7 @@ def scaled_problems(draw):
     w = draw(hnp.arrays(np.float64, (m,), elements=st.floats(0.05, 5.0)))
     t = np.array(draw(st.lists(st.sampled_from([1, -1]), min_size=m, max_size=m)))
     j = draw(st.integers(0, m - 1))
-    exponent = draw(st.floats(-300.0, 300.0))
+    exponent = draw(st.integers(-300, 300))
     return x, w, t, j, 10.0**exponent
 
 

@@ -1,6 +1,8 @@
 """Input validation: every accepted spelling becomes a canonical array, or an error.
 
-Everything after this layer trusts its input.  Checks are vectorised: a valid
+Everything after this layer trusts its input.  Scalar arguments (``threads``, ``rtol``,
+counts and caps, ``time_limit``, seeds) are checked by the ``check_*`` functions here, the one
+validator of each (the table of what each public argument accepts: ``docs/arguments.md``).  Checks are vectorised: a valid
 1,000 × 10 problem costs a few microseconds here.  The finiteness of a large
 matrix is checked from the column statistics that TOPSIS computes anyway (a NaN
 makes its column's max NaN), so a valid matrix is read only twice in total.
@@ -10,20 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import (
     CitymatchTypeError,
+    CitymatchValueError,
     CriterionTypeError,
     NonFiniteError,
+    NumericRangeError,
+    PairwiseMatrixError,
     ShapeError,
     WeightsError,
 )
 
 F64 = NDArray[np.float64]
+
+#: Largest AHP judgement accepted (and 1/JUDGEMENT_MAX the smallest).  Saaty's scale is
+#: 1/9..9; 1e6 leaves room for extended and measured-ratio scales while keeping the
+#: eigen-iteration's powers of the matrix (``A⁸``, rescaled) far from under- and overflow.
+JUDGEMENT_MAX = 1e6
 
 
 def _short(value: object, limit: int = 80) -> str:
@@ -45,6 +55,11 @@ def as_matrix(
         raise ShapeError(
             f"`{name}` must be a rectangular 2-D array; got {_short(matrix)}."
         ) from exc
+    if arr.dtype.kind == "c":
+        raise CitymatchTypeError(
+            f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
+            "(citymatch never drops an imaginary part)."
+        )
     if arr.dtype == object or arr.dtype.kind in "USVMm":
         raise CitymatchTypeError(
             f"`{name}` must hold numbers; got dtype {arr.dtype} "
@@ -68,6 +83,40 @@ def as_matrix(
     if arr.dtype not in (np.float64, np.float32):
         arr = arr.astype(np.float64)
     return arr
+
+
+def real_array(value: object, *, name: str, copy: bool = False) -> F64:
+    """``value`` as a float64 array; complex, bool, text and other non-numbers are refused.
+
+    ``copy``: always return a new array (else an existing float64 array is returned as is).
+    """
+    if isinstance(value, (str, bytes)):
+        raise CitymatchTypeError(f"`{name}` must be an array of numbers; got {_short(value)}.")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise CitymatchTypeError(
+            f"`{name}` must be a rectangular array of numbers; got {_short(value)}."
+        ) from exc
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise CitymatchTypeError(
+            f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
+            "(citymatch never drops an imaginary part)."
+        )
+    if kind == "b":
+        raise CitymatchTypeError(f"`{name}` must hold numbers; got booleans {_short(value)}.")
+    if kind not in "iuf":
+        try:
+            arr = arr.astype(np.float64)  # e.g. an object array of Python numbers
+        except (TypeError, ValueError) as exc:
+            raise CitymatchTypeError(
+                f"`{name}` must be an array of numbers; got {_short(value)}."
+            ) from exc
+        if any(isinstance(v, (bool, np.bool_, complex)) for v in np.asarray(value).flat):
+            raise CitymatchTypeError(f"`{name}` must hold real numbers; got {_short(value)}.")
+        return arr
+    return np.array(arr, dtype=np.float64) if copy else arr.astype(np.float64, copy=False)
 
 
 def first_nonfinite(arr: NDArray[Any]) -> tuple[tuple[int, ...], float] | None:
@@ -134,14 +183,7 @@ def as_weights(weights: ArrayLike, m: int, *, name: str = "weights") -> tuple[F6
     Returns the array (a new one; the input is never modified) and whether it is a
     batch of K vectors.
     """
-    if isinstance(weights, (str, bytes)):
-        raise CitymatchTypeError(f"`{name}` must be an array of numbers; got {weights!r}.")
-    try:
-        w = np.array(weights, dtype=np.float64)  # always a copy
-    except (TypeError, ValueError) as exc:
-        raise CitymatchTypeError(
-            f"`{name}` must be an array of numbers; got {_short(weights)}."
-        ) from exc
+    w = real_array(weights, name=name, copy=True)
     if w.ndim not in (1, 2):
         raise ShapeError(f"`{name}` must have shape ({m},) or (K, {m}); got shape {w.shape}.")
     if w.shape[-1] != m:
@@ -172,12 +214,7 @@ def as_point(point: ArrayLike | None, m: int, *, name: str) -> F64 | None:
     """A fixed ideal / anti-ideal point: (M,) floats, NaN meaning "from the data"."""
     if point is None:
         return None
-    try:
-        p = np.array(point, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise CitymatchTypeError(
-            f"`{name}` must be an array of numbers; got {_short(point)}."
-        ) from exc
+    p = real_array(point, name=name, copy=True)
     if p.shape != (m,):
         raise ShapeError(
             f"`{name}` must have {m} elements (one per criterion); got shape {p.shape}."
@@ -213,3 +250,189 @@ def parse_judgement(value: object) -> object:
                 f"a pairwise judgement must be a number or a fraction like '1/3'; got {value!r}."
             ) from exc
     return value
+
+
+# ---- scalar arguments -------------------------------------------------------------------
+
+
+def _is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: object) -> TypeGuard[int | float | np.integer[Any] | np.floating[Any]]:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def check_count(value: object, *, name: str, minimum: int = 0) -> int:
+    """A whole number ``≥ minimum`` (a count, a size, a cap); bool, float and text refused."""
+    if not _is_int(value):
+        raise CitymatchTypeError(
+            f"`{name}` must be an integer ≥ {minimum}; got {_short(value)} "
+            f"of type {type(value).__name__}."
+        )
+    number = int(value)
+    if number < minimum:
+        raise CitymatchValueError(f"`{name}` must be an integer ≥ {minimum}; got {number}.")
+    return number
+
+
+def check_threads(threads: object, *, name: str = "threads") -> int | None:
+    """``threads``: None (automatic) or a positive integer number of worker threads."""
+    if threads is None:
+        return None
+    return check_count(threads, name=name, minimum=1)
+
+
+def check_real(
+    value: object, *, name: str, minimum: float = -np.inf, below: float | None = None
+) -> float:
+    """A finite real number ``≥ minimum`` (and ``< below`` if given); bool and text refused."""
+    if not _is_real(value):
+        raise CitymatchTypeError(
+            f"`{name}` must be a real number; got {_short(value)} of type {type(value).__name__}."
+        )
+    number = float(value)
+    upper = "" if below is None else f" and < {below:g}"
+    if not np.isfinite(number) or number < minimum or (below is not None and number >= below):
+        raise CitymatchValueError(
+            f"`{name}` must be a finite number ≥ {minimum:g}{upper}; got {number!r}."
+        )
+    return number
+
+
+def check_rtol(rtol: object, *, name: str = "rtol") -> float:
+    """A relative tolerance: finite, ``0 ≤ rtol < 1`` (1 or more would accept any matrix)."""
+    return check_real(rtol, name=name, minimum=0.0, below=1.0)
+
+
+def check_time_limit(time_limit: object, *, name: str = "time_limit") -> float | None:
+    """Seconds: a positive number, or None / ``inf`` for no limit (returned as None)."""
+    if time_limit is None:
+        return None
+    if not _is_real(time_limit):
+        raise CitymatchTypeError(
+            f"`{name}` must be positive seconds or None; got {_short(time_limit)} of type "
+            f"{type(time_limit).__name__} (None or inf: no limit)."
+        )
+    seconds = float(time_limit)
+    if seconds == np.inf:
+        return None
+    if not (np.isfinite(seconds) and seconds > 0):
+        raise CitymatchValueError(
+            f"`{name}` must be positive seconds or None; got {time_limit!r} (None or inf: "
+            "no limit)."
+        )
+    return seconds
+
+
+def check_seed(rng: object, *, name: str = "rng") -> None:
+    """A seed: None, a non-negative int or a numpy Generator (nothing else, not bool)."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return
+    if not _is_int(rng):
+        raise CitymatchTypeError(
+            f"`{name}` must be a numpy Generator, an int seed or None; "
+            f"got {type(rng).__name__} {_short(rng)}."
+        )
+    if int(rng) < 0:
+        raise CitymatchValueError(f"`{name}` seed must be a non-negative int; got {rng!r}.")
+
+
+def check_finite_result(values: NDArray[np.floating], *, what: str) -> None:
+    """Refuse a non-finite computed result (never a silent NaN): one cheap pass over it."""
+    if not np.isfinite(values).all():
+        count = int(np.count_nonzero(~np.isfinite(values)))
+        raise NumericRangeError(
+            f"{what} came out non-finite in {count} place{'s' if count != 1 else ''} (NaN or "
+            "±inf): the input is beyond what float64 arithmetic holds; rescale it."
+        )
+
+
+# ---- AHP judgements ----------------------------------------------------------------------
+
+
+def as_pairwise(pairwise: ArrayLike, rtol: object) -> F64:
+    """Validate one n×n AHP matrix or a K×n×n stack; return a float64 copy.
+
+    Judgements must be real, finite, within ``[1/JUDGEMENT_MAX, JUDGEMENT_MAX]``, with a
+    unit diagonal and reciprocal within ``rtol`` (itself checked: ``0 ≤ rtol < 1``).
+    """
+    tol = check_rtol(rtol)
+    if isinstance(pairwise, (str, bytes)):
+        raise CitymatchTypeError("`pairwise` must be a square matrix of numbers; got a string.")
+    try:
+        probe = np.asarray(pairwise)
+    except (TypeError, ValueError):  # ragged: refused below with the shape message
+        probe = np.asarray(0.0)
+    if probe.dtype.kind in "cb":
+        raise CitymatchTypeError(
+            "`pairwise` must hold real numbers (judgements are ratios); got dtype "
+            f"{probe.dtype}{' (an imaginary part is never dropped)' if probe.dtype.kind == 'c' else ''}."
+        )
+    try:
+        try:  # fast path: already numeric
+            a = np.array(pairwise, dtype=np.float64)
+        except (TypeError, ValueError):  # fraction strings such as "1/3"
+            raw = np.asarray(pairwise, dtype=object)
+            if raw.dtype == object and raw.size and any(isinstance(v, str) for v in raw.flat):
+                raw = np.vectorize(parse_judgement, otypes=[object])(raw)
+            a = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, CitymatchTypeError):
+            raise
+        raise ShapeError(
+            "`pairwise` must be a square n×n matrix (or a K×n×n stack) of numbers; "
+            f"could not read {str(pairwise)[:60]!r}."
+        ) from exc
+    if a.ndim not in (2, 3) or a.shape[-1] != a.shape[-2] or a.shape[-1] < 1:
+        raise ShapeError(f"`pairwise` must be square, n×n or K×n×n; got shape {a.shape}.")
+    stack = a if a.ndim == 3 else a[None]
+    batch = a.ndim == 3
+
+    def tag(k: int) -> str:
+        return f" in matrix {k}" if batch else ""
+
+    def cell(mask: NDArray[np.bool_]) -> tuple[int, int, int]:
+        k, i, j = (int(v) for v in np.argwhere(mask)[0])
+        return k, i, j
+
+    bad = ~np.isfinite(stack)
+    if bad.any():
+        k, i, j = cell(bad)
+        raise PairwiseMatrixError(
+            f"`pairwise` must be finite; got {stack[k, i, j]} at row {i}, column {j}{tag(k)}."
+        )
+    bad = stack <= 0
+    if bad.any():
+        k, i, j = cell(bad)
+        raise PairwiseMatrixError(
+            f"`pairwise` must be positive (judgements are ratios); got {stack[k, i, j]} "
+            f"at row {i}, column {j}{tag(k)}."
+        )
+    bad = (stack > JUDGEMENT_MAX) | (stack < 1.0 / JUDGEMENT_MAX)
+    if bad.any():
+        k, i, j = cell(bad)
+        raise PairwiseMatrixError(
+            f"`pairwise` judgements must lie in [1/{JUDGEMENT_MAX:g}, {JUDGEMENT_MAX:g}] (Saaty's "
+            f"scale is 1/9..9); got {stack[k, i, j]:g} at row {i}, column {j}{tag(k)}."
+        )
+    diag = np.diagonal(stack, axis1=1, axis2=2)
+    bad_d = np.abs(diag - 1.0) > tol
+    if bad_d.any():
+        k, i = (int(v) for v in np.argwhere(bad_d)[0])
+        raise PairwiseMatrixError(
+            f"`pairwise` must have a unit diagonal; got {stack[k, i, i]} at row {i}, "
+            f"column {i}{tag(k)}."
+        )
+    prod = stack * np.swapaxes(stack, 1, 2)
+    bad = np.abs(prod - 1.0) > tol
+    if bad.any():
+        k, i, j = cell(bad)
+        i, j = min(i, j), max(i, j)
+        raise PairwiseMatrixError(
+            f"`pairwise` must be reciprocal (a[j, i] = 1 / a[i, j] within rtol={tol:g}); "
+            f"got a[{i}, {j}] = {stack[k, i, j]:g} and a[{j}, {i}] = {stack[k, j, i]:g}{tag(k)}."
+        )
+    return a

@@ -14,6 +14,7 @@ Tree::
     ├── CitymatchValueError (ValueError)
     │   ├── ShapeError ............ wrong dimensions or lengths
     │   ├── NonFiniteError ........ NaN or ±inf where finite numbers are required
+    │   │   └── NumericRangeError . a number beyond what float64 arithmetic holds (limit stated)
     │   ├── WeightsError .......... negative, all-zero, NaN weights
     │   ├── CriterionTypeError .... a criterion type other than 1/-1/"benefit"/"cost"
     │   ├── PairwiseMatrixError ... an AHP matrix that is not square, positive, reciprocal …
@@ -59,6 +60,7 @@ __all__ = [
     "InconsistentJudgementsWarning",
     "MissingDependencyError",
     "NonFiniteError",
+    "NumericRangeError",
     "OutputPathError",
     "PairwiseMatrixError",
     "PortfolioError",
@@ -91,6 +93,14 @@ class ShapeError(CitymatchValueError):
 
 class NonFiniteError(CitymatchValueError):
     """NaN or ±inf found where finite numbers are required."""
+
+
+class NumericRangeError(NonFiniteError):
+    """A number too large or too small for float64 arithmetic; the message states the limit.
+
+    A subclass of :class:`NonFiniteError`: the refused values are the ones whose squares,
+    sums or differences would overflow to ±inf (or underflow below the normal range).
+    """
 
 
 class WeightsError(CitymatchValueError):

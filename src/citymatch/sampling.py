@@ -13,11 +13,13 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import CitymatchTypeError, CitymatchValueError, ShapeError
+from ._validate import check_count, check_seed, real_array
+from .errors import CitymatchValueError, ShapeError, WeightsError
 
 __all__ = [
     "SAMPLE_BLOCK",
     "Sampler",
+    "base_weights",
     "block_rng",
     "check_sampler",
     "draw",
@@ -43,13 +45,10 @@ def block_rng(seed: np.random.SeedSequence, block: int) -> np.random.Generator:
 
 def seed_sequence(rng: np.random.Generator | int | None) -> np.random.SeedSequence:
     """A SeedSequence from ``rng`` (Generator | int | None), never from global state."""
+    check_seed(rng)
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(int(rng.integers(0, 2**63 - 1)))
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.SeedSequence(None if rng is None else int(rng))
-    raise CitymatchTypeError(
-        f"`rng` must be a numpy Generator, an int seed or None; got {type(rng).__name__}."
-    )
+    return np.random.SeedSequence(None if rng is None else int(rng))
 
 
 def check_sampler(
@@ -71,6 +70,7 @@ def check_sampler(
     if sampler == "dirichlet":
         if not (
             isinstance(concentration, (int, float))
+            and not isinstance(concentration, bool)
             and np.isfinite(concentration)
             and concentration > 0
         ):
@@ -154,19 +154,48 @@ def sample_weights(
         holds no weight vector). ``"ordinal"``: uniform on the weights consistent with a
         ranking of the criteria (``order``, most important first) — uniform draws sorted.
     rng : Generator, int or None
-        Source of randomness (``numpy.random.default_rng`` semantics).
+        Source of randomness (``numpy.random.default_rng`` semantics; an int seed ≥ 0).
 
     Returns
     -------
     ndarray (size, m)
+
+    Raises
+    ------
+    CitymatchTypeError
+        ``m`` or ``size`` not an int (bool refused), a seed of another type, a complex or
+        boolean ``base``.
+    CitymatchValueError
+        ``m`` or ``size`` below 1, a negative seed, an unknown ``sampler``.
+    WeightsError
+        ``base`` negative, non-finite or all zero.
     """
+    m = check_count(m, name="m", minimum=1)
+    size = check_count(size, name="size", minimum=1)
+    check_seed(rng)
     crit = [str(c) for c in (criteria if criteria is not None else [f"c{j}" for j in range(m)])]
-    b = np.full(m, 1.0 / m) if base is None else np.asarray(base, dtype=np.float64) / np.sum(base)
+    if len(crit) != m:
+        raise ShapeError(f"`criteria` must name {m} criteria (one per weight); got {len(crit)}.")
+    b = np.full(m, 1.0 / m) if base is None else base_weights(base, m)
     box, perm = check_sampler(sampler, m, b, crit, concentration, intervals, order)
-    if not isinstance(size, (int, np.integer)) or size < 1:
-        raise CitymatchValueError(f"`samples` must be a positive integer; got {size!r}.")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    return draw(gen, int(size), m, sampler, b, concentration, box, perm)
+    return draw(gen, size, m, sampler, b, concentration, box, perm)
+
+
+def base_weights(base: ArrayLike, m: int, *, name: str = "base") -> F64:
+    """Base weights: M finite, non-negative numbers, not all zero; returned summing to 1."""
+    b = real_array(base, name=name, copy=True)
+    if b.shape != (m,):
+        raise ShapeError(
+            f"`{name}` must have {m} elements (one per criterion); got shape {b.shape}."
+        )
+    if not np.isfinite(b).all() or (b < 0).any():
+        j = int(np.argmax(~np.isfinite(b) | (b < 0)))
+        raise WeightsError(f"`{name}` must be finite and non-negative; got {b[j]} at index {j}.")
+    if b.sum() <= 0:
+        raise WeightsError(f"`{name}` must not be all zero; got {b.tolist()}.")
+    out: F64 = b / b.sum()
+    return out
 
 
 def draw(

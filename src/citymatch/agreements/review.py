@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._display import html_table
+from .._validate import check_count, check_real
 from ..errors import CitymatchValueError
 from ..models.agreement import Agreement
 from .register import Register
@@ -271,11 +272,14 @@ def review(
     Raises
     ------
     CitymatchValueError
-        ``months`` is not a non-negative integer.
+        ``months`` or ``cap`` is not a non-negative integer (a bool is not), or
+        ``renew_threshold`` is not a finite number.
     """
     as_of = as_of or date.today()
     if not isinstance(months, int) or months < 0:
         raise CitymatchValueError(f"`months` must be a non-negative integer; got {months!r}.")
+    cap = None if cap is None else check_count(cap, name="cap", minimum=0)
+    renew_threshold = check_real(renew_threshold, name="renew_threshold")
     ranks = _partner_ranks(criteria, candidates)
     rows = [_recommend(a, ranks, as_of, months, renew_threshold) for a in register]
     active = _apply_cap(rows, cap)

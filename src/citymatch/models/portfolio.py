@@ -262,22 +262,27 @@ class PortfolioProblem(Frozen):
         return self
 
     def _check_cycles(self) -> None:
+        """Depth-first search with an explicit stack (no recursion: chains of any length)."""
         graph = {k: list(v) for k, v in self.dependencies.items()}
-        state: dict[str, int] = {}
-
-        def visit(node: str, path: list[str]) -> None:
-            if state.get(node) == 1:
-                cycle = [*path[path.index(node) :], node]
-                raise ValueError(f"dependencies form a cycle: {' → '.join(cycle)}")
-            if state.get(node) == 2:
-                return
-            state[node] = 1
-            for nxt in graph.get(node, []):
-                visit(nxt, [*path, node])
-            state[node] = 2
-
-        for node in graph:
-            visit(node, [])
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for root in graph:
+            if state.get(root):
+                continue
+            path = [root]
+            state[root] = 1
+            todo = [iter(graph.get(root, []))]
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:  # every requirement of path[-1] explored
+                    state[path.pop()] = 2
+                    todo.pop()
+                elif state.get(nxt) == 1:
+                    cycle = [*path[path.index(nxt) :], nxt]
+                    raise ValueError(f"dependencies form a cycle: {' → '.join(cycle)}")
+                elif not state.get(nxt):
+                    state[nxt] = 1
+                    path.append(nxt)
+                    todo.append(iter(graph.get(nxt, [])))
 
     # ---- derived -------------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._validate import check_real, check_time_limit
 from ..errors import CitymatchValueError, PortfolioError
 from ..models.portfolio import PortfolioProblem
 from ..sampling import Sampler, sample_weights
@@ -56,6 +57,7 @@ def efficient_frontier(
     CitymatchValueError
         A negative factor.
     """
+    time_limit = check_time_limit(time_limit)
     prob, base = _with_budget(problem)
     grid = (
         list(factors) if factors is not None else [round(f, 2) for f in np.linspace(0.25, 2.0, 15)]
@@ -100,8 +102,9 @@ def marginal_value(
     CitymatchValueError
         ``step`` not positive.
     """
+    time_limit = check_time_limit(time_limit)
     prob, base = _with_budget(problem)
-    if step is not None and not (step > 0):
+    if step is not None and not (check_real(step, name="step") > 0):
         raise CitymatchValueError(f"`step` must be positive; got {step!r}.")
     v0 = optimize_portfolio(prob, time_limit=time_limit, explain=False).fun
     rows = []
@@ -140,6 +143,7 @@ def portfolio_acceptability(
         when selected (the earliest among equally frequent ones; None if never selected),
         sorted by share (stable: problem order among equal shares).
     """
+    time_limit = check_time_limit(time_limit)
     prob = load_problem(problem)
     cs = as_criteria(criteria)
     w = sample_weights(

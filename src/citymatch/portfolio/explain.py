@@ -136,17 +136,27 @@ def reason(row: Row, activity: float) -> str:
     return f"{row.name} would be broken"
 
 
-def _broken_by(model: Model, v: F64, k: int) -> list[str]:
-    """Reasons for each rule broken when start ``k`` is added to the plan ``v``."""
+class _Limits:
+    """Row bounds as arrays and the rows a left-out project can break (computed once)."""
+
+    def __init__(self, model: Model) -> None:
+        self.hi = np.array([r.hi for r in model.rows], dtype=np.float64)
+        self.lo = np.array([r.lo for r in model.rows], dtype=np.float64)
+        self.checked = np.array(
+            [r.kind not in ("once", "link", "min_new", "mandatory") for r in model.rows], dtype=bool
+        )
+
+
+def _broken_by(model: Model, v: F64, k: int, lim: _Limits) -> list[str]:
+    """Reasons for each rule broken when start ``k`` is added to the plan ``v``.
+
+    Vectorised over the rows (a 5,000-project dependency chain has 5,000 rows per start).
+    """
     trial = np.array(v, dtype=np.float64)
     trial[k] = 1.0
     act = activity(model, complete_z(model, trial))
-    return [
-        reason(row, a)
-        for row, a in zip(model.rows, act, strict=True)
-        if row.kind not in ("once", "link", "min_new", "mandatory")
-        and (a > row.hi + _TOL or a < row.lo - _TOL)
-    ]
+    bad = lim.checked & ((act > lim.hi + _TOL) | (act < lim.lo - _TOL))
+    return [reason(model.rows[int(r)], float(act[r])) for r in np.flatnonzero(bad)]
 
 
 def left_out(model: Model, v: F64, *, proven: bool = True) -> pd.DataFrame:
@@ -159,17 +169,21 @@ def left_out(model: Model, v: F64, *, proven: bool = True) -> pd.DataFrame:
     """
     prob = model.problem
     chosen = {prob.projects[i].id for k, (i, _y) in enumerate(model.xvars) if v[k] > 0.5}
+    starts: dict[int, list[int]] = {}
+    for k, (i, _y) in enumerate(model.xvars):
+        starts.setdefault(i, []).append(k)
+    lim = _Limits(model)
     out = []
     for i, p in enumerate(prob.projects):
         if p.id in chosen:
             continue
-        ks = [k for k, (ii, _y) in enumerate(model.xvars) if ii == i]
+        ks = starts.get(i, [])
         if p.excluded:
             text = "excluded by flag"
         elif not ks:
             text = "no allowed start year within the horizon"
         else:
-            broken = {k: _broken_by(model, v, k) for k in ks}
+            broken = {k: _broken_by(model, v, k, lim) for k in ks}
             k_best = min(ks, key=lambda k: len(broken[k]))
             if broken[k_best]:
                 prefix = f"starting {model.xvars[k_best][1]}: " if len(ks) > 1 else ""

@@ -3,7 +3,9 @@
 Statuses are scipy's codes, named (:class:`PlanStatus`): ``OPTIMAL`` (0) is the only success;
 ``TIME_LIMIT`` (1) keeps the best plan found, if any, with its gap; ``INFEASIBLE`` (2) comes
 with the conflicting rules; ``UNBOUNDED`` (3, impossible here: every variable is in [0, 1]);
-``OTHER`` (4).
+``OTHER`` (4): any other HiGHS outcome, also a HiGHS *model error* that scipy reports with
+code 2 (:func:`plan_status`), its message kept.  Constraint rows are scaled to coefficients in
+[-1, 1] before the solve (:func:`scale_rows`), so large or tiny costs are solved exactly.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .._display import html_table
+from .._validate import check_time_limit
 from ..errors import CitymatchValueError
 from . import explain as ex
 from .model import Model, Row, build, complete_z, matrix
@@ -37,7 +41,9 @@ __all__ = [
     "Plan",
     "PlanStatus",
     "optimize_portfolio",
+    "plan_status",
     "run_milp",
+    "scale_rows",
 ]
 
 F64 = NDArray[np.float64]
@@ -250,27 +256,66 @@ def run_milp(
     if not relax:
         integrality[: model.n_x] = 1
     a = model.a if rows is model.rows else matrix(rows, model.nvar)
-    constraints = [LinearConstraint(a, [r.lo for r in rows], [r.hi for r in rows])] if rows else []
+    constraints = []
+    if rows:
+        a, lo, hi = scale_rows(a, np.array([r.lo for r in rows]), np.array([r.hi for r in rows]))
+        constraints = [LinearConstraint(a, lo, hi)]
+    c_scale = float(np.max(np.abs(c), initial=0.0)) or 1.0  # the same argmax, values near 1
     options: dict[str, float | bool] = {"mip_rel_gap": gap, "presolve": True}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
     res = milp(
-        c, integrality=integrality, bounds=Bounds(0, 1), constraints=constraints, options=options
+        c / c_scale,
+        integrality=integrality,
+        bounds=Bounds(0, 1),
+        constraints=constraints,
+        options=options,
     )
-    status = PlanStatus(res.status) if res.status in _CODES else OTHER
+    status = plan_status(int(res.status), str(res.message))
     x = None if res.x is None else np.asarray(res.x, dtype=np.float64)
-    fun = float("nan") if res.fun is None else float(-res.fun)
+    fun = float("nan") if res.fun is None else float(-res.fun) * c_scale
     reported = getattr(res, "mip_gap", None)
     return MilpOutcome(status, str(res.message), x, fun, float(reported or 0.0))
 
 
-def _check_options(time_limit: float | None, gap: float) -> None:
-    if time_limit is not None and not (time_limit > 0):
-        raise CitymatchValueError(
-            f"`time_limit` must be positive seconds or None; got {time_limit!r}."
-        )
-    if not (0 <= gap < 1):
+def plan_status(code: int, message: str) -> PlanStatus:
+    """The :class:`PlanStatus` of a scipy ``milp`` result, for what it is.
+
+    scipy reports a HiGHS *model error* (e.g. coefficients HiGHS cannot handle) with status
+    2 like a proven infeasibility; only a message saying "infeasible" is INFEASIBLE here,
+    anything else with code 2 is OTHER (the HiGHS message stays in ``Plan.message``).
+    """
+    if code not in _CODES:
+        return OTHER
+    if code == INFEASIBLE and "infeasible" not in message.lower():
+        return OTHER
+    return PlanStatus(code)
+
+
+def scale_rows(a: sparse.csr_array, lo: F64, hi: F64) -> tuple[sparse.csr_array, F64, F64]:
+    """Each constraint row and its bounds divided by the row's largest |coefficient|.
+
+    The feasible set is unchanged, but HiGHS sees coefficients in [-1, 1]: costs of 1e15
+    against a budget of 2e15 (beyond its 1e20 "infinite" bound after presolve, or below its
+    feasibility tolerance 1e-7 for costs of 1e-9) are solved exactly as costs of 1 and 2.
+    """
+    a = sparse.csr_array(a, dtype=np.float64)
+    counts = np.diff(a.indptr)
+    big = np.ones(a.shape[0])
+    filled = counts > 0
+    if a.data.size:
+        big[filled] = np.maximum.reduceat(np.abs(a.data), a.indptr[:-1][filled])
+    big[big <= 0] = 1.0
+    scaled = sparse.csr_array((a.data / np.repeat(big, counts), a.indices, a.indptr), shape=a.shape)
+    return scaled, lo / big, hi / big
+
+
+def check_options(time_limit: object, gap: object) -> float | None:
+    """The solve options checked: ``time_limit`` in seconds (None or inf: none), ``gap``."""
+    seconds = check_time_limit(time_limit)
+    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not (0 <= gap < 1):
         raise CitymatchValueError(f"`gap` must be in [0, 1); got {gap!r}.")
+    return seconds
 
 
 def optimize_portfolio(
@@ -289,9 +334,10 @@ def optimize_portfolio(
         A model, a mapping, or a JSON/TOML file validated into one.  Missing project values
         are computed from the problem's ``value_criteria`` (see :func:`score_projects`).
     time_limit : float, optional
-        Seconds for HiGHS (default 60), shared by every HiGHS call of the solve (the plan,
-        then the conflict search of an infeasible problem); on expiry the plan has
-        ``status=TIME_LIMIT``, ``success=False`` and the best plan found (if any) with its gap.
+        Seconds for HiGHS (default 60; None or ``inf``: no limit), shared by every HiGHS call
+        of the solve (the plan, then the conflict search of an infeasible problem); on expiry
+        the plan has ``status=TIME_LIMIT``, ``success=False`` and the best plan found (if any)
+        with its gap.
     gap : float, default 1e-9
         Relative optimality gap at which HiGHS stops (1e-9: proven optimal).
     relax : bool, default False
@@ -309,7 +355,9 @@ def optimize_portfolio(
     PortfolioError
         Invalid problem, or a project without a value and no ``value_criteria``.
     CitymatchValueError
-        ``time_limit`` not positive, ``gap`` outside [0, 1).
+        ``time_limit`` not positive (or NaN), ``gap`` outside [0, 1).
+    CitymatchTypeError
+        ``time_limit`` not a number (a string, a bool).
 
     Examples
     --------
@@ -322,7 +370,7 @@ def optimize_portfolio(
     >>> plan.success, plan.fun, sorted(k for k, v in plan.x.items() if v)
     (True, 42.0, ['P2', 'P3', 'P4'])
     """
-    _check_options(time_limit, gap)
+    time_limit = check_options(time_limit, gap)
     deadline = None if time_limit is None else time.monotonic() + time_limit
     model = build(fill_values(load_problem(problem)))
     left = None

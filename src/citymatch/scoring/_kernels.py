@@ -1,4 +1,7 @@
-"""Pure numpy kernels: arrays in, arrays out; no validation, no pandas.
+"""Pure numpy kernels: arrays in, arrays out; no input validation, no pandas.
+
+Input is validated before it gets here; only the scores are checked, once, cheaply: a
+non-finite result is an error, never a silent NaN.
 
 TOPSIS in raw units
 -------------------
@@ -29,6 +32,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from .._validate import check_finite_result, check_threads
 from . import _jit
 from .stats import ColumnStats, merge_stats
 
@@ -68,7 +72,7 @@ def _pool() -> ThreadPoolExecutor:
 
 def _n_threads(n_rows: int, threads: int | None) -> int:
     if threads is not None:
-        return max(1, int(threads))
+        return check_threads(threads) or 1
     if n_rows < PARALLEL_MIN_ROWS:
         return 1
     return max(1, os.cpu_count() or 1)
@@ -132,6 +136,23 @@ def _stats_range(
     ss = np.zeros(m) if sumsq else None
     sm = np.zeros(m) if total else None
     step = block_rows(m)
+    with np.errstate(over="ignore", under="ignore"):  # overflow → inf, checked by the caller
+        _stats_blocks(x, lo, hi, step, mx, mn, ss, sm)
+    return mx, mn, ss, sm
+
+
+def _stats_blocks(
+    x: NDArray[np.floating],
+    lo: int,
+    hi: int,
+    step: int,
+    mx: F64,
+    mn: F64,
+    ss: F64 | None,
+    sm: F64 | None,
+) -> None:
+    """Accumulate the statistics of rows ``lo:hi`` into ``mx``, ``mn``, ``ss``, ``sm``."""
+    m = x.shape[1]
     for b in range(lo, hi, step):
         blk = x[b : min(hi, b + step)]
         if blk.dtype != np.float64:
@@ -156,7 +177,6 @@ def _stats_range(
                 ss += fold(np.einsum("ij,ij->j", part, part)).sum(axis=0)
             if sm is not None:
                 sm += fold(part.sum(axis=0)).sum(axis=0)
-    return mx, mn, ss, sm
 
 
 def column_stats(
@@ -247,6 +267,7 @@ def distances(
     _over_rows(
         n, parts, lambda lo, hi: rng(x, lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores)
     )
+    check_finite_result(scores, what="TOPSIS scores")  # every path through here: one cheap pass
     return d_ideal, d_anti, scores
 
 
@@ -386,6 +407,25 @@ def _distances_t_range(
     u = np.empty((m, min(step, hi - lo)))
     v = np.empty_like(u)
     ideal_c, sc_c, dsc_c = ideal[:, None], coef[:, None], delta_sc[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite scores: checked after
+        _distances_t_blocks(xt, lo, hi, step, u, v, ideal_c, sc_c, dsc_c, d_ideal, d_anti, scores)
+
+
+def _distances_t_blocks(
+    xt: NDArray[np.floating],
+    lo: int,
+    hi: int,
+    step: int,
+    u: F64,
+    v: F64,
+    ideal_c: F64,
+    sc_c: F64,
+    dsc_c: F64,
+    d_ideal: F64,
+    d_anti: F64,
+    scores: F64,
+) -> None:
+    """The block loop of :func:`_distances_t_range` (buffers ``u``, ``v`` preallocated)."""
     for b in range(lo, hi, step):
         e = min(hi, b + step)
         uu, vv = u[:, : e - b], v[:, : e - b]
@@ -421,6 +461,11 @@ def column_stats_columns(
         st = _jit_stats(xt.T, _n_threads(xt.shape[1], None))
         if st is not None:  # else NaN / inf / overflow: numpy's semantics below
             return _asked(st, sumsq, total)
+    with np.errstate(over="ignore", under="ignore"):  # overflow → inf, checked by the caller
+        return _column_stats_t(xt, sumsq, total)
+
+
+def _column_stats_t(xt: NDArray[np.floating], sumsq: bool, total: bool) -> ColumnStats:
     if xt.dtype == np.float64:  # whole rows at once
         return ColumnStats(
             xt.max(axis=1),

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import parse_judgement
+from .._validate import as_pairwise, check_finite_result, real_array
 from ..errors import (
     CitymatchTypeError,
     CitymatchValueError,
@@ -87,9 +87,9 @@ def random_index(n: int, ri: str | Mapping[int, float] = "saaty1980") -> tuple[f
     RandomIndexError
         Unknown table, or ``n`` outside the table's range (never extrapolated).
     """
-    if n <= 2:
-        return 0.0, ri if isinstance(ri, str) else "custom"
     if isinstance(ri, Mapping):
+        if n <= 2:  # CR is 0 whatever the index: no entry needed
+            return 0.0, "custom"
         if n not in ri:
             raise RandomIndexError(
                 f"`ri` mapping has no entry for n = {n}; it covers n = {sorted(ri)}."
@@ -103,14 +103,16 @@ def random_index(n: int, ri: str | Mapping[int, float] = "saaty1980") -> tuple[f
             f"`ri` must be a table name or a mapping {{n: RI}}; got {type(ri).__name__}."
         )
     name = _ALIASES.get(ri, ri)
-    if name == AL_FIT:
-        return (1.7699 * n - 4.3513) / (n - 1), AL_FIT
     tables = _tables()
-    if name not in tables:
+    if name != AL_FIT and name not in tables:  # checked for every n, also n ≤ 2
         raise RandomIndexError(
             f"`ri` must be one of {', '.join(map(repr, _ri_table_names()))} or a mapping "
             f"{{n: RI}}; got {ri!r}."
         )
+    if n <= 2:  # CR is 0 for n ≤ 2 (every 2×2 reciprocal matrix is consistent)
+        return 0.0, name
+    if name == AL_FIT:
+        return (1.7699 * n - 4.3513) / (n - 1), AL_FIT
     values = tables[name]["values"]
     if n > len(values):
         raise RandomIndexError(
@@ -119,70 +121,6 @@ def random_index(n: int, ri: str | Mapping[int, float] = "saaty1980") -> tuple[f
             "not extrapolate a published table."
         )
     return float(values[n - 1]), name
-
-
-def _as_pairwise(pairwise: ArrayLike, rtol: float) -> F64:
-    """Validate one n×n matrix or a K×n×n stack; return a float64 copy."""
-    if isinstance(pairwise, (str, bytes)):
-        raise CitymatchTypeError("`pairwise` must be a square matrix of numbers; got a string.")
-    try:
-        try:  # fast path: already numeric
-            a = np.array(pairwise, dtype=np.float64)
-        except (TypeError, ValueError):  # fraction strings such as "1/3"
-            raw = np.asarray(pairwise, dtype=object)
-            if raw.dtype == object and raw.size and any(isinstance(v, str) for v in raw.flat):
-                raw = np.vectorize(parse_judgement, otypes=[object])(raw)
-            a = np.array(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, CitymatchTypeError):
-            raise
-        raise ShapeError(
-            "`pairwise` must be a square n×n matrix (or a K×n×n stack) of numbers; "
-            f"could not read {str(pairwise)[:60]!r}."
-        ) from exc
-    if a.ndim not in (2, 3) or a.shape[-1] != a.shape[-2] or a.shape[-1] < 1:
-        raise ShapeError(f"`pairwise` must be square, n×n or K×n×n; got shape {a.shape}.")
-    stack = a if a.ndim == 3 else a[None]
-    batch = a.ndim == 3
-
-    def tag(k: int) -> str:
-        return f" in matrix {k}" if batch else ""
-
-    def cell(mask: NDArray[np.bool_]) -> tuple[int, int, int]:
-        k, i, j = (int(v) for v in np.argwhere(mask)[0])
-        return k, i, j
-
-    bad = ~np.isfinite(stack)
-    if bad.any():
-        k, i, j = cell(bad)
-        raise PairwiseMatrixError(
-            f"`pairwise` must be finite; got {stack[k, i, j]} at row {i}, column {j}{tag(k)}."
-        )
-    bad = stack <= 0
-    if bad.any():
-        k, i, j = cell(bad)
-        raise PairwiseMatrixError(
-            f"`pairwise` must be positive (judgements are ratios); got {stack[k, i, j]} "
-            f"at row {i}, column {j}{tag(k)}."
-        )
-    diag = np.diagonal(stack, axis1=1, axis2=2)
-    bad_d = np.abs(diag - 1.0) > rtol
-    if bad_d.any():
-        k, i = (int(v) for v in np.argwhere(bad_d)[0])
-        raise PairwiseMatrixError(
-            f"`pairwise` must have a unit diagonal; got {stack[k, i, i]} at row {i}, "
-            f"column {i}{tag(k)}."
-        )
-    prod = stack * np.swapaxes(stack, 1, 2)
-    bad = np.abs(prod - 1.0) > rtol
-    if bad.any():
-        k, i, j = cell(bad)
-        i, j = min(i, j), max(i, j)
-        raise PairwiseMatrixError(
-            f"`pairwise` must be reciprocal (a[j, i] = 1 / a[i, j] within rtol={rtol:g}); "
-            f"got a[{i}, {j}] = {stack[k, i, j]:g} and a[{j}, {i}] = {stack[k, j, i]:g}{tag(k)}."
-        )
-    return a
 
 
 def _geometric_mean_weights(stack: F64) -> F64:
@@ -304,7 +242,7 @@ def ahp(
     >>> round(float(res.cr), 3), bool(res.consistent)
     (0.044, True)
     """
-    a = _as_pairwise(pairwise, rtol)
+    a = as_pairwise(pairwise, rtol)
     if a.ndim == 3:
         raise ShapeError(
             f"`pairwise` must be one (n, n) matrix; got a stack of shape {a.shape}. Use "
@@ -337,7 +275,9 @@ def _ahp_stack(
         raise CitymatchValueError(
             f"`method` must be 'eigenvector' or 'geometric_mean'; got {method!r}."
         )
-    if not (isinstance(threshold, (int, float)) and 0 <= threshold):
+    if not (isinstance(threshold, (int, float)) and not isinstance(threshold, bool)) or not (
+        0 <= threshold
+    ):
         raise CitymatchValueError(f"`threshold` must be a number ≥ 0; got {threshold!r}.")
     n = stack.shape[-1]
     names = None
@@ -352,6 +292,8 @@ def _ahp_stack(
     else:
         w_eig, lam = _principal(stack)
         w = w_eig if method == "eigenvector" else _geometric_mean_weights(stack)
+    check_finite_result(w, what="AHP weights")
+    check_finite_result(lam, what="AHP λmax")
     if n <= 2:
         ci = np.zeros(stack.shape[0])
         lam = np.full(stack.shape[0], float(n)) if n == 1 else lam
@@ -388,7 +330,7 @@ def ahp_batch(
     >>> res.weights.round(3).tolist()
     [[0.75, 0.25], [0.5, 0.5]]
     """
-    a = _as_pairwise(pairwise, rtol)
+    a = as_pairwise(pairwise, rtol)
     stack = a if a.ndim == 3 else a[None]
     w, lam, ci, cr, ri_value, ri_name, names = _ahp_stack(stack, method, ri, threshold, labels)
     return AHPBatchResult(
@@ -430,7 +372,7 @@ def ahp_group(
        priorities with the analytic hierarchy process. EJOR 108(1), 165–169.
        https://doi.org/10.1016/S0377-2217(97)00244-0
     """
-    a = _as_pairwise(matrices, rtol)
+    a = as_pairwise(matrices, rtol)
     if a.ndim != 3:
         raise ShapeError(
             f"`matrices` must be a stack E×n×n of the experts' matrices; got shape {a.shape}."
@@ -439,7 +381,7 @@ def ahp_group(
     if expert_weights is None:
         lam = np.full(e, 1.0 / e)
     else:
-        lam = np.array(expert_weights, dtype=np.float64)
+        lam = real_array(expert_weights, name="expert_weights", copy=True)
         if lam.shape != (e,):
             raise ShapeError(
                 f"`expert_weights` must have {e} elements (one per expert); got shape {lam.shape}."

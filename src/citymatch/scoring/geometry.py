@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validate import raise_nonfinite
-from ..errors import CitymatchValueError, NonFiniteError
+from ..errors import CitymatchValueError, NumericRangeError
 from . import _kernels
 from .stats import ColumnStats
 
@@ -22,11 +22,17 @@ __all__ = [
     "NORMALIZATIONS",
     "Normalization",
     "check_normalization",
+    "check_span",
     "geometry",
     "geometry_from_stats",
 ]
 
 F64 = NDArray[np.float64]
+
+_MAX = float(np.finfo(np.float64).max)
+#: Below this max|x| a column's squares lose precision (x² nears the subnormal range): its
+#: vector norm is recomputed from the column scaled by max|x| (in memory) or refused (streamed).
+SMALL = 1e-140
 
 Normalization = Literal["vector", "minmax", "max", "sum"]
 #: The column normalisations, textbook default first (Hwang & Yoon 1981).
@@ -114,23 +120,13 @@ def geometry_from_stats(
                     f"normalisation (they set its scale); both are {fixed_ideal[j]} at criterion {j}."
                 )
 
+    check_span(stats, x_ideal, x_anti)
+    big = np.maximum(np.abs(stats.max), np.abs(stats.min))
     if norm == "vector":
         assert stats.sumsq is not None
-        ss = stats.sumsq
-        if not np.isfinite(ss).all() and x is None:
-            raise NonFiniteError(
-                "`matrix` values are too large for vector normalisation (Σx² overflows float64); "
-                "rescale the columns."
-            )
-        if not np.isfinite(ss).all():  # overflow of Σx²: rescale by max|x| (slow path)
-            big = np.maximum(np.abs(stats.max), np.abs(stats.min))
-            scale = big * np.sqrt(
-                np.sum((np.asarray(x, dtype=np.float64) / np.where(big > 0, big, 1.0)) ** 2, axis=0)
-            )
-        else:
-            scale = np.sqrt(ss)
+        scale = _vector_scale(stats.sumsq, big, x)
     elif norm == "max":
-        scale = np.maximum(np.abs(stats.max), np.abs(stats.min))
+        scale = big
     elif norm == "sum":
         if (stats.min < 0).any():
             j = int(np.argmax(stats.min < 0))
@@ -139,25 +135,103 @@ def geometry_from_stats(
                 f"positive scale); criterion {j} has minimum {stats.min[j]}."
             )
         assert stats.sum is not None
-        scale = stats.sum.copy()
+        scale = _sum_scale(stats.sum, big, x)
     else:  # minmax: the best–worst range
         scale = np.abs(x_ideal - x_anti)
-    if not np.isfinite(scale).all():
-        j = int(np.argmax(~np.isfinite(scale)))
-        raise NonFiniteError(
-            f"`matrix` values are too large to normalise: the {norm} scale of criterion {j} overflows."
+    return x_ideal, x_anti, scale, _inverse_scale(scale, big, norm, x_ideal == x_anti)
+
+
+def check_span(stats: ColumnStats, x_ideal: F64, x_anti: F64) -> None:
+    """Refuse a column whose values (with the ideal points) span more than float64 holds.
+
+    TOPSIS takes differences ``x − x⁺``: they are finite exactly when ``max − min`` is, so
+    the limit is ``max − min ≤ finfo(float64).max`` per column (checked on M numbers).
+    """
+    lo = np.minimum(stats.min, np.minimum(x_ideal, x_anti))
+    hi = np.maximum(stats.max, np.maximum(x_ideal, x_anti))
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = hi - lo
+    if not np.isfinite(span).all():
+        j = int(np.argmax(~np.isfinite(span)))
+        raise NumericRangeError(
+            f"`matrix` values of criterion {j} span {lo[j]:g} to {hi[j]:g}: the differences "
+            f"TOPSIS takes must stay within float64's maximum {_MAX:.6g} (max − min ≤ {_MAX:.6g}); "
+            "divide the column by a positive constant (TOPSIS scores do not change)."
         )
 
+
+def _vector_scale(ss: F64, big: F64, x: NDArray[np.floating] | None) -> F64:
+    """``‖x‖₂`` per column from Σx².
+
+    Columns whose Σx² overflowed or fell below the normal range (max|x| < :data:`SMALL`) are
+    recomputed from ``x`` scaled by max|x| (in [-1, 1]: no overflow, no underflow).
+    """
+    redo = (~np.isfinite(ss) | (big < SMALL)) & (big > 0)
+    if redo.any() and x is None:  # streamed: the data are gone, the limit is stated instead
+        j = int(np.argmax(redo))
+        raise NumericRangeError(
+            f"`matrix` criterion {j} is beyond what streamed vector normalisation holds "
+            f"(max|x| = {big[j]:g}): Σx² must stay within float64's normal range, i.e. "
+            f"{SMALL:g} ≤ max|x| and ‖x‖₂ ≤ {_MAX:.6g} (|x| ≤ √({_MAX:.4g}/N) suffices); "
+            "divide or multiply the column by a positive constant (scores do not change)."
+        )
+    scale = np.sqrt(ss)
+    for col_j in np.flatnonzero(redo):
+        j = int(col_j)
+        assert x is not None
+        col = np.asarray(x[:, j], dtype=np.float64) / big[j]  # in [-1, 1]: Σ ≤ N, no overflow
+        with np.errstate(over="ignore"):
+            scale[j] = big[j] * np.sqrt(np.dot(col, col))
+    if not np.isfinite(scale).all():
+        j = int(np.argmax(~np.isfinite(scale)))
+        raise NumericRangeError(
+            f"`matrix` criterion {j}: its norm ‖x‖₂ exceeds float64's maximum {_MAX:.6g} "
+            f"(max|x| = {big[j]:g}); values must satisfy ‖x‖₂ ≤ {_MAX:.6g} (|x| ≤ √({_MAX:.4g}/N) "
+            "suffices); divide the column by a positive constant (scores do not change)."
+        )
+    return scale
+
+
+def _sum_scale(total: F64, big: F64, x: NDArray[np.floating] | None) -> F64:
+    """``Σx`` per column; an overflowed sum is recomputed from ``x / max|x|`` when in memory."""
+    scale = total.copy()
+    redo = ~np.isfinite(scale) & (big > 0)
+    if x is not None:
+        for col_j in np.flatnonzero(redo):
+            j = int(col_j)
+            with np.errstate(over="ignore"):
+                scale[j] = big[j] * np.sum(np.asarray(x[:, j], dtype=np.float64) / big[j])
+    if not np.isfinite(scale).all():
+        j = int(np.argmax(~np.isfinite(scale)))
+        raise NumericRangeError(
+            f"`matrix` criterion {j}: its sum Σx exceeds float64's maximum {_MAX:.6g} under 'sum' "
+            f"normalisation (max|x| = {big[j]:g}); values must satisfy Σx ≤ {_MAX:.6g}; "
+            "divide the column by a positive constant (scores do not change)."
+        )
+    return scale
+
+
+def _inverse_scale(scale: F64, big: F64, norm: str, same: NDArray[np.bool_]) -> F64:
+    """``1/s`` per column; 0 where the column separates no one; subnormal columns refused."""
+    tiny = np.finfo(np.float64).tiny
+    sub = (big > 0) & (big < tiny) & ~same  # a constant column separates no one: harmless
+    if sub.any():
+        j = int(np.argmax(sub))
+        raise NumericRangeError(
+            f"`matrix` values of criterion {j} are subnormal (max|x| = {big[j]:g} is below the "
+            f"smallest normal float64 {tiny:g}), too imprecise to normalise; multiply the column "
+            "by a positive constant (TOPSIS scores do not change)."
+        )
     # A criterion whose ideal and anti-ideal coincide (a constant column) separates no one:
     # its coefficient is 0, whatever its scale.
-    live = (scale > 0) & (x_ideal != x_anti)
-    safe = np.where(live, scale, 1.0)
+    live = (scale > 0) & ~same
     with np.errstate(over="ignore", divide="ignore"):
-        coef_unit = np.where(live, 1.0 / safe, 0.0)  # 1/s_j
+        coef_unit = np.where(live, 1.0 / np.where(live, scale, 1.0), 0.0)  # 1/s_j
     if not np.isfinite(coef_unit).all():
         j = int(np.argmax(~np.isfinite(coef_unit)))
-        raise CitymatchValueError(
+        raise NumericRangeError(
             f"`matrix` values of criterion {j} are too small to normalise (its {norm} scale "
-            f"{scale[j]:g} is below the smallest normal float64); rescale that column."
+            f"{scale[j]:g} is below 1/{_MAX:.6g}, so 1/scale overflows); multiply the column by "
+            "a positive constant (TOPSIS scores do not change)."
         )
-    return x_ideal, x_anti, scale, coef_unit
+    return coef_unit

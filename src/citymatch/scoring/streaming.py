@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .._validate import check_threads
 from . import _kernels
 from .ranks import tie_round
 from .stats import ColumnStats, merge_stats
@@ -134,9 +135,12 @@ def score_chunks(
 ) -> dict[str, NDArray[np.generic]]:
     """Pass 2: distances and scores of every chunk; the best ``top`` rows, best first.
 
+    Every chunk's scores are checked finite by the kernel (never a silent NaN).
+
     Every chunk's ``row``, labels, ``score``, ``d_ideal`` and ``d_anti_ideal`` go to
     ``sink`` (if given); with ``keep_x`` the kept rows carry their values as ``x``.
     """
+    threads = check_threads(threads)  # before the first chunk is read
     best = TopK(top) if top is not None else None
     for ch in chunks:
         if not len(ch.rows):

@@ -7,7 +7,15 @@ import os
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import CriterionTypes, as_matrix, as_point, as_types, as_weights
+from .._validate import (
+    CriterionTypes,
+    as_matrix,
+    as_point,
+    as_types,
+    as_weights,
+    check_finite_result,
+    check_threads,
+)
 from ..errors import CitymatchTypeError
 from . import _kernels
 from .geometry import NORMALIZATIONS, Normalization, check_normalization, geometry
@@ -141,6 +149,7 @@ def topsis(
     x, w, batched, t, norm, fixed_ideal, fixed_anti = _topsis_iv(
         matrix, weights, types, normalization, ideal, anti_ideal
     )
+    threads = check_threads(threads)
     keep = (not batched) if distances is None else bool(distances)
     small = x.shape[0] <= _kernels.BLOCK_ROWS and not batched
     xt = np.ascontiguousarray(x.T, dtype=np.float64) if small else None
@@ -149,20 +158,7 @@ def topsis(
     )
     r_ideal, r_anti = _normalised_points(norm, x_ideal, x_anti, scale)
     coef = w * coef_unit  # (M,) or (K, M)
-    d_plus: F64 | None = None
-    d_minus: F64 | None = None
-    if batched and keep:
-        d_plus, d_minus = _kernels.distances_batch(x, x_ideal, x_anti, coef)
-        scores = _kernels.closeness(d_plus, d_minus)
-    elif batched:
-        scores = _kernels.scores_batch(x, x_ideal, x_anti, coef)
-    elif xt is not None:
-        d_plus, d_minus = _kernels.small_distances(xt, x_ideal, x_anti, coef)
-        scores = _kernels.closeness(d_plus, d_minus)
-    elif not keep and _kernels.use_jit(x):
-        scores = _kernels.scores_only(x, x_ideal, x_anti, coef, threads=threads)
-    else:
-        d_plus, d_minus, scores = _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)
+    d_plus, d_minus, scores = _score(x, x_ideal, x_anti, coef, batched, keep, xt, threads)
     if not keep:
         d_plus = d_minus = None
     return TopsisResult(
@@ -178,6 +174,36 @@ def topsis(
         scale=scale,
         normalization=norm,
     )
+
+
+def _score(
+    x: NDArray[np.floating],
+    x_ideal: F64,
+    x_anti: F64,
+    coef: F64,
+    batched: bool,
+    keep: bool,
+    xt: F64 | None,
+    threads: int | None,
+) -> tuple[F64 | None, F64 | None, F64]:
+    """Pass 2 on the kernel that fits; the scores are checked finite (never a silent NaN)."""
+    d_plus: F64 | None = None
+    d_minus: F64 | None = None
+    if not batched and xt is None and (keep or not _kernels.use_jit(x)):
+        return _kernels.distances(x, x_ideal, x_anti, coef, threads=threads)  # checks its scores
+    with np.errstate(over="ignore", invalid="ignore"):
+        if batched and keep:
+            d_plus, d_minus = _kernels.distances_batch(x, x_ideal, x_anti, coef)
+            scores = _kernels.closeness(d_plus, d_minus)
+        elif batched:
+            scores = _kernels.scores_batch(x, x_ideal, x_anti, coef)
+        elif xt is not None:
+            d_plus, d_minus = _kernels.small_distances(xt, x_ideal, x_anti, coef)
+            scores = _kernels.closeness(d_plus, d_minus)
+        else:  # one vector, large, compiled, scores only
+            scores = _kernels.scores_only(x, x_ideal, x_anti, coef, threads=threads)
+    check_finite_result(scores, what="TOPSIS scores")
+    return d_plus, d_minus, scores
 
 
 def _normalised_points(norm: str, x_ideal: F64, x_anti: F64, scale: F64) -> tuple[F64, F64]:

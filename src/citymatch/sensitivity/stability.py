@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
 from .._display import html_table
-from .._validate import CriterionTypes
+from .._validate import CriterionTypes, check_real
 from ..errors import CitymatchValueError
 from ..scoring.ranks import order_best_first
 from ._problem import F64, Problem, Source, as_problem, sweep_path
@@ -311,6 +311,7 @@ def stability_intervals(
     n, m = p.x.shape
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
         raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    tie_tol = check_real(tie_tol, name="tie_tol", minimum=0.0)
     terms = weight_free_terms(p)
     base = closeness_from_terms(*terms, p.w**2)
     order = order_best_first(base)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .._validate import CriterionTypes
+from .._validate import CriterionTypes, check_real
 from ..errors import CitymatchValueError
 from ..io import read_table
 from ..models.criteria import CriteriaSet, load_criteria
@@ -120,6 +120,7 @@ def what_it_takes(
         )
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
         raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    tol = check_real(tol, name="tol", minimum=0.0)
     ranges = _ranges(source, p, bounds)
     cf = _Counterfactual(p, p.ids.index(str(candidate)))
     already = cf.rank_at(0, float(p.x[cf.i, 0])) <= k

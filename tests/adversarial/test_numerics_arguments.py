@@ -267,3 +267,19 @@ def test_partnership_cap_of_the_review_is_checked(cap, error, pattern):
     reg = ag.load_register(ROOT / "src" / "citymatch" / "data" / "register")
     with pytest.raises(error, match=pattern):
         ag.review(reg, as_of=date(2026, 11, 27), cap=cap)
+
+
+@pytest.mark.parametrize("entry", ["topsis_parquet", "rank_parquet"])
+def test_streamed_threads_are_checked_before_any_pass(tmp_path, entry):
+    """A bad `threads` is refused before the source is read (a missing file is not reached)."""
+    from citymatch import scale
+
+    missing = tmp_path / "never-read.parquet"
+    call = {
+        "topsis_parquet": lambda: scale.topsis_parquet(
+            missing, ["a"], [1.0], [1], top=1, threads=0
+        ),
+        "rank_parquet": lambda: scale.rank_parquet(missing, "partnership-city", top=1, threads=0),
+    }[entry]
+    with pytest.raises(citymatch.errors.CitymatchError, match="`threads` must be"):
+        call()

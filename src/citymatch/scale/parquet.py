@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._util import atomic_output, check_output_not_input, require
-from .._validate import CriterionTypes, as_point, as_types, as_weights
+from .._validate import CriterionTypes, as_point, as_types, as_weights, check_threads
 from ..candidates import (
     EXCLUDED_COLUMNS,
     Missing,
@@ -360,6 +360,7 @@ def topsis_parquet(
     StreamedScores
     """
     norm = check_normalization(normalization)
+    check_threads(threads)  # before any pass over the source
     _check_stream_args(source, top, output, chunk_rows)
     m = len(columns)
     t = as_types(types, m)
@@ -464,6 +465,7 @@ def rank_parquet(
     Ids are not checked for uniqueness (that needs memory in N); the row position in the
     source (``row``) identifies every candidate.
     """
+    check_threads(threads)  # before any pass over the source
     if not isinstance(source, (str, os.PathLike)):
         raise CitymatchValueError(
             "`source` must be a path to a Parquet file or folder; got "

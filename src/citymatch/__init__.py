@@ -34,6 +34,7 @@ from .scoring.method_results import (
     VikorResult,
     WaspasResult,
 )
+from .scoring.objective import objective_weights, rank_weights
 from .scoring.promethee import promethee
 from .scoring.registry import METHODS
 from .scoring.results import AHPBatchResult, AHPResult, GroupAHPResult, TopsisResult
@@ -112,11 +113,13 @@ __all__ = [
     "errors",
     "list_criteria",
     "load_criteria",
+    "objective_weights",
     "optimize_portfolio",
     "portfolio",
     "promethee",
     "random_index",
     "rank",
+    "rank_weights",
     "scale",
     "sensitivity",
     "service",

@@ -24,7 +24,7 @@ from .topsis import topsis
 from .vikor import vikor
 from .weighted import waspas, wpm, wsm
 
-__all__ = ["METHODS", "MethodSpec", "method_spec", "require_path"]
+__all__ = ["METHODS", "MethodSpec", "check_options", "method_spec", "require_path"]
 
 PATHS = ("memory", "batch", "stream", "dask")
 
@@ -100,5 +100,17 @@ def require_path(name: object, path: str) -> MethodSpec:
         raise CitymatchValueError(
             f"method {spec.name} does not run on the {path!r} path (it supports: {has}); "
             "use TOPSIS there, or score in memory."
+        )
+    return spec
+
+
+def check_options(name: object, options: Mapping[str, object]) -> MethodSpec:
+    """The method's spec if every key of ``options`` is one of its parameters."""
+    spec = method_spec(name)
+    unknown = sorted(set(options) - set(spec.parameters))
+    if unknown:
+        allowed = ", ".join(spec.parameters) or "none"
+        raise CitymatchValueError(
+            f"`method_options` for {spec.name} may only set {allowed}; got {', '.join(unknown)}."
         )
     return spec

@@ -63,7 +63,7 @@ def _from_ranking(
     )
     t = source.criteria.types if types is None else as_types(types, x.shape[1])
     ids = [str(i) for i in source.matrix.index]
-    return x, w, t, source.result.normalization, ids, list(source.criteria.ids)
+    return x, w, t, source.topsis_result.normalization, ids, list(source.criteria.ids)
 
 
 def _from_arrays(

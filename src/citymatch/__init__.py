@@ -41,7 +41,7 @@ from .scoring.results import AHPBatchResult, AHPResult, GroupAHPResult, TopsisRe
 from .scoring.spotis import spotis
 from .scoring.topsis import topsis
 from .scoring.vikor import vikor
-from .scoring.weighted import waspas, wpm, wsm
+from .scoring.weighted import mabac, waspas, wpm, wsm
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
     from . import agreements, datasets, portfolio, scale, sensitivity, service
@@ -113,6 +113,7 @@ __all__ = [
     "errors",
     "list_criteria",
     "load_criteria",
+    "mabac",
     "objective_weights",
     "optimize_portfolio",
     "portfolio",

@@ -199,6 +199,16 @@ def test_spotis_matches_pymcdm_with_stated_bounds():
     )
 
 
+def test_mabac_matches_the_definition_and_pymcdm():
+    """S = Σ_j (v_ij − g_j), v = w(n + 1), g the geometric mean of v; equal to pymcdm's MABAC."""
+    x, w, t = _random(13, n=9, m=4)
+    n = np.where(t > 0, x - x.min(0), x.max(0) - x) / (x.max(0) - x.min(0))
+    v = w * (n + 1)
+    g = np.prod(v, axis=0) ** (1 / len(x))
+    np.testing.assert_allclose(cm.mabac(x, w, t).scores, (v - g).sum(1), atol=1e-12)
+    np.testing.assert_allclose(cm.mabac(x, w, t).scores, pm.MABAC()(x, w, t), atol=1e-12)
+
+
 def test_copras_follows_the_published_formula():
     """Q = S+ + ΣS− / (S−_i Σ 1/S−), computed here term by term (pymcdm 1.x cancels the sums)."""
     x, w, t = _random(9, n=8, m=5)
@@ -226,6 +236,7 @@ _CALLS = {
     "VIKOR": lambda x, w, t: cm.vikor(x, w, t),
     "PROMETHEE_II": lambda x, w, t: cm.promethee(x, w, t, preference="linear", q=0.5, p=2.0),
     "SPOTIS": lambda x, w, t: cm.spotis(x, w, t, bounds=[[-11, 11]] * x.shape[1]),
+    "MABAC": lambda x, w, t: cm.mabac(x, w, t),
 }
 
 
@@ -303,6 +314,7 @@ def test_registry_names_every_method_and_its_paths():
         "WASPAS",
         "SPOTIS",
         "COPRAS",
+        "MABAC",
     }
     assert method_spec("promethee").name == "PROMETHEE_II"
     assert require_path("topsis", "stream").name == "TOPSIS"

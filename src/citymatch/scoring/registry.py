@@ -22,7 +22,7 @@ from .promethee import promethee
 from .spotis import spotis
 from .topsis import topsis
 from .vikor import vikor
-from .weighted import waspas, wpm, wsm
+from .weighted import mabac, waspas, wpm, wsm
 
 __all__ = ["METHODS", "MethodSpec", "check_options", "method_spec", "require_path"]
 
@@ -75,6 +75,7 @@ _SPECS = (
     ),
     MethodSpec("SPOTIS", spotis, False, _IN_MEMORY, ("bounds", "ideal"), "Dezert et al. (2020)"),
     MethodSpec("COPRAS", copras, True, _IN_MEMORY, (), "Zavadskas, Kaklauskas & Šarka (1994)"),
+    MethodSpec("MABAC", mabac, True, _IN_MEMORY, (), "Pamučar & Ćirović (2015)"),
 )
 #: Every scoring method by its canonical name.
 METHODS: Mapping[str, MethodSpec] = MappingProxyType({s.name: s for s in _SPECS})

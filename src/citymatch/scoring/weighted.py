@@ -38,9 +38,9 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
-from .method_results import WaspasResult
+from .method_results import MethodResult, WaspasResult
 
-__all__ = ["RATIO_NORMALIZATIONS", "normalize_linear", "waspas", "wpm", "wsm"]
+__all__ = ["RATIO_NORMALIZATIONS", "mabac", "normalize_linear", "waspas", "wpm", "wsm"]
 
 F64 = NDArray[np.float64]
 LinearNormalization = Literal["max", "sum", "minmax"]
@@ -178,3 +178,24 @@ def waspas(
     lam_f = in_unit_interval(lam, "lam")
     inp = decision_inputs(matrix, weights, types)
     return _blend(inp, normalization, lam_f, "WASPAS")
+
+
+def mabac(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> MethodResult:
+    r"""MABAC (Pamučar & Ćirović 2015): signed distance to the border approximation area.
+
+    Min-max normalisation towards the best (a constant column becomes 1, as above),
+    :math:`v_{ij} = w_j (n_{ij} + 1)`, border :math:`g_j = (\prod_i v_{ij})^{1/N}`, score
+    :math:`S_i = \sum_j (v_{ij} - g_j)`; higher is better.  Since
+    :math:`g_j = w_j \cdot \mathrm{geomean}_i(n_{ij} + 1)`, the score is linear in the
+    weights and a (K, M) batch is one matrix product.
+
+    Examples
+    --------
+    >>> import citymatch as cm
+    >>> cm.mabac([[1, 0], [0, 1]], [0.5, 0.5], [1, 1]).scores.round(6).tolist()
+    [0.085786, 0.085786]
+    """
+    inp = decision_inputs(matrix, weights, types)
+    n = normalize_linear(inp.x, inp.benefit, "minmax") + 1.0
+    border = np.exp(np.log(n).mean(axis=0))  # geometric mean per column (n ≥ 1)
+    return MethodResult("MABAC", inp.w @ (n - border).T, True)

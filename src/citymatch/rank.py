@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -70,6 +71,8 @@ class Ranking:
         compromise set; PROMETHEE: the flows; …).
     method : str
         The canonical name of the method used (``"TOPSIS"``, ``"VIKOR"``, …).
+    method_options : mapping
+        The method's parameters as used (read-only).
     """
 
     table: pd.DataFrame
@@ -80,6 +83,7 @@ class Ranking:
     matrix: pd.DataFrame
     result: TopsisResult | MethodResult
     method: str = "TOPSIS"
+    method_options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy), best first."""
@@ -287,6 +291,7 @@ def rank(
         ),
         result=res,
         method=spec.name,
+        method_options=MappingProxyType(dict(options)),
     )
 
 

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
+from .affine import ColumnForm, checked_stats, weighted_sum
 from .inputs import decision_inputs
 from .method_results import CoprasResult
 
@@ -67,23 +68,25 @@ def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Copr
     >>> cm.copras([[2, 1], [2, 3]], [0.5, 0.5], [1, -1]).scores.round(4).tolist()
     [0.625, 0.375]
     """
-    inp = decision_inputs(matrix, weights, types)
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
     x = inp.x
-    if (x < 0).any():
+    st = checked_stats(x, total=True)
+    if (st.min < 0).any():
         i, j = (int(v) for v in np.argwhere(x < 0)[0])
         raise CitymatchValueError(
             f"`matrix` must be non-negative for COPRAS (sum normalisation); got {x[i, j]} at row {i}, column {j}."
         )
-    col = x.sum(axis=0)
+    assert st.sum is not None
+    col = st.sum
     if (col <= 0).any():
         j = int(np.argmax(col <= 0))
         raise CitymatchValueError(
             f"`matrix` column {j} sums to 0: COPRAS divides each column by its sum; drop the column."
         )
-    share = x / col
     b = inp.benefit.astype(np.float64)
-    s_plus = (inp.w * b) @ share.T
-    s_minus = (inp.w * (1.0 - b)) @ share.T
+    zero = np.zeros_like(col)
+    s_plus = weighted_sum(x, ColumnForm.affine(b / col, zero), inp.w)
+    s_minus = weighted_sum(x, ColumnForm.affine((1.0 - b) / col, zero), inp.w)
     q = s_plus + _cost_term(s_minus) if (~inp.benefit).any() else s_plus
     utility = q / q.max(axis=-1, keepdims=True)
     return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, ShapeError
+from .affine import ColumnForm, checked_stats, weighted_sum
 from .inputs import decision_inputs
 from .method_results import SpotisResult
 
@@ -27,10 +28,8 @@ __all__ = ["spotis"]
 F64 = NDArray[np.float64]
 
 
-def _bounds(x: F64, bounds: ArrayLike | None) -> F64:
+def _bounds(x: F64, bounds: ArrayLike) -> F64:
     m = x.shape[1]
-    if bounds is None:
-        return np.column_stack([x.min(axis=0), x.max(axis=0)])
     b = np.array(bounds, dtype=np.float64)
     if b.shape != (m, 2):
         raise ShapeError(
@@ -80,8 +79,9 @@ def spotis(
     >>> cm.spotis([[5, 1], [0, 0]], [0.5, 0.5], [1, -1], bounds=[[0, 10], [0, 2]]).scores.tolist()
     [0.5, 0.5]
     """
-    inp = decision_inputs(matrix, weights, types, min_rows=1)
-    b = _bounds(inp.x, bounds)
+    inp = decision_inputs(matrix, weights, types, min_rows=1, check_finite=False)
+    st = checked_stats(inp.x)
+    b = np.column_stack([st.min, st.max]) if bounds is None else _bounds(inp.x, bounds)
     if ideal is None:
         star = np.where(inp.benefit, b[:, 1], b[:, 0])
     else:
@@ -94,5 +94,12 @@ def spotis(
             )
     span = b[:, 1] - b[:, 0]
     live = span > 0
-    d = np.where(live, np.abs(inp.x - star) / np.where(live, span, 1.0), 0.0)
-    return SpotisResult("SPOTIS", inp.w @ d.T, False, b, star)
+    safe = np.where(live, span, 1.0)
+    if ideal is None:  # star is the best bound and the data lie within: |x − star| is affine
+        a = np.where(live, np.where(inp.benefit, -1.0, 1.0) / safe, 0.0)
+        c = np.where(live, np.where(inp.benefit, star, -star) / safe, 0.0)
+        scores = weighted_sum(inp.x, ColumnForm.affine(a, c), inp.w)
+    else:
+        d = np.where(live, np.abs(inp.x - star) / safe, 0.0)
+        scores = inp.w @ d.T
+    return SpotisResult("SPOTIS", scores, False, b, star)

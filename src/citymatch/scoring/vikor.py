@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._util import TIE_DECIMALS
 from .._validate import CriterionTypes
+from .affine import ColumnForm, checked_stats, row_max, weighted_sum
 from .inputs import decision_inputs, in_unit_interval
 from .method_results import VikorResult
 from .ranks import tie_round
@@ -115,15 +116,21 @@ def vikor(
     ([0.0, 0.75, 1.0], (0,))
     """
     v_f = in_unit_interval(v, "v")
-    inp = decision_inputs(matrix, weights, types)
-    y = inp.oriented()  # more is better everywhere
-    best, worst = y.max(axis=0), y.min(axis=0)
-    span = best - worst
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
+    st = checked_stats(inp.x)
+    span = st.max - st.min
     live = span > 0
-    d = np.where(live, (best - y) / np.where(live, span, 1.0), 0.0)
+    safe = np.where(live, span, 1.0)
+    # d = (f* − x)/span on a benefit column (f* = max), (x − f*)/span on a cost one (f* = min)
+    a = np.where(live, np.where(inp.benefit, -1.0, 1.0) / safe, 0.0)
+    b = np.where(live, np.where(inp.benefit, st.max, -st.min) / safe, 0.0)
+    form = ColumnForm.affine(a, b)
     w2 = np.atleast_2d(inp.w)
-    s = w2 @ d.T
-    r = _regret(d, w2)
+    s = np.atleast_2d(weighted_sum(inp.x, form, inp.w))
+    if inp.batched:
+        r = _regret(inp.x * a + b, w2)
+    else:
+        r = row_max(inp.x, form, inp.w)[None, :]
     q = v_f * _scaled(s) + (1.0 - v_f) * _scaled(r)
     if inp.batched:
         return VikorResult("VIKOR", q, False, s, r, v_f, None, None, None)

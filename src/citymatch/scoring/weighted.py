@@ -37,10 +37,20 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
+from .affine import ColumnForm, checked_stats, log_column_means, weighted_sum
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
 from .method_results import MethodResult, WaspasResult
+from .stats import ColumnStats
 
-__all__ = ["RATIO_NORMALIZATIONS", "mabac", "normalize_linear", "waspas", "wpm", "wsm"]
+__all__ = [
+    "RATIO_NORMALIZATIONS",
+    "linear_form",
+    "mabac",
+    "normalize_linear",
+    "waspas",
+    "wpm",
+    "wsm",
+]
 
 F64 = NDArray[np.float64]
 LinearNormalization = Literal["max", "sum", "minmax"]
@@ -48,8 +58,8 @@ LinearNormalization = Literal["max", "sum", "minmax"]
 RATIO_NORMALIZATIONS = ("max", "sum", "minmax")
 
 
-def _refuse_sign(x: F64, benefit: NDArray[np.bool_], norm: str) -> None:
-    neg = benefit & (x < 0).any(axis=0)
+def _refuse_sign(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str) -> None:
+    neg = benefit & (st.min < 0)
     if neg.any():
         j = int(np.argmax(neg))
         i = int(np.argmax(x[:, j] < 0))
@@ -57,7 +67,7 @@ def _refuse_sign(x: F64, benefit: NDArray[np.bool_], norm: str) -> None:
             f"`matrix` must be non-negative on a benefit criterion under {norm!r} normalisation "
             f"(a ratio scale); got {x[i, j]} at row {i}, column {j}."
         )
-    nonpos = ~benefit & (x <= 0).any(axis=0)
+    nonpos = ~benefit & (st.min <= 0)
     if nonpos.any():
         j = int(np.argmax(nonpos))
         i = int(np.argmax(x[:, j] <= 0))
@@ -67,37 +77,65 @@ def _refuse_sign(x: F64, benefit: NDArray[np.bool_], norm: str) -> None:
         )
 
 
-def normalize_linear(x: F64, benefit: NDArray[np.bool_], norm: str) -> F64:
-    """The normalised matrix (N, M), more is better, under ``norm`` (see the module doc)."""
+def linear_form(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str) -> ColumnForm:
+    """The normalisation ``norm`` of every column as a :class:`ColumnForm` (see the module doc)."""
     if norm not in RATIO_NORMALIZATIONS:
         raise CitymatchValueError(
             f"`normalization` must be one of {', '.join(map(repr, RATIO_NORMALIZATIONS))}; "
             f"got {norm!r}."
         )
+    lo, hi = st.min, st.max
     if norm == "minmax":
-        lo, hi = x.min(axis=0), x.max(axis=0)
         span = hi - lo
         live = span > 0
         safe = np.where(live, span, 1.0)
-        out = np.where(benefit, x - lo, hi - x) / safe
-        return np.where(live, out, 1.0)
-    _refuse_sign(x, benefit, norm)
-    with np.errstate(divide="ignore"):
-        inv = np.where(benefit, x, 1.0 / np.where(benefit, 1.0, x))  # cost columns: 1/x
-    # cost under "max": min x / x = (1/x) / max(1/x)
-    denom = inv.max(axis=0) if norm == "max" else inv.sum(axis=0)
-    live = denom > 0
-    return np.where(live, inv / np.where(live, denom, 1.0), 1.0)
+        a = np.where(live, np.where(benefit, 1.0, -1.0) / safe, 0.0)
+        b = np.where(live, np.where(benefit, -lo, hi) / safe, 1.0)
+        return ColumnForm.affine(a, b)
+    _refuse_sign(x, st, benefit, norm)
+    recip = ~benefit
+    inv = 1.0 / x[:, recip] if recip.any() else None
+    if norm == "max":  # benefit x / max; cost min / x
+        denom, cost_c = hi, lo
+    else:  # sum: benefit x / Σx; cost (1/x) / Σ(1/x)
+        assert st.sum is not None
+        denom = st.sum
+        cost_c = np.zeros_like(lo)
+        if inv is not None:
+            cost_c[recip] = 1.0 / inv.sum(axis=0)
+    live = benefit & (denom > 0)
+    a = np.where(live, 1.0 / np.where(live, denom, 1.0), 0.0)
+    b = np.where(benefit & ~live, 1.0, 0.0)  # an all-zero benefit column: 1 for everyone
+    c = np.where(recip, cost_c, 0.0)
+    return ColumnForm(a, b, c, recip, inv)
 
 
-def _products(n: F64, w: F64) -> F64:
-    """``prod_j n_ij ** w_j`` for one (M,) or K (K, M) weight vectors; zero weights ignore zeros."""
-    zero = n == 0
-    logs = np.log(np.where(zero, 1.0, n))
-    out: F64 = np.exp(w @ logs.T)
-    if zero.any():  # a zero value with a positive weight zeroes the product
-        killed = (w > 0).astype(np.float64) @ zero.T.astype(np.float64) > 0
-        out = np.where(killed, 0.0, out)
+def normalize_linear(x: F64, benefit: NDArray[np.bool_], norm: str) -> F64:
+    """The normalised matrix (N, M), more is better, under ``norm`` (for inspection)."""
+    x = np.asarray(x, dtype=np.float64)
+    form = linear_form(x, checked_stats(x, total=norm == "sum"), benefit, norm)
+    out = x * form.a + form.b
+    if form.inv is not None:
+        out[:, form.recip] = form.inv * form.c[form.recip]
+    return out
+
+
+def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.bool_], w: F64) -> F64:
+    """``Π_j n_ij ** w_j``: ``log n = ±log x + k`` on every ratio column, so one log pass.
+
+    A zero value with a positive weight makes the product 0; with a zero weight it counts as 1.
+    """
+    scale = np.where(benefit, form.a, form.c)
+    live = scale > 0  # else a column of zeros (n = 1): contributes nothing
+    sign = np.where(live, np.where(benefit, 1.0, -1.0), 0.0)
+    k = np.where(live, np.log(np.where(live, scale, 1.0)), 0.0)
+    zero = benefit & live & (st.min == 0)
+    logs = np.log(x) if not zero.any() else np.log(np.where(x > 0, x, 1.0))
+    lin = (logs @ (w * sign).T).T + (w @ k)[..., None] if w.ndim == 2 else logs @ (w * sign) + w @ k
+    out: F64 = np.exp(lin)
+    if zero.any():
+        dead = (x[:, zero] == 0).astype(np.float64) @ (w[..., zero] > 0).astype(np.float64).T > 0
+        out = np.where(dead.T if w.ndim == 2 else dead, 0.0, out)
     return out
 
 
@@ -107,9 +145,11 @@ def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> 
             f"`normalization` 'minmax' cannot be used with {method}: the product model needs "
             "a ratio scale (the worst candidate on any criterion would score 0); use 'max' or 'sum'."
         )
-    n = normalize_linear(inp.x, inp.benefit, normalization)
-    s_sum: F64 = inp.w @ n.T if lam > 0.0 else np.zeros((*inp.w.shape[:-1], n.shape[0]))
-    s_prod = _products(n, inp.w) if lam < 1.0 else np.zeros_like(s_sum)
+    st = checked_stats(inp.x, total=normalization == "sum")
+    form = linear_form(inp.x, st, inp.benefit, normalization)
+    shape = (*inp.w.shape[:-1], inp.x.shape[0])
+    s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
+    s_prod = _products(inp.x, st, form, inp.benefit, inp.w) if lam < 1.0 else np.zeros(shape)
     scores = lam * s_sum + (1.0 - lam) * s_prod
     return WaspasResult(method, scores, True, s_sum, s_prod, lam, normalization)
 
@@ -142,7 +182,7 @@ def wsm(
     >>> cm.wsm([[4, 100], [2, 200]], [0.5, 0.5], [1, -1]).scores.tolist()
     [1.0, 0.5]
     """
-    inp = decision_inputs(matrix, weights, types)
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
     return _blend(inp, normalization, 1.0, "WSM")
 
 
@@ -158,7 +198,7 @@ def wpm(
     The ranking does not depend on the choice between ``"max"`` and ``"sum"`` (both divide a
     column by a constant; a product of powers only rescales).  Parameters as :func:`wsm`.
     """
-    inp = decision_inputs(matrix, weights, types)
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
     return _blend(inp, normalization, 0.0, "WPM")
 
 
@@ -176,7 +216,7 @@ def waspas(
     The result keeps both parts (``wsm``, ``wpm``).  Other parameters as :func:`wsm`.
     """
     lam_f = in_unit_interval(lam, "lam")
-    inp = decision_inputs(matrix, weights, types)
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
     return _blend(inp, normalization, lam_f, "WASPAS")
 
 
@@ -195,7 +235,8 @@ def mabac(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Metho
     >>> cm.mabac([[1, 0], [0, 1]], [0.5, 0.5], [1, 1]).scores.round(6).tolist()
     [0.085786, 0.085786]
     """
-    inp = decision_inputs(matrix, weights, types)
-    n = normalize_linear(inp.x, inp.benefit, "minmax") + 1.0
-    border = np.exp(np.log(n).mean(axis=0))  # geometric mean per column (n ≥ 1)
-    return MethodResult("MABAC", inp.w @ (n - border).T, True)
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
+    form = linear_form(inp.x, checked_stats(inp.x), inp.benefit, "minmax")
+    border = np.exp(log_column_means(inp.x, form, shift=1.0))  # geometric mean of n + 1
+    shifted = ColumnForm.affine(form.a, form.b + 1.0 - border)
+    return MethodResult("MABAC", weighted_sum(inp.x, shifted, inp.w), True)

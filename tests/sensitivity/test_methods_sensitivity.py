@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import citymatch as cm
 from citymatch import sensitivity as sa
@@ -75,3 +77,60 @@ def test_normalization_is_refused_for_other_methods():
         sa.weight_sweep(
             np.eye(3) + 1, 0, [1, 1, 1], [1, 1, 1], method="vikor", normalization="minmax"
         )
+
+
+# ------------------------------------------------------------------ stability for other methods
+def _path(w, j, v):
+    """Weights along the sweep of criterion j: w_j = v, the others keep their proportions."""
+    rest = np.delete(w, j)
+    out = np.insert(rest / rest.sum() * (1 - v), j, v)
+    return out
+
+
+def _wsm_pref(x, w, t):
+    n = np.where(t > 0, x / x.max(0), x.min(0) / x)
+    return n @ w
+
+
+def _vikor_pref(x, w, t):
+    return -_vikor_q(x, w, t)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(seed=st.integers(0, 2**32 - 1), name=st.sampled_from(["wsm", "vikor"]))
+def test_every_stability_end_is_a_tipping_point_for_other_methods(seed, name):
+    """WSM (exact, linear) and VIKOR (searched): just inside each end the winner, top-k set
+    and order are the base ones; just beyond an end inside (0, 1) they differ.  States come
+    from the definitions written in this file, not from citymatch."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 6)), int(rng.integers(2, 4))
+    x = rng.uniform(1.0, 10.0, size=(n, m))
+    w = rng.uniform(0.05, 1.0, size=m)
+    w /= w.sum()
+    t = rng.choice([1, -1], size=m)
+    k = int(rng.integers(1, n))
+    pref = _wsm_pref if name == "wsm" else _vikor_pref
+
+    def states(v=None, j=0):
+        s = pref(x, w if v is None else _path(w, j, v), t)
+        order = tuple(int(i) for i in np.argsort(-s, kind="stable"))
+        gaps = -np.diff(np.sort(s)[::-1])
+        return {"top": order[0], "topk": frozenset(order[:k]), "order": order}, gaps
+
+    base, gaps = states()
+    assume(gaps.min() > 1e-6)
+    res = sa.stability_intervals(x, w, t, k=k, method=name)
+    for j, row in res.table.iterrows():
+        for kind in ("top", "topk", "order"):
+            lo, hi = row[f"{kind}_low"], row[f"{kind}_high"]
+            assert 0.0 <= lo <= row["weight"] <= hi <= 1.0 and hi > lo
+            eps = min(1e-7, (hi - lo) / 4)
+            for v in (lo + eps, hi - eps, *np.linspace(lo, hi, 7)[1:-1]):
+                got, g = states(v, j)
+                assume(g.min() > 1e-10)
+                assert got[kind] == base[kind], (name, kind, j, v)
+            for v, inside in ((lo - eps, lo > 0), (hi + eps, hi < 1)):
+                if inside and 0 <= v <= 1:
+                    got, g = states(v, j)
+                    assume(g.min() > 1e-10)
+                    assert got[kind] != base[kind], (name, kind, j, v, lo, hi)

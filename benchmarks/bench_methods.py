@@ -19,26 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+from bench_core import timeit  # the suite's one timer (median after a warm-up)
 from pymcdm import methods as pm
 from pymcdm import normalizations as pn
 
 import citymatch as cm
-
-
-def timeit(fn, repeat: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _pairs(x, w, t):

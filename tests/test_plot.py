@@ -92,3 +92,21 @@ def test_save_an_axes_on_a_subfigure(tmp_path, pyplot):
     ax = left.subplots()
     ax.plot([0, 1], [0, 1])
     assert plot.save(ax, tmp_path / "sub.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_method_ranks_draws_one_line_per_consensus_leader(pyplot):
+    """One line per candidate in the Borda top k, one x position per method plus Borda."""
+    import numpy as np
+
+    from citymatch import sensitivity as sa
+
+    x = np.random.default_rng(0).uniform(1, 9, size=(12, 3))
+    res = sa.method_agreement(x, [1, 1, 1], [1, -1, 1], methods=["TOPSIS", "VIKOR", "WSM"])
+    ax = res.plot()
+    assert len(ax.get_lines()) == 10
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["TOPSIS", "VIKOR", "WSM", "Borda"]
+    leader = res.consensus.sort_values("borda_rank", kind="stable").index[0]
+    first = next(line for line in ax.get_lines() if line.get_label() == str(leader))
+    np.testing.assert_array_equal(
+        first.get_ydata(), res.to_frame().loc[leader, ["TOPSIS", "VIKOR", "WSM", "borda_rank"]]
+    )

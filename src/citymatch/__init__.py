@@ -25,8 +25,23 @@ from .models.criteria import (
 )
 from .rank import Ranking, rank
 from .scoring.ahp import HierarchyResult, ahp, ahp_batch, ahp_group, ahp_hierarchy, random_index
+from .scoring.copras import copras
+from .scoring.method_results import (
+    CoprasResult,
+    MethodResult,
+    PrometheeResult,
+    SpotisResult,
+    VikorResult,
+    WaspasResult,
+)
+from .scoring.objective import objective_weights, rank_weights
+from .scoring.promethee import promethee
+from .scoring.registry import METHODS
 from .scoring.results import AHPBatchResult, AHPResult, GroupAHPResult, TopsisResult
+from .scoring.spotis import spotis
 from .scoring.topsis import topsis
+from .scoring.vikor import vikor
+from .scoring.weighted import mabac, waspas, wpm, wsm
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
     from . import agreements, datasets, portfolio, scale, sensitivity, service
@@ -64,38 +79,55 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "METHODS",
     "AHPBatchResult",
     "AHPNode",
     "AHPResult",
     "AHPSpec",
     "CitymatchError",
+    "CoprasResult",
     "CriteriaSet",
     "Criterion",
     "DiversityRule",
     "GroupAHPResult",
     "HierarchyResult",
+    "MethodResult",
     "Plan",
     "PortfolioProblem",
     "Project",
+    "PrometheeResult",
     "Ranking",
     "ScreeningRule",
+    "SpotisResult",
     "TopsisResult",
+    "VikorResult",
+    "WaspasResult",
     "__version__",
     "agreements",
     "ahp",
     "ahp_batch",
     "ahp_group",
     "ahp_hierarchy",
+    "copras",
     "datasets",
     "errors",
     "list_criteria",
     "load_criteria",
+    "mabac",
+    "objective_weights",
     "optimize_portfolio",
     "portfolio",
+    "promethee",
     "random_index",
     "rank",
+    "rank_weights",
     "scale",
     "sensitivity",
     "service",
+    "spotis",
     "topsis",
+    "vikor",
+    "waspas",
+    "wpm",
+    "wsm",
 ]

@@ -25,7 +25,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
     from numpy.typing import NDArray
 
-__all__ = ["acceptability_heatmap", "contributions", "frontier", "save", "tornado", "weight_sweep"]
+__all__ = [
+    "acceptability_heatmap",
+    "contributions",
+    "frontier",
+    "method_ranks",
+    "save",
+    "tornado",
+    "weight_sweep",
+]
 
 #: Figure formats :func:`save` writes (by the file's suffix).
 FORMATS = ("png", "svg", "pdf")
@@ -237,6 +245,40 @@ def weight_sweep(result: SweepLike, *, top: int = 8, ax: Axes | None = None) -> 
     ax.set_ylim(top + 0.5, 0.5)
     ax.set_xlabel(f"weight of {result.criterion} (others rescaled proportionally)")
     ax.set_ylabel("rank")
+    ax.legend(
+        fontsize="x-small", ncol=2, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5)
+    )
+    _figure(ax).tight_layout()
+    return ax
+
+
+class AgreementLike(Protocol):
+    """What :func:`method_ranks` reads: a method-agreement result."""
+
+    @property
+    def ranks(self) -> pd.DataFrame: ...
+
+    @property
+    def consensus(self) -> pd.DataFrame: ...
+
+
+def method_ranks(result: AgreementLike, *, top: int = 10, ax: Axes | None = None) -> Axes:
+    """Each candidate's rank under each method (and the Borda consensus), one line each.
+
+    Candidates in the consensus top ``top`` are drawn; crossing lines are disagreements.
+    """
+    plt = _pyplot()
+    ranks = result.ranks.join(result.consensus["borda_rank"].rename("Borda"))
+    keep = result.consensus.sort_values("borda_rank", kind="stable").index[:top]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    xs = np.arange(ranks.shape[1])
+    for cid in keep:
+        ax.plot(xs, ranks.loc[cid].to_numpy(float), marker="o", lw=1.5, label=str(cid))
+    ax.set_xticks(xs, list(ranks.columns))
+    ax.invert_yaxis()
+    ax.set_ylabel("rank")
+    ax.set_title("Rank under each method")
     ax.legend(
         fontsize="x-small", ncol=2, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5)
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ._display import html_table
 from .candidates import (
@@ -28,7 +29,9 @@ from .candidates import (
 from .errors import CitymatchValueError
 from .io import naming_source, read_table
 from .models.criteria import CriteriaSet, load_criteria
+from .scoring.method_results import MethodResult
 from .scoring.ranks import rank_scores
+from .scoring.registry import check_options
 from .scoring.results import TopsisResult
 from .scoring.stats import observed_stats
 from .scoring.topsis import Normalization, topsis
@@ -63,8 +66,13 @@ class Ranking:
         Normalised weights by criterion id.
     matrix : DataFrame
         The decision matrix scored (ids × criterion ids), after filling.
-    result : TopsisResult
-        The kernel's result (ideal points, scale, distances).
+    result : TopsisResult or MethodResult
+        The method's result (TOPSIS: ideal points, scale, distances; VIKOR: S, R, Q and the
+        compromise set; PROMETHEE: the flows; …).
+    method : str
+        The canonical name of the method used (``"TOPSIS"``, ``"VIKOR"``, …).
+    method_options : mapping
+        The method's parameters as used (read-only).
     """
 
     table: pd.DataFrame
@@ -73,7 +81,9 @@ class Ranking:
     criteria: CriteriaSet
     weights: pd.Series
     matrix: pd.DataFrame
-    result: TopsisResult
+    result: TopsisResult | MethodResult
+    method: str = "TOPSIS"
+    method_options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy), best first."""
@@ -86,11 +96,28 @@ class Ranking:
         return self.table[self.table["rank"] <= k].copy()
 
     def plot(self, *, top: int = 15, ax: Axes | None = None) -> Axes:
-        """Contribution bars of the top candidates (needs the ``plot`` extra); returns the Axes."""
+        """Contribution bars of the top candidates (needs the ``plot`` extra); returns the Axes.
+
+        TOPSIS only: the contributions are the exact decomposition of its closeness.
+        """
+        if self.method != "TOPSIS":
+            raise CitymatchValueError(
+                f"`Ranking.plot` draws TOPSIS contributions; this ranking used {self.method}."
+            )
         from .plot import contributions
 
         axes: Axes = contributions(self, top=top, ax=ax)
         return axes
+
+    @property
+    def topsis_result(self) -> TopsisResult:
+        """The TOPSIS result, or a clear error when the ranking used another method."""
+        if not isinstance(self.result, TopsisResult):
+            raise CitymatchValueError(
+                f"this ranking used {self.method}, not TOPSIS; its result is `Ranking.result` "
+                f"({type(self.result).__name__})."
+            )
+        return self.result
 
     @property
     def scores(self) -> pd.Series:
@@ -99,9 +126,13 @@ class Ranking:
 
     def _footer(self) -> str:
         n, m = self.matrix.shape
+        how = (
+            f"TOPSIS, {self.result.normalization} normalisation"
+            if isinstance(self.result, TopsisResult)
+            else self.method
+        )
         return (
-            f"{self.criteria.name} v{self.criteria.version} · TOPSIS, "
-            f"{self.result.normalization} normalisation · {n} ranked × {m} criteria · "
+            f"{self.criteria.name} v{self.criteria.version} · {how} · {n} ranked × {m} criteria · "
             f"{len(self.excluded)} excluded · weights {self.criteria.weight_source}"
         )
 
@@ -130,8 +161,10 @@ def rank(
     ideal: Mapping[str, float] | ArrayLike | None = None,
     anti_ideal: Mapping[str, float] | ArrayLike | None = None,
     threads: int | None = None,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
 ) -> Ranking:
-    """Screen, score (TOPSIS) and rank candidate partners under a criteria set, in memory.
+    """Screen, score (TOPSIS or another method) and rank candidate partners, in memory.
 
     Parameters
     ----------
@@ -157,6 +190,16 @@ def rank(
         Fixed ideal / anti-ideal points in raw units (see :func:`citymatch.topsis`).
     threads : int, optional
         Threads for the scoring kernel (default: all cores on large inputs).
+    method : str, optional
+        The scoring method (one of :data:`citymatch.METHODS`, case-insensitive; default
+        the set's ``method``, itself ``"topsis"`` unless the set says otherwise).  Methods
+        other than TOPSIS give their own quantities as columns (VIKOR ``S``, ``R``;
+        PROMETHEE ``phi_plus``, ``phi_minus``; …) instead of the TOPSIS distances and
+        contributions; ``score`` is the method's own (lower is better for VIKOR's Q and
+        SPOTIS, and ``rank`` follows that).
+    method_options : mapping, optional
+        The method's parameters (VIKOR ``v``; PROMETHEE ``preference``, ``q``, ``p``,
+        ``s``; …); default the set's ``method_options`` when the method is the set's.
 
     Returns
     -------
@@ -206,32 +249,32 @@ def rank(
             raise too_few(len(chunk.values), n_excluded)
 
     x = chunk.values
-    res = topsis(
-        x,
-        cs.weights,
-        cs.types,
-        normalization=norm,
-        ideal=fixed_point(ideal, cs, "ideal"),
-        anti_ideal=fixed_point(anti_ideal, cs, "anti_ideal"),
-        distances=True,
-        threads=threads,
-    )
-    assert res.d_ideal is not None  # distances=True
-    assert res.d_anti_ideal is not None
-    contrib = contributions(
-        x, res.weights, res.scale, res.ideal, res.anti_ideal, res.d_ideal, res.d_anti_ideal
-    )
+    name = cs.method if method is None else method
+    same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
+    options = dict(cs.method_options if method_options is None and same else method_options or {})
+    spec = check_options(name, options)
     out = pd.DataFrame({"id": chunk.ids.to_numpy()})
     if name_column in chunk.table.columns:
         out["name"] = chunk.table[name_column].to_numpy()
     if kind_column in chunk.table.columns:
         out["kind"] = chunk.table[kind_column].to_numpy()
-    out["score"] = res.scores
-    out["rank"] = rank_scores(res.scores)
-    out["d_ideal"] = res.d_ideal
-    out["d_anti_ideal"] = res.d_anti_ideal
-    for j, cid in enumerate(cs.ids):
-        out[f"contrib_{cid}"] = contrib[:, j]
+    res: TopsisResult | MethodResult
+    if spec.name == "TOPSIS":
+        res = _topsis_columns(out, x, cs, norm, ideal, anti_ideal, threads, options)
+        used = pd.Series(res.weights, index=list(cs.ids), name="weight")
+    else:
+        if ideal is not None or anti_ideal is not None or normalization is not None:
+            raise CitymatchValueError(
+                f"`ideal`, `anti_ideal` and `normalization` are TOPSIS settings; method "
+                f"{spec.name} takes its parameters in `method_options` ({', '.join(spec.parameters) or 'none'})."
+            )
+        res = spec.function(x, cs.weights, cs.types, **options)
+        extra = res.to_frame().drop(columns=["score", "rank"])
+        out["score"] = res.scores
+        out["rank"] = res.ranks
+        for col in extra.columns:
+            out[col] = extra[col].to_numpy()
+        used = pd.Series(cs.weights, index=list(cs.ids), name="weight")
     out = out.sort_values(["rank"], kind="stable").reset_index(drop=True)
     excluded = (
         pd.concat(excluded_parts, ignore_index=True)
@@ -243,9 +286,47 @@ def rank(
         excluded=excluded,
         filled=policy.filled_frame(),
         criteria=cs,
-        weights=pd.Series(res.weights, index=list(cs.ids), name="weight"),
+        weights=used,
         matrix=pd.DataFrame(
             x, index=pd.Index(chunk.ids.to_numpy(), name="id"), columns=list(cs.ids)
         ),
         result=res,
+        method=spec.name,
+        method_options=MappingProxyType(dict(options)),
     )
+
+
+def _topsis_columns(
+    out: pd.DataFrame,
+    x: NDArray[np.float64],
+    cs: CriteriaSet,
+    norm: Normalization,
+    ideal: Mapping[str, float] | ArrayLike | None,
+    anti_ideal: Mapping[str, float] | ArrayLike | None,
+    threads: int | None,
+    options: Mapping[str, object],
+) -> TopsisResult:
+    """Score with TOPSIS and add score, rank, distances and contributions to ``out``."""
+    norm = options.get("normalization", norm)  # type: ignore[assignment]
+    res = topsis(
+        x,
+        cs.weights,
+        cs.types,
+        normalization=norm,
+        ideal=fixed_point(options.get("ideal", ideal), cs, "ideal"),  # type: ignore[arg-type]
+        anti_ideal=fixed_point(options.get("anti_ideal", anti_ideal), cs, "anti_ideal"),  # type: ignore[arg-type]
+        distances=True,
+        threads=threads,
+    )
+    assert res.d_ideal is not None  # distances=True
+    assert res.d_anti_ideal is not None
+    contrib = contributions(
+        x, res.weights, res.scale, res.ideal, res.anti_ideal, res.d_ideal, res.d_anti_ideal
+    )
+    out["score"] = res.scores
+    out["rank"] = rank_scores(res.scores)
+    out["d_ideal"] = res.d_ideal
+    out["d_anti_ideal"] = res.d_anti_ideal
+    for j, cid in enumerate(cs.ids):
+        out[f"contrib_{cid}"] = contrib[:, j]
+    return res

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import citymatch
@@ -126,3 +127,38 @@ def test_rank_reversal_detects_a_known_swap():
             assert base[a] > base[b] and after[keep.index(a)] < after[keep.index(b)]
     added = sa.rank_reversal(x, w, t, remove=[], add={"new": [11.0, 0.5]})
     assert set(added["change"]) <= {"add new"}
+
+
+def test_method_agreement_uses_citymatch_methods_and_their_options():
+    """Each column equals the method's own ranks with the options passed for it."""
+    x = np.array([[9.0, 8.0, 2.0], [9.0, 4.0, 2.0], [7.0, 2.0, 1.0], [9.0, 2.0, 4.0], [5, 5, 5]])
+    res = sa.method_agreement(
+        x, W_NORM, T_NORM, methods=["vikor", "PROMETHEE_II", "MABAC"],
+        method_options={"VIKOR": {"v": 0.2}, "promethee_ii": {"preference": "v-shape", "p": 3}},
+    )  # fmt: skip
+    np.testing.assert_array_equal(
+        res.ranks["VIKOR"], citymatch.vikor(x, W_NORM, T_NORM, v=0.2).ranks
+    )
+    expect = citymatch.promethee(x, W_NORM, T_NORM, preference="v-shape", p=3).ranks
+    np.testing.assert_array_equal(res.ranks["PROMETHEE_II"], expect)
+    np.testing.assert_array_equal(res.ranks["MABAC"], citymatch.mabac(x, W_NORM, T_NORM).ranks)
+    with pytest.raises(CitymatchValueError, match="names methods not compared: \\['WSM'\\]"):
+        sa.method_agreement(
+            x, W_NORM, T_NORM, methods=["TOPSIS", "VIKOR"], method_options={"wsm": {}}
+        )
+
+
+def test_consensus_borda_and_copeland_by_hand():
+    """Borda = Σ (N − rank); Copeland = majority pairs won − lost (three rankings, by hand).
+
+    Ranks of (a, b, c): method 1 (1, 2, 3), method 2 (2, 1, 3), method 3 (1, 3, 2).
+    Borda: a 2+1+2 = 5, b 1+2+0 = 3, c 0+0+1 = 1.  Pairs: a beats b 2–1 and c 3–0; b beats
+    c 2–1.  Copeland: a +2, b 0, c −2.
+    """
+    ranks = pd.DataFrame({"m1": [1, 2, 3], "m2": [2, 1, 3], "m3": [1, 3, 2]}, index=list("abc"))
+    got = sa.consensus(ranks)
+    assert got["borda"].tolist() == [5, 3, 1] and got["borda_rank"].tolist() == [1, 2, 3]
+    assert got["copeland"].tolist() == [2, 0, -2] and got["copeland_rank"].tolist() == [1, 2, 3]
+    res = sa.method_agreement(X_NORM, W_NORM, T_NORM, methods=["WSM", "TOPSIS", "VIKOR"])
+    pd.testing.assert_frame_equal(res.consensus, sa.consensus(res.ranks))
+    assert set(res.to_frame().columns) >= {"WSM", "TOPSIS", "borda", "copeland_rank"}

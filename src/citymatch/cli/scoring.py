@@ -120,7 +120,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
     foot = (
         f"{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
         f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · "
-        f"TOPSIS ({ranking.result.normalization})"
+        f"TOPSIS ({ranking.topsis_result.normalization})"
     )
     _emit_table(args, table, foot)
     return 0
@@ -317,7 +317,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for row in current.itertuples(index=False):
         lines.append(f"   {row.name:18s} {row.existing_class:21s} rank {int(ranks[row.id]):2d}/{n}")
     lines.append(
-        f"Weights: {part.criteria.weight_source}; TOPSIS, {part.result.normalization} normalisation."
+        f"Weights: {part.criteria.weight_source}; TOPSIS, {part.topsis_result.normalization} normalisation."
     )
     emit("\n".join(lines), args.output)
     return 0

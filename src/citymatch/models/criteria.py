@@ -201,6 +201,8 @@ class CriteriaSet(Frozen):
     weights_note: str = ""
     applies_to: tuple[str, ...] | None = None
     normalization: Literal["vector", "minmax", "max", "sum"] = "vector"
+    method: str = "topsis"
+    method_options: dict[str, Any] = Field(default_factory=dict)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     ahp: AHPSpec | None = None
     screening: tuple[ScreeningRule, ...] = ()
@@ -211,6 +213,9 @@ class CriteriaSet(Frozen):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"criterion ids must be unique; repeated: {dupes}")
+        from ..scoring.registry import check_options
+
+        check_options(self.method, self.method_options)
         rule_ids = [r.id for r in self.screening]
         if len(set(rule_ids)) != len(rule_ids):
             raise ValueError(f"screening rule ids must be unique; got {rule_ids}")

@@ -35,7 +35,7 @@ from .ahp_uncertainty import (
     ahp_weight_samples,
     eval_fraction,
 )
-from .methods import MethodAgreementResult, method_agreement, rank_reversal
+from .methods import MethodAgreementResult, consensus, method_agreement, rank_reversal
 from .stability import StabilityResult, stability_intervals
 from .sweep import WeightSweepResult, weight_sweep
 from .what_if import missing_rank_bounds, what_it_takes
@@ -49,6 +49,7 @@ __all__ = [
     "WeightSweepResult",
     "ahp_repair",
     "ahp_weight_samples",
+    "consensus",
     "eval_fraction",
     "method_agreement",
     "missing_rank_bounds",

@@ -7,8 +7,9 @@ trusts it afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,6 +18,7 @@ from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_n
 from ..errors import CitymatchTypeError, CitymatchValueError, ShapeError
 from ..rank import Ranking
 from ..scoring.geometry import check_normalization
+from ..scoring.registry import check_options
 
 __all__ = ["F64", "Problem", "Source", "as_problem", "criterion_index", "sweep_path"]
 
@@ -42,6 +44,10 @@ class Problem:
         Normalisation (one of :data:`citymatch.scoring.topsis.NORMALIZATIONS`).
     ids, criteria : list of str
         Candidate and criterion labels.
+    method : str
+        The scoring method's canonical name (``"TOPSIS"`` unless asked otherwise).
+    options : mapping
+        The method's parameters (read-only).
     """
 
     x: F64
@@ -50,6 +56,8 @@ class Problem:
     norm: str
     ids: list[str]
     criteria: list[str]
+    method: str = "TOPSIS"
+    options: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _from_ranking(
@@ -63,7 +71,8 @@ def _from_ranking(
     )
     t = source.criteria.types if types is None else as_types(types, x.shape[1])
     ids = [str(i) for i in source.matrix.index]
-    return x, w, t, source.result.normalization, ids, list(source.criteria.ids)
+    norm = source.topsis_result.normalization if source.method == "TOPSIS" else "vector"
+    return x, w, t, norm, ids, list(source.criteria.ids)
 
 
 def _from_arrays(
@@ -98,16 +107,32 @@ def as_problem(
     normalization: str | None = None,
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
 ) -> Problem:
     """Validate a sensitivity input: a Ranking (its data, weights, criteria) or raw arrays.
 
     ``weights`` and ``types`` are required with a raw matrix and override a Ranking's;
-    ``normalization`` defaults to the Ranking's, or ``"vector"``.
+    ``normalization`` defaults to the Ranking's, or ``"vector"``.  ``method`` and
+    ``method_options`` default to the Ranking's (TOPSIS for raw arrays).
     """
     if isinstance(source, Ranking):
         x, w, t, norm, ids, crit = _from_ranking(source, weights, types)
     else:
         x, w, t, norm, ids, crit = _from_arrays(source, weights, types, labels, criteria)
+    ranking = source if isinstance(source, Ranking) else None
+    if method is None and ranking is not None:
+        name, options = ranking.method, dict(ranking.method_options)
+    else:
+        name, options = method or "TOPSIS", {}
+    if method_options is not None:
+        options = dict(method_options)
+    spec = check_options(name, options)
+    if spec.name != "TOPSIS" and normalization is not None:
+        raise CitymatchValueError(
+            f"`normalization` is a TOPSIS setting; method {spec.name} takes its parameters "
+            "in `method_options`."
+        )
     norm = normalization or norm
     norm = check_normalization(norm)
     if len(ids) != x.shape[0]:
@@ -124,7 +149,7 @@ def as_problem(
     t = np.array(t, dtype=np.int8)
     for arr in (x, w, t):
         arr.setflags(write=False)
-    return Problem(x, w, t, norm, ids, crit)
+    return Problem(x, w, t, norm, ids, crit, spec.name, MappingProxyType(options))
 
 
 def criterion_index(p: Problem, criterion: str | int) -> int:

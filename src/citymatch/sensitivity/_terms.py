@@ -15,9 +15,10 @@ from numpy.typing import NDArray
 
 from ..scoring._kernels import closeness
 from ..scoring.geometry import geometry
+from ..scoring.registry import method_spec
 from ._problem import F64, Problem
 
-__all__ = ["closeness_from_terms", "scores_at", "terms", "weight_free_terms"]
+__all__ = ["closeness_from_terms", "method_scores", "scores_at", "terms", "weight_free_terms"]
 
 
 def terms(x: F64, t: NDArray[np.int8], norm: str) -> tuple[F64, F64]:
@@ -74,3 +75,21 @@ def scores_at(x: F64, t: NDArray[np.int8], norm: str, w: F64) -> F64:
         return closeness_from_terms(a_plus, a_minus, w * w)
     a_plus, a_minus = terms(x, t, norm)
     return closeness_from_terms(a_plus, a_minus, w * w)
+
+
+def method_scores(p: Problem, x: F64, w: F64) -> F64:
+    """Scores (higher is better) under the problem's method, in the layouts of :func:`scores_at`.
+
+    TOPSIS goes through its weight-free form; another method is called with the whole
+    (K, M) batch of weights at once (one matrix product for the linear methods), or once
+    per perturbed matrix when ``x`` is (K, N, M).
+    """
+    if p.method == "TOPSIS":
+        return scores_at(x, p.t, p.norm, w)
+    fn = method_spec(p.method).function
+    if x.ndim == 3:
+        return np.stack(
+            [fn(xk, wk, p.t, **p.options).preference for xk, wk in zip(x, w, strict=True)]
+        )
+    out: F64 = fn(x, w, p.t, **p.options).preference
+    return out

@@ -26,7 +26,7 @@ from ..errors import CitymatchValueError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
 from ..scoring.ranks import add_rank_counts, first_place_shares
 from ._problem import F64, Problem, Source, as_problem
-from ._terms import closeness_from_terms, scores_at, weight_free_terms
+from ._terms import closeness_from_terms, method_scores, weight_free_terms
 
 __all__ = ["RankAcceptabilityResult", "rank_acceptability"]
 
@@ -155,9 +155,10 @@ def _perturbed(gen: np.random.Generator, x: F64, sigma: F64, kind: str, size: in
 def _scores_noisy(xs: F64, p: Problem, w: F64) -> F64:
     """Scores of K perturbed matrices (K, N, M) under K weight vectors (K, M).
 
-    Ideal points and scales are recomputed for every perturbed matrix.
+    Ideal points and scales (and every method's own column statistics) are recomputed for
+    every perturbed matrix.
     """
-    return scores_at(xs, p.t, p.norm, w)
+    return method_scores(p, xs, w)
 
 
 # --------------------------------------------------------------------------- sampling loop
@@ -209,14 +210,15 @@ def _block_scores(
         w = draw(gen, size, m, plan.sampler, p.w, plan.concentration, plan.box, plan.perm)
     if terms is not None:
         return w, closeness_from_terms(terms[0], terms[1], w * w)
-    assert plan.sigma is not None
+    if plan.sigma is None:  # another method, on the one matrix: the whole block at once
+        return w, method_scores(p, p.x, w)
     return w, _scores_noisy(_perturbed(gen, p.x, plan.sigma, plan.noise_kind, size), p, w)
 
 
 def _run(plan: _Plan, p: Problem, keep: bool, bar: Any) -> _Tally:
     n, m = p.x.shape
     tally = _Tally(np.zeros((n, n)), np.zeros((n, m)), np.zeros(n), [])
-    terms = weight_free_terms(p) if plan.sigma is None else None
+    terms = weight_free_terms(p) if plan.sigma is None and p.method == "TOPSIS" else None
     for b in range(-(-plan.samples // SAMPLE_BLOCK)):
         w, scores = _block_scores(plan, p, terms, b)
         tally.add(w, scores)
@@ -236,7 +238,7 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
         return conf
     wc = central[idx]
     if plan.sigma is None:
-        shares = first_place_shares(closeness_from_terms(*weight_free_terms(p), wc * wc))
+        shares = first_place_shares(method_scores(p, p.x, wc))
         conf[idx] = shares[np.arange(idx.size), idx]
         return conf
     gen = block_rng(plan.seed, _CONFIDENCE_BLOCK)
@@ -311,6 +313,8 @@ def rank_acceptability(
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
     keep_samples: bool = False,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
 ) -> RankAcceptabilityResult:
     """SMAA-2 rank acceptability of every candidate under sampled weights (and data noise).
 
@@ -340,6 +344,11 @@ def rank_acceptability(
         Show a tqdm progress bar (needs the ``progress`` extra).
     normalization, labels, criteria, keep_samples
         As for :func:`weight_sweep`; ``keep_samples`` keeps the weight vectors used.
+    method, method_options
+        The scoring method (default: the ranking's, or TOPSIS) and its parameters.  Every
+        method of :data:`citymatch.METHODS` runs; a block of 1,024 weight vectors is one
+        call (one matrix product for the methods linear in the weights: WSM, PROMETHEE II,
+        SPOTIS, MABAC).  Under ``noise`` each perturbed matrix is scored on its own.
 
     Returns
     -------
@@ -352,7 +361,14 @@ def rank_acceptability(
        444–454. https://doi.org/10.1287/opre.49.3.444.11220
     """
     p = as_problem(
-        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+        source,
+        weights,
+        types,
+        normalization=normalization,
+        labels=labels,
+        criteria=criteria,
+        method=method,
+        method_options=method_options,
     )
     sigma = _noise_sigma(noise, noise_kind, p)
     if chunk is not None and (

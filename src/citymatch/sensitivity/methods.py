@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,59 +14,95 @@ from .._display import html_table
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, ShapeError
 from ..scoring.ranks import rank_scores, tie_round
+from ..scoring.registry import METHODS as SCORING_METHODS
+from ..scoring.registry import check_options
 from ._problem import F64, Problem, Source, as_problem
 from ._terms import scores_at
 
-__all__ = ["METHODS", "MethodAgreementResult", "method_agreement", "rank_reversal"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-#: Methods :func:`method_agreement` can compare; TOPSIS is citymatch's own kernel, the
-#: others come from pymcdm.
-METHODS = ("COPRAS", "MABAC", "PROMETHEE_II", "SPOTIS", "TOPSIS", "VIKOR", "WSM")
+__all__ = ["METHODS", "MethodAgreementResult", "consensus", "method_agreement", "rank_reversal"]
 
-
-def _pymcdm_factories(x: F64) -> dict[str, Callable[[], Any]]:
-    from pymcdm import methods as pm
-
-    bounds = np.column_stack([x.min(axis=0), x.max(axis=0)])
-    same = bounds[:, 0] == bounds[:, 1]
-    bounds[same, 1] = bounds[same, 0] + 1.0  # SPOTIS needs non-degenerate bounds
-    return {
-        "VIKOR": lambda: pm.VIKOR(),
-        "PROMETHEE_II": lambda: pm.PROMETHEE_II("usual"),
-        "SPOTIS": lambda: pm.SPOTIS(bounds),
-        "WSM": lambda: pm.WSM(),
-        "COPRAS": lambda: pm.COPRAS(),
-        "MABAC": lambda: pm.MABAC(),
-    }
+#: Methods :func:`method_agreement` can compare: every scoring method of citymatch.
+METHODS = tuple(sorted(SCORING_METHODS))
 
 
-def _method_ranks(name: str, p: Problem) -> NDArray[np.float64]:
+def _method_ranks(name: str, p: Problem, options: Mapping[str, object]) -> NDArray[np.float64]:
     """Ranks (1 = best) of the problem's candidates under one method."""
-    if name == "TOPSIS":  # citymatch's own TOPSIS, with the problem's normalisation
+    spec = check_options(name, options)
+    if spec.name == "TOPSIS" and not options:  # the problem's normalisation
         return rank_scores(scores_at(p.x, p.t, p.norm, p.w)).astype(np.float64)
-    obj = _pymcdm_factories(p.x)[name]()
-    pref = obj(p.x, p.w, p.t.astype(int), validation=False)
-    return np.asarray(obj.rank(pref), dtype=np.float64)
+    return np.asarray(spec.function(p.x, p.w, p.t, **options).ranks, dtype=np.float64)
+
+
+def consensus(ranks: pd.DataFrame) -> pd.DataFrame:
+    """Borda and Copeland consensus of several rankings (candidates × rankings, 1 = best).
+
+    Borda points: Σ over rankings of N − rank.  Copeland points: the pairs a candidate wins
+    by a majority of rankings minus the pairs it loses (a tie in the majority counts for
+    neither).  Each with its competition rank.  Any rankings may be passed — methods,
+    analysts, weight scenarios.
+    """
+    r = ranks
+    ranks_arr = r.to_numpy(dtype=np.float64)
+    n = ranks_arr.shape[0]
+    borda = (n - ranks_arr).sum(axis=1)
+    better = (ranks_arr[:, None, :] < ranks_arr[None, :, :]).sum(
+        axis=2
+    )  # methods putting a above b
+    wins = (better > better.T).sum(axis=1)
+    losses = (better < better.T).sum(axis=1)
+    copeland = (wins - losses).astype(np.float64)
+    return pd.DataFrame(
+        {
+            "borda": borda,
+            "borda_rank": rank_scores(borda),
+            "copeland": copeland,
+            "copeland_rank": rank_scores(copeland),
+        },
+        index=r.index,
+    )
 
 
 @dataclass(frozen=True, repr=False, eq=False)
 class MethodAgreementResult:
-    """Ranks under several MCDA methods and their pairwise rank correlations."""
+    """Full rankings under several methods, their rank correlations and a consensus.
+
+    Attributes
+    ----------
+    ranks : DataFrame
+        Candidates × methods, competition ranks (1 = best).
+    weighted_spearman, ws_similarity : DataFrame
+        Methods × methods: weighted Spearman r_w and the WS similarity coefficient
+        (Sałabun & Urbaniak 2020; WS is asymmetric, the row is the reference).
+    consensus : DataFrame
+        Per candidate: Borda points (Σ over methods of N − rank) and Copeland points
+        (pairs won by a majority of methods minus pairs lost), each with its rank.
+    """
 
     ranks: pd.DataFrame
     weighted_spearman: pd.DataFrame
     ws_similarity: pd.DataFrame
+    consensus: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        """Candidates × methods ranks (a copy)."""
-        return self.ranks.copy()
+        """Candidates × (methods' ranks, Borda and Copeland consensus) — a copy."""
+        return self.ranks.join(self.consensus)
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each candidate's rank under each method, one line per candidate (``plot`` extra)."""
+        from ..plot import method_ranks
+
+        return method_ranks(self, ax=ax)
 
     def __repr__(self) -> str:
         rw = self.weighted_spearman.to_numpy(float)
         off = rw[~np.eye(rw.shape[0], dtype=bool)]
+        top = self.consensus.sort_values("borda_rank", kind="stable").index[0]
         return (
             f"MethodAgreementResult({', '.join(self.ranks.columns)}; weighted Spearman "
-            f"{off.min():.3f}–{off.max():.3f} between methods)"
+            f"{off.min():.3f}–{off.max():.3f} between methods; Borda consensus first: {top})"
         )
 
     def _repr_html_(self) -> str:
@@ -79,45 +115,51 @@ def method_agreement(
     types: CriterionTypes | None = None,
     *,
     methods: Sequence[str] = ("TOPSIS", "VIKOR", "PROMETHEE_II", "SPOTIS"),
+    method_options: Mapping[str, Mapping[str, object]] | None = None,
     normalization: str | None = None,
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
 ) -> MethodAgreementResult:
-    """Rank the same data with several methods (pymcdm, behind citymatch's validation).
+    """Rank the same data with several methods, compare the rankings, build a consensus.
 
-    ``"TOPSIS"`` is citymatch's own TOPSIS with ``normalization`` (default: the ranking's,
-    or ``"vector"``), so its column equals :func:`citymatch.topsis` ranks; the other methods
-    (pymcdm's VIKOR, PROMETHEE II, SPOTIS, WSM, COPRAS, MABAC) use their own definitions.
+    Every method is citymatch's own (:data:`citymatch.METHODS`).  ``"TOPSIS"`` uses
+    ``normalization`` (default: the ranking's, or ``"vector"``) unless options are given
+    for it; the others use their defaults or ``method_options[name]`` (e.g.
+    ``{"VIKOR": {"v": 0.3}, "PROMETHEE_II": {"preference": "linear", "q": 0, "p": 2}}``).
 
     Returns
     -------
     MethodAgreementResult
-        ``ranks``: candidates × methods (1 = best); ``weighted_spearman`` and
-        ``ws_similarity``: methods × methods rank correlations — the weighted Spearman
-        coefficient r_w and the WS similarity coefficient (Sałabun & Urbaniak 2020), which
-        weight agreement at the top more (WS is asymmetric: the row is the reference).
+        ``ranks`` (candidates × methods), ``weighted_spearman`` and ``ws_similarity``
+        (methods × methods), ``consensus`` (Borda and Copeland), ``plot()``.
     """
     from pymcdm import correlations as corr
 
     p = as_problem(
         source, weights, types, normalization=normalization, labels=labels, criteria=criteria
     )
-    methods = list(methods)
-    if len(methods) < 2:
-        raise CitymatchValueError(f"`methods` must name at least 2 methods; got {methods}.")
-    unknown = [m for m in methods if m not in METHODS]
+    names = list(methods)
+    if len(names) < 2:
+        raise CitymatchValueError(f"`methods` must name at least 2 methods; got {names}.")
+    unknown = [m for m in names if str(m).upper() not in METHODS]
     if unknown:
         raise CitymatchValueError(f"`methods` must be among {list(METHODS)}; got {unknown}.")
+    names = [str(m).upper() for m in names]
+    opts = {str(k).upper(): v for k, v in (method_options or {}).items()}
+    stray = sorted(set(opts) - set(names))
+    if stray:
+        raise CitymatchValueError(f"`method_options` names methods not compared: {stray}.")
     r = pd.DataFrame(
-        {name: _method_ranks(name, p) for name in methods}, index=pd.Index(p.ids, name="id")
+        {name: _method_ranks(name, p, opts.get(name, {})) for name in names},
+        index=pd.Index(p.ids, name="id"),
     )
-    rw = pd.DataFrame(index=methods, columns=methods, dtype=float)
-    ws = pd.DataFrame(index=methods, columns=methods, dtype=float)
-    for a in methods:
-        for b in methods:
+    rw = pd.DataFrame(index=names, columns=names, dtype=float)
+    ws = pd.DataFrame(index=names, columns=names, dtype=float)
+    for a in names:
+        for b in names:
             rw.loc[a, b] = corr.weighted_spearman(r[a].to_numpy(float), r[b].to_numpy(float))
             ws.loc[a, b] = corr.ws(r[a].to_numpy(float), r[b].to_numpy(float))
-    return MethodAgreementResult(r, rw, ws)
+    return MethodAgreementResult(r, rw, ws, consensus(r))
 
 
 def _swaps(

@@ -9,7 +9,8 @@ eigenvalues and are polished with Brent's method, so interval ends are exact to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -22,9 +23,10 @@ from scipy.optimize import brentq
 from .._display import html_table
 from .._validate import CriterionTypes, check_real
 from ..errors import CitymatchValueError
-from ..scoring.ranks import order_best_first
+from ..scoring.ranks import order_best_first, tie_round
+from ..scoring.registry import method_spec
 from ._problem import F64, Problem, Source, as_problem, sweep_path
-from ._terms import closeness_from_terms, weight_free_terms
+from ._terms import method_scores, weight_free_terms
 
 __all__ = ["StabilityResult", "stability_intervals"]
 
@@ -32,6 +34,11 @@ Poly = np.polynomial.polynomial
 _IMAG_TOL = 1e-7  # an eigenvalue with |imag| above this is complex
 _BRACKET = 1e-7  # half-width of the bracket a root is polished in
 _TOUCH_MARGIN = 1e-6  # a double root this far inside the path is a touch
+#: Methods whose scores are linear in the weights: exact linear tie functions along a path.
+LINEAR_IN_WEIGHTS = frozenset({"WSM", "PROMETHEE_II", "SPOTIS", "MABAC"})
+#: Grid points of the numeric search for the other methods (VIKOR, WPM, WASPAS, COPRAS).
+SEARCH_POINTS = 1_001
+PairRoots = Callable[[NDArray[np.int64], NDArray[np.int64]], list[tuple[list[float], bool]]]
 
 
 # --------------------------------------------------------------------------- tie polynomials
@@ -119,6 +126,43 @@ def _pair_roots(
     return out
 
 
+def _linear_pair_roots(
+    alpha: F64, beta: F64, a: NDArray[np.int64], b: NDArray[np.int64]
+) -> list[tuple[list[float], bool]]:
+    """Roots in (0, 1) of ``(α_a − α_b) + (β_a − β_b) v`` for every pair (linear methods)."""
+    f = np.zeros((a.size, 5))
+    f[:, 0] = alpha[a] - alpha[b]
+    f[:, 1] = beta[a] - beta[b]
+    return [_low_degree_roots(row) for row in f]
+
+
+def _searched_pair_roots(
+    p: Problem, r: F64, d: F64, grid: F64, scores: F64, a: NDArray[np.int64], b: NDArray[np.int64]
+) -> list[tuple[list[float], bool]]:
+    """Crossings found on the grid and polished with Brent's method (non-linear methods)."""
+    out: list[tuple[list[float], bool]] = []
+    for ia, ib in zip(a.tolist(), b.tolist(), strict=True):
+
+        def gap(v: float, ia: int = ia, ib: int = ib) -> float:
+            s = method_scores(p, p.x, r + v * d)
+            return float(tie_round(s[ia] - s[ib]))
+
+        sign = np.sign(tie_round(scores[:, ia] - scores[:, ib]))
+        nz = np.flatnonzero(sign)  # a grid point where the pair ties exactly is skipped over
+        roots: list[float] = []
+        for g0, g1 in itertools.pairwise(nz.tolist()):
+            if sign[g0] == sign[g1]:
+                continue
+            lo, hi = float(grid[g0]), float(grid[g1])
+            f_lo, f_hi = gap(lo), gap(hi)
+            if f_lo == 0.0 or f_hi == 0.0 or f_lo * f_hi > 0:  # rounding at a grid point
+                roots.append(lo if f_lo == 0.0 else hi if f_hi == 0.0 else (lo + hi) / 2)
+                continue
+            roots.append(float(brentq(gap, lo, hi, xtol=1e-14, rtol=1e-14)))
+        out.append((roots, False))
+    return out
+
+
 # --------------------------------------------------------------------------- one criterion
 @dataclass
 class _Crossings:
@@ -130,16 +174,14 @@ class _Crossings:
     ties: list[dict[str, Any]]
 
     def nearest(
-        self, pairs: list[tuple[int, int]], pq: F64, qq: F64, v0: float, criterion: str
+        self, pairs: list[tuple[int, int]], roots_of: PairRoots, v0: float, criterion: str
     ) -> tuple[float, float, int, int]:
         """Nearest sign-changing crossing below and above ``v0`` over ``pairs`` (and who)."""
         lo_v, hi_v, lo_by, hi_by = 0.0, 1.0, -1, -1
         if not pairs:
             return lo_v, hi_v, lo_by, hi_by
         arr = np.array(pairs, dtype=np.int64)
-        for (a, b), (roots, touch) in zip(
-            pairs, _pair_roots(pq, qq, arr[:, 0], arr[:, 1]), strict=True
-        ):
+        for (a, b), (roots, touch) in zip(pairs, roots_of(arr[:, 0], arr[:, 1]), strict=True):
             gap = float(abs(self.base[a] - self.base[b]))
             if touch or gap < self.tie_tol:
                 self.ties.append(
@@ -158,26 +200,41 @@ class _Crossings:
         return lo_v, hi_v, lo_by, hi_by
 
 
+def _roots_along(p: Problem, j: int) -> PairRoots:
+    """The tie-root finder of criterion j's path for the problem's method (see the module doc)."""
+    r, d = sweep_path(p.w, j)
+    if p.method == "TOPSIS":
+        a_plus, a_minus = weight_free_terms(p)
+        pq, qq = _quadratics(a_plus, r, d), _quadratics(a_minus, r, d)
+        return lambda a, b: _pair_roots(pq, qq, a, b)
+    ends = method_scores(p, p.x, np.stack([r, r + d]))  # preference at v = 0 and v = 1
+    if method_spec(p.method).name in LINEAR_IN_WEIGHTS:
+        alpha, beta = ends[0], ends[1] - ends[0]  # preference(v) = α + β v, exactly
+        return lambda a, b: _linear_pair_roots(alpha, beta, a, b)
+    grid = np.linspace(0.0, 1.0, SEARCH_POINTS)
+    scores = method_scores(p, p.x, r[None, :] + grid[:, None] * d[None, :])
+    return lambda a, b: _searched_pair_roots(p, r, d, grid, scores, a, b)
+
+
 def _criterion_row(
-    j: int, terms: tuple[F64, F64], order: NDArray[np.int64], k: int, found: _Crossings
+    j: int, order: NDArray[np.int64], k: int, found: _Crossings
 ) -> tuple[dict[str, Any], list[tuple[float, int]]]:
     """The interval row of criterion j and the winner's two bounds with their challengers."""
     p = found.p
     n = p.x.shape[0]
-    r, d = sweep_path(p.w, j)
     v0 = float(p.w[j])
-    pq, qq = _quadratics(terms[0], r, d), _quadratics(terms[1], r, d)
+    roots_of = _roots_along(p, j)
     win = int(order[0])
     top = set(order[:k].tolist())
     crit = p.criteria[j]
     t_lo, t_hi, t_lo_by, t_hi_by = found.nearest(
-        [(win, h) for h in range(n) if h != win], pq, qq, v0, crit
+        [(win, h) for h in range(n) if h != win], roots_of, v0, crit
     )
     k_lo, k_hi, _, _ = found.nearest(
-        [(a, b) for a in sorted(top) for b in range(n) if b not in top], pq, qq, v0, crit
+        [(a, b) for a in sorted(top) for b in range(n) if b not in top], roots_of, v0, crit
     )
     o_lo, o_hi, _, _ = found.nearest(
-        [(int(order[i]), int(order[i + 1])) for i in range(n - 1)], pq, qq, v0, crit
+        [(int(order[i]), int(order[i + 1])) for i in range(n - 1)], roots_of, v0, crit
     )
     row = {
         "criterion": crit,
@@ -281,6 +338,8 @@ def stability_intervals(
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
     tie_tol: float = 1e-9,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
 ) -> StabilityResult:
     """Exact tipping points of each criterion's weight.
 
@@ -300,25 +359,39 @@ def stability_intervals(
         As for :func:`weight_sweep`.
     tie_tol : float, default 1e-9
         Score differences below this at the base weights are reported as near-ties.
+    method, method_options
+        The scoring method (default: the ranking's, or TOPSIS).  For WSM, PROMETHEE II,
+        SPOTIS and MABAC the scores are linear in the weights, so the tie functions along
+        the path are linear and the ends exact.  For VIKOR, WPM, WASPAS and COPRAS the ends
+        come from a stated numeric search: order changes between the 1,001 grid points of
+        the path (:data:`SEARCH_POINTS`), each polished with Brent's method to ~1e-14; two
+        crossings of one pair between neighbouring grid points (within 0.001 of weight)
+        would be missed, and touches are not reported.
 
     Returns
     -------
     StabilityResult
     """
     p = as_problem(
-        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+        source,
+        weights,
+        types,
+        normalization=normalization,
+        labels=labels,
+        criteria=criteria,
+        method=method,
+        method_options=method_options,
     )
     n, m = p.x.shape
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
         raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
     tie_tol = check_real(tie_tol, name="tie_tol", minimum=0.0)
-    terms = weight_free_terms(p)
-    base = closeness_from_terms(*terms, p.w**2)
+    base = method_scores(p, p.x, p.w)
     order = order_best_first(base)
     found = _Crossings(p, base, tie_tol, [])
     rows, bounds = [], []
     for j in range(m):
-        row, pair = _criterion_row(j, terms, order, int(k), found)
+        row, pair = _criterion_row(j, order, int(k), found)
         rows.append(row)
         bounds.append(pair)
     win = int(order[0])

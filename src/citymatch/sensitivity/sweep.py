@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
 from ..scoring.ranks import rank_scores
 from ._problem import F64, Source, as_problem, criterion_index, sweep_path
-from ._terms import closeness_from_terms, weight_free_terms
+from ._terms import method_scores
 
 __all__ = ["WeightSweepResult", "weight_sweep"]
 
@@ -85,6 +85,8 @@ def weight_sweep(
     normalization: str | None = None,
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
 ) -> WeightSweepResult:
     """Vary one criterion's weight over [0, 1], the others rescaled proportionally.
 
@@ -102,13 +104,24 @@ def weight_sweep(
         Default: the ranking's, or ``"vector"``.
     labels, criteria : sequence of str, optional
         Candidate and criterion names for a raw matrix.
+    method, method_options : optional
+        The scoring method (default: the ranking's, or TOPSIS) and its parameters; the
+        whole grid is one batched call.  ``scores`` are then the method's preference
+        (higher is better: VIKOR's Q and SPOTIS are negated).
 
     Returns
     -------
     WeightSweepResult
     """
     p = as_problem(
-        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
+        source,
+        weights,
+        types,
+        normalization=normalization,
+        labels=labels,
+        criteria=criteria,
+        method=method,
+        method_options=method_options,
     )
     if not isinstance(points, (int, np.integer)) or isinstance(points, bool) or points < 2:
         raise CitymatchValueError(f"`points` must be an integer ≥ 2; got {points!r}.")
@@ -116,8 +129,7 @@ def weight_sweep(
     r, d = sweep_path(p.w, j)
     grid = np.linspace(0.0, 1.0, int(points))
     wv = np.maximum(r[None, :] + grid[:, None] * d[None, :], 0.0) + 0.0
-    a_plus, a_minus = weight_free_terms(p)
-    scores = closeness_from_terms(a_plus, a_minus, wv * wv)
+    scores = method_scores(p, p.x, wv)
     ranks = rank_scores(scores)
     for arr in (grid, wv, scores, ranks):
         arr.setflags(write=False)

@@ -1,0 +1,92 @@
+r"""COPRAS (Zavadskas, Kaklauskas & Šarka 1994): complex proportional assessment.
+
+Conventions:
+
+* Sum normalisation weighted: :math:`d_{ij} = w_j x_{ij} / \sum_i x_{ij}` (weights summing to
+  1; the matrix must be non-negative with a positive sum in every column).
+* :math:`S_{+i}` sums :math:`d_{ij}` over the benefit criteria, :math:`S_{-i}` over the cost
+  ones.  Relative significance
+  :math:`Q_i = S_{+i} + \frac{\sum_k S_{-k}}{S_{-i}\,\sum_k 1/S_{-k}}` (the authors'
+  :math:`S_{-\min}` form reduces to this); utility degree :math:`U_i = Q_i / \max Q`.
+  **Higher is better.**  With no cost criterion :math:`Q = S_+`.
+* A candidate with :math:`S_{-i} = 0` (zero on every weighted cost criterion) makes the
+  formula divide by zero; citymatch uses its limit: the candidates with :math:`S_- = 0`
+  share :math:`\sum_k S_{-k}` equally and the others get 0 for the second term.
+* pymcdm 1.x computes the second term as :math:`S_{-i}` (its expression cancels the sums);
+  citymatch follows the published formula, so the two differ whenever there are cost
+  criteria.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._validate import CriterionTypes
+from ..errors import CitymatchValueError
+from .affine import ColumnForm, checked_stats, weighted_sum
+from .inputs import decision_inputs
+from .method_results import CoprasResult
+
+__all__ = ["copras"]
+
+F64 = NDArray[np.float64]
+
+
+def _cost_term(s_minus: F64) -> F64:
+    """``Σ S₋ / (S₋ᵢ Σ 1/S₋)`` along the last axis, with the zero-S₋ limit."""
+    total = s_minus.sum(axis=-1, keepdims=True)
+    zero = s_minus <= 0
+    nz = zero.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        inv = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s_minus))
+    regular = total / (
+        np.where(zero, 1.0, s_minus) * np.where(nz > 0, 1.0, inv.sum(axis=-1, keepdims=True))
+    )
+    limit = np.where(zero, total / np.maximum(nz, 1), 0.0)
+    out: F64 = np.where(nz > 0, limit, regular)
+    return out
+
+
+def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> CoprasResult:
+    """Score candidates by COPRAS's relative significance Q (higher is better).
+
+    Parameters
+    ----------
+    matrix : array_like, (N, M) — non-negative, every column with a positive sum.
+    weights : array_like, (M,) or (K, M) — normalised to sum to 1; a batch is two products.
+    types : sequence of 1/-1 or "benefit"/"cost", (M,)
+
+    Returns
+    -------
+    CoprasResult
+        ``scores`` (Q), ``s_plus``, ``s_minus``, ``utility`` (Q / max Q).
+
+    Examples
+    --------
+    >>> import citymatch as cm
+    >>> cm.copras([[2, 1], [2, 3]], [0.5, 0.5], [1, -1]).scores.round(4).tolist()
+    [0.625, 0.375]
+    """
+    inp = decision_inputs(matrix, weights, types, check_finite=False)
+    x = inp.x
+    st = checked_stats(x, total=True)
+    if (st.min < 0).any():
+        i, j = (int(v) for v in np.argwhere(x < 0)[0])
+        raise CitymatchValueError(
+            f"`matrix` must be non-negative for COPRAS (sum normalisation); got {x[i, j]} at row {i}, column {j}."
+        )
+    assert st.sum is not None
+    col = st.sum
+    if (col <= 0).any():
+        j = int(np.argmax(col <= 0))
+        raise CitymatchValueError(
+            f"`matrix` column {j} sums to 0: COPRAS divides each column by its sum; drop the column."
+        )
+    b = inp.benefit.astype(np.float64)
+    zero = np.zeros_like(col)
+    s_plus = weighted_sum(x, ColumnForm.affine(b / col, zero), inp.w)
+    s_minus = weighted_sum(x, ColumnForm.affine((1.0 - b) / col, zero), inp.w)
+    q = s_plus + _cost_term(s_minus) if (~inp.benefit).any() else s_plus
+    utility = q / q.max(axis=-1, keepdims=True)
+    return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)

@@ -1,0 +1,105 @@
+r"""SPOTIS (Dezert et al. 2020): distance to the ideal solution point within stated bounds.
+
+Conventions:
+
+* Each criterion has bounds ``[lo_j, hi_j]`` (``bounds``, shape (M, 2)); the ideal solution
+  point is ``hi_j`` for a benefit criterion and ``lo_j`` for a cost one (or ``ideal``, given).
+  Score :math:`\sum_j w_j\,|x_{ij} - s^*_j| / (hi_j - lo_j)` with weights summing to 1:
+  **lower is better**, 0 at the ideal point.
+* SPOTIS is free of rank reversal only when the bounds are fixed by the problem (not by the
+  candidates at hand): pass them.  Without ``bounds`` the observed minimum and maximum of
+  each column are used (then SPOTIS equals a min-max weighted sum, rank reversal possible);
+  a constant column then contributes 0.  Every value must lie within its bounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._validate import CriterionTypes
+from ..errors import CitymatchValueError, ShapeError
+from .affine import ColumnForm, checked_stats, weighted_sum
+from .inputs import decision_inputs
+from .method_results import SpotisResult
+
+__all__ = ["spotis"]
+
+F64 = NDArray[np.float64]
+
+
+def _bounds(x: F64, bounds: ArrayLike) -> F64:
+    m = x.shape[1]
+    b = np.array(bounds, dtype=np.float64)
+    if b.shape != (m, 2):
+        raise ShapeError(
+            f"`bounds` must have shape ({m}, 2) (one [min, max] per criterion); got {b.shape}."
+        )
+    if not np.isfinite(b).all():
+        raise CitymatchValueError("`bounds` must be finite.")
+    flat = b[:, 0] >= b[:, 1]
+    if flat.any():
+        j = int(np.argmax(flat))
+        raise CitymatchValueError(
+            f"`bounds` must have min < max for every criterion; got [{b[j, 0]}, {b[j, 1]}] at criterion {j}."
+        )
+    out = (x < b[:, 0]) | (x > b[:, 1])
+    if out.any():
+        i, j = (int(v) for v in np.argwhere(out)[0])
+        raise CitymatchValueError(
+            f"`matrix` must lie within `bounds`; got {x[i, j]} at row {i}, column {j}, outside "
+            f"[{b[j, 0]}, {b[j, 1]}]."
+        )
+    return b
+
+
+def spotis(
+    matrix: ArrayLike,
+    weights: ArrayLike,
+    types: CriterionTypes,
+    *,
+    bounds: ArrayLike | None = None,
+    ideal: ArrayLike | None = None,
+) -> SpotisResult:
+    """Score candidates by SPOTIS (lower is better); conventions in :mod:`citymatch.scoring.spotis`.
+
+    Parameters
+    ----------
+    matrix : array_like, (N, M)
+    weights : array_like, (M,) or (K, M) — normalised to sum to 1; a batch is one product.
+    types : sequence of 1/-1 or "benefit"/"cost", (M,)
+    bounds : array_like (M, 2), optional
+        ``[min, max]`` of each criterion's scale; default the observed range (see above).
+    ideal : array_like (M,), optional
+        The expected solution point, within the bounds; default the best bound.
+
+    Examples
+    --------
+    >>> import citymatch as cm
+    >>> cm.spotis([[5, 1], [0, 0]], [0.5, 0.5], [1, -1], bounds=[[0, 10], [0, 2]]).scores.tolist()
+    [0.5, 0.5]
+    """
+    inp = decision_inputs(matrix, weights, types, min_rows=1, check_finite=False)
+    st = checked_stats(inp.x)
+    b = np.column_stack([st.min, st.max]) if bounds is None else _bounds(inp.x, bounds)
+    if ideal is None:
+        star = np.where(inp.benefit, b[:, 1], b[:, 0])
+    else:
+        star = np.array(ideal, dtype=np.float64)
+        if star.shape != (inp.x.shape[1],):
+            raise ShapeError(f"`ideal` must have {inp.x.shape[1]} values; got shape {star.shape}.")
+        if ((star < b[:, 0]) | (star > b[:, 1])).any() or not np.isfinite(star).all():
+            raise CitymatchValueError(
+                f"`ideal` must be finite and within `bounds`; got {star.tolist()}."
+            )
+    span = b[:, 1] - b[:, 0]
+    live = span > 0
+    safe = np.where(live, span, 1.0)
+    if ideal is None:  # star is the best bound and the data lie within: |x − star| is affine
+        a = np.where(live, np.where(inp.benefit, -1.0, 1.0) / safe, 0.0)
+        c = np.where(live, np.where(inp.benefit, star, -star) / safe, 0.0)
+        scores = weighted_sum(inp.x, ColumnForm.affine(a, c), inp.w)
+    else:
+        d = np.where(live, np.abs(inp.x - star) / safe, 0.0)
+        scores = inp.w @ d.T
+    return SpotisResult("SPOTIS", scores, False, b, star)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._files import read_document
-from ..errors import PairwiseMatrixError
+from ..errors import CitymatchValueError, PairwiseMatrixError
 from .output import (
     Subparsers,
     UsageError,
@@ -63,7 +64,47 @@ def add_rank(sub: Subparsers) -> None:
     r.add_argument(
         "--chunk-rows", type=positive_int, default=262_144, help="rows per chunk with --stream"
     )
+    r.add_argument(
+        "--method",
+        type=method_name,
+        help="scoring method: topsis, vikor, promethee_ii, wsm, wpm, waspas, spotis, copras, "
+        "mabac (default: the criteria set's, TOPSIS unless it says otherwise)",
+    )
+    r.add_argument(
+        "--method-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter of the method, repeatable (VALUE read as JSON, else text): "
+        "--method vikor --method-option v=0.3",
+    )
     r.set_defaults(func=cmd_rank)
+
+
+def method_name(text: str) -> str:
+    """A ``--method`` value: one of the scoring methods (else a usage error, exit 2)."""
+    from ..scoring.registry import method_spec
+
+    try:
+        return method_spec(text).name
+    except CitymatchValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def method_options(pairs: list[str]) -> dict[str, object] | None:
+    """``KEY=VALUE`` pairs as a mapping (VALUE parsed as JSON when it is JSON, else text)."""
+    if not pairs:
+        return None
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--method-option must be KEY=VALUE; got {pair!r}.")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
 
 
 def _emit_table(args: argparse.Namespace, table: pd.DataFrame, foot: str) -> None:
@@ -81,6 +122,13 @@ def _rank_streamed(args: argparse.Namespace) -> int:
 
     if args.top is None and args.scores is None:
         raise UsageError("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
+    if args.method is not None:
+        from ..scoring.registry import require_path
+
+        try:
+            require_path(args.method, "stream")
+        except CitymatchValueError as exc:
+            raise UsageError(str(exc)) from exc
     res = rank_parquet(
         args.candidates,
         args.criteria,
@@ -111,16 +159,29 @@ def cmd_rank(args: argparse.Namespace) -> int:
     from ..rank import rank
     from ..service.contract import rank_response
 
-    ranking = rank(args.candidates, args.criteria, missing=args.missing)
+    ranking = rank(
+        args.candidates,
+        args.criteria,
+        missing=args.missing,
+        method=args.method,
+        method_options=method_options(args.method_option),
+    )
     if args.format == "json":
         emit_model(rank_response(ranking, top=args.top), args.output)
         return 0
     table = ranking.to_frame() if args.top is None else ranking.top(args.top)
     cs = ranking.criteria
+    from ..scoring.registry import method_spec
+
+    better = "higher" if method_spec(ranking.method).higher_is_better else "lower"
+    how = (
+        f"TOPSIS ({ranking.topsis_result.normalization})"
+        if ranking.method == "TOPSIS"
+        else f"{ranking.method} ({better} score is better)"
+    )
     foot = (
         f"{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
-        f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · "
-        f"TOPSIS ({ranking.topsis_result.normalization})"
+        f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · {how}"
     )
     _emit_table(args, table, foot)
     return 0

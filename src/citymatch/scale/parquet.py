@@ -39,6 +39,7 @@ from ..io import arrow_errors, naming_source, parquet_error, parquet_files
 from ..models.criteria import CriteriaSet, load_criteria
 from ..scoring.geometry import Normalization, check_normalization, geometry_from_stats
 from ..scoring.ranks import rank_scores
+from ..scoring.registry import require_path
 from ..scoring.results import freeze_arrays
 from ..scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
 from ..scoring.streaming import Chunk, chunk_stats, column_statistics, score_chunks
@@ -432,6 +433,7 @@ def rank_parquet(
     anti_ideal: Mapping[str, float] | ArrayLike | None = None,
     chunk_rows: int = CHUNK_ROWS,
     threads: int | None = None,
+    method: str | None = None,
 ) -> StreamedRanking:
     """:func:`citymatch.rank` for a Parquet file or folder larger than memory (streamed).
 
@@ -455,6 +457,10 @@ def rank_parquet(
         ``d_anti_ideal`` to this Parquet file (atomically).  With ``top`` both happen.
     chunk_rows : int, default 262,144
         Rows per chunk.
+    method : str, optional
+        The scoring method (default: the set's).  Streaming needs only column statistics,
+        which TOPSIS alone uses today; any other method is refused with the paths it
+        supports (rank a shortlist in memory with ``citymatch.rank(method=...)``).
 
     Returns
     -------
@@ -475,6 +481,7 @@ def rank_parquet(
         check_missing_policy(missing), resolve_weights(load_criteria(criteria), weights)
     )
     cs = policy.cs
+    require_path(cs.method if method is None else method, "stream")  # TOPSIS streams
     _check_stream_args(source, top, output, chunk_rows)
     norm = check_normalization(normalization or cs.normalization)
     names = dataset_columns(source)

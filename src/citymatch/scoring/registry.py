@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import CitymatchValueError
+from ..errors import ArgumentError, CitymatchValueError
 from .copras import copras
 from .promethee import promethee
 from .spotis import spotis
@@ -87,7 +87,7 @@ def method_spec(name: object) -> MethodSpec:
     key = str(name).strip().upper().replace("-", "_") if isinstance(name, str) else ""
     key = _ALIASES.get(key, key)
     if key not in METHODS:
-        raise CitymatchValueError(
+        raise ArgumentError(
             f"`method` must be one of {', '.join(m.lower() for m in METHODS)}; got {name!r}."
         )
     return METHODS[key]
@@ -111,7 +111,7 @@ def check_options(name: object, options: Mapping[str, object]) -> MethodSpec:
     unknown = sorted(set(options) - set(spec.parameters))
     if unknown:
         allowed = ", ".join(spec.parameters) or "none"
-        raise CitymatchValueError(
+        raise ArgumentError(
             f"`method_options` for {spec.name} may only set {allowed}; got {', '.join(unknown)}."
         )
     return spec

@@ -18,7 +18,7 @@ import math
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from ..models.agreement import Agreement
 from ..models.criteria import CriteriaSet
@@ -91,10 +91,20 @@ class _RankInputs(ContractModel):
     normalization: Literal["vector", "minmax", "max", "sum"] | None = None
     missing: Literal["error", "drop", "worst"] = "error"
     screening: bool = True
+    method: str | None = Field(
+        default=None,
+        description="Scoring method (topsis, vikor, promethee_ii, wsm, wpm, waspas, spotis, "
+        "copras, mabac); default the criteria set's (TOPSIS unless it says otherwise).",
+    )
+    method_options: dict[str, JsonValue] | None = Field(
+        default=None,
+        description='The method\'s parameters, e.g. {"v": 0.3} for VIKOR or '
+        '{"preference": "linear", "q": 0, "p": 2} for PROMETHEE II.',
+    )
 
 
 class RankRequest(_RankInputs):
-    """Rank candidates under a criteria set (TOPSIS)."""
+    """Rank candidates under a criteria set (TOPSIS or another scoring method)."""
 
     top: int | None = Field(default=None, ge=1)
 
@@ -148,9 +158,15 @@ class RankRow(BaseModel):
     kind: str | None = None
     score: float
     rank: int
-    d_ideal: float
-    d_anti_ideal: float
-    contributions: dict[str, float]
+    d_ideal: float | None = Field(default=None, description="TOPSIS only.")
+    d_anti_ideal: float | None = Field(default=None, description="TOPSIS only.")
+    contributions: dict[str, float] = Field(
+        default_factory=dict, description="TOPSIS only: the exact decomposition of the score."
+    )
+    quantities: dict[str, float] = Field(
+        default_factory=dict,
+        description="The method's own per-candidate values (VIKOR S, R; PROMETHEE phi_plus, …).",
+    )
 
 
 class Excluded(BaseModel):
@@ -169,7 +185,8 @@ class RankResponse(ContractModel):
     criteria_version: str
     weights: dict[str, float]
     weight_source: str
-    normalization: str
+    method: str = "TOPSIS"
+    normalization: str | None = Field(description="TOPSIS's normalisation; null for other methods.")
     ranked: int = Field(description="Candidates ranked (the ranking may list only the top ones).")
     ranking: list[RankRow]
     excluded_count: int = Field(
@@ -284,8 +301,15 @@ def _text(v: object) -> str | None:
     return None if cell is None else str(cell)
 
 
+_ROW_COLUMNS = frozenset({"id", "name", "kind", "score", "rank", "d_ideal", "d_anti_ideal"})
+
+
 def _ranking_rows(table: pd.DataFrame) -> list[RankRow]:
     contrib_cols = [str(c) for c in table.columns if str(c).startswith("contrib_")]
+    own = [
+        str(c) for c in table.columns if str(c) not in _ROW_COLUMNS and str(c) not in contrib_cols
+    ]
+    topsis = "d_ideal" in table.columns
     return [
         RankRow(
             id=str(t["id"]),
@@ -293,9 +317,10 @@ def _ranking_rows(table: pd.DataFrame) -> list[RankRow]:
             kind=_text(t.get("kind")),
             score=float(t["score"]),
             rank=int(t["rank"]),
-            d_ideal=float(t["d_ideal"]),
-            d_anti_ideal=float(t["d_anti_ideal"]),
+            d_ideal=float(t["d_ideal"]) if topsis else None,
+            d_anti_ideal=float(t["d_anti_ideal"]) if topsis else None,
             contributions={c.removeprefix("contrib_"): float(t[c]) for c in contrib_cols},
+            quantities={c: float(t[c]) for c in own},
         )
         for t in table.to_dict("records")
     ]
@@ -319,7 +344,8 @@ def rank_response(ranking: Ranking, *, top: int | None = None) -> RankResponse:
         criteria_version=cs.version,
         weights={str(k): float(v) for k, v in ranking.weights.items()},
         weight_source=cs.weight_source,
-        normalization=ranking.topsis_result.normalization,
+        method=ranking.method,
+        normalization=(ranking.topsis_result.normalization if ranking.method == "TOPSIS" else None),
         ranked=len(ranking.table),
         ranking=_ranking_rows(table),
         excluded_count=len(ranking.excluded),

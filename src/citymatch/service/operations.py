@@ -92,6 +92,8 @@ def _rank(req: RankRequest | SensitivityRequest, folder: Path | None) -> Ranking
         normalization=req.normalization,
         missing=req.missing,
         screening=req.screening,
+        method=req.method,
+        method_options=req.method_options,
     )
 
 

@@ -1,0 +1,76 @@
+"""Tests written to kill surviving mutants of the sensitivity package (see MUTATION.md).
+
+Expected values come from the independent ``plain_topsis`` fixture (textbook TOPSIS written
+out in ``conftest.py``), compared with ties at 12 decimals as citymatch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import citymatch.sensitivity as sa
+
+W, T = [0.5, 0.5], [1, 1]
+# Columns that are permutations of each other: A=(1,2) and B=(2,1) are mirror images and tie
+# exactly while C=(3,4) and D=(4,3) are both present; without one of them they split.
+A, B, C, D = [1.0, 2.0], [2.0, 1.0], [3.0, 4.0], [4.0, 3.0]
+
+
+def _swaps(plain_topsis, before_x, before_ids, after_x, after_ids):
+    """Pairs (a, b): a strictly ahead before and strictly behind after (ties at 12 decimals)."""
+    before = dict(zip(before_ids, np.round(plain_topsis(before_x, W, T), 12), strict=True))
+    after = dict(zip(after_ids, np.round(plain_topsis(after_x, W, T), 12), strict=True))
+    common = [i for i in before_ids if i in after]
+    return {(a, b) for a in common for b in common if before[a] > before[b] and after[a] < after[b]}
+
+
+def test_rank_reversal_ignores_a_pair_tied_before_the_change(plain_topsis):
+    """Two candidates tied before a removal and split after it did not swap: rank_reversal
+    reports exactly the strict-before, strict-after pairs (checked by plain TOPSIS)."""
+    x = np.array([A, B, C, D])
+    ids = ["A", "B", "C", "D"]
+    before = plain_topsis(x, W, T)
+    assert np.round(before[0], 12) == np.round(before[1], 12)  # the premise: A and B tie
+    after_c = plain_topsis(x[[0, 1, 3]], W, T)
+    assert np.round(after_c[0], 12) != np.round(after_c[1], 12)  # ... and split without C
+    expected = {
+        (f"remove {ids[i]}", a, b)
+        for i in range(4)
+        for a, b in _swaps(
+            plain_topsis,
+            x,
+            ids,
+            x[[h for h in range(4) if h != i]],
+            [ids[h] for h in range(4) if h != i],
+        )
+    }
+    rows = sa.rank_reversal(x, W, T, labels=ids)
+    assert set(rows.itertuples(index=False, name=None)) == expected
+    assert len(rows) == len(expected)
+
+
+def test_rank_reversal_ignores_a_pair_that_becomes_tied(plain_topsis):
+    """A pair strictly ordered before an addition and tied after it is not a swap."""
+    x = np.array([A, B, C])
+    ids = ["A", "B", "C"]
+    after = plain_topsis(np.array([A, B, C, D]), W, T)
+    assert np.round(after[0], 12) == np.round(after[1], 12)  # the premise: tied after adding D
+    before = plain_topsis(x, W, T)
+    assert np.round(before[0], 12) != np.round(before[1], 12)  # ... and not before
+    expected = {
+        ("add D", a, b)
+        for a, b in _swaps(plain_topsis, x, ids, np.array([A, B, C, D]), [*ids, "D"])
+    }
+    rows = sa.rank_reversal(x, W, T, labels=ids, remove=[], add={"D": D})
+    assert set(rows.itertuples(index=False, name=None)) == expected
+    assert len(rows) == len(expected)
+
+
+def test_method_agreement_repr_states_the_range_between_different_methods(ranking):
+    """The repr gives the lowest and highest weighted Spearman between two different methods
+    (the off-diagonal entries; the diagonal compares a method with itself and is 1)."""
+    res = sa.method_agreement(ranking, methods=["TOPSIS", "VIKOR", "SPOTIS"])
+    table = res.weighted_spearman.to_numpy(float)
+    off = [table[i, j] for i in range(3) for j in range(3) if i != j]
+    assert min(off) < 0.9995  # the premise: the methods disagree somewhere
+    assert f"weighted Spearman {min(off):.3f}–{max(off):.3f} between methods" in repr(res)

@@ -7,8 +7,10 @@ out in ``conftest.py``), compared with ties at 12 decimals as citymatch does.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import citymatch.sensitivity as sa
+from citymatch.errors import ShapeError
 
 W, T = [0.5, 0.5], [1, 1]
 # Columns that are permutations of each other: A=(1,2) and B=(2,1) are mirror images and tie
@@ -74,3 +76,42 @@ def test_method_agreement_repr_states_the_range_between_different_methods(rankin
     off = [table[i, j] for i in range(3) for j in range(3) if i != j]
     assert min(off) < 0.9995  # the premise: the methods disagree somewhere
     assert f"weighted Spearman {min(off):.3f}–{max(off):.3f} between methods" in repr(res)
+
+
+# Under min-max normalisation removing 3 swaps 0 and 2, and removing 0 swaps 1 and 3; under the
+# default vector normalisation no removal swaps anything (found by search, checked below).
+X_NORM = np.array([[2.0, 8.0], [6.0, 9.0], [5.0, 6.0], [9.0, 7.0]])
+
+
+def test_rank_reversal_uses_the_normalization_asked_for(plain_topsis):
+    """``normalization="minmax"`` scores the full and the reduced matrices under min-max:
+    the reported swaps are exactly plain min-max TOPSIS's, which differ from vector's."""
+    ids = ["0", "1", "2", "3"]
+
+    def expected(norm):
+        out = set()
+        for i in range(4):
+            keep = [h for h in range(4) if h != i]
+            before = dict(zip(ids, np.round(plain_topsis(X_NORM, W, T, norm), 12), strict=True))
+            after = np.round(plain_topsis(X_NORM[keep], W, T, norm), 12)
+            after_by = dict(zip([ids[h] for h in keep], after, strict=True))
+            out |= {
+                (f"remove {i}", a, b)
+                for a in after_by
+                for b in after_by
+                if before[a] > before[b] and after_by[a] < after_by[b]
+            }
+        return out
+
+    assert expected("minmax") != expected("vector")  # the premise: the choice matters here
+    rows = sa.rank_reversal(X_NORM, W, T, normalization="minmax")
+    assert set(rows.itertuples(index=False, name=None)) == expected("minmax")
+    assert len(rows) == len(expected("minmax"))
+
+
+def test_rank_reversal_refuses_criteria_names_of_the_wrong_length():
+    """``criteria`` is validated like everywhere else: one name per column."""
+    with pytest.raises(
+        ShapeError, match=r"`criteria` must have 2 names \(one per criterion\); got 3"
+    ):
+        sa.rank_reversal(X_NORM, W, T, criteria=["a", "b", "c"])

@@ -115,3 +115,29 @@ def test_rank_reversal_refuses_criteria_names_of_the_wrong_length():
         ShapeError, match=r"`criteria` must have 2 names \(one per criterion\); got 3"
     ):
         sa.rank_reversal(X_NORM, W, T, criteria=["a", "b", "c"])
+
+
+def test_rank_reversal_checks_removals_down_to_two_candidates_and_keeps_them_with_additions(
+    plain_topsis,
+):
+    """With three candidates, removing one leaves a pair that can still swap (here removing 0
+    swaps 2 and 1); the swaps of the removals and of the additions are all reported together."""
+    x = np.array([[9.0, 2.0], [5.0, 3.0], [1.0, 7.0]])
+    ids = ["0", "1", "2"]
+    adds = {"p": [4.0, 6.0], "q": [9.0, 7.0]}
+    expected = set()
+    for i in range(3):
+        keep = [h for h in range(3) if h != i]
+        expected |= {
+            (f"remove {i}", a, b)
+            for a, b in _swaps(plain_topsis, x, ids, x[keep], [ids[h] for h in keep])
+        }
+    assert ("remove 0", "2", "1") in expected  # the premise: a pair of two does swap
+    for name, values in adds.items():
+        expected |= {
+            (f"add {name}", a, b)
+            for a, b in _swaps(plain_topsis, x, ids, np.vstack([x, values]), [*ids, name])
+        }
+    rows = sa.rank_reversal(x, W, T, add=adds)
+    assert set(rows.itertuples(index=False, name=None)) == expected
+    assert len(rows) == len(expected)

@@ -141,3 +141,28 @@ def test_rank_reversal_checks_removals_down_to_two_candidates_and_keeps_them_wit
     rows = sa.rank_reversal(x, W, T, add=adds)
     assert set(rows.itertuples(index=False, name=None)) == expected
     assert len(rows) == len(expected)
+
+
+def test_method_agreement_spotis_handles_a_constant_column_like_the_textbook():
+    """SPOTIS (Dezert et al. 2020) with the data's bounds: d_i = Σ w_j |x_ij − s*_j| / range_j,
+    lower is better.  A constant column separates no one; the other columns keep their own
+    bounds.  The reported SPOTIS ranks equal a hand computation that skips the constant column."""
+    x = np.array([[1.0, 30.0, 5.0], [2.0, 10.0, 5.0], [4.0, 0.0, 5.0], [3.0, 25.0, 5.0]])
+    w = np.array([0.5, 0.3, 0.2])
+    t = [1, -1, 1]
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    ideal = np.where(np.array(t) > 0, hi, lo)
+    live = hi > lo
+    d = (w[live] * np.abs(x[:, live] - ideal[live]) / (hi - lo)[live]).sum(axis=1)
+    expected = np.argsort(np.argsort(d)) + 1.0  # 1 = smallest distance
+    assert len(set(d.round(12))) == 4  # the premise: no ties
+    res = sa.method_agreement(x, w, t, methods=["TOPSIS", "SPOTIS"])
+    assert list(res.ranks.columns) == ["TOPSIS", "SPOTIS"]
+    np.testing.assert_array_equal(res.ranks["SPOTIS"].to_numpy(float), expected)
+
+
+def test_rank_reversal_without_swaps_still_has_its_three_columns():
+    """No swap at all gives an empty table with the documented columns change, a, b."""
+    rows = sa.rank_reversal(np.array([A, B, C, D]), W, T, labels=["A", "B", "C", "D"])
+    assert rows.empty
+    assert list(rows.columns) == ["change", "a", "b"]

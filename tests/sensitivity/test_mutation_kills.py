@@ -11,6 +11,7 @@ import pytest
 
 import citymatch.sensitivity as sa
 from citymatch.errors import ShapeError
+from citymatch.sensitivity.methods import METHODS
 
 W, T = [0.5, 0.5], [1, 1]
 # Columns that are permutations of each other: A=(1,2) and B=(2,1) are mirror images and tie
@@ -166,3 +167,13 @@ def test_rank_reversal_without_swaps_still_has_its_three_columns():
     rows = sa.rank_reversal(np.array([A, B, C, D]), W, T, labels=["A", "B", "C", "D"])
     assert rows.empty
     assert list(rows.columns) == ["change", "a", "b"]
+
+
+def test_method_agreement_runs_every_listed_method():
+    """Every name in METHODS is accepted and ranks all candidates 1..N (values not pinned
+    here: pymcdm's own definitions, see MUTATION.md about its COPRAS)."""
+    x = np.array([[1.0, 30.0, 5.0], [2.0, 10.0, 6.0], [4.0, 5.0, 5.0], [3.0, 25.0, 7.0]])
+    res = sa.method_agreement(x, [0.5, 0.3, 0.2], [1, -1, 1], methods=list(METHODS))
+    assert list(res.ranks.columns) == list(METHODS)
+    for name in METHODS:
+        assert sorted(res.ranks[name].to_numpy(float)) == [1.0, 2.0, 3.0, 4.0], name

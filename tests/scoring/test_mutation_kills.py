@@ -174,3 +174,22 @@ def test_minmax_with_one_fixed_point_takes_the_other_from_the_data():
     d_plus = np.sqrt((0.5 * 0.5) ** 2)
     d_minus = np.sqrt((0.5 * 1.0) ** 2 + (0.5 * 0.5) ** 2)
     np.testing.assert_allclose(res.scores[2], d_minus / (d_plus + d_minus), rtol=1e-12)
+
+
+def test_a_single_infinite_cell_is_reported_with_its_row_and_column():
+    """One +inf (its column's minimum stays finite) is still found by the finiteness check."""
+    with pytest.raises(NonFiniteError, match=r"got inf at row 1, column 0 \(1 non-finite cell"):
+        citymatch.topsis([[1.0, 2.0], [np.inf, 3.0], [2.0, 1.0]], [1, 1], [1, 1])
+
+
+def test_a_lone_fixed_ideal_worse_than_the_data_anti_ideal_is_refused():
+    """Only ``ideal`` given (anti-ideal from the data): it is still checked against it."""
+    x = [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(
+        CitymatchValueError, match=r"got ideal 0\.5 and anti-ideal 1\.0 at criterion 0\.$"
+    ):
+        citymatch.topsis(x, [1, 1], [1, 1], ideal=[0.5, np.nan])
+    with pytest.raises(
+        CitymatchValueError, match=r"got ideal 4\.0 and anti-ideal 5\.0 at criterion 1\.$"
+    ):
+        citymatch.topsis(x, [1, 1], [1, 1], anti_ideal=[np.nan, 5.0])

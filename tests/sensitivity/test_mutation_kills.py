@@ -177,3 +177,21 @@ def test_method_agreement_runs_every_listed_method():
     assert list(res.ranks.columns) == list(METHODS)
     for name in METHODS:
         assert sorted(res.ranks[name].to_numpy(float)) == [1.0, 2.0, 3.0, 4.0], name
+
+
+def test_weight_sweep_to_frame_is_the_documented_long_table(plain_topsis):
+    """``to_frame``: columns weight, id, score, rank; one row per (grid point, candidate), the
+    score being plain TOPSIS at that point's weights and rank 1 the best."""
+    x = np.array([[1.0, 9.0], [5.0, 4.0], [8.0, 2.0]])
+    sw = sa.weight_sweep(x, 0, [0.5, 0.5], T, points=3, labels=["a", "b", "c"])
+    frame = sw.to_frame()
+    assert list(frame.columns) == ["weight", "id", "score", "rank"]
+    rows = []
+    for v in (0.0, 0.5, 1.0):
+        s = plain_topsis(x, [v, 1.0 - v], T)
+        r = np.argsort(np.argsort(-s)) + 1
+        rows += [(v, i, s[h], r[h]) for h, i in enumerate(["a", "b", "c"])]
+    assert frame["weight"].tolist() == [r[0] for r in rows]
+    assert frame["id"].tolist() == [r[1] for r in rows]
+    np.testing.assert_allclose(frame["score"].to_numpy(float), [r[2] for r in rows], rtol=1e-12)
+    assert frame["rank"].tolist() == [r[3] for r in rows]

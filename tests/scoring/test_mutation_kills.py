@@ -193,3 +193,12 @@ def test_a_lone_fixed_ideal_worse_than_the_data_anti_ideal_is_refused():
         CitymatchValueError, match=r"got ideal 4\.0 and anti-ideal 5\.0 at criterion 1\.$"
     ):
         citymatch.topsis(x, [1, 1], [1, 1], anti_ideal=[np.nan, 5.0])
+
+
+def test_equal_fixed_points_outside_minmax_switch_the_criterion_off():
+    """Under vector normalisation a criterion whose fixed ideal equals its fixed anti-ideal is
+    allowed and separates no one: the scores equal a textbook TOPSIS of the other criterion."""
+    x = np.array([[1.0, 2.0], [3.0, 5.0], [2.0, 4.0]])
+    res = citymatch.topsis(x, [0.5, 0.5], [1, -1], ideal=[np.nan, 3.0], anti_ideal=[np.nan, 3.0])
+    _, _, expected = _plain_distances(x[:, :1], [1.0], [1])
+    np.testing.assert_allclose(res.scores, expected, rtol=1e-12)

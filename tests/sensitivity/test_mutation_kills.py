@@ -6,6 +6,8 @@ out in ``conftest.py``), compared with ties at 12 decimals as citymatch does.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 
@@ -195,3 +197,24 @@ def test_weight_sweep_to_frame_is_the_documented_long_table(plain_topsis):
     assert frame["id"].tolist() == [r[1] for r in rows]
     np.testing.assert_allclose(frame["score"].to_numpy(float), [r[2] for r in rows], rtol=1e-12)
     assert frame["rank"].tolist() == [r[3] for r in rows]
+
+
+def test_weight_sweep_repr_html_and_plot_state_the_sweep(plain_topsis):
+    """repr names the criterion, the grid's ends, N and the base weight; the HTML view carries
+    it; ``plot(top=k, ax=ax)`` draws on the given axes one line per candidate ever in the top k."""
+    x = np.array([[1.0, 9.0], [5.0, 4.0], [8.0, 2.0]])
+    sw = sa.weight_sweep(x, 0, [0.25, 0.75], T, points=5)
+    text = "WeightSweepResult('c0': 5 points in [0, 1], N=3, base weight 0.250)"
+    assert repr(sw) == text
+    assert html.escape(text) in sw._repr_html_()
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ever_first = {int(np.argmax(plain_topsis(x, [v, 1.0 - v], T))) for v in np.linspace(0, 1, 5)}
+    fig, ax = plt.subplots()
+    try:
+        assert sw.plot(top=1, ax=ax) is ax
+        assert len(ax.get_lines()) == len(ever_first) + 1  # + the base-weight marker
+    finally:
+        plt.close(fig)

@@ -70,6 +70,16 @@ def _pool() -> ThreadPoolExecutor:
     return _POOL
 
 
+def _forget_pool() -> None:
+    """In a forked child: drop the parent's pool, whose threads do not exist here."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):  # POSIX: a forked child builds its own pool when needed
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _n_threads(n_rows: int, threads: int | None) -> int:
     if threads is not None:
         return check_threads(threads) or 1

@@ -264,7 +264,7 @@ def test_partnership_cap_of_the_review_is_checked(cap, error, pattern):
 
     ``cap=-1`` was accepted and recommended every agreement in force for sunset.
     """
-    reg = ag.load_register(ROOT / "src" / "citymatch" / "data" / "register")
+    reg = ag.load_register(ROOT / "examples" / "register")  # the shipped Toronto register
     with pytest.raises(error, match=pattern):
         ag.review(reg, as_of=date(2026, 11, 27), cap=cap)
 

@@ -99,3 +99,10 @@ def test_service_rank_takes_a_method(cities_csv):
     assert set(doc["ranking"][0]["quantities"]) == {"phi_plus", "phi_minus"}
     bad = TestClient(create_app()).post("/v1/rank", json={**body, "method": "electre"})
     assert bad.status_code == 422 and "`method` must be one of" in bad.text
+
+
+def test_cli_method_option_out_of_its_domain_exits_2(capsys, cities_csv):
+    """`--method vikor --method-option v=2`: an option out of its domain is a usage error."""
+    code = main(["rank", str(cities_csv), "--criteria", "partnership-city", "--method", "vikor",
+                 "--method-option", "v=2"])  # fmt: skip
+    assert code == 2 and "`v` must lie in [0, 1]; got 2.0" in capsys.readouterr().err

@@ -141,3 +141,25 @@ def test_a_long_dependency_cycle_is_named():
         citymatch.errors.PortfolioError, match=r"dependencies form a cycle: P2999 → P2998 → "
     ):
         citymatch.optimize_portfolio(prob)
+
+
+def test_costs_the_solver_cannot_resolve_within_one_budget_are_refused():
+    """1e15, 1e15 and 1 against 2e15: scaled, the 1 falls below HiGHS's tolerance and the plan
+    overspent by 1 while reporting "Optimal" (second adversarial pass). Now refused, naming
+    the constraint and the ratio the solver resolves."""
+    from citymatch import optimize_portfolio
+    from citymatch.errors import PortfolioError
+
+    problem = {
+        "name": "big", "start_year": 2027, "years": 1, "budget": 2e15,
+        "new_per_year_min": None, "new_per_year_max": None,
+        "projects": [
+            {"id": "a", "value": 10, "cost": 1e15, "duration": 1},
+            {"id": "b", "value": 5, "cost": 1e15, "duration": 1},
+            {"id": "c", "value": 1, "cost": 1, "duration": 1},
+        ],
+    }  # fmt: skip
+    with pytest.raises(
+        PortfolioError, match=r"constraint 'budget 2027' mixes coefficients from 1 to 1e\+15"
+    ):
+        optimize_portfolio(problem)

@@ -9,6 +9,7 @@ for n = 2, ``rtol`` NaN or negative, and non-finite intermediate results.
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pytest
@@ -268,3 +269,26 @@ def test_non_finite_ahp_weights_are_an_error(monkeypatch):
     monkeypatch.setattr(ahp_module, "_principal", broken)
     with pytest.raises(NonFiniteError, match=r"AHP weights came out non-finite in 3 places"):
         citymatch.ahp([[1, 2, 3], [0.5, 1, 2], [1 / 3, 0.5, 1]])
+
+
+@pytest.mark.parametrize("method", ["vikor", "wsm", "mabac", "spotis", "copras", "waspas"])
+def test_subnormal_columns_are_refused_by_every_method(method):
+    """A column of subnormal values (1e-310) is refused with the limit, never scored wrongly.
+
+    Found by the second adversarial pass: VIKOR divided by a subnormal range (1/span = inf) and
+    returned a ranking opposite to that of the same data rescaled.
+    """
+    x = np.array([[1e-310, 1.0], [2e-310, 2.0], [3e-310, 1.5]])
+    fn = getattr(citymatch, method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no raw numpy warning on the way
+        with pytest.raises(
+            NumericRangeError, match=r"below the smallest normal float64 2\.22507e-308"
+        ):
+            fn(x, [0.5, 0.5], [1, -1])
+
+
+def test_a_subnormal_cost_value_is_refused_under_ratio_normalisation():
+    """min/x of a subnormal cost value overflows: refused, naming the cost criterion."""
+    with pytest.raises(NumericRangeError, match="cost criterion 1 go down to 1e-310"):
+        citymatch.wsm([[1.0, 1e-310], [2.0, 2.0]], [0.5, 0.5], [1, -1])

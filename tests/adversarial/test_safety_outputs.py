@@ -115,3 +115,33 @@ def test_cli_output_over_its_input_is_refused(source, capsys, args, needle):
     assert code == 2, err
     assert needle in err and "must not be the input" in err
     assert _snapshot(source.parent) == before
+
+
+def test_rank_parquet_refuses_an_output_over_its_criteria_file(tmp_path):
+    """The criteria file is read too: an output onto it is refused (second adversarial pass)."""
+    import citymatch
+
+    crit = tmp_path / "crit.toml"
+    crit.write_text((ROOT / "criteria" / "partnership-city.toml").read_text("utf-8"), "utf-8")
+    before = crit.read_bytes()
+    frame = citymatch.datasets.load_cities()
+    frame.to_parquet(tmp_path / "c.parquet")
+    with pytest.raises(OutputPathError):
+        scale.rank_parquet(tmp_path / "c.parquet", crit, output=crit)
+    assert crit.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sensitivity", "example", "--criteria", "partnership-city", "--samples", "20",
+         "--plot", "{d}/same.png", "--output", "{d}/same.png"],
+        ["portfolio", "example", "--frontier", "--plot", "{d}/pf.png", "--output", "{d}/pf.png"],
+    ],
+)  # fmt: skip
+def test_two_outputs_of_one_command_on_one_file_are_refused(tmp_path, capsys, argv):
+    """--plot and --output on one path: a usage error (exit 2) before anything is written."""
+    code = main([a.format(d=tmp_path) for a in argv])
+    assert code == 2
+    assert "must be different files" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

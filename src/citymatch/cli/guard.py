@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import signal
 import sys
 import threading
@@ -116,6 +117,16 @@ def handling_signals(run: Main) -> Main:
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse an output argument that is, or lies inside, an input argument (exit 2)."""
     inputs = [v for a in INPUT_ARGUMENTS if isinstance(v := getattr(args, a, None), str) and v]
+    outputs = [
+        (a, v) for a in OUTPUT_ARGUMENTS if isinstance(v := getattr(args, a, None), str) and v
+    ]
+    for i, (a, first) in enumerate(outputs):  # two outputs of one command on one file
+        for b, second in outputs[i + 1 :]:
+            if os.path.realpath(first) == os.path.realpath(second):
+                raise UsageError(
+                    f"--{a} and --{b} must be different files (one would overwrite the other); "
+                    f"both are {first!r}."
+                )
     for attr in OUTPUT_ARGUMENTS:
         out = getattr(args, attr, None)
         if not (isinstance(out, str) and out and inputs):

@@ -25,7 +25,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .._display import html_table
 from .._validate import check_time_limit
-from ..errors import CitymatchValueError
+from ..errors import CitymatchValueError, PortfolioError
 from . import explain as ex
 from .model import Model, Row, build, complete_z, matrix
 from .problem import ProblemLike, load_problem
@@ -258,6 +258,7 @@ def run_milp(
     a = model.a if rows is model.rows else matrix(rows, model.nvar)
     constraints = []
     if rows:
+        check_row_ranges(rows)
         a, lo, hi = scale_rows(a, np.array([r.lo for r in rows]), np.array([r.hi for r in rows]))
         constraints = [LinearConstraint(a, lo, hi)]
     c_scale = float(np.max(np.abs(c), initial=0.0)) or 1.0  # the same argmax, values near 1
@@ -290,6 +291,26 @@ def plan_status(code: int, message: str) -> PlanStatus:
     if code == INFEASIBLE and "infeasible" not in message.lower():
         return OTHER
     return PlanStatus(code)
+
+
+#: Largest ratio of |coefficients| within one constraint row the solve accepts.  After row
+#: scaling the smallest coefficient is 1/ratio; HiGHS's feasibility tolerance (1e-7) must not
+#: swallow it, or one small cost could be spent beyond a budget unseen.
+MAX_ROW_RANGE = 1e6
+
+
+def check_row_ranges(rows: Sequence[Row]) -> None:
+    """Refuse a constraint whose non-zero coefficients span more than :data:`MAX_ROW_RANGE`."""
+    for row in rows:
+        mags = [abs(v) for v in row.coefs.values() if v != 0]
+        if len(mags) > 1 and max(mags) > MAX_ROW_RANGE * min(mags):
+            unit = f" {row.unit}" if row.unit else ""
+            raise PortfolioError(
+                f"constraint {row.name!r} mixes coefficients from {min(mags):g} to {max(mags):g}"
+                f"{unit} (ratio {max(mags) / min(mags):.3g}); the solver resolves at most a ratio "
+                f"of {MAX_ROW_RANGE:g} within one constraint (its feasibility tolerance is 1e-7): "
+                "round negligible amounts to 0 or express them in larger units."
+            )
 
 
 def scale_rows(a: sparse.csr_array, lo: F64, hi: F64) -> tuple[sparse.csr_array, F64, F64]:

@@ -187,7 +187,11 @@ def _parquet_sink(
 
 
 def _check_stream_args(
-    source: PathLike, top: object, output: PathLike | None, chunk_rows: object
+    source: PathLike,
+    top: object,
+    output: PathLike | None,
+    chunk_rows: object,
+    also_read: Sequence[object] = (),
 ) -> None:
     if top is None and output is None:
         raise CitymatchValueError(
@@ -212,6 +216,9 @@ def _check_stream_args(
             f"({str(out.parent)!r} does not exist)."
         )
     check_output_not_input(output, [source], name="output", role="source")
+    others = [p for p in also_read if isinstance(p, (str, os.PathLike))]  # e.g. a criteria file
+    if others:
+        check_output_not_input(output, others, name="output", role="criteria file")
 
 
 # --------------------------------------------------------------------------- results
@@ -482,7 +489,7 @@ def rank_parquet(
     )
     cs = policy.cs
     require_path(cs.method if method is None else method, "stream")  # TOPSIS streams
-    _check_stream_args(source, top, output, chunk_rows)
+    _check_stream_args(source, top, output, chunk_rows, also_read=[criteria])
     norm = check_normalization(normalization or cs.normalization)
     names = dataset_columns(source)
     with naming_source(source):

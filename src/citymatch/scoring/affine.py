@@ -21,9 +21,11 @@ from ..errors import NumericRangeError
 from . import _kernels
 from .stats import ColumnStats
 
-__all__ = ["ColumnForm", "checked_stats", "log_column_means", "row_max", "weighted_sum"]
+__all__ = ["TINY", "ColumnForm", "checked_stats", "log_column_means", "row_max", "weighted_sum"]
 
 F64 = NDArray[np.float64]
+#: The smallest normal float64: below it a value (or a range) cannot be divided by safely.
+TINY = float(np.finfo(np.float64).tiny)
 #: Rows per block when a pass must build values (row maxima, logs): ~4 MB at M = 10.
 _ROWS = 1 << 16
 
@@ -46,6 +48,15 @@ def checked_stats(x: F64, *, total: bool = False, threads: int | None = None) ->
             f"`matrix` values of criterion {j} (from {st.min[j]:g} to {st.max[j]:g}) have a range "
             f"or sum beyond float64's maximum {np.finfo(np.float64).max:.6g}; divide the column "
             "by a positive constant."
+        )
+    big = np.maximum(np.abs(st.max), np.abs(st.min))
+    tiny = ((span > 0) & (span < TINY)) | ((big > 0) & (big < TINY))
+    if np.any(tiny):  # 1 / span (or 1 / x) would overflow: the column cannot be normalised
+        j = int(np.argmax(tiny))
+        raise NumericRangeError(
+            f"`matrix` values of criterion {j} (from {st.min[j]:g} to {st.max[j]:g}) are below the "
+            f"smallest normal float64 {TINY:.6g} (in size or in range), too imprecise to "
+            "normalise; multiply the column by a positive constant."
         )
     return st
 

@@ -36,8 +36,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
-from ..errors import CitymatchValueError
-from .affine import ColumnForm, checked_stats, log_column_means, weighted_sum
+from ..errors import CitymatchValueError, NumericRangeError
+from .affine import TINY, ColumnForm, checked_stats, log_column_means, weighted_sum
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
 from .method_results import MethodResult, WaspasResult
 from .stats import ColumnStats
@@ -74,6 +74,14 @@ def _refuse_sign(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str)
         raise CitymatchValueError(
             f"`matrix` must be positive on a cost criterion under {norm!r} normalisation "
             f"(it divides by the value); got {x[i, j]} at row {i}, column {j}."
+        )
+    small = ~benefit & (st.min < TINY)
+    if small.any():
+        j = int(np.argmax(small))
+        raise NumericRangeError(
+            f"`matrix` values of cost criterion {j} go down to {st.min[j]:g}, below the smallest "
+            f"normal float64 {TINY:.6g}: their reciprocals under {norm!r} normalisation overflow; "
+            "multiply the column by a positive constant."
         )
 
 

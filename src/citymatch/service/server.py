@@ -78,6 +78,7 @@ def _responses() -> dict[int | str, dict[str, Any]]:
         400: "The body is not valid JSON (or not UTF-8).",
         401: "Missing or wrong `X-API-Key` header (when the service requires a key).",
         404: "No such route.",
+        405: "The route exists but not for this HTTP method (every /v1 route takes POST).",
         408: "The request body did not arrive within the service's body timeout.",
         413: "The request body is larger than the service's body limit.",
         500: "A bug in the service (no detail is given).",

@@ -106,3 +106,13 @@ def test_cli_method_option_out_of_its_domain_exits_2(capsys, cities_csv):
     code = main(["rank", str(cities_csv), "--criteria", "partnership-city", "--method", "vikor",
                  "--method-option", "v=2"])  # fmt: skip
     assert code == 2 and "`v` must lie in [0, 1]; got 2.0" in capsys.readouterr().err
+
+
+def test_stream_with_scores_only_prints_what_was_done(tmp_path, capsys):
+    """`rank --stream --scores F` without --top prints the summary line, not an empty table."""
+    cm.datasets.load_cities().to_parquet(tmp_path / "c.parquet")
+    code = main(["rank", str(tmp_path / "c.parquet"), "--criteria", "partnership-city", "--stream",
+                 "--scores", str(tmp_path / "s.parquet")])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0 and "Empty DataFrame" not in out and "ranked (streamed)" in out
+    assert (tmp_path / "s.parquet").exists()

@@ -146,6 +146,9 @@ def _rank_streamed(args: argparse.Namespace) -> int:
         f"{res.n:,} ranked (streamed), {res.n_excluded:,} excluded · criteria {cs.name} "
         f"v{cs.version} · TOPSIS ({res.normalization}){scores}"
     )
+    if args.top is None:  # every score went to the file: no table to show, just what was done
+        emit(foot, args.output)
+        return 0
     _emit_table(args, res.to_frame(), foot)
     return 0
 

@@ -197,16 +197,11 @@ def _check_stream_args(
         raise CitymatchValueError(
             "give `top` (keep the best k rows) or `output` (a Parquet file for all scores)."
         )
-    if top is not None and (
-        not isinstance(top, (int, np.integer)) or isinstance(top, bool) or top < 1
-    ):
-        raise CitymatchValueError(f"`top` must be a positive integer; got {top!r}.")
-    if (
-        not isinstance(chunk_rows, (int, np.integer))
-        or isinstance(chunk_rows, bool)
-        or chunk_rows < 1
-    ):
-        raise CitymatchValueError(f"`chunk_rows` must be a positive integer; got {chunk_rows!r}.")
+    for name, value in (("top", top), ("chunk_rows", chunk_rows)):
+        if name == "top" and value is None:
+            continue
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise CitymatchValueError(f"`{name}` must be a positive integer; got {value!r}.")
     if output is None:
         return
     out = Path(output).resolve()

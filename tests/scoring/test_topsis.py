@@ -14,7 +14,7 @@ from citymatch.errors import (
     ShapeError,
     WeightsError,
 )
-from citymatch.scoring import _kernels
+from citymatch.scoring import pool
 
 NORMS = ["vector", "minmax", "max", "sum"]
 
@@ -54,7 +54,7 @@ def test_sum_normalization_matches_pymcdm_on_benefit_criteria(make_problem):
 
 def test_large_parallel_path_equals_serial(rng):
     """The threaded row-block path (above the parallel threshold) equals the one-thread path."""
-    n = _kernels.PARALLEL_MIN_ROWS + 12345
+    n = pool.PARALLEL_MIN_ROWS + 12345
     x = rng.normal(size=(n, 4))
     w = np.array([0.1, 0.2, 0.3, 0.4])
     t = [1, -1, 1, -1]

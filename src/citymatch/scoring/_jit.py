@@ -1,4 +1,7 @@
-"""Optional compiled kernels for the two TOPSIS passes on large matrices (numba).
+"""Optional compiled kernels for the large-matrix passes (numba).
+
+TOPSIS's two passes, and the row sums and row maxima of the other linear-time methods
+(:mod:`.rowpass`).
 
 Installed with ``pip install "citymatch[fast]"``.  Without numba, or with the environment
 variable ``CITYMATCH_JIT=0``, citymatch runs the pure-numpy kernels in :mod:`._kernels`
@@ -292,11 +295,54 @@ def _dist_cols_py(
             sc[s + i] = closeness1(p, q)
 
 
+def _affine_rows_py(
+    flat: Any,
+    m: int,
+    lo: int,
+    hi: int,
+    coef: Any,
+    const: Any,
+    rcoef: Any,
+    recip: Any,
+    mxa: Any,
+    mxb: Any,
+    want_max: bool,
+    sums: Any,
+    mx: Any,
+) -> None:  # pragma: no cover - compiled
+    """Weighted row sums and one row maximum for rows ``lo:hi`` (see :func:`.rowpass.affine_rows`).
+
+    ``sums[k, i] = const_k + Σ_j coef_kj x_ij + rcoef_kj / x_ij`` (the reciprocal only on
+    ``recip`` columns), and ``mx[i] = max_j (mxa_j x_ij + mxb_j)``.
+
+    Terms are added in column order ``j = 0, 1, …``; one read of each value.
+    """
+    k_out = coef.shape[0]
+    inv = np.zeros(m)
+    for i in range(lo, hi):
+        base = i * m
+        for j in range(m):
+            if recip[j]:
+                inv[j] = 1.0 / np.float64(flat[base + j])
+        for k in range(k_out):
+            s = const[k]
+            for j in range(m):
+                s += coef[k, j] * np.float64(flat[base + j]) + rcoef[k, j] * inv[j]
+            sums[k, i] = s
+        if want_max:
+            r = -np.inf
+            for j in range(m):
+                t = mxa[j] * np.float64(flat[base + j]) + mxb[j]
+                r = t if t > r else r
+            mx[i] = r
+
+
 _PY = {
     "stats_rows": _stats_rows_py,
     "stats_cols": _stats_cols_py,
     "dist_rows": _dist_rows_py,
     "dist_cols": _dist_cols_py,
+    "affine_rows": _affine_rows_py,
 }
 
 
@@ -349,3 +395,26 @@ def distances(
 
 
 _NOWHERE = np.empty(1)
+
+
+def affine_rows(
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    coef: NDArray[np.float64],
+    const: NDArray[np.float64],
+    rcoef: NDArray[np.float64],
+    recip: NDArray[np.bool_],
+    row_max: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
+    sums: NDArray[np.float64],
+    mx: NDArray[np.float64],
+) -> None:
+    """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
+
+    Same contract as :func:`.rowpass.affine_rows`.
+    """
+    mxa, mxb = row_max if row_max is not None else (const, const)
+    _kernel("affine_rows")(
+        x.reshape(-1), x.shape[1], lo, hi, coef, const, rcoef, recip, mxa, mxb,
+        row_max is not None, sums, mx,
+    )  # fmt: skip

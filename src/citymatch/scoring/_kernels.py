@@ -24,25 +24,16 @@ per row block, no Python loop over K.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validate import check_finite_result, check_threads
+from .._validate import check_finite_result
 from . import _jit
+from .pool import BLOCK_ROWS, n_threads, over_rows
 from .stats import ColumnStats, merge_stats
 
 F64 = NDArray[np.float64]
-T = TypeVar("T")
 
-#: Rows per block in both passes: 8192 × M doubles stay in L2 for M ≤ 32.
-BLOCK_ROWS = 8192
-#: Below this many rows everything runs in the calling thread.
-PARALLEL_MIN_ROWS = 131072
 #: Width multiplier for the "wide view" reductions (long inner loops).
 _WIDE = 64
 #: From this many cells (rows × criteria, 80 MB of float64) on, the compiled kernels run
@@ -52,60 +43,11 @@ JIT_MIN_CELLS = 10_000_000
 #: The same for one chunk of a streamed (Parquet) job, which has many chunks.
 JIT_MIN_CHUNK_CELLS = 1_000_000
 
-_POOL: ThreadPoolExecutor | None = None
-
 
 def block_rows(m: int) -> int:
     """Rows per block for M criteria: the transposed M × rows buffers stay near 640 KB (L2)."""
     rows = min(BLOCK_ROWS, max(1024, 81920 // max(m, 1)))
     return rows - rows % _WIDE
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(
-            max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="citymatch"
-        )
-    return _POOL
-
-
-def _forget_pool() -> None:
-    """In a forked child: drop the parent's pool, whose threads do not exist here."""
-    global _POOL
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):  # POSIX: a forked child builds its own pool when needed
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _n_threads(n_rows: int, threads: int | None) -> int:
-    if threads is not None:
-        return check_threads(threads) or 1
-    if n_rows < PARALLEL_MIN_ROWS:
-        return 1
-    return max(1, os.cpu_count() or 1)
-
-
-def _row_chunks(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
-    """Split ``range(n_rows)`` into ``n_parts`` contiguous, block-aligned chunks."""
-    n_blocks = -(-n_rows // BLOCK_ROWS)
-    per = -(-n_blocks // n_parts)
-    out = []
-    for p in range(n_parts):
-        lo = p * per * BLOCK_ROWS
-        hi = min(n_rows, (p + 1) * per * BLOCK_ROWS)
-        if lo < hi:
-            out.append((lo, hi))
-    return out
-
-
-def _over_rows(n: int, parts: int, fn: Callable[[int, int], T]) -> list[T]:
-    """``fn(lo, hi)`` over block-aligned row chunks: in this thread for one part, else pooled."""
-    if parts == 1:
-        return [fn(0, n)]
-    return list(_pool().map(lambda c: fn(*c), _row_chunks(n, parts)))
 
 
 def use_jit(x: NDArray[np.floating]) -> bool:
@@ -124,7 +66,7 @@ def _jit_stats(x: NDArray[np.floating], parts: int) -> ColumnStats | None:
     The compiled max/min skip NaN, so any non-finite column sum (NaN, ±inf, overflow) sends
     the caller back to the numpy reductions, which propagate NaN and inf as documented.
     """
-    res = _over_rows(x.shape[0], parts, lambda lo, hi: _jit.stats(x, lo, hi))
+    res = over_rows(x.shape[0], parts, lambda lo, hi: _jit.stats(x, lo, hi))
     st = merge_stats([ColumnStats(r[0], r[1], r[2], r[3]) for r in res])
     assert st.sum is not None
     if not np.isfinite(st.sum).all():
@@ -204,12 +146,12 @@ def column_stats(
     ``jit``: use the compiled kernels (if installed); default from :data:`JIT_MIN_CELLS` on.
     """
     n = x.shape[0]
-    parts = _n_threads(n, threads)
+    parts = n_threads(n, threads)
     if use_jit(x) if jit is None else jit and _jit.layout(x) is not None:
         st = _jit_stats(x, parts)
         if st is not None:
             return _asked(st, sumsq, total)
-    res = _over_rows(n, parts, lambda lo, hi: _stats_range(x, lo, hi, sumsq, total))
+    res = over_rows(n, parts, lambda lo, hi: _stats_range(x, lo, hi, sumsq, total))
     return merge_stats([ColumnStats(*r) for r in res])
 
 
@@ -270,11 +212,11 @@ def distances(
     d_anti = np.empty(n)
     scores = np.empty(n)
     delta_sc = (anti - ideal) * coef
-    parts = _n_threads(n, threads)
+    parts = n_threads(n, threads)
     if jit is None:
         jit = use_jit(x)
     rng = _jit.distances if jit and _jit.layout(x) is not None else _distances_range
-    _over_rows(
+    over_rows(
         n, parts, lambda lo, hi: rng(x, lo, hi, ideal, coef, delta_sc, d_ideal, d_anti, scores)
     )
     check_finite_result(scores, what="TOPSIS scores")  # every path through here: one cheap pass
@@ -296,9 +238,9 @@ def scores_only(
     n = x.shape[0]
     scores = np.empty(n)
     delta_sc = (anti - ideal) * coef
-    _over_rows(
+    over_rows(
         n,
-        _n_threads(n, threads),
+        n_threads(n, threads),
         lambda lo, hi: _jit.distances(x, lo, hi, ideal, coef, delta_sc, None, None, scores),
     )
     return scores
@@ -468,7 +410,7 @@ def column_stats_columns(
 ) -> ColumnStats:
     """Column statistics of column-major data (M × N), reduced in float64 per column."""
     if _use_jit_chunk(xt):
-        st = _jit_stats(xt.T, _n_threads(xt.shape[1], None))
+        st = _jit_stats(xt.T, n_threads(xt.shape[1], None))
         if st is not None:  # else NaN / inf / overflow: numpy's semantics below
             return _asked(st, sumsq, total)
     with np.errstate(over="ignore", under="ignore"):  # overflow → inf, checked by the caller

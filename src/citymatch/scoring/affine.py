@@ -4,9 +4,9 @@ WSM, WASPAS, VIKOR, SPOTIS, MABAC and COPRAS normalise every column by a map fix
 the column statistics: affine (``n = a·x + b``: min-max, ``x / max``, ``x / Σx``, distances to a
 bound) or reciprocal (``n = c / x``: a cost criterion under ``"max"`` or ``"sum"``).  A
 weighted sum of such columns is then one pass for the statistics (the compiled, threaded
-kernel TOPSIS uses) and one matrix–vector product — ``x @ (w·a)`` — instead of building the
-N × M normalised matrix; reciprocal columns alone are materialised.  A (K, M) batch of
-weight vectors is the same product with K columns.
+kernel TOPSIS uses) and one more read for the weighted sum (:mod:`.rowpass`: compiled, or
+numpy in cache-sized blocks) instead of building the N × M normalised matrix.  A (K, M)
+batch of weight vectors is one matrix product ``x @ (w·a)ᵀ`` with K columns.
 """
 
 from __future__ import annotations
@@ -18,16 +18,22 @@ from numpy.typing import NDArray
 
 from .._validate import raise_nonfinite
 from ..errors import NumericRangeError
-from . import _kernels
+from . import _kernels, rowpass
 from .stats import ColumnStats
 
-__all__ = ["TINY", "ColumnForm", "checked_stats", "log_column_means", "row_max", "weighted_sum"]
+__all__ = [
+    "TINY",
+    "ColumnForm",
+    "checked_stats",
+    "log_column_means",
+    "sum_and_max",
+    "weighted_sum",
+    "weighted_sums",
+]
 
 F64 = NDArray[np.float64]
 #: The smallest normal float64: below it a value (or a range) cannot be divided by safely.
 TINY = float(np.finfo(np.float64).tiny)
-#: Rows per block when a pass must build values (row maxima, logs): ~4 MB at M = 10.
-_ROWS = 1 << 16
 
 
 def checked_stats(x: F64, *, total: bool = False, threads: int | None = None) -> ColumnStats:
@@ -65,51 +71,75 @@ def checked_stats(x: F64, *, total: bool = False, threads: int | None = None) ->
 class ColumnForm:
     """``n_ij = a_j·x_ij + b_j`` on affine columns, ``c_j / x_ij`` on reciprocal ones.
 
-    ``recip`` marks the reciprocal columns; ``inv`` holds ``1/x`` of those columns
-    (N × (#reciprocal)), computed once, or None when there are none.
+    ``recip`` marks the reciprocal columns (``a`` and ``b`` are 0 there).  No N-sized array:
+    the row passes compute ``1/x`` as they read.
     """
 
     a: F64
     b: F64
     c: F64
     recip: NDArray[np.bool_]
-    inv: F64 | None
 
     @classmethod
     def affine(cls, a: F64, b: F64) -> ColumnForm:
         """A form with affine columns only."""
-        return cls(a, b, np.zeros_like(a), np.zeros(a.shape, dtype=bool), None)
+        return cls(a, b, np.zeros_like(a), np.zeros(a.shape, dtype=bool))
+
+
+def _fold(form: ColumnForm, w: F64) -> tuple[F64, float, F64]:
+    """One weight vector folded into a form: ``(w·a, Σ w·b, w·c on reciprocal columns)``."""
+    return w * form.a, float(w @ form.b), np.where(form.recip, w * form.c, 0.0)
+
+
+def weighted_sums(x: F64, forms: list[ColumnForm], w: F64) -> list[F64]:
+    """``Σ_j w_j n_ij`` under each form.
+
+    One read of ``x`` for one weight vector (M,) → (N,) each; a (K, M) batch is one matrix
+    product per form → (K, N) each.
+    """
+    if w.ndim == 2:
+        return [_batched_sum(x, form, w) for form in forms]
+    folded = [_fold(form, w) for form in forms]
+    recip = np.logical_or.reduce([form.recip for form in forms])
+    sums, _ = rowpass.affine_rows(
+        x,
+        np.array([f[0] for f in folded]),
+        np.array([f[1] for f in folded]),
+        np.array([f[2] for f in folded]),
+        recip,
+    )
+    return list(sums)
 
 
 def weighted_sum(x: F64, form: ColumnForm, w: F64) -> F64:
     """``Σ_j w_j n_ij`` for weights (M,) → (N,), or (K, M) → (K, N)."""
-    out: F64 = (
-        (x @ (w * form.a).T).T + (w @ form.b)[..., None]
-        if w.ndim == 2
-        else (x @ (w * form.a) + float(w @ form.b))
+    return weighted_sums(x, [form], w)[0]
+
+
+def _batched_sum(x: F64, form: ColumnForm, w: F64) -> F64:
+    out: F64 = (x @ (w * form.a).T).T + (w @ form.b)[..., None]
+    if form.recip.any():
+        inv = 1.0 / x[:, form.recip]
+        out = out + ((inv @ (w * form.c)[..., form.recip].T).T)
+    return out
+
+
+def sum_and_max(x: F64, form: ColumnForm, w: F64) -> tuple[F64, F64]:
+    """``Σ_j w_j n_ij`` and ``max_j w_j n_ij`` for one weight vector (affine forms), one read."""
+    alpha, beta, _ = _fold(form, w)
+    sums, mx = rowpass.affine_rows(
+        x,
+        alpha[None, :],
+        np.array([beta]),
+        np.zeros((1, x.shape[1])),
+        np.zeros(x.shape[1], dtype=bool),
+        row_max=(alpha, w * form.b),
     )
-    if form.inv is not None:
-        out = out + ((form.inv @ (w * form.c)[..., form.recip].T).T)
-    return out
-
-
-def row_max(x: F64, form: ColumnForm, w: F64) -> F64:
-    """``max_j w_j (a_j x_ij + b_j)`` for one weight vector (affine forms), in row blocks."""
-    alpha, beta = w * form.a, w * form.b
-    out = np.empty(x.shape[0])
-    for lo in range(0, x.shape[0], _ROWS):
-        blk = x[lo : lo + _ROWS] * alpha
-        blk += beta
-        out[lo : lo + _ROWS] = blk.max(axis=1)
-    return out
+    assert mx is not None
+    return sums[0], mx
 
 
 def log_column_means(x: F64, form: ColumnForm, shift: float = 0.0) -> F64:
-    """``mean_i log(a_j x_ij + b_j + shift)`` per column (affine forms), in row blocks."""
-    total = np.zeros(x.shape[1])
-    for lo in range(0, x.shape[0], _ROWS):
-        blk = x[lo : lo + _ROWS] * form.a
-        blk += form.b + shift
-        total += np.log(blk).sum(axis=0)
-    out: F64 = total / x.shape[0]
+    """``mean_i log(a_j x_ij + b_j + shift)`` per column (affine forms), one read."""
+    out: F64 = rowpass.log_column_sums(x, form.a, form.b + shift) / x.shape[0]
     return out

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
-from .affine import ColumnForm, checked_stats, weighted_sum
+from .affine import ColumnForm, checked_stats, weighted_sums
 from .inputs import decision_inputs
 from .method_results import CoprasResult
 
@@ -85,8 +85,9 @@ def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Copr
         )
     b = inp.benefit.astype(np.float64)
     zero = np.zeros_like(col)
-    s_plus = weighted_sum(x, ColumnForm.affine(b / col, zero), inp.w)
-    s_minus = weighted_sum(x, ColumnForm.affine((1.0 - b) / col, zero), inp.w)
+    s_plus, s_minus = weighted_sums(
+        x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
+    )
     q = s_plus + _cost_term(s_minus) if (~inp.benefit).any() else s_plus
     utility = q / q.max(axis=-1, keepdims=True)
     return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)

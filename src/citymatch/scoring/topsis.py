@@ -19,6 +19,7 @@ from .._validate import (
 from ..errors import CitymatchTypeError
 from . import _kernels
 from .geometry import NORMALIZATIONS, Normalization, check_normalization, geometry
+from .pool import BLOCK_ROWS
 from .results import TopsisResult
 
 __all__ = ["NORMALIZATIONS", "Normalization", "topsis"]
@@ -151,7 +152,7 @@ def topsis(
     )
     threads = check_threads(threads)
     keep = (not batched) if distances is None else bool(distances)
-    small = x.shape[0] <= _kernels.BLOCK_ROWS and not batched
+    small = x.shape[0] <= BLOCK_ROWS and not batched
     xt = np.ascontiguousarray(x.T, dtype=np.float64) if small else None
     x_ideal, x_anti, scale, coef_unit = geometry(
         x, t, norm, fixed_ideal, fixed_anti, threads=threads, xt=xt

@@ -12,7 +12,8 @@ Conventions:
   :math:`S^* = \min S`, :math:`S^- = \max S` (same for R).  **Lower is better** for S, R, Q.
 * Zero divisions, made explicit: a criterion with :math:`f^*_j = f^-_j` (a constant column)
   has :math:`d_{ij} = 0` (it separates no one); when every candidate has the same S
-  (:math:`S^- = S^*`) the S part of Q is 0 for all, and the same for R.  (pymcdm refuses a
+  (:math:`S^- = S^*`, within the 12-decimal tie rule) the S part of Q is 0 for all, and
+  the same for R.  (pymcdm refuses a
   constant column instead; with no constant column the two agree.)
 * Compromise solution (one weight vector).  Candidates ordered by Q (ties within 12
   decimals keep input order): :math:`a^{(1)}, a^{(2)}, \dots`  C1, *acceptable advantage*:
@@ -30,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._util import TIE_DECIMALS
 from .._validate import CriterionTypes
-from .affine import ColumnForm, checked_stats, row_max, weighted_sum
+from .affine import ColumnForm, checked_stats, sum_and_max, weighted_sum
 from .inputs import decision_inputs, in_unit_interval
 from .method_results import VikorResult
 from .ranks import tie_round
@@ -38,6 +39,10 @@ from .ranks import tie_round
 __all__ = ["vikor"]
 
 F64 = NDArray[np.float64]
+#: Differences up to this are ties (the 12-decimal rule).
+_TIE = 10.0**-TIE_DECIMALS
+#: Margin above the compromise window when picking its candidates: 10⁵× the tie rule's 10⁻¹².
+_HEAD_MARGIN = 1e-7
 #: Cells of the (K-block × N × M) regret tensor held at once.
 _REGRET_CELLS = 4_000_000
 
@@ -54,24 +59,46 @@ def _regret(d: F64, w: F64) -> F64:
 
 
 def _scaled(a: F64) -> F64:
-    """``(a − min) / (max − min)`` along the last axis; 0 where the range is 0."""
+    """``(a − min) / (max − min)`` along the last axis; 0 where the range is within the tie rule.
+
+    S and R lie in [0, 1]; a range up to 10⁻¹² (:data:`TIE_DECIMALS`) is rounding noise of
+    equal values summed in another order, not a difference to stretch to [0, 1].
+    """
     lo = a.min(axis=-1, keepdims=True)
     span = a.max(axis=-1, keepdims=True) - lo
-    safe = np.where(span > 0, span, 1.0)
-    out: F64 = np.where(span > 0, (a - lo) / safe, 0.0)
+    live = span > _TIE
+    out: F64 = a - lo
+    out /= np.where(live, span, 1.0)
+    out *= live
     return out
+
+
+def _head(q: F64, dq: float) -> NDArray[np.intp]:
+    """The candidates that can matter for the compromise, in VIKOR's order (by Q, ties by index).
+
+    Only the first two places and those within ``DQ`` of the first decide it, so instead of
+    sorting all N (O(N log N), most of VIKOR's time at large N) the candidates with Q up to
+    ``max(Q₍₁₎ + DQ, Q₍₂₎)`` plus a margin far above the 12-decimal tie rule are taken (one
+    partial selection, O(N)) and only they are sorted: everyone left out is worse by more
+    than the tie rule can join, so the head of the order is the same.
+    """
+    lo, second = (q[:2] if q.shape[0] == 2 else np.partition(q, 1)[:2]).tolist()
+    lo, second = min(lo, second), max(lo, second)
+    near = np.flatnonzero(q <= max(lo + dq, second) + _HEAD_MARGIN)
+    return near[np.lexsort((near, tie_round(q[near])))]
 
 
 def _compromise(s: F64, r: F64, q: F64) -> tuple[tuple[int, ...], bool, bool]:
     n = q.shape[0]
-    qr = tie_round(q)
-    order = np.argsort(qr, kind="stable")
     dq = 1.0 / (n - 1)
+    order = _head(q, dq)
     first = int(order[0])
     gap = q[order] - q[first]
     c1 = bool(np.round(gap[1], TIE_DECIMALS) >= np.round(dq, TIE_DECIMALS))
-    sr, rr = tie_round(s), tie_round(r)
-    c2 = bool(sr[first] == sr.min() or rr[first] == rr.min())
+    # best (possibly tied) by S or by R; rounding is monotone, so min(round(s)) = round(min(s))
+    c2 = bool(
+        tie_round(s[first]) == tie_round(s.min()) or tie_round(r[first]) == tie_round(r.min())
+    )
     if c1 and c2:
         return (first,), c1, c2
     if c1:  # only stability fails
@@ -125,12 +152,12 @@ def vikor(
     a = np.where(live, np.where(inp.benefit, -1.0, 1.0) / safe, 0.0)
     b = np.where(live, np.where(inp.benefit, st.max, -st.min) / safe, 0.0)
     form = ColumnForm.affine(a, b)
-    w2 = np.atleast_2d(inp.w)
-    s = np.atleast_2d(weighted_sum(inp.x, form, inp.w))
     if inp.batched:
-        r = _regret(inp.x * a + b, w2)
+        s = weighted_sum(inp.x, form, inp.w)
+        r = _regret(inp.x * a + b, inp.w)
     else:
-        r = row_max(inp.x, form, inp.w)[None, :]
+        s1d, r1d = sum_and_max(inp.x, form, inp.w)
+        s, r = s1d[None, :], r1d[None, :]
     q = v_f * _scaled(s) + (1.0 - v_f) * _scaled(r)
     if inp.batched:
         return VikorResult("VIKOR", q, False, s, r, v_f, None, None, None)

@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, NumericRangeError
+from . import rowpass
 from .affine import TINY, ColumnForm, checked_stats, log_column_means, weighted_sum
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
 from .method_results import MethodResult, WaspasResult
@@ -102,20 +103,19 @@ def linear_form(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str) 
         return ColumnForm.affine(a, b)
     _refuse_sign(x, st, benefit, norm)
     recip = ~benefit
-    inv = 1.0 / x[:, recip] if recip.any() else None
     if norm == "max":  # benefit x / max; cost min / x
         denom, cost_c = hi, lo
     else:  # sum: benefit x / Σx; cost (1/x) / Σ(1/x)
         assert st.sum is not None
         denom = st.sum
         cost_c = np.zeros_like(lo)
-        if inv is not None:
-            cost_c[recip] = 1.0 / inv.sum(axis=0)
+        if recip.any():
+            cost_c[recip] = 1.0 / (1.0 / x[:, recip]).sum(axis=0)
     live = benefit & (denom > 0)
     a = np.where(live, 1.0 / np.where(live, denom, 1.0), 0.0)
     b = np.where(benefit & ~live, 1.0, 0.0)  # an all-zero benefit column: 1 for everyone
     c = np.where(recip, cost_c, 0.0)
-    return ColumnForm(a, b, c, recip, inv)
+    return ColumnForm(a, b, c, recip)
 
 
 def normalize_linear(x: F64, benefit: NDArray[np.bool_], norm: str) -> F64:
@@ -123,8 +123,8 @@ def normalize_linear(x: F64, benefit: NDArray[np.bool_], norm: str) -> F64:
     x = np.asarray(x, dtype=np.float64)
     form = linear_form(x, checked_stats(x, total=norm == "sum"), benefit, norm)
     out = x * form.a + form.b
-    if form.inv is not None:
-        out[:, form.recip] = form.inv * form.c[form.recip]
+    if form.recip.any():
+        out[:, form.recip] = form.c[form.recip] / x[:, form.recip]
     return out
 
 
@@ -137,13 +137,14 @@ def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.boo
     live = scale > 0  # else a column of zeros (n = 1): contributes nothing
     sign = np.where(live, np.where(benefit, 1.0, -1.0), 0.0)
     k = np.where(live, np.log(np.where(live, scale, 1.0)), 0.0)
+    if w.ndim == 1:
+        return rowpass.log_rows(x, w * sign, float(w @ k))
     zero = benefit & live & (st.min == 0)
     logs = np.log(x) if not zero.any() else np.log(np.where(x > 0, x, 1.0))
-    lin = (logs @ (w * sign).T).T + (w @ k)[..., None] if w.ndim == 2 else logs @ (w * sign) + w @ k
-    out: F64 = np.exp(lin)
+    out: F64 = np.exp((logs @ (w * sign).T).T + (w @ k)[..., None])
     if zero.any():
         dead = (x[:, zero] == 0).astype(np.float64) @ (w[..., zero] > 0).astype(np.float64).T > 0
-        out = np.where(dead.T if w.ndim == 2 else dead, 0.0, out)
+        out = np.where(dead.T, 0.0, out)
     return out
 
 
@@ -158,7 +159,10 @@ def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> 
     shape = (*inp.w.shape[:-1], inp.x.shape[0])
     s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
     s_prod = _products(inp.x, st, form, inp.benefit, inp.w) if lam < 1.0 else np.zeros(shape)
-    scores = lam * s_sum + (1.0 - lam) * s_prod
+    if lam == 1.0 or lam == 0.0:  # one model alone: its scores as they are
+        scores = s_sum if lam == 1.0 else s_prod
+    else:
+        scores = lam * s_sum + (1.0 - lam) * s_prod
     return WaspasResult(method, scores, True, s_sum, s_prod, lam, normalization)
 
 

@@ -1,0 +1,147 @@
+"""Row passes of the linear-time methods other than TOPSIS: one read of the matrix each.
+
+WSM, WPM, WASPAS, VIKOR, SPOTIS, MABAC and COPRAS reduce, after the column statistics, to
+row sums of weighted column forms (affine ``a·x + b`` or reciprocal ``c / x``), a row
+maximum (VIKOR's regret), a row product of powers (WPM) or column sums of logs (MABAC's
+border).  Each is computed here in one read over the row chunks of :mod:`.pool`: the sums
+and maxima by the compiled kernel (:mod:`._jit`, when numba is installed and the matrix is
+large) or in cache-sized numpy blocks; the logs always in numpy blocks (numpy's vectorised
+``log`` is faster than a compiled scalar loop).  :mod:`.affine` builds the forms; this module only evaluates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _jit
+from ._kernels import block_rows, use_jit
+from .pool import n_threads, over_rows
+
+__all__ = ["affine_rows", "log_column_sums", "log_rows"]
+
+F64 = NDArray[np.float64]
+
+
+def _jit_rows(x: NDArray[np.floating], jit: bool | None) -> bool:
+    """Whether the compiled row kernels run on ``x`` (C-contiguous only; they read rows)."""
+    if jit is None:
+        jit = use_jit(x)
+    return bool(jit) and _jit.layout(x) == "C"
+
+
+def affine_rows(
+    x: NDArray[np.floating],
+    coef: F64,
+    const: F64,
+    rcoef: F64,
+    recip: NDArray[np.bool_],
+    *,
+    row_max: tuple[F64, F64] | None = None,
+    threads: int | None = None,
+    jit: bool | None = None,
+) -> tuple[F64, F64 | None]:
+    """Row sums of K weighted column forms, and optionally one row maximum, in one read.
+
+    ``sums[k, i] = const_k + Σ_j coef_kj·x_ij + rcoef_kj / x_ij`` (the reciprocal only on the
+    ``recip`` columns, where ``coef`` is 0; ``rcoef`` is 0 elsewhere) for ``coef`` (K, M),
+    ``const`` (K,); with ``row_max = (α, β)`` also ``max_j (α_j x_ij + β_j)``.  Every
+    normalised weighted sum of WSM, WASPAS, VIKOR, SPOTIS, MABAC and COPRAS is one of these
+    (:mod:`.affine`); K is small (one to a few outputs), large batches use matrix products.
+    """
+    n = x.shape[0]
+    sums = np.empty((coef.shape[0], n))
+    mx = np.empty(n if row_max is not None else 1)
+    fn = _jit.affine_rows if _jit_rows(x, jit) else _affine_range
+    over_rows(
+        n,
+        n_threads(n, threads),
+        lambda lo, hi: fn(x, lo, hi, coef, const, rcoef, recip, row_max, sums, mx),
+    )
+    return sums, (mx if row_max is not None else None)
+
+
+def _affine_range(
+    x: NDArray[np.floating],
+    lo: int,
+    hi: int,
+    coef: F64,
+    const: F64,
+    rcoef: F64,
+    recip: NDArray[np.bool_],
+    row_max: tuple[F64, F64] | None,
+    sums: F64,
+    mx: F64,
+) -> None:
+    """The numpy twin of :func:`._jit.affine_rows`: rows ``lo:hi`` in cache-sized blocks."""
+    step = block_rows(x.shape[1])
+    ct = np.ascontiguousarray(coef.T)
+    rc = np.ascontiguousarray(rcoef[:, recip].T) if recip.any() else None
+    for b in range(lo, hi, step):
+        e = min(hi, b + step)
+        blk = np.asarray(x[b:e], dtype=np.float64)
+        s = blk @ ct
+        if rc is not None:
+            s += (1.0 / blk[:, recip]) @ rc
+        s += const
+        sums[:, b:e] = s.T
+        if row_max is not None:
+            t = blk * row_max[0]
+            t += row_max[1]
+            mx[b:e] = t.max(axis=1)
+
+
+def log_rows(
+    x: NDArray[np.floating],
+    g: F64,
+    const: float,
+    *,
+    threads: int | None = None,
+) -> F64:
+    """``exp(const + Σ_j g_j log x_ij)`` per row over the columns with ``g_j ≠ 0``.
+
+    A product of powers (WPM) in one read; a zero value on a column with ``g_j ≠ 0`` makes
+    the row's product 0, a column with ``g_j = 0`` is skipped (``0⁰`` counts as 1).
+    """
+    n = x.shape[0]
+    out = np.empty(n)
+    over_rows(n, n_threads(n, threads), lambda lo, hi: _log_rows_range(x, lo, hi, g, const, out))
+    return out
+
+
+def _log_rows_range(
+    x: NDArray[np.floating], lo: int, hi: int, g: F64, const: float, out: F64
+) -> None:
+    live = g != 0.0
+    gl = g[live]
+    step = block_rows(x.shape[1])
+    for b in range(lo, hi, step):
+        e = min(hi, b + step)
+        blk = np.asarray(x[b:e], dtype=np.float64)[:, live]
+        pos = blk > 0.0
+        lin = np.log(np.where(pos, blk, 1.0)) @ gl + const
+        out[b:e] = np.where(pos.all(axis=1), np.exp(lin), 0.0)
+
+
+def log_column_sums(
+    x: NDArray[np.floating],
+    a: F64,
+    b: F64,
+    *,
+    threads: int | None = None,
+) -> F64:
+    """``Σ_i log(a_j x_ij + b_j)`` per column (the arguments must be positive)."""
+    n = x.shape[0]
+    parts = over_rows(n, n_threads(n, threads), lambda lo, hi: _log_cols_range(x, lo, hi, a, b))
+    out: F64 = np.sum(parts, axis=0)
+    return out
+
+
+def _log_cols_range(x: NDArray[np.floating], lo: int, hi: int, a: F64, b: F64) -> F64:
+    total = np.zeros(x.shape[1])
+    step = block_rows(x.shape[1])
+    for r in range(lo, hi, step):
+        t = np.asarray(x[r : min(hi, r + step)], dtype=np.float64) * a
+        t += b
+        total += np.log(t).sum(axis=0)
+    return total

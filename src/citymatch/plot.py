@@ -182,10 +182,10 @@ def acceptability_heatmap(
     """Heat map of rank acceptabilities (rows: the ``top`` candidates by expected rank)."""
     plt = _pyplot()
     acc = result.acceptability
-    n = acc.shape[0]
-    expected = acc @ np.arange(1, n + 1)
-    rows = np.argsort(expected)[:top]
-    cols = min(n, max(top, 10))
+    k = acc.shape[1]  # ranks counted (N, or the first k): beyond them counts as rank k + 1
+    expected = acc @ np.arange(1, k + 1) + (1.0 - acc.sum(axis=1)) * (k + 1)
+    rows = np.argsort(expected, kind="stable")[:top]
+    cols = min(k, max(top, 10))
     if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * cols + 2.5, 0.35 * len(rows) + 1.5))
     im = ax.imshow(

@@ -29,7 +29,14 @@ from numpy.typing import NDArray
 
 from .._validate import check_finite_result
 from . import _jit
-from .pool import BLOCK_ROWS, n_threads, over_rows
+from .pool import (
+    BLOCK_ROWS,
+    PARALLEL_MIN_ROWS,
+    blas_single_threaded,
+    n_threads,
+    over_chunks,
+    over_rows,
+)
 from .stats import ColumnStats, merge_stats
 
 F64 = NDArray[np.float64]
@@ -42,6 +49,8 @@ _WIDE = 64
 JIT_MIN_CELLS = 10_000_000
 #: The same for one chunk of a streamed (Parquet) job, which has many chunks.
 JIT_MIN_CHUNK_CELLS = 1_000_000
+#: From this many scores (K × N) on, a batch is split over the pool.
+BATCH_PARALLEL_CELLS = 1 << 20
 
 
 def block_rows(m: int) -> int:
@@ -258,21 +267,52 @@ def scores_batch(
 
     ``D⁺² = c² @ ((X − x⁺)²)ᵀ`` per block of ``block`` candidates: one small GEMM each for
     D⁺ and D⁻, then the square roots and the ratio while the (K × block) tiles are still in
-    cache, so the only full-size array written is the score matrix itself.
+    cache, so the only full-size array written is the score matrix itself.  From
+    :data:`BATCH_PARALLEL_CELLS` scores on, the candidate blocks are split over the pool,
+    each thread with single-threaded BLAS (one level of parallelism); every score is
+    computed by the same operations either way, so the result does not depend on threads.
     """
-    n, m = x.shape
+    n = x.shape[0]
     k = coef.shape[0]
     out = np.empty((k, n))
     c2 = coef * coef
-    width = min(block, n)
+    parts = n_threads(PARALLEL_MIN_ROWS, None) if k * n >= BATCH_PARALLEL_CELLS else 1
+    chunks = _aligned_chunks(n, parts, block)
+    with blas_single_threaded():  # many small GEMMs: BLAS threads only add synchronisation
+        over_chunks(
+            chunks, lambda lo, hi: _scores_batch_range(x, lo, hi, ideal, anti, c2, out, block)
+        )
+    return out
+
+
+def _aligned_chunks(n: int, parts: int, block: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous row ranges whose starts are multiples of ``block``."""
+    blocks = -(-n // block)
+    per = -(-blocks // max(parts, 1))
+    return [(lo, min(n, lo + per * block)) for lo in range(0, n, per * block)]
+
+
+def _scores_batch_range(
+    x: NDArray[np.floating],
+    lo: int,
+    hi: int,
+    ideal: F64,
+    anti: F64,
+    c2: F64,
+    out: F64,
+    block: int,
+) -> None:
+    m = x.shape[1]
+    k = c2.shape[0]
+    width = min(block, hi - lo)
     p = np.empty((k, width))
     q = np.empty((k, width))
     u = np.empty((m, width))
     v = np.empty((m, width))
     ideal_c = ideal[:, None]
     delta_c = (anti - ideal)[:, None]
-    for b in range(0, n, block):
-        e = min(n, b + block)
+    for b in range(lo, hi, block):
+        e = min(hi, b + block)
         r = e - b
         uu, vv, pp, qq = u[:, :r], v[:, :r], p[:, :r], q[:, :r]
         np.subtract(x[b:e].T, ideal_c, out=uu)
@@ -285,7 +325,6 @@ def scores_batch(
         np.sqrt(pp, out=pp)
         np.sqrt(qq, out=qq)
         closeness(pp, qq, out=out[:, b:e], work=pp)
-    return out
 
 
 def distances_batch(

@@ -51,27 +51,58 @@ def _count_better(sorted_neg: NDArray[np.float64], s: NDArray[np.float64]) -> ND
 
 
 def add_rank_counts(scores: NDArray[np.floating], counts: F64) -> None:
-    """Add rank counts for (K, N) scores to ``counts`` (N × N), splitting exact ties."""
+    """Add rank counts for (K, N) scores to ``counts`` (N × k, the first k ranks), splitting ties.
+
+    ``counts[i, r]`` gains 1 for each score row that puts candidate i at rank r + 1.  A group
+    of g candidates tied (after :func:`tie_round`) over ranks a..a+g−1 gives each of them
+    1/g of each of those ranks (only the ranks below k are kept).  With k = N every row is
+    fully sorted; with k < N a partial selection (``argpartition``, O(N) per row) finds the
+    first k + 1 and only they are sorted — the same counts, without the N log N sort.
+    """
     n = scores.shape[1]
+    k = counts.shape[1]
     s = tie_round(scores)
-    order = np.argsort(-s, axis=1, kind="stable")
+    if k >= n:
+        order = np.argsort(-s, axis=1, kind="stable")
+    else:  # the first k + 1 (one more, to see a tie across the k-th rank), then sorted
+        top = np.argpartition(-s, k, axis=1)[:, : k + 1]
+        inner = np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable")
+        order = np.take_along_axis(top, inner, axis=1)
     sorted_s = np.take_along_axis(s, order, axis=1)
     tied = np.any(sorted_s[:, 1:] == sorted_s[:, :-1], axis=1)
     clean = ~tied
+    # Whole counts and tie shares are kept apart and added last, in that order, so that the
+    # first k columns get the same bits whatever k (a row tied only beyond rank k is "clean"
+    # for k < N and "tied" for k = N, but adds the same whole counts either way).
+    whole = np.zeros((n, k))
     if clean.any():
-        o = order[clean]
-        flat = o * n + np.arange(n)[None, :]
-        counts += np.bincount(flat.ravel(), minlength=n * n).reshape(n, n)
+        flat = order[clean][:, :k] * k + np.arange(k)[None, :]
+        whole += np.bincount(flat.ravel(), minlength=n * k).reshape(n, k)
+    shares = np.zeros((n, k)) if tied.any() else None
     for row in np.flatnonzero(tied):  # rare: exact ties share their ranks
-        vals = sorted_s[row]
-        start = 0
-        while start < n:
-            end = start + 1
-            while end < n and vals[end] == vals[start]:
-                end += 1
-            members = order[row, start:end]
-            counts[np.ix_(members, np.arange(start, end))] += 1.0 / (end - start)
-            start = end
+        assert shares is not None
+        _split_tied_row(s[row], whole, shares)
+    counts += whole
+    if shares is not None:
+        counts += shares
+
+
+def _split_tied_row(s: F64, whole: F64, shares: F64) -> None:
+    """Add one tie-rounded score row's first k ranks: singletons to ``whole``, groups to ``shares``."""
+    n, k = whole.shape
+    order = np.argsort(-s, kind="stable")
+    vals = s[order]
+    start = 0
+    while start < min(n, k):
+        end = start + 1
+        while end < n and vals[end] == vals[start]:
+            end += 1
+        if end - start == 1:
+            whole[order[start], start] += 1.0
+        else:  # the whole group, even where it runs past rank k, shares ranks start..k−1
+            members = order[start:end]
+            shares[np.ix_(members, np.arange(start, min(end, k)))] += 1.0 / (end - start)
+        start = end
 
 
 def first_place_shares(scores: NDArray[np.floating]) -> F64:

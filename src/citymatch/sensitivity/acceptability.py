@@ -24,6 +24,7 @@ from .._util import require
 from .._validate import CriterionTypes, as_weights
 from ..errors import CitymatchValueError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
+from ..scoring.pool import n_threads, ordered_map
 from ..scoring.ranks import add_rank_counts, first_place_shares
 from ._problem import F64, Problem, Source, as_problem
 from ._terms import closeness_from_terms, method_scores, weight_free_terms
@@ -39,6 +40,10 @@ Intervals = Sequence[tuple[float, float]] | Mapping[str, tuple[float, float]]
 CONFIDENCE_DRAWS = 1000
 #: A block index that no weight sample uses: the confidence factor's data draws.
 _CONFIDENCE_BLOCK = 10**9
+#: Scores (samples × candidates) held at once per sample block (64 MB of float64).
+_SCORE_CELLS = 1 << 23
+#: The largest rank table (candidates × ranks) kept by default: N × N up to N = 4,096.
+FULL_RANKS_MAX_CELLS = 1 << 24
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -47,9 +52,10 @@ class RankAcceptabilityResult:
 
     Attributes
     ----------
-    acceptability : ndarray (N, N)
+    acceptability : ndarray (N, k)
         Share of samples in which candidate i (row, input order) takes rank r (column
-        r−1).  Exact ties split their ranks equally, so rows and columns each sum to 1.
+        r−1), for the first k = ``ranks`` ranks (all N by default).  Exact ties split their
+        ranks equally, so every column sums to 1, and every row too when k = N.
     central_weights : ndarray (N, M)
         Mean weight vector of the samples in which the candidate ranks first (NaN if never).
         A sample in which k candidates tie for first counts 1/k towards each of them.
@@ -60,6 +66,8 @@ class RankAcceptabilityResult:
     ids, criteria : list of str
     samples : int
     sampler : str
+    ranks : int
+        k, the number of ranks counted (N unless fewer were asked for).
     seed : int or None
         The integer seed given, if any.
     weight_samples : ndarray (K, M) or None
@@ -75,19 +83,22 @@ class RankAcceptabilityResult:
     criteria: list[str]
     samples: int
     sampler: str
+    ranks: int
     seed: int | None = None
     weight_samples: F64 | None = field(default=None, repr=False)
 
     def top_k_probability(self, k: int) -> pd.Series:
         """Probability of each candidate ranking in the top ``k``."""
-        n = self.acceptability.shape[0]
+        n = self.ranks
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
-            raise CitymatchValueError(f"`k` must be an integer in 1..{n}; got {k!r}.")
+            raise CitymatchValueError(
+                f"`k` must be an integer in 1..{n}; got {k!r} (ranks counted: {n})."
+            )
         return pd.Series(self.acceptability[:, :k].sum(axis=1), index=self.ids, name=f"p_top{k}")
 
     def to_frame(self) -> pd.DataFrame:
-        """Candidates × ranks acceptability table (columns 1..N), plus confidence."""
-        n = self.acceptability.shape[0]
+        """Candidates × ranks acceptability table (columns 1..k), plus confidence."""
+        n = self.ranks
         df = pd.DataFrame(
             self.acceptability.copy(), index=pd.Index(self.ids, name="id"), columns=range(1, n + 1)
         )
@@ -116,8 +127,8 @@ class RankAcceptabilityResult:
 
     def _repr_html_(self) -> str:
         df = self.to_frame()
-        order = np.argsort(-(self.acceptability * np.arange(len(self.ids), 0, -1)).sum(axis=1))
-        return html_table(df.iloc[order, : min(10, len(self.ids))], repr(self))
+        order = np.argsort(-(self.acceptability * np.arange(self.ranks, 0, -1)).sum(axis=1))
+        return html_table(df.iloc[order, : min(10, self.ranks)], repr(self))
 
 
 # --------------------------------------------------------------------------- data noise
@@ -171,6 +182,17 @@ class _Tally:
     first_mass: F64
     kept: list[F64]
 
+    @classmethod
+    def empty(cls, n: int, m: int, ranks: int) -> _Tally:
+        return cls(np.zeros((n, ranks)), np.zeros((n, m)), np.zeros(n), [])
+
+    def merge(self, other: _Tally) -> None:
+        """Add another block's tally (blocks are merged in block order: the same bits always)."""
+        self.counts += other.counts
+        self.first_sum += other.first_sum
+        self.first_mass += other.first_mass
+        self.kept.extend(other.kept)
+
     def add(self, w: F64, scores: F64) -> None:
         add_rank_counts(scores, self.counts)
         share = first_place_shares(scores)  # (K, N), ties split 1/k
@@ -197,33 +219,51 @@ class _Plan:
     seed: np.random.SeedSequence
 
 
-def _block_scores(
-    plan: _Plan, p: Problem, terms: tuple[F64, F64] | None, b: int
-) -> tuple[F64, F64]:
-    """Weights and scores of sample block ``b`` (its generator depends on (seed, b) only)."""
+def _block_weights(plan: _Plan, p: Problem, b: int) -> tuple[np.random.Generator, F64]:
+    """Sample block ``b``'s generator and weights (they depend on (seed, b) only)."""
     size = min(SAMPLE_BLOCK, plan.samples - b * SAMPLE_BLOCK)
     gen = block_rng(plan.seed, b)
-    m = p.x.shape[1]
     if plan.given is not None:
-        w = plan.given[b * SAMPLE_BLOCK : b * SAMPLE_BLOCK + size]
-    else:
-        w = draw(gen, size, m, plan.sampler, p.w, plan.concentration, plan.box, plan.perm)
+        return gen, plan.given[b * SAMPLE_BLOCK : b * SAMPLE_BLOCK + size]
+    m = p.x.shape[1]
+    return gen, draw(gen, size, m, plan.sampler, p.w, plan.concentration, plan.box, plan.perm)
+
+
+def _scores(p: Problem, terms: tuple[F64, F64] | None, w: F64) -> F64:
+    """Scores of the one matrix under weight vectors ``w`` (K, M) → (K, N)."""
     if terms is not None:
-        return w, closeness_from_terms(terms[0], terms[1], w * w)
-    if plan.sigma is None:  # another method, on the one matrix: the whole block at once
-        return w, method_scores(p, p.x, w)
-    return w, _scores_noisy(_perturbed(gen, p.x, plan.sigma, plan.noise_kind, size), p, w)
+        return closeness_from_terms(terms[0], terms[1], w * w)
+    return method_scores(p, p.x, w)  # another method: the whole block at once
 
 
-def _run(plan: _Plan, p: Problem, keep: bool, bar: Any) -> _Tally:
+def _block_tally(
+    plan: _Plan, p: Problem, terms: tuple[F64, F64] | None, b: int, keep: bool, ranks: int
+) -> _Tally:
+    """Sample block ``b`` scored and counted; its scores in slices of ≤ _SCORE_CELLS."""
     n, m = p.x.shape
-    tally = _Tally(np.zeros((n, n)), np.zeros((n, m)), np.zeros(n), [])
+    gen, w = _block_weights(plan, p, b)
+    tally = _Tally.empty(n, m, ranks)
+    if plan.sigma is not None:  # each perturbed matrix scored on its own
+        xs = _perturbed(gen, p.x, plan.sigma, plan.noise_kind, w.shape[0])
+        tally.add(w, _scores_noisy(xs, p, w))
+    else:
+        step = max(1, _SCORE_CELLS // n)
+        for lo in range(0, w.shape[0], step):
+            tally.add(w[lo : lo + step], _scores(p, terms, w[lo : lo + step]))
+    if keep:
+        tally.kept.append(w)
+    return tally
+
+
+def _run(plan: _Plan, p: Problem, keep: bool, bar: Any, ranks: int, threads: int) -> _Tally:
+    n, m = p.x.shape
+    tally = _Tally.empty(n, m, ranks)
     terms = weight_free_terms(p) if plan.sigma is None and p.method == "TOPSIS" else None
-    for b in range(-(-plan.samples // SAMPLE_BLOCK)):
-        w, scores = _block_scores(plan, p, terms, b)
-        tally.add(w, scores)
-        if keep:
-            tally.kept.append(w)
+    blocks = range(-(-plan.samples // SAMPLE_BLOCK))
+    for part in ordered_map(
+        lambda b: _block_tally(plan, p, terms, b, keep, ranks), blocks, threads=threads
+    ):
+        tally.merge(part)
         if bar is not None:
             bar.update(1)
     return tally
@@ -248,6 +288,21 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
         shares = first_place_shares(_scores_noisy(xs, p, np.broadcast_to(w, (reps, w.size))))
         conf[i] = float(shares[:, i].mean())
     return conf
+
+
+def _ranks(ranks: int | None, n: int) -> int:
+    """k: the ranks to count (1..N); all N by default when the N × N table fits."""
+    if ranks is None:
+        if n * n > FULL_RANKS_MAX_CELLS:
+            raise CitymatchValueError(
+                f"`ranks`: counting all {n:,} ranks needs an N × N table of {n * n:,} cells "
+                f"({n * n * 8 / 2**30:.1f} GiB), above the {FULL_RANKS_MAX_CELLS:,} kept by "
+                "default; pass ranks=k (e.g. ranks=10) to count the first k ranks (N × k)."
+            )
+        return n
+    if not isinstance(ranks, (int, np.integer)) or isinstance(ranks, bool) or not 1 <= ranks <= n:
+        raise CitymatchValueError(f"`ranks` must be an integer in 1..{n}; got {ranks!r}.")
+    return int(ranks)
 
 
 def _progress(total: int, on: bool) -> Any:
@@ -315,6 +370,8 @@ def rank_acceptability(
     keep_samples: bool = False,
     method: str | None = None,
     method_options: Mapping[str, object] | None = None,
+    ranks: int | None = None,
+    threads: int | None = None,
 ) -> RankAcceptabilityResult:
     """SMAA-2 rank acceptability of every candidate under sampled weights (and data noise).
 
@@ -349,6 +406,15 @@ def rank_acceptability(
         method of :data:`citymatch.METHODS` runs; a block of 1,024 weight vectors is one
         call (one matrix product for the methods linear in the weights: WSM, PROMETHEE II,
         SPOTIS, MABAC).  Under ``noise`` each perturbed matrix is scored on its own.
+    ranks : int, optional
+        Count only the first ``ranks`` ranks: an N × k table, found by partial selection
+        (O(N) per sample instead of a sort) — what large candidate sets need.  Default all N
+        ranks, refused (with this advice) when the N × N table would exceed
+        :data:`FULL_RANKS_MAX_CELLS` cells.
+    threads : int, optional
+        Sample blocks scored and counted at once on citymatch's pool (BLAS single-threaded
+        meanwhile); default all cores when the work is large.  The result does not depend
+        on it: blocks are merged in order.
 
     Returns
     -------
@@ -378,9 +444,12 @@ def rank_acceptability(
     plan = _plan(
         p, samples, weight_samples, sampler, concentration, intervals, order, sigma, noise_kind, rng
     )
+    k = _ranks(ranks, p.x.shape[0])
+    # pooled from ~1M sample × candidate scores on (as a pass over rows from PARALLEL_MIN_ROWS)
+    workers = n_threads(plan.samples * p.x.shape[0] // 8, threads)
     bar = _progress(-(-plan.samples // SAMPLE_BLOCK), progress)
     try:
-        tally = _run(plan, p, keep_samples, bar)
+        tally = _run(plan, p, keep_samples, bar, k, workers)
     finally:
         if bar is not None:
             bar.close()
@@ -401,6 +470,7 @@ def rank_acceptability(
         list(p.criteria),
         plan.samples,
         "given" if plan.given is not None else sampler,
+        k,
         None if rng is None or isinstance(rng, np.random.Generator) else int(rng),
         kept,
     )

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from bench_core import timeit  # the suite's one timer (median after a warm-up)
+from busy import busy_neighbour
 from pymcdm import methods as pm
 from pymcdm import normalizations as pn
 
@@ -105,7 +106,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--busy", action="store_true", help="with a busy neighbour (busy.py)")
     args = ap.parse_args(argv)
+    with busy_neighbour(args.busy):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> dict:
     n = 100_000 if args.quick else 1_000_000
     repeat = 3 if args.quick else 5
     print(f"== scoring methods, {os.cpu_count()} cores ==")
@@ -118,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         f"PROMETHEE II {n:,}×10 (sorted flows; pymcdm would need {n * n * 8 / 2**30:,.0f} GiB): {big:.2f} s"
     )
-    doc = {"date": date.today().isoformat(), "cores": os.cpu_count(), "quick": args.quick,
+    doc = {"date": date.today().isoformat(), "cores": os.cpu_count(), "quick": args.quick, "busy_neighbour": args.busy,
            "linear": rows, "promethee_batch": batch, "promethee_large": {"n": n, "m": 10, "s": big}}  # fmt: skip
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_info
 
 from citymatch.errors import CitymatchValueError
 from citymatch.scoring import pool
-from citymatch.scoring.ranks import add_rank_counts
+from citymatch.scoring.ranks import add_rank_counts, first_place_shares
 from citymatch.sensitivity import acceptability as acc_mod
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -53,14 +53,20 @@ def _brute_counts(s, k):
 @SETTINGS
 @given(score_rows())
 def test_partial_selection_counts_equal_the_full_sort(p):
-    """First-k counts (argpartition) = the first k columns of the full counts = brute force."""
+    """First-k counts (argpartition) = the first k columns of the full counts = brute force;
+    the first places it returns are those of ``first_place_shares``."""
     s, k = p
     n = s.shape[1]
     full = np.zeros((n, n))
     add_rank_counts(s, full)
     part = np.zeros((n, k))
-    add_rank_counts(s, part)
+    rows, cands, mass = add_rank_counts(s, part)
     np.testing.assert_array_equal(part, full[:, :k])
+    share = first_place_shares(s)  # the first places, found independently
+    si, ci = np.nonzero(share)
+    np.testing.assert_array_equal(rows, si)
+    np.testing.assert_array_equal(cands, ci)
+    np.testing.assert_array_equal(mass, share[si, ci])
     np.testing.assert_allclose(full[:, :k], _brute_counts(s, k), rtol=0, atol=1e-12)
     np.testing.assert_allclose(part.sum(axis=0), s.shape[0], rtol=0, atol=1e-9)
 

@@ -50,48 +50,69 @@ def _count_better(sorted_neg: NDArray[np.float64], s: NDArray[np.float64]) -> ND
     return out
 
 
-def add_rank_counts(scores: NDArray[np.floating], counts: F64) -> None:
+def add_rank_counts(
+    scores: NDArray[np.floating], counts: F64
+) -> tuple[NDArray[np.intp], NDArray[np.intp], F64]:
     """Add rank counts for (K, N) scores to ``counts`` (N × k, the first k ranks), splitting ties.
 
     ``counts[i, r]`` gains 1 for each score row that puts candidate i at rank r + 1.  A group
     of g candidates tied (after :func:`tie_round`) over ranks a..a+g−1 gives each of them
     1/g of each of those ranks (only the ranks below k are kept).  With k = N every row is
     fully sorted; with k < N a partial selection (``argpartition``, O(N) per row) finds the
-    first k + 1 and only they are sorted — the same counts, without the N log N sort.
+    first k + 1 and only they are sorted and rounded — the same counts, without the
+    N log N sort.  (Rounding is monotone, so candidates tied after rounding are adjacent in
+    the order of the raw scores, and a tie across rank k shows within the first k + 1.)
+
+    Returns the first places, sample by sample: ``(sample, candidate, share)`` arrays, in
+    the order of ``np.nonzero`` over the (K, N) first-place shares (ties split 1/g, as
+    :func:`first_place_shares`).
     """
-    n = scores.shape[1]
+    s = np.asarray(scores, dtype=np.float64)
+    n = s.shape[1]
     k = counts.shape[1]
-    s = tie_round(scores)
     if k >= n:
         order = np.argsort(-s, axis=1, kind="stable")
     else:  # the first k + 1 (one more, to see a tie across the k-th rank), then sorted
-        top = np.argpartition(-s, k, axis=1)[:, : k + 1]
+        top = np.argpartition(s, n - k - 1, axis=1)[:, n - k - 1 :]
         inner = np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable")
         order = np.take_along_axis(top, inner, axis=1)
-    sorted_s = np.take_along_axis(s, order, axis=1)
-    tied = np.any(sorted_s[:, 1:] == sorted_s[:, :-1], axis=1)
+    head = tie_round(np.take_along_axis(s, order, axis=1))
+    tied = np.any(head[:, 1:] == head[:, :-1], axis=1)
     clean = ~tied
     # Whole counts and tie shares are kept apart and added last, in that order, so that the
     # first k columns get the same bits whatever k (a row tied only beyond rank k is "clean"
     # for k < N and "tied" for k = N, but adds the same whole counts either way).
     whole = np.zeros((n, k))
+    rows = [np.flatnonzero(clean)]
+    cands = [order[clean, 0]]
+    mass = [np.ones(rows[0].size)]
     if clean.any():
         flat = order[clean][:, :k] * k + np.arange(k)[None, :]
         whole += np.bincount(flat.ravel(), minlength=n * k).reshape(n, k)
     shares = np.zeros((n, k)) if tied.any() else None
     for row in np.flatnonzero(tied):  # rare: exact ties share their ranks
         assert shares is not None
-        _split_tied_row(s[row], whole, shares)
+        best = _split_tied_row(tie_round(s[row]), whole, shares)
+        rows.append(np.full(best.size, row))
+        cands.append(best)
+        mass.append(np.full(best.size, 1.0 / best.size))
     counts += whole
     if shares is not None:
         counts += shares
+    r, c, m = np.concatenate(rows), np.concatenate(cands), np.concatenate(mass)
+    sort = np.lexsort((c, r))
+    return r[sort], c[sort], m[sort]
 
 
-def _split_tied_row(s: F64, whole: F64, shares: F64) -> None:
-    """Add one tie-rounded score row's first k ranks: singletons to ``whole``, groups to ``shares``."""
+def _split_tied_row(s: F64, whole: F64, shares: F64) -> NDArray[np.intp]:
+    """Add one tie-rounded score row's first k ranks (singletons to ``whole``, groups to ``shares``).
+
+    Returns the candidates sharing first place.
+    """
     n, k = whole.shape
     order = np.argsort(-s, kind="stable")
     vals = s[order]
+    first = order[: int(np.count_nonzero(vals == vals[0]))]
     start = 0
     while start < min(n, k):
         end = start + 1
@@ -103,6 +124,7 @@ def _split_tied_row(s: F64, whole: F64, shares: F64) -> None:
             members = order[start:end]
             shares[np.ix_(members, np.arange(start, min(end, k)))] += 1.0 / (end - start)
         start = end
+    return np.sort(first)
 
 
 def first_place_shares(scores: NDArray[np.floating]) -> F64:

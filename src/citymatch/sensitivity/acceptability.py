@@ -194,10 +194,8 @@ class _Tally:
         self.kept.extend(other.kept)
 
     def add(self, w: F64, scores: F64) -> None:
-        add_rank_counts(scores, self.counts)
-        share = first_place_shares(scores)  # (K, N), ties split 1/k
-        s_idx, c_idx = np.nonzero(share)  # sample by sample, in order
-        mass = share[s_idx, c_idx]
+        # first places sample by sample, in order (ties split 1/k)
+        s_idx, c_idx, mass = add_rank_counts(scores, self.counts)
         # one addition per (sample, first-placed candidate), in sample order: tied (identical)
         # candidates receive identical sums, bit for bit
         np.add.at(self.first_sum, c_idx, w[s_idx] * mass[:, None])

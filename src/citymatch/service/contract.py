@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -309,20 +309,32 @@ def _ranking_rows(table: pd.DataFrame) -> list[RankRow]:
     own = [
         str(c) for c in table.columns if str(c) not in _ROW_COLUMNS and str(c) not in contrib_cols
     ]
+    n = len(table)
+
+    def col(name: str) -> list[Any]:  # one column as Python values (no per-row dicts)
+        return table[name].tolist() if name in table.columns else [None] * n
+
+    ids, names, kinds = col("id"), col("name"), col("kind")
+    score, rank_ = col("score"), col("rank")
+    d_i, d_a = col("d_ideal"), col("d_anti_ideal")
+    contrib = {
+        c.removeprefix("contrib_"): table[c].to_numpy(dtype=float).tolist() for c in contrib_cols
+    }
+    quant = {c: table[c].to_numpy(dtype=float).tolist() for c in own}
     topsis = "d_ideal" in table.columns
     return [
         RankRow(
-            id=str(t["id"]),
-            name=_text(t.get("name")),
-            kind=_text(t.get("kind")),
-            score=float(t["score"]),
-            rank=int(t["rank"]),
-            d_ideal=float(t["d_ideal"]) if topsis else None,
-            d_anti_ideal=float(t["d_anti_ideal"]) if topsis else None,
-            contributions={c.removeprefix("contrib_"): float(t[c]) for c in contrib_cols},
-            quantities={c: float(t[c]) for c in own},
+            id=str(ids[i]),
+            name=_text(names[i]),
+            kind=_text(kinds[i]),
+            score=float(score[i]),
+            rank=int(rank_[i]),
+            d_ideal=float(d_i[i]) if topsis else None,
+            d_anti_ideal=float(d_a[i]) if topsis else None,
+            contributions={c: v[i] for c, v in contrib.items()},
+            quantities={c: v[i] for c, v in quant.items()},
         )
-        for t in table.to_dict("records")
+        for i in range(n)
     ]
 
 

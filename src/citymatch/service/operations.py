@@ -36,6 +36,8 @@ from .contract import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..rank import Ranking
 
 __all__ = [
@@ -80,14 +82,30 @@ def resolve_criteria(criteria: str | CriteriaSet, folder: Path | None = None) ->
     return load_criteria(criteria)
 
 
-def _rank(req: RankRequest | SensitivityRequest, folder: Path | None) -> Ranking:
+def _table(req: RankRequest | SensitivityRequest, cs: CriteriaSet) -> pd.DataFrame:
+    """The request's candidates as a table of the columns the ranking reads.
+
+    Without screening a ranking reads only the id, name and kind and the criterion columns,
+    so only they are built (a request may carry dozens of other fields per candidate);
+    with screening every column is kept (rules may read any of them).
+    """
     import pandas as pd
 
+    rows = req.candidates
+    if req.screening:
+        return pd.DataFrame(rows)
+    wanted = ("id", "name", "kind", *dict.fromkeys(cs.columns))
+    present = [c for c in wanted if any(c in r for r in rows)]
+    return pd.DataFrame({c: [r.get(c) for r in rows] for c in present})
+
+
+def _rank(req: RankRequest | SensitivityRequest, folder: Path | None) -> Ranking:
     from ..rank import rank
 
+    cs = resolve_criteria(req.criteria, folder)
     return rank(
-        pd.DataFrame(req.candidates),
-        resolve_criteria(req.criteria, folder),
+        _table(req, cs),
+        cs,
         weights=req.weights,
         normalization=req.normalization,
         missing=req.missing,

@@ -125,37 +125,49 @@ def _count_above(ys: F64, y: F64, q: float) -> NDArray[np.int64]:
     its right (a few rounds at most).
     """
     n = ys.shape[0]
-    k = np.searchsorted(ys, y - q, "left")
+    k = np.searchsorted(ys, y - q, "left")  # fast when ``y`` is sorted too (the caller's case)
     for _ in range(n + 1):
         here = np.minimum(k, n - 1)
-        right = (k < n) & (y - ys[here] > q)
-        k = np.where(right, np.searchsorted(ys, ys[here], "right"), k)
+        right = np.flatnonzero((k < n) & (y - ys[here] > q))
+        k[right] = np.searchsorted(ys, ys[here[right]], "right")
         prev = np.maximum(k - 1, 0)
-        left = (k > 0) & ~(y - ys[prev] > q)
-        k = np.where(left, np.searchsorted(ys, ys[prev], "left"), k)
-        if not (right.any() or left.any()):
+        left = np.flatnonzero((k > 0) & ~(y - ys[prev] > q))
+        k[left] = np.searchsorted(ys, ys[prev[left]], "left")
+        if not (right.size or left.size):
             break
     return k
 
 
 def _preference_sums(y: F64, kind: str, q: float, p: float, s: float) -> F64:
-    """``Σ_b P(y_a − y_b)`` for every a, without the N × N table (see the module doc)."""
+    """``Σ_b P(y_a − y_b)`` for every a, without the N × N table (see the module doc).
+
+    Computed for the sorted values (each binary search then starts where the last ended)
+    and put back in input order.
+    """
     if kind == "gaussian":
         return _gaussian_sums(y, s)
-    ys = np.sort(y)
+    order = np.argsort(y, kind="stable")
+    ys = y[order]
+    out = np.empty_like(y)
+    out[order] = _sorted_sums(ys, kind, q, p)
+    return out
+
+
+def _sorted_sums(ys: F64, kind: str, q: float, p: float) -> F64:
+    """:func:`_preference_sums` for sorted values ``ys``."""
     if kind in ("usual", "u-shape"):
-        return _count_above(ys, y, 0.0 if kind == "usual" else q).astype(np.float64)
-    full = _count_above(ys, y, p)  # d > p: preference 1
+        return _count_above(ys, ys, 0.0 if kind == "usual" else q).astype(np.float64)
+    full = _count_above(ys, ys, p)  # d > p: preference 1
     if kind == "level":
-        out_level: F64 = full + 0.5 * (_count_above(ys, y, q) - full)
+        out_level: F64 = full + 0.5 * (_count_above(ys, ys, q) - full)
         return out_level
     # v-shape (q = 0) and linear: (d − q)/(p − q) for q < d ≤ p
     q_eff = 0.0 if kind == "v-shape" else q
-    top = _count_above(ys, y, q_eff)
+    top = _count_above(ys, ys, q_eff)
     centre = np.median(ys)
     cs = np.concatenate([[0.0], np.cumsum(ys - centre)])
     count = top - full
-    part = (count * (y - centre - q_eff) - (cs[top] - cs[full])) / (p - q_eff)
+    part = (count * (ys - centre - q_eff) - (cs[top] - cs[full])) / (p - q_eff)
     out: F64 = full + part
     return out
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -29,7 +29,7 @@ from .candidates import (
 from .errors import CitymatchValueError
 from .io import naming_source, read_table
 from .models.criteria import CriteriaSet, load_criteria
-from .scoring.method_results import MethodResult
+from .scoring.method_results import MethodResult, VikorResult
 from .scoring.ranks import rank_scores
 from .scoring.registry import check_options
 from .scoring.results import TopsisResult
@@ -118,6 +118,21 @@ class Ranking:
                 f"({type(self.result).__name__})."
             )
         return self.result
+
+    @property
+    def compromise(self) -> tuple[Hashable, ...]:
+        """VIKOR's compromise solution by candidate id, best Q first (a VIKOR ranking only).
+
+        One id when both of Opricovic & Tzeng's conditions hold, else the compromise set
+        (``result.acceptable_advantage`` and ``result.acceptable_stability`` say which failed).
+        """
+        if not isinstance(self.result, VikorResult):
+            raise CitymatchValueError(
+                f"`Ranking.compromise` is VIKOR's compromise solution; this ranking used "
+                f"{self.method} (rank with method='vikor')."
+            )
+        ids = self.matrix.index
+        return tuple(ids[i] for i in self.result.compromise)
 
     @property
     def scores(self) -> pd.Series:

@@ -61,9 +61,11 @@ class Ranking:
         ``id``, ``criterion``, ``value`` for every missing value filled by
         ``missing="worst"``.
     criteria : CriteriaSet
-        The set used (with the weights actually used).
+        The set used (with the weights actually used: a set whose weights are computed
+        from the data — ``weights = "entropy"``, ``"critic"``, ``"std"`` — comes back with
+        those weights fixed, computed from the candidates ranked).
     weights : Series
-        Normalised weights by criterion id.
+        Normalised weights by criterion id, as used.
     matrix : DataFrame
         The decision matrix scored (ids × criterion ids), after filling.
     result : TopsisResult or MethodResult
@@ -118,6 +120,15 @@ class Ranking:
                 f"({type(self.result).__name__})."
             )
         return self.result
+
+    @property
+    def weights_source(self) -> str:
+        """Where :attr:`weights` come from (``criteria.weight_source``).
+
+        E.g. ``"direct"``, ``"AHP (…)"``, ``"roc from criteria_order (…)"`` or
+        ``"entropy (objective), computed from the 42 candidates ranked"``.
+        """
+        return self.criteria.weight_source
 
     @property
     def compromise(self) -> tuple[Hashable, ...]:
@@ -192,7 +203,10 @@ def rank(
     criteria : CriteriaSet, str or path
         A shipped set's name (e.g. ``"partnership-city"``), a TOML/JSON path, or a set.
     weights : mapping or sequence, optional
-        Override the set's weights (id → weight, or one per criterion).
+        Override the set's weights (id → weight, or one per criterion).  Without it, a set
+        naming data weights (``weights = "entropy"``, ``"critic"`` or ``"std"``) gets them
+        computed from the candidates left after screening and the missing-value policy;
+        ``Ranking.weights`` and ``Ranking.weights_source`` record them.
     normalization : str, optional
         Override the set's normalisation (``"vector"`` unless the set says otherwise).
     missing : {"error", "drop", "worst"}, default "error"
@@ -264,6 +278,8 @@ def rank(
             raise too_few(len(chunk.values), n_excluded)
 
     x = chunk.values
+    # Objective weights (entropy, CRITIC, std) come from the candidates left to rank.
+    cs = cs.resolved(x, what=f"the {len(x)} candidates ranked")
     name = cs.method if method is None else method
     same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
     options = dict(cs.method_options if method_options is None and same else method_options or {})

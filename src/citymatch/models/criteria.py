@@ -218,9 +218,15 @@ class CriteriaSet(Frozen):
     method_options: dict[str, Any] = Field(default_factory=dict)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     ahp: AHPSpec | None = None
-    weight_method: str | None = Field(default=None, alias="weights")
-    criteria_order: tuple[str, ...] | None = None
-    weight_origin: str = ""
+    weight_method: Literal["entropy", "critic", "std", "equal", "roc", "rank_sum"] | None = Field(
+        default=None,
+        alias="weights",
+        description="Named weights instead of per-criterion weights or AHP judgements.",
+    )
+    criteria_order: tuple[str, ...] | None = Field(
+        default=None, description="Criterion ids, most important first (roc, rank_sum)."
+    )
+    weight_origin: str = Field(default="", description="Where direct weights were computed.")
     screening: tuple[ScreeningRule, ...] = ()
 
     @field_validator("weight_method", mode="before")
@@ -384,7 +390,7 @@ class CriteriaSet(Frozen):
         meets the candidates: :func:`citymatch.rank` computes them (see
         :meth:`resolved`); anywhere else this raises :class:`CriteriaError`.
         """
-        from ..scoring.objective import RankMethod, rank_weights
+        from ..scoring.objective import rank_weights
 
         method = self.weight_method
         if method in DATA_WEIGHTS:
@@ -399,8 +405,7 @@ class CriteriaSet(Frozen):
         elif method in ("roc", "rank_sum"):
             order = list(self.criteria_order or ())
             places = [order.index(i) + 1 for i in self.ids]
-            how = cast("RankMethod", method)
-            w = np.asarray(rank_weights(places, method=how), dtype=np.float64)
+            w = np.asarray(rank_weights(places, method=method), dtype=np.float64)
         elif self.ahp is None:
             w = np.array([c.weight for c in self.criteria], dtype=np.float64)
         else:

@@ -281,3 +281,19 @@ def test_cli_validate_accepts_named_weights(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "valid criteria set 'obj'" in out
     assert "weights entropy (objective; computed from the candidates being ranked)" in out
+
+
+def test_cli_show_lists_a_data_weighted_set(tmp_path, capsys):
+    """`citymatch criteria show` on an entropy set lists the criteria with no numbers (the
+    weights exist only for a candidate table) and says where they will come from."""
+    from citymatch.cli import main
+
+    path = _write(tmp_path, 'weights = "entropy"\n' + CRITERIA)
+    assert main(["criteria", "show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "weights: entropy (objective; computed from the candidates being ranked)" in out
+    assert [line.split()[:2] for line in out.splitlines() if line.startswith("  ")] == [
+        ["trade", "nan"],
+        ["talent", "nan"],
+        ["cost", "nan"],
+    ]

@@ -137,3 +137,31 @@ def test_keshavarz_ghorabaee_2015_compromise_set_branch(k):
     assert (res.acceptable_advantage, res.acceptable_stability) == (c1, c2)
     assert res.compromise == want
     assert len(want) >= 2  # the set branch, not the single solution
+
+
+def test_keshavarz_ghorabaee_2015_compromise_set_by_id():
+    """Through `rank(method="vikor")` the compromise set is named by candidate id, best Q
+    first, and equals the row numbers of `result.compromise` mapped to the input ids."""
+    case = load_ref("vikor_keshavarz_ghorabaee_2015")
+    inp = case["inputs"]
+    w = inp["weight_sets"][0]
+    r = citymatch.rank(_frame(case, inp["matrix"]), _criteria_set(case, w))
+    x = np.asarray(inp["matrix"], float)
+    benefit = np.array([t == "benefit" for t in inp["types"]])
+    want, _, _ = _compromise_by_definition(x, np.asarray(w) / sum(w), benefit, inp["v"])
+    assert r.compromise == tuple(inp["alternatives"][i] for i in want)
+    assert r.compromise[0] == r.table["id"].iloc[0]
+
+
+def test_compromise_needs_a_vikor_ranking():
+    """`Ranking.compromise` on a ranking by another method is a clear error naming it."""
+    case = load_ref("vikor_opricovic_tzeng_2004")
+    inp = case["inputs"]
+    r = citymatch.rank(
+        _frame(case, inp["matrix"]), _criteria_set(case, inp["weights"]), method="topsis"
+    )
+    with pytest.raises(
+        citymatch.errors.CitymatchValueError,
+        match=r"`Ranking.compromise` is VIKOR's compromise solution; this ranking used TOPSIS",
+    ):
+        _ = r.compromise

@@ -297,3 +297,17 @@ def test_cli_show_lists_a_data_weighted_set(tmp_path, capsys):
         ["talent", "nan"],
         ["cost", "nan"],
     ]
+
+
+def test_data_weights_that_cannot_be_computed_name_the_set(tmp_path):
+    """Entropy needs non-negative data: rank() on a table with a negative value raises a
+    CriteriaError naming the set, the method, the candidates and the criterion columns."""
+    cs = citymatch.load_criteria(_write(tmp_path, 'weights = "entropy"\n' + CRITERIA))
+    bad = RANKED.assign(talent=[2.0, -1.0, 9.0, 4.0])
+    with pytest.raises(
+        CriteriaError,
+        match=r"criteria set 'obj' \(weights = 'entropy'\) cannot compute its weights from "
+        r"the 4 candidates ranked \(columns \['trade', 'talent', 'cost'\]\): `matrix` must be "
+        r"non-negative for entropy weights .* got -1.0 at row 1, column 1",
+    ):
+        citymatch.rank(bad, cs)

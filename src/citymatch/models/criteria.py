@@ -24,7 +24,12 @@ from numpy.typing import NDArray
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .._files import read_document
-from ..errors import CriteriaError, CriteriaFileError, InconsistentJudgementsWarning
+from ..errors import (
+    CitymatchValueError,
+    CriteriaError,
+    CriteriaFileError,
+    InconsistentJudgementsWarning,
+)
 from ._base import Frozen, format_validation_error
 
 __all__ = [
@@ -426,7 +431,13 @@ class CriteriaSet(Frozen):
         from ..scoring.objective import ObjectiveMethod, objective_weights
 
         how = cast("ObjectiveMethod", self.weight_method)
-        w = objective_weights(matrix, self.types, method=how)
+        try:
+            w = objective_weights(matrix, self.types, method=how)
+        except CitymatchValueError as exc:
+            raise CriteriaError(
+                f"criteria set {self.name!r} (weights = {how!r}) cannot compute its weights "
+                f"from {what} (columns {list(self.ids)}): {exc}"
+            ) from exc
         return self.with_weights(
             list(np.asarray(w, dtype=np.float64)),
             origin=f"{self.weight_method} (objective), computed from {what}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -29,7 +29,7 @@ from .candidates import (
 from .errors import CitymatchValueError
 from .io import naming_source, read_table
 from .models.criteria import CriteriaSet, load_criteria
-from .scoring.method_results import MethodResult
+from .scoring.method_results import MethodResult, VikorResult
 from .scoring.ranks import rank_scores
 from .scoring.registry import check_options
 from .scoring.results import TopsisResult
@@ -61,9 +61,11 @@ class Ranking:
         ``id``, ``criterion``, ``value`` for every missing value filled by
         ``missing="worst"``.
     criteria : CriteriaSet
-        The set used (with the weights actually used).
+        The set used (with the weights actually used: a set whose weights are computed
+        from the data — ``weights = "entropy"``, ``"critic"``, ``"std"`` — comes back with
+        those weights fixed, computed from the candidates ranked).
     weights : Series
-        Normalised weights by criterion id.
+        Normalised weights by criterion id, as used.
     matrix : DataFrame
         The decision matrix scored (ids × criterion ids), after filling.
     result : TopsisResult or MethodResult
@@ -118,6 +120,30 @@ class Ranking:
                 f"({type(self.result).__name__})."
             )
         return self.result
+
+    @property
+    def weights_source(self) -> str:
+        """Where :attr:`weights` come from (``criteria.weight_source``).
+
+        E.g. ``"direct"``, ``"AHP (…)"``, ``"roc from criteria_order (…)"`` or
+        ``"entropy (objective), computed from the 42 candidates ranked"``.
+        """
+        return self.criteria.weight_source
+
+    @property
+    def compromise(self) -> tuple[Hashable, ...]:
+        """VIKOR's compromise solution by candidate id, best Q first (a VIKOR ranking only).
+
+        One id when both of Opricovic & Tzeng's conditions hold, else the compromise set
+        (``result.acceptable_advantage`` and ``result.acceptable_stability`` say which failed).
+        """
+        if not isinstance(self.result, VikorResult):
+            raise CitymatchValueError(
+                f"`Ranking.compromise` is VIKOR's compromise solution; this ranking used "
+                f"{self.method} (rank with method='vikor')."
+            )
+        ids = self.matrix.index
+        return tuple(ids[i] for i in self.result.compromise)
 
     @property
     def scores(self) -> pd.Series:
@@ -177,7 +203,10 @@ def rank(
     criteria : CriteriaSet, str or path
         A shipped set's name (e.g. ``"partnership-city"``), a TOML/JSON path, or a set.
     weights : mapping or sequence, optional
-        Override the set's weights (id → weight, or one per criterion).
+        Override the set's weights (id → weight, or one per criterion).  Without it, a set
+        naming data weights (``weights = "entropy"``, ``"critic"`` or ``"std"``) gets them
+        computed from the candidates left after screening and the missing-value policy;
+        ``Ranking.weights`` and ``Ranking.weights_source`` record them.
     normalization : str, optional
         Override the set's normalisation (``"vector"`` unless the set says otherwise).
     missing : {"error", "drop", "worst"}, default "error"
@@ -249,6 +278,8 @@ def rank(
             raise too_few(len(chunk.values), n_excluded)
 
     x = chunk.values
+    # Objective weights (entropy, CRITIC, std) come from the candidates left to rank.
+    cs = cs.resolved(x, what=f"the {len(x)} candidates ranked")
     name = cs.method if method is None else method
     same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
     options = dict(cs.method_options if method_options is None and same else method_options or {})

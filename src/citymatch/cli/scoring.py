@@ -431,7 +431,8 @@ def cmd_criteria(args: argparse.Namespace) -> int:
         )
         return 0
     print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
-    for c, w in zip(cs.criteria, cs.weights, strict=True):
+    weights = [float("nan")] * len(cs.ids) if cs.needs_data else cs.weights  # from the data
+    for c, w in zip(cs.criteria, weights, strict=True):
         print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")
     for r in cs.screening:
         print(f"  screen {r.id}: {r.description}")

@@ -1,9 +1,11 @@
 """Criteria, screening rules and criteria sets (pydantic v2, frozen).
 
 A criteria set is a versioned TOML file: its criteria (what column each reads, the
-direction, a unit and a one-line rationale), its weights — given directly or derived
-from AHP judgements stored in the same file — and its hard screening rules, which
-exclude candidates before scoring and are kept separate from the weights.
+direction, a unit and a one-line rationale), its weights — given directly, derived from
+AHP judgements stored in the same file, or named (``weights = "entropy"``: computed from
+the candidates being ranked; ``weights = "roc"`` with a ``criteria_order``: from a ranking
+of the criteria) — and its hard screening rules, which exclude candidates before scoring
+and are kept separate from the weights.
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ from collections.abc import Mapping
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .._files import read_document
-from ..errors import CriteriaError, CriteriaFileError, InconsistentJudgementsWarning
+from ..errors import (
+    CitymatchValueError,
+    CriteriaError,
+    CriteriaFileError,
+    InconsistentJudgementsWarning,
+)
 from ._base import Frozen, format_validation_error
 
 __all__ = [
@@ -36,6 +43,10 @@ __all__ = [
 ]
 
 _ID = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+#: Weights a set may name instead of giving them: computed from the data being ranked ...
+DATA_WEIGHTS = ("entropy", "critic", "std")
+#: ... or from a ranking of the criteria (``criteria_order``), or equal.
+NAMED_WEIGHTS = (*DATA_WEIGHTS, "equal", "roc", "rank_sum")
 
 
 class Criterion(Frozen):
@@ -187,9 +198,16 @@ class ScreeningRule(Frozen):
 class CriteriaSet(Frozen):
     """A named, versioned set of criteria with weights and screening rules.
 
-    Weights come either from each criterion's ``weight`` or from ``ahp`` judgements
-    over the criteria (never both); :attr:`weights` are normalised to sum to 1.
+    Weights come from exactly one of: each criterion's ``weight``; ``ahp`` judgements over
+    the criteria; or a named method (the file's top-level ``weights`` key, attribute
+    :attr:`weight_method`) — ``"entropy"``, ``"critic"`` or ``"std"`` (objective weights
+    computed by :func:`citymatch.objective_weights` from the candidates being ranked, so
+    :func:`citymatch.rank` computes them and records them in the Ranking), ``"equal"``, or
+    ``"roc"`` / ``"rank_sum"`` (:func:`citymatch.rank_weights` from ``criteria_order``, the
+    criterion ids most important first).  :attr:`weights` are normalised to sum to 1.
     """
+
+    model_config = ConfigDict(populate_by_name=True)
 
     format_version: Literal[1] = 1
     name: str = Field(pattern=_ID)
@@ -205,7 +223,29 @@ class CriteriaSet(Frozen):
     method_options: dict[str, Any] = Field(default_factory=dict)
     criteria: tuple[Criterion, ...] = Field(min_length=1)
     ahp: AHPSpec | None = None
+    weight_method: Literal["entropy", "critic", "std", "equal", "roc", "rank_sum"] | None = Field(
+        default=None,
+        alias="weights",
+        description="Named weights instead of per-criterion weights or AHP judgements.",
+    )
+    criteria_order: tuple[str, ...] | None = Field(
+        default=None, description="Criterion ids, most important first (roc, rank_sum)."
+    )
+    weight_origin: str = Field(default="", description="Where direct weights were computed.")
     screening: tuple[ScreeningRule, ...] = ()
+
+    @field_validator("weight_method", mode="before")
+    @classmethod
+    def _known_method(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        key = str(v).strip().lower().replace("-", "_") if isinstance(v, str) else v
+        if key not in NAMED_WEIGHTS:
+            raise ValueError(
+                f"`weights` must name one of {', '.join(map(repr, NAMED_WEIGHTS))} "
+                "(or give a `weight` per criterion, or `ahp` judgements)"
+            )
+        return key
 
     @model_validator(mode="after")
     def _consistent(self) -> CriteriaSet:
@@ -220,6 +260,9 @@ class CriteriaSet(Frozen):
         if len(set(rule_ids)) != len(rule_ids):
             raise ValueError(f"screening rule ids must be unique; got {rule_ids}")
         given = [c.weight is not None for c in self.criteria]
+        self._check_named_weights(ids, given)
+        if self.weight_method is not None:
+            return self
         if self.ahp is None:
             if not all(given):
                 missing = [c.id for c in self.criteria if c.weight is None]
@@ -267,6 +310,47 @@ class CriteriaSet(Frozen):
                 )
         return self
 
+    def _check_named_weights(self, ids: list[str], given: list[bool]) -> None:
+        method = self.weight_method
+        if method is None:
+            if self.criteria_order is not None:
+                raise ValueError(
+                    '`criteria_order` ranks the criteria for `weights = "roc"` or '
+                    '`"rank_sum"`; add one of those, or remove `criteria_order`'
+                )
+            if self.weight_origin and self.ahp is not None:
+                raise ValueError("`weight_origin` describes direct weights, not `ahp` judgements")
+            return
+        if self.ahp is not None:
+            raise ValueError(
+                f"give weights either as `ahp` judgements or as `weights = {method!r}` "
+                "(computed), not both"
+            )
+        if any(given):
+            raise ValueError(
+                f"give weights either per criterion or as `weights = {method!r}` (computed), "
+                f"not both (weights found on {[c.id for c in self.criteria if c.weight is not None]})"
+            )
+        if self.weight_origin:
+            raise ValueError("`weight_origin` describes direct weights; remove it")
+        if method not in ("roc", "rank_sum"):
+            if self.criteria_order is not None:
+                raise ValueError(
+                    f'`criteria_order` is used by `weights = "roc"` or `"rank_sum"`, '
+                    f"not {method!r}; remove it"
+                )
+            return
+        order = list(self.criteria_order or ())
+        missing = [i for i in ids if i not in order]
+        unknown = [i for i in order if i not in ids]
+        repeated = sorted({i for i in order if order.count(i) > 1})
+        if missing or unknown or repeated:
+            raise ValueError(
+                f"`criteria_order` must name every criterion id once, most important first "
+                f"(weights = {method!r}); missing {missing}, unknown {unknown}, "
+                f"repeated {repeated}"
+            )
+
     # ---- derived values -------------------------------------------------------------
     @property
     def ids(self) -> tuple[str, ...]:
@@ -299,9 +383,35 @@ class CriteriaSet(Frozen):
         )
 
     @property
+    def needs_data(self) -> bool:
+        """Whether the weights are computed from the candidates (entropy, CRITIC, std)."""
+        return self.weight_method in DATA_WEIGHTS
+
+    @property
     def weights(self) -> NDArray[np.float64]:
-        """Weights in criterion order, summing to 1 (a new array)."""
-        if self.ahp is None:
+        """Weights in criterion order, summing to 1 (a new array).
+
+        A set whose weights come from the data (:attr:`needs_data`) has none until it
+        meets the candidates: :func:`citymatch.rank` computes them (see
+        :meth:`resolved`); anywhere else this raises :class:`CriteriaError`.
+        """
+        from ..scoring.objective import rank_weights
+
+        method = self.weight_method
+        if method in DATA_WEIGHTS:
+            raise CriteriaError(
+                f"criteria set {self.name!r} computes its weights from the data being ranked "
+                f"(weights = {method!r}); `citymatch.rank()` does so for the candidates it "
+                "ranks; elsewhere pass weights explicitly, e.g. "
+                "`cs.resolved(matrix)` or `cs.with_weights(...)`."
+            )
+        if method == "equal":
+            w = np.ones(len(self.criteria))
+        elif method in ("roc", "rank_sum"):
+            order = list(self.criteria_order or ())
+            places = [order.index(i) + 1 for i in self.ids]
+            w = np.asarray(rank_weights(places, method=method), dtype=np.float64)
+        elif self.ahp is None:
             w = np.array([c.weight for c in self.criteria], dtype=np.float64)
         else:
             glob = self.ahp_result().weights
@@ -309,16 +419,50 @@ class CriteriaSet(Frozen):
         out: NDArray[np.float64] = w / w.sum()
         return out
 
+    def resolved(self, matrix: Any, *, what: str = "the candidates ranked") -> CriteriaSet:
+        """The set with weights computed from ``matrix`` (N × M) if :attr:`needs_data`, else itself.
+
+        The copy has direct weights and ``weight_origin`` saying how they were computed
+        (e.g. ``"entropy (objective), computed from the 42 candidates ranked"``), so a
+        Ranking, a service response or a decision record names them.
+        """
+        if not self.needs_data:
+            return self
+        from ..scoring.objective import ObjectiveMethod, objective_weights
+
+        how = cast("ObjectiveMethod", self.weight_method)
+        try:
+            w = objective_weights(matrix, self.types, method=how)
+        except CitymatchValueError as exc:
+            raise CriteriaError(
+                f"criteria set {self.name!r} (weights = {how!r}) cannot compute its weights "
+                f"from {what} (columns {list(self.ids)}): {exc}"
+            ) from exc
+        return self.with_weights(
+            list(np.asarray(w, dtype=np.float64)),
+            origin=f"{self.weight_method} (objective), computed from {what}",
+        )
+
     @property
     def weight_source(self) -> str:
-        """Where the weights come from, e.g. ``"direct"`` or ``"AHP (eigenvector, max CR 0.031, saaty1980)"``."""
+        """Where the weights come from: ``"direct"``, ``"AHP (eigenvector, …)"``, ``"roc from …"``."""
+        method = self.weight_method
+        if method in DATA_WEIGHTS:
+            return f"{method} (objective; computed from the candidates being ranked)"
+        if method in ("roc", "rank_sum"):
+            return f"{method} from criteria_order ({' > '.join(self.criteria_order or ())})"
+        if method == "equal":
+            return "equal (1/M)"
         if self.ahp is None:
-            return "direct"
+            return self.weight_origin or "direct"
         res = self.ahp_result()
         return f"AHP ({self.ahp.method}, max CR {res.max_cr:.3f}, RI {self.ahp.ri})"
 
-    def with_weights(self, weights: Mapping[str, float] | Any) -> CriteriaSet:
-        """A copy with direct weights (a mapping id → weight or a sequence), AHP dropped."""
+    def with_weights(self, weights: Mapping[str, float] | Any, *, origin: str = "") -> CriteriaSet:
+        """A copy with direct weights (id → weight, or a sequence); AHP, named weights dropped.
+
+        ``origin`` (optional) records where the weights came from (:attr:`weight_source`).
+        """
         if isinstance(weights, Mapping):
             unknown = sorted(set(weights) - set(self.ids))
             missing = sorted(set(self.ids) - set(weights))
@@ -335,6 +479,9 @@ class CriteriaSet(Frozen):
                 )
         data = self.model_dump()
         data["ahp"] = None
+        data["weight_method"] = None
+        data["criteria_order"] = None
+        data["weight_origin"] = origin
         for c, v in zip(data["criteria"], values, strict=True):
             c["weight"] = v
         try:
@@ -346,7 +493,7 @@ class CriteriaSet(Frozen):
 
     def to_json(self) -> str:
         """JSON text (round-trips through :meth:`from_json`)."""
-        return self.model_dump_json(indent=2)
+        return self.model_dump_json(indent=2, by_alias=True)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> CriteriaSet:
@@ -357,9 +504,12 @@ class CriteriaSet(Frozen):
             raise CriteriaError(format_validation_error(exc, "criteria JSON")) from exc
 
     def __repr__(self) -> str:
-        parts = ", ".join(
-            f"{c.id}={w:.3f}" for c, w in zip(self.criteria, self.weights, strict=True)
-        )
+        if self.needs_data:
+            parts = ", ".join(self.ids)
+        else:
+            parts = ", ".join(
+                f"{c.id}={w:.3f}" for c, w in zip(self.criteria, self.weights, strict=True)
+            )
         return f"CriteriaSet({self.name!r} v{self.version}: {parts}; weights {self.weight_source})"
 
     __str__ = __repr__
@@ -374,7 +524,7 @@ class CriteriaSet(Frozen):
                 "label": [c.label for c in self.criteria],
                 "column": list(self.columns),
                 "direction": [c.direction for c in self.criteria],
-                "weight": self.weights,
+                "weight": np.full(len(self.ids), np.nan) if self.needs_data else self.weights,
                 "unit": [c.unit for c in self.criteria],
             },
             index=pd.Index(self.ids, name="criterion"),

@@ -37,6 +37,10 @@ def _cost_term(s_minus: F64) -> F64:
     """``Σ S₋ / (S₋ᵢ Σ 1/S₋)`` along the last axis, with the zero-S₋ limit."""
     total = s_minus.sum(axis=-1, keepdims=True)
     zero = s_minus <= 0
+    if not zero.any():  # the usual case: ΣS₋ · (1/S₋ᵢ) / Σ(1/S₋), two passes
+        inv_all = 1.0 / s_minus
+        inv_all *= total / inv_all.sum(axis=-1, keepdims=True)
+        return inv_all
     nz = zero.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore"):
         inv = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s_minus))

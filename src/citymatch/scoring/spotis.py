@@ -43,9 +43,9 @@ def _bounds(x: F64, bounds: ArrayLike) -> F64:
         raise CitymatchValueError(
             f"`bounds` must have min < max for every criterion; got [{b[j, 0]}, {b[j, 1]}] at criterion {j}."
         )
-    out = (x < b[:, 0]) | (x > b[:, 1])
-    if out.any():
-        i, j = (int(v) for v in np.argwhere(out)[0])
+    st = checked_stats(x)  # one pass; the cell is looked for only when a column is out
+    if not ((st.min >= b[:, 0]).all() and (st.max <= b[:, 1]).all()):
+        i, j = (int(v) for v in np.argwhere((x < b[:, 0]) | (x > b[:, 1]))[0])
         raise CitymatchValueError(
             f"`matrix` must lie within `bounds`; got {x[i, j]} at row {i}, column {j}, outside "
             f"[{b[j, 0]}, {b[j, 1]}]."
@@ -80,8 +80,11 @@ def spotis(
     [0.5, 0.5]
     """
     inp = decision_inputs(matrix, weights, types, min_rows=1, check_finite=False)
-    st = checked_stats(inp.x)
-    b = np.column_stack([st.min, st.max]) if bounds is None else _bounds(inp.x, bounds)
+    if bounds is None:
+        st = checked_stats(inp.x)
+        b = np.column_stack([st.min, st.max])
+    else:
+        b = _bounds(inp.x, bounds)
     if ideal is None:
         star = np.where(inp.benefit, b[:, 1], b[:, 0])
     else:

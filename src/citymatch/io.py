@@ -34,6 +34,7 @@ from .errors import (
     CellError,
     CitymatchError,
     CitymatchTypeError,
+    MissingValuesError,
     NonFiniteError,
 )
 
@@ -234,7 +235,8 @@ def row_place(source: object, row: int) -> str:
 def locate_cell(exc: CitymatchError, source: object, *, name: str = "candidates") -> CitymatchError:
     """``exc`` re-worded to name the file ``source`` (a path) and the row as the file shows it.
 
-    A :class:`CellError` gets the file and its row's place (a CSV line, a spreadsheet row);
+    A :class:`CellError` gets the file and its row's place (a CSV line, a spreadsheet row),
+    a :class:`MissingValuesError` the file and the place of each candidate it names;
     another error raised on the table of a file gets the file named in front.  An error on
     an in-memory DataFrame is returned unchanged.
     """
@@ -243,6 +245,9 @@ def locate_cell(exc: CitymatchError, source: object, *, name: str = "candidates"
     where = f"`{name}` file {str(source)!r}"
     if isinstance(exc, CellError):
         return exc.relocated(source=where, place=row_place(source, exc.row))
+    if isinstance(exc, MissingValuesError):
+        places = tuple(row_place(source, row) for _, row, _ in exc.examples)
+        return exc.relocated(source=where, places=places)
     text = str(exc)
     if str(source) in text:
         return exc

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._files import read_document
-from ..errors import CitymatchValueError, PairwiseMatrixError
+from ..errors import (
+    CandidateDataError,
+    CitymatchValueError,
+    MissingValuesError,
+    PairwiseMatrixError,
+)
 from .output import (
     Subparsers,
     UsageError,
@@ -39,15 +46,57 @@ __all__ = [
 ]
 
 
+#: What the ``candidates`` argument of ``rank`` and ``sensitivity`` accepts.
+CANDIDATES_HELP = (
+    "CSV, Parquet or XLSX file of candidates; 'example' for the shipped cities, "
+    "'example-organisations' for the shipped alternative partners (universities, ports, "
+    "agencies …: rank them with --criteria alternative-partner)"
+)
+
+
+def add_table_columns(p: argparse.ArgumentParser) -> None:
+    """``--id-column`` / ``--name-column``: which columns of the analyst's table hold what."""
+    p.add_argument(
+        "--id-column",
+        dest="id_column",
+        metavar="COLUMN",
+        help="column holding each candidate's id (default: 'id' if present, else row numbers)",
+    )
+    p.add_argument(
+        "--name-column",
+        dest="name_column",
+        metavar="COLUMN",
+        help="column holding each candidate's name, shown in the ranking (default: 'name')",
+    )
+
+
+#: Library keywords a table error may name, as the command line spells them.
+_FLAGS = {"`id_column`": "--id-column", "`name_column`": "--name-column"}
+
+
+@contextmanager
+def cli_spelling() -> Iterator[None]:
+    """Errors raised inside name command-line flags (``--missing drop``), not keywords."""
+    try:
+        yield
+    except MissingValuesError as exc:
+        raise exc.for_cli() from exc
+    except CandidateDataError as exc:
+        text = str(exc)
+        if not any(k in text for k in _FLAGS):
+            raise
+        for keyword, flag in _FLAGS.items():
+            text = text.replace(keyword, flag)
+        raise CandidateDataError(text) from exc
+
+
 # --------------------------------------------------------------------------- rank
 def add_rank(sub: Subparsers) -> None:
     """The ``rank`` command's arguments."""
     r = sub.add_parser("rank", help="rank candidates under a criteria set")
-    r.add_argument(
-        "candidates",
-        help="CSV, Parquet or XLSX file of candidates ('example' for the shipped cities)",
-    )
+    r.add_argument("candidates", help=CANDIDATES_HELP)
     r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
+    add_table_columns(r)
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
     r.add_argument("--format", choices=["table", "csv", "json"], default="table")
     r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
@@ -129,14 +178,17 @@ def _rank_streamed(args: argparse.Namespace) -> int:
             require_path(args.method, "stream")
         except CitymatchValueError as exc:
             raise UsageError(str(exc)) from exc
-    res = rank_parquet(
-        args.candidates,
-        args.criteria,
-        missing=args.missing,
-        top=args.top,
-        output=args.scores,
-        chunk_rows=args.chunk_rows,
-    )
+    labels = {k: v for k in ("id_column", "name_column") if (v := getattr(args, k)) is not None}
+    with cli_spelling():
+        res = rank_parquet(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            top=args.top,
+            output=args.scores,
+            chunk_rows=args.chunk_rows,
+            **labels,
+        )
     if args.format == "json":
         emit_model(streamed_rank_response(res), args.output)
         return 0
@@ -162,13 +214,16 @@ def cmd_rank(args: argparse.Namespace) -> int:
     from ..rank import rank
     from ..service.contract import rank_response
 
-    ranking = rank(
-        args.candidates,
-        args.criteria,
-        missing=args.missing,
-        method=args.method,
-        method_options=method_options(args.method_option),
-    )
+    with cli_spelling():
+        ranking = rank(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            id_column=args.id_column,
+            name_column=args.name_column,
+            method=args.method,
+            method_options=method_options(args.method_option),
+        )
     if args.format == "json":
         emit_model(rank_response(ranking, top=args.top), args.output)
         return 0
@@ -194,10 +249,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def add_sensitivity(sub: Subparsers) -> None:
     """The ``sensitivity`` command's arguments."""
     s = sub.add_parser("sensitivity", help="rank acceptability (SMAA-2) and weight stability")
-    s.add_argument(
-        "candidates", help="CSV, Parquet or XLSX file ('example' for the shipped cities)"
-    )
+    s.add_argument("candidates", help=CANDIDATES_HELP)
     s.add_argument("--criteria", required=True)
+    add_table_columns(s)
     s.add_argument("--samples", type=int, default=10_000)
     s.add_argument("--seed", type=non_negative_int, default=0)
     s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
@@ -224,7 +278,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     if args.samples < 1:
         raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
-    ranking = rank(args.candidates, args.criteria, missing=args.missing)
+    with cli_spelling():
+        ranking = rank(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            id_column=args.id_column,
+            name_column=args.name_column,
+        )
     acc = rank_acceptability(
         ranking,
         samples=args.samples,

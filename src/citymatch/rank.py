@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -28,7 +29,7 @@ from .candidates import (
     too_few,
 )
 from .errors import CitymatchValueError
-from .io import naming_source, read_table
+from .io import naming_source, read_table, write_table
 from .models.criteria import CriteriaSet, load_criteria
 from .scoring.method_results import MethodResult
 from .scoring.ranks import rank_scores
@@ -89,6 +90,15 @@ class Ranking:
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy), best first."""
         return self.table.copy()
+
+    def to_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write the ranked table in the format ``path``'s suffix names; returns the path.
+
+        ``.csv``, ``.xlsx`` (``excel`` extra), ``.json`` (one object per row), ``.parquet``
+        (``parquet`` extra), ``.md`` or ``.html`` — atomically (see
+        :func:`citymatch.io.write_table`); any other suffix is an ``ArgumentError``.
+        """
+        return write_table(self.table, path, title=self._footer())
 
     def top(self, k: int) -> pd.DataFrame:
         """Candidates with rank ≤ k (ties at the cut are all kept, so possibly > k rows)."""

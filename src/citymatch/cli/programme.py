@@ -12,7 +12,9 @@ from .output import (
     emit,
     emit_json,
     emit_model,
+    emit_table,
     non_negative_int,
+    output_format,
     positive_float,
     year,
 )
@@ -61,7 +63,11 @@ def add_portfolio(sub: Subparsers) -> None:
     pp.add_argument(
         "problem", help="portfolio problem, JSON or TOML ('example' for the shipped Toronto plan)"
     )
-    pp.add_argument("--format", choices=["table", "json"], default="table")
+    pp.add_argument(
+        "--format",
+        choices=["table", "json"],
+        help="what to print (default: text, or what --output's suffix says)",
+    )
     pp.add_argument(
         "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
     )
@@ -73,7 +79,11 @@ def add_portfolio(sub: Subparsers) -> None:
         dest="time_limit",
         help="seconds for each solve (default 60)",
     )
-    pp.add_argument("--output")
+    pp.add_argument(
+        "--output",
+        help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html write "
+        "the selected projects (JSON: the full response), .txt or no suffix the printed text",
+    )
     pp.set_defaults(func=cmd_portfolio)
 
 
@@ -86,6 +96,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     from ..portfolio import efficient_frontier, optimize_portfolio
     from ..service.contract import portfolio_response
 
+    fmt = output_format(args.format, args.output)
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
@@ -94,13 +105,14 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
             from ..plot import frontier, save
 
             save(frontier(front), args.plot)
-    if args.format == "json":
+    if fmt == "json":
         doc = portfolio_response(plan).model_dump(mode="json")
         if front is not None:
             doc["frontier"] = _frame_records(front)
         emit_json(doc, args.output)
     else:
-        emit(_plan_text(plan, front, args.time_limit), args.output)
+        text = _plan_text(plan, front, args.time_limit)
+        emit_table(plan.selected, text, fmt, args.output, title="Portfolio plan")
     return portfolio_exit_code(plan)
 
 

@@ -21,7 +21,9 @@ from .output import (
     UsageError,
     emit,
     emit_model,
+    emit_table,
     non_negative_int,
+    output_format,
     positive_float,
     positive_int,
 )
@@ -70,6 +72,12 @@ def add_table_columns(p: argparse.ArgumentParser) -> None:
     )
 
 
+#: The ``--output`` help of every command that writes a table.
+OUTPUT_HELP = (
+    "write to this file (atomically) instead of stdout, in the format its suffix names: "
+    ".csv, .xlsx, .json, .parquet, .md, .html, or .txt / no suffix for the printed text"
+)
+
 #: Library keywords a table error may name, as the command line spells them.
 _FLAGS = {"`id_column`": "--id-column", "`name_column`": "--name-column"}
 
@@ -98,9 +106,13 @@ def add_rank(sub: Subparsers) -> None:
     r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
     add_table_columns(r)
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
-    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument(
+        "--format",
+        choices=["table", "csv", "json", "md", "html"],
+        help="what to print (default: the table as text, or what --output's suffix says)",
+    )
     r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
-    r.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    r.add_argument("--output", help=OUTPUT_HELP)
     r.add_argument(
         "--stream",
         action="store_true",
@@ -156,21 +168,23 @@ def method_options(pairs: list[str]) -> dict[str, object] | None:
     return out
 
 
-def _emit_table(args: argparse.Namespace, table: pd.DataFrame, foot: str) -> None:
-    if args.format == "csv":
-        emit(table.to_csv(index=False), args.output)
-    else:
-        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
-        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        emit(text + "\n" + foot, args.output)
+def _emit_table(args: argparse.Namespace, fmt: str, table: pd.DataFrame, foot: str) -> None:
+    cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
+    text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+    emit_table(table, text + "\n" + foot, fmt, args.output, title=foot)
 
 
-def _rank_streamed(args: argparse.Namespace) -> int:
+def _rank_streamed(args: argparse.Namespace, fmt: str) -> int:
     from ..scale.parquet import rank_parquet
     from ..service.contract import streamed_rank_response
 
     if args.top is None and args.scores is None:
         raise UsageError("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
+    if args.top is None and fmt not in ("table", "json"):
+        raise UsageError(
+            f"--stream without --top writes every score to --scores; there is no table for "
+            f"--output {args.output!r} (add --top K, or drop --output)."
+        )
     if args.method is not None:
         from ..scoring.registry import require_path
 
@@ -189,7 +203,7 @@ def _rank_streamed(args: argparse.Namespace) -> int:
             chunk_rows=args.chunk_rows,
             **labels,
         )
-    if args.format == "json":
+    if fmt == "json":
         emit_model(streamed_rank_response(res), args.output)
         return 0
     cs = res.criteria
@@ -201,14 +215,20 @@ def _rank_streamed(args: argparse.Namespace) -> int:
     if args.top is None:  # every score went to the file: no table to show, just what was done
         emit(foot, args.output)
         return 0
-    _emit_table(args, res.to_frame(), foot)
+    _emit_table(args, fmt, res.to_frame(), foot)
     return 0
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    """``citymatch rank``: in memory, or streamed over Parquet with ``--stream``."""
+    """``citymatch rank``: in memory, or streamed over Parquet with ``--stream``.
+
+    ``--output``'s suffix picks the format (:func:`~.output.output_format`): the full
+    ranked table (scores, ranks, distances, contributions) as CSV, XLSX, Parquet,
+    Markdown or HTML, the contract's JSON, or the printed text.
+    """
+    fmt = output_format(args.format, args.output)
     if args.stream:
-        return _rank_streamed(args)
+        return _rank_streamed(args, fmt)
     if args.scores is not None:
         raise UsageError("--scores needs --stream.")
     from ..rank import rank
@@ -224,7 +244,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
             method=args.method,
             method_options=method_options(args.method_option),
         )
-    if args.format == "json":
+    if fmt == "json":
         emit_model(rank_response(ranking, top=args.top), args.output)
         return 0
     table = ranking.to_frame() if args.top is None else ranking.top(args.top)
@@ -241,7 +261,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         f"{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
         f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · {how}"
     )
-    _emit_table(args, table, foot)
+    _emit_table(args, fmt, table, foot)
     return 0
 
 
@@ -265,8 +285,12 @@ def add_sensitivity(sub: Subparsers) -> None:
     s.add_argument("--rows", type=positive_int, default=15, help="rows shown in the table")
     s.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
-    s.add_argument("--format", choices=["table", "json"], default="table")
-    s.add_argument("--output")
+    s.add_argument(
+        "--format",
+        choices=["table", "json"],
+        help="what to print (default: text, or what --output's suffix says)",
+    )
+    s.add_argument("--output", help=OUTPUT_HELP)
     s.set_defaults(func=cmd_sensitivity)
 
 
@@ -278,6 +302,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     if args.samples < 1:
         raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
+    fmt = output_format(args.format, args.output)
     with cli_spelling():
         ranking = rank(
             args.candidates,
@@ -299,17 +324,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
         save(acc.plot(), args.plot)
     resp = sensitivity_response(ranking, acc, stab, seed=args.seed)
-    if args.format == "json":
+    if fmt == "json":
         emit_model(resp, args.output)
     else:
-        emit(_sensitivity_text(resp, ranking, args.rows), args.output)
+        frame = _sensitivity_frame(resp)
+        text = _sensitivity_text(resp, frame, args.rows)
+        emit_table(frame, text, fmt, args.output, title=f"Rank acceptability · {resp.criteria}")
     return 0
 
 
-def _sensitivity_text(resp: SensitivityResponse, ranking: Ranking, rows: int) -> str:
+def _sensitivity_frame(resp: SensitivityResponse) -> pd.DataFrame:
+    """One row per candidate, by expected rank: rank, p_first, p_top<k>, confidence."""
     import pandas as pd
 
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "id": [c.id for c in resp.candidates],
             "rank": [c.rank for c in resp.candidates],
@@ -319,6 +347,9 @@ def _sensitivity_text(resp: SensitivityResponse, ranking: Ranking, rows: int) ->
             "confidence": [c.confidence for c in resp.candidates],
         }
     ).sort_values("expected_rank", kind="stable")
+
+
+def _sensitivity_text(resp: SensitivityResponse, frame: pd.DataFrame, rows: int) -> str:
     lines = [frame.head(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
     f = resp.winner_flip
     if f:
@@ -343,8 +374,12 @@ def add_ahp(sub: Subparsers) -> None:
     a.add_argument("matrix")
     a.add_argument("--method", choices=["eigenvector", "geometric_mean"], default="eigenvector")
     a.add_argument("--ri", default="saaty1980", help="random-index table")
-    a.add_argument("--format", choices=["table", "json"], default="table")
-    a.add_argument("--output")
+    a.add_argument(
+        "--format",
+        choices=["table", "json"],
+        help="what to print (default: text, or what --output's suffix says)",
+    )
+    a.add_argument("--output", help=OUTPUT_HELP)
     a.set_defaults(func=cmd_ahp)
 
 
@@ -372,10 +407,13 @@ def _read_matrix(path: str) -> list[list[float | str]]:
 
 def cmd_ahp(args: argparse.Namespace) -> int:
     """``citymatch ahp``: weights and consistency (the contract's AHP response as JSON)."""
+    import pandas as pd
+
     from ..errors import RandomIndexError
     from ..scoring.ahp import RI_TABLES, ahp, random_index
     from ..service.contract import ahp_response
 
+    fmt = output_format(args.format, args.output)
     try:
         random_index(3, args.ri)  # the table exists (its range is checked on the matrix)
     except RandomIndexError:
@@ -383,7 +421,7 @@ def cmd_ahp(args: argparse.Namespace) -> int:
             f"--ri must name a random-index table ({', '.join(RI_TABLES)}); got {args.ri!r}."
         ) from None
     res = ahp(_read_matrix(args.matrix), method=args.method, ri=args.ri)
-    if args.format == "json":
+    if fmt == "json":
         emit_model(ahp_response(res), args.output)
         return 0
     lines = [f"w{i + 1} = {w:.4f}" for i, w in enumerate(res.weights)]
@@ -392,7 +430,10 @@ def cmd_ahp(args: argparse.Namespace) -> int:
         f"({'consistent' if res.consistent else 'NOT consistent'} at {res.threshold:g}; "
         f"RI {res.ri_table} = {res.ri:g})"
     )
-    emit("\n".join(lines), args.output)
+    frame = pd.DataFrame(
+        {"criterion": [f"w{i + 1}" for i in range(len(res.weights))], "weight": res.weights}
+    )
+    emit_table(frame, "\n".join(lines), fmt, args.output, title="AHP weights")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ from .._files import read_document
 from ..errors import (
     CandidateDataError,
     CitymatchValueError,
+    CriteriaError,
+    InconsistentJudgementsWarning,
     MissingValuesError,
     PairwiseMatrixError,
 )
@@ -31,6 +34,7 @@ from .output import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..models.criteria import CriteriaSet
     from ..rank import Ranking
     from ..service.contract import SensitivityResponse
 
@@ -509,7 +513,13 @@ def _top_lines(ranking: Ranking, k: int) -> list[str]:
 # --------------------------------------------------------------------------- criteria
 def add_criteria(sub: Subparsers) -> None:
     """The ``criteria`` command's arguments."""
-    c = sub.add_parser("criteria", help="list, show or validate criteria sets")
+    c = sub.add_parser(
+        "criteria",
+        help="list, show or validate criteria sets",
+        description="List, show or validate criteria sets.  `validate` exits 1 when the set "
+        "is invalid or its AHP judgements are more inconsistent than its threshold (CR), "
+        "printing the revisions that repair them.",
+    )
     c.add_argument("action", choices=["list", "show", "validate"])
     c.add_argument("target", nargs="?")
     c.set_defaults(func=cmd_criteria)
@@ -526,8 +536,11 @@ def cmd_criteria(args: argparse.Namespace) -> int:
         return 0
     if args.target is None:
         raise UsageError(f"`criteria {args.action}` needs a NAME or PATH.")
-    cs = load_criteria(args.target)
+    with warnings.catch_warnings():  # inconsistency is reported below, as an error for validate
+        warnings.simplefilter("ignore", InconsistentJudgementsWarning)
+        cs = load_criteria(args.target)
     if args.action == "validate":
+        _check_consistency(cs, args.target)
         print(
             f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source})."
         )
@@ -538,3 +551,48 @@ def cmd_criteria(args: argparse.Namespace) -> int:
     for r in cs.screening:
         print(f"  screen {r.id}: {r.description}")
     return 0
+
+
+def _check_consistency(cs: CriteriaSet, target: str) -> None:
+    """Raise (exit 1) when an AHP node's CR exceeds the set's threshold, with the repair."""
+    from ..sensitivity.ahp_uncertainty import ahp_repair
+
+    if cs.ahp is None:
+        return
+    spec = cs.ahp
+    local = cs.ahp_result().local
+    lines = []
+    for node in spec.nodes:
+        cr = float(local[node.id].cr)
+        if cr <= spec.threshold:
+            continue
+        fix = ahp_repair(
+            [list(row) for row in node.matrix],
+            ri=spec.ri,
+            threshold=spec.threshold,
+            labels=list(node.children),
+        )
+        steps = "; ".join(
+            f"set {i} vs {j} from {_judgement(a)} to {_judgement(b)} (CR → {c:.3f})"
+            for i, j, a, b, c in fix.steps.itertuples(index=False, name=None)
+        )
+        worst = fix.judgements.iloc[0]
+        lines.append(
+            f"  node {node.id!r}: CR {cr:.3f} > {spec.threshold:g}; the least consistent "
+            f"judgement is {worst.i} vs {worst.j} = {_judgement(worst.a_ij)} (consistent "
+            f"value {worst.consistent_value:.3g}). Suggested repair: {steps or 'none found'}."
+        )
+    if lines:
+        raise CriteriaError(
+            f"{target}: criteria set {cs.name!r} v{cs.version} is NOT valid: its AHP judgements "
+            f"are not acceptably consistent (threshold CR {spec.threshold:g}, RI "
+            f"{spec.ri}):\n" + "\n".join(lines)
+        )
+
+
+def _judgement(value: float) -> str:
+    """A pairwise judgement as written in a criteria file: ``3``, ``1/3``, ``1.25``."""
+    if value >= 1:
+        return f"{value:.3g}"
+    inverse = 1.0 / value
+    return f"1/{inverse:.3g}" if abs(inverse - round(inverse)) < 1e-9 else f"{value:.3g}"

@@ -515,13 +515,15 @@ def add_criteria(sub: Subparsers) -> None:
     """The ``criteria`` command's arguments."""
     c = sub.add_parser(
         "criteria",
-        help="list, show or validate criteria sets",
-        description="List, show or validate criteria sets.  `validate` exits 1 when the set "
-        "is invalid or its AHP judgements are more inconsistent than its threshold (CR), "
-        "printing the revisions that repair them.",
+        help="list, show, validate or start (new) criteria sets",
+        description="List, show or validate criteria sets, or write a commented template for "
+        "a new one (`criteria new NAME` writes NAME.toml, or --output PATH).  `validate` exits "
+        "1 when the set is invalid or its AHP judgements are more inconsistent than its "
+        "threshold (CR), printing the revisions that repair them.",
     )
-    c.add_argument("action", choices=["list", "show", "validate"])
-    c.add_argument("target", nargs="?")
+    c.add_argument("action", choices=["list", "show", "validate", "new"])
+    c.add_argument("target", nargs="?", help="a set's NAME or PATH (for new: the new set's name)")
+    c.add_argument("--output", help="with new: the file to write (default NAME.toml here)")
     c.set_defaults(func=cmd_criteria)
 
 
@@ -536,6 +538,10 @@ def cmd_criteria(args: argparse.Namespace) -> int:
         return 0
     if args.target is None:
         raise UsageError(f"`criteria {args.action}` needs a NAME or PATH.")
+    if args.action == "new":
+        return _new_criteria(args.target, args.output)
+    if args.output is not None:
+        raise UsageError(f"--output is for `criteria new`; `criteria {args.action}` prints.")
     with warnings.catch_warnings():  # inconsistency is reported below, as an error for validate
         warnings.simplefilter("ignore", InconsistentJudgementsWarning)
         cs = load_criteria(args.target)
@@ -550,6 +556,31 @@ def cmd_criteria(args: argparse.Namespace) -> int:
         print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")
     for r in cs.screening:
         print(f"  screen {r.id}: {r.description}")
+    return 0
+
+
+def _new_criteria(name: str, output: str | None) -> int:
+    """``criteria new NAME``: write a commented, valid template; never over an existing file."""
+    import re
+
+    from .._util import atomic_write
+    from .template import CRITERIA_TEMPLATE
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_\-]*", name):
+        raise UsageError(
+            f"the new set's NAME must start with a letter and hold only letters, digits, _ "
+            f"and -; got {name!r}."
+        )
+    path = Path(output) if output else Path(f"{name}.toml")
+    if path.suffix.lower() != ".toml":
+        raise UsageError(f"--output must be a .toml file; got {str(path)!r}.")
+    if path.exists():
+        raise UsageError(f"{str(path)!r} already exists; choose another --output (not replaced).")
+    atomic_write(path, CRITERIA_TEMPLATE.replace("{name}", name), name="--output")
+    print(
+        f"wrote {path}: a commented criteria set {name!r} with two example criteria; edit it, "
+        f"then check it with `citymatch criteria validate {path}`."
+    )
     return 0
 
 

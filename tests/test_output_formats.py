@@ -167,3 +167,13 @@ def test_ranking_to_file_and_write_table(tmp_path, ranked):
     ):  # fmt: skip
         write_table(frame, tmp_path / "t.odt")
     assert not (tmp_path / "t.odt").exists()
+
+
+def test_format_md_and_html_print_to_stdout(capsys, ranked):
+    """``--format md`` / ``--format html`` without ``--output`` print the table in that format."""
+    assert main([*RANK, "--format", "md"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + len(ranked) and lines[0].startswith("| id | name |")
+    assert main([*RANK, "--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert re.findall(r"<tr>\s*<td>([^<]*)</td>", page) == ranked["id"].tolist()

@@ -431,7 +431,8 @@ def optimize_portfolio(
 
     def best_without(rows: Sequence[Row]) -> float:  # the same solve, some rules dropped
         left = None if deadline is None else max(deadline - time.monotonic(), 1e-9)
-        return run_milp(model, rows, time_limit=left, gap=gap).fun
+        res = run_milp(model, rows, time_limit=left, gap=gap)
+        return res.fun if res.status == OPTIMAL else math.nan  # no note from a time-out
 
     return _plan(model, out, out.x, explain=explain, best_without=best_without)
 

@@ -177,3 +177,22 @@ def test_format_md_and_html_print_to_stdout(capsys, ranked):
     assert main([*RANK, "--format", "html"]) == 0
     page = capsys.readouterr().out
     assert re.findall(r"<tr>\s*<td>([^<]*)</td>", page) == ranked["id"].tolist()
+
+
+def test_report_format_follows_the_output_suffix(tmp_path, capsys):
+    """``report --output x.html`` writes HTML (not Markdown in an .html file); ``.md``
+    Markdown; a contradicting ``--format`` is a usage error."""
+    args = ["report", "example", "--year", "2025", "--output"]
+    assert main([*args, str(tmp_path / "r.html")]) == 0
+    assert (
+        (tmp_path / "r.html")
+        .read_text(encoding="utf-8")
+        .lstrip()
+        .lower()
+        .startswith("<!doctype html")
+    )
+    assert main([*args, str(tmp_path / "r.md")]) == 0
+    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("#")
+    assert main([*args, str(tmp_path / "x.html"), "--format", "md"]) == 2
+    assert "--format md and --output" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()

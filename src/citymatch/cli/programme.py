@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .output import (
@@ -225,8 +226,12 @@ def add_report(sub: Subparsers) -> None:
     rp = sub.add_parser("report", help="the annual activity summary (Markdown or HTML)")
     rp.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
     rp.add_argument("--year", type=year, required=True)
-    rp.add_argument("--format", choices=["md", "html"], default="md")
-    rp.add_argument("--output")
+    rp.add_argument(
+        "--format",
+        choices=["md", "html"],
+        help="Markdown or HTML (default: what --output's suffix says, else Markdown)",
+    )
+    rp.add_argument("--output", help="write to this file (.md, .html; atomically)")
     rp.set_defaults(func=cmd_report)
 
 
@@ -234,6 +239,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``citymatch report``: the annual activity summary."""
     from ..agreements import annual_report, load_register
 
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    implied = {".html": "html", ".htm": "html", ".md": "md"}.get(suffix)
+    if args.format and implied and args.format != implied:
+        raise UsageError(
+            f"--format {args.format} and --output {args.output!r} disagree; drop --format to "
+            "write what the suffix says, or rename the file."
+        )
+    fmt = args.format or implied or "md"
     rep = annual_report(load_register(_register_path(args.register)), args.year)
-    emit(rep.to_html() if args.format == "html" else rep.to_markdown(), args.output)
+    emit(rep.to_html() if fmt == "html" else rep.to_markdown(), args.output)
     return 0

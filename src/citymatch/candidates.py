@@ -1,5 +1,10 @@
 """Table steps every ranking path shares: ids, columns, screening, values, missing values.
 
+A criterion is **yes/no** when its ``unit`` says so (``"0/1"``, ``"yes/no"``, ``"boolean"``,
+``"binary"``, ``"true/false"``, ``"y/n"``; see :func:`is_binary`): its column may then hold
+the common spellings ``Yes``/``No``, ``True``/``False``, ``Y``/``N``, ``1``/``0`` (any case),
+read as 1/0, and nothing else.  Every other criterion column must hold numbers.
+
 The in-memory :func:`citymatch.rank` treats its table as one chunk; the streamed
 :func:`citymatch.scale.rank_parquet` runs the very same steps chunk by chunk.  So a candidate
 is screened, converted, checked, dropped or filled identically on both paths, with the same
@@ -19,19 +24,30 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .errors import CandidateDataError, CellError, CitymatchValueError, NonFiniteError
-from .models.criteria import CriteriaSet
+from .errors import (
+    CandidateDataError,
+    CellError,
+    CitymatchValueError,
+    MissingValuesError,
+    NonFiniteError,
+)
+from .models.criteria import CriteriaSet, Criterion
 from .screening import screen
 
 __all__ = [
+    "BINARY_UNITS",
     "EXCLUDED_COLUMNS",
+    "FALSE_SPELLINGS",
     "FILLED_COLUMNS",
+    "TRUE_SPELLINGS",
     "Missing",
     "MissingValues",
     "Prepared",
     "check_columns",
+    "check_label_columns",
     "contributions",
     "fixed_point",
+    "is_binary",
     "prepare",
     "refuse_parquet_beyond_memory",
     "resolve_weights",
@@ -42,6 +58,16 @@ Missing = Literal["error", "drop", "worst"]
 MISSING_POLICIES: tuple[str, ...] = ("error", "drop", "worst")
 EXCLUDED_COLUMNS = ["id", "rule", "reason"]
 FILLED_COLUMNS = ["id", "criterion", "value"]
+#: A criterion whose ``unit`` is one of these (any case, spaces ignored) is yes/no.
+BINARY_UNITS = frozenset({"0/1", "1/0", "yes/no", "y/n", "true/false", "boolean", "bool", "binary"})
+#: Cell texts read as 1 and as 0 in a yes/no criterion's column (compared lower-case, stripped).
+TRUE_SPELLINGS = frozenset({"yes", "y", "true", "1", "1.0"})
+FALSE_SPELLINGS = frozenset({"no", "n", "false", "0", "0.0"})
+
+
+def is_binary(criterion: Criterion) -> bool:
+    """Whether ``criterion`` is yes/no: its ``unit`` is one of :data:`BINARY_UNITS`."""
+    return "".join(criterion.unit.split()).lower() in BINARY_UNITS
 
 
 def resolve_weights(
@@ -133,7 +159,7 @@ class MissingValues:
     cs: CriteriaSet
     holes: NDArray[np.int64] = field(init=False)
     rows_with_holes: int = 0
-    examples: list[tuple[object, list[str]]] = field(default_factory=list)
+    examples: list[tuple[object, int, tuple[str, ...]]] = field(default_factory=list)
     worst: F64 | None = None
     filled: list[dict[str, object]] = field(default_factory=list)
     n_filled: int = 0
@@ -151,7 +177,8 @@ class MissingValues:
         if self.policy == "error":
             self.rows_with_holes += int(bad.sum())
             for r in np.flatnonzero(bad)[: max(0, 5 - len(self.examples))]:
-                self.examples.append((chunk.ids.iloc[r], self._columns(nan[r])))
+                ident = _plain(chunk.ids.iloc[r])
+                self.examples.append((ident, int(chunk.pos[r]), tuple(self._columns(nan[r]))))
             return chunk.take(~bad), nan[~bad], dropped
         if self.policy == "drop":
             dropped = pd.DataFrame(
@@ -170,16 +197,14 @@ class MissingValues:
         return chunk, nan, dropped
 
     def check(self) -> None:
-        """After pass 1: raise for ``"error"`` naming the first five candidates with holes."""
+        """After pass 1: raise for ``"error"`` naming the first five candidates with holes.
+
+        Raises :class:`~citymatch.errors.MissingValuesError` (ids, rows, columns; the fix
+        in Python syntax — the command line rewords it with :meth:`~MissingValuesError.for_cli`).
+        """
         if not self.rows_with_holes:
             return
-        detail = "; ".join(f"{i!r}: {cols}" for i, cols in self.examples)
-        count = self.rows_with_holes
-        more = f" (and {count - 5} more)" if count > 5 else ""
-        raise CandidateDataError(
-            f"`candidates` has missing values in criterion columns for {count} candidate(s): "
-            f"{detail}{more}. Pass missing='drop' or missing='worst', or fill them."
-        )
+        raise MissingValuesError(tuple(self.examples), count=self.rows_with_holes)
 
     def set_worst(self, col_max: F64, col_min: F64) -> F64 | None:
         """The fill value per criterion (worst observed value) from the observed statistics."""
@@ -244,14 +269,23 @@ def _plain(value: object) -> object:
 
 
 def numeric_column(
-    col: pd.Series, column: str, ids: pd.Series, pos: NDArray[np.int64] | None = None
+    col: pd.Series,
+    column: str,
+    ids: pd.Series,
+    pos: NDArray[np.int64] | None = None,
+    *,
+    binary: str | None = None,
 ) -> pd.Series:
     """A criterion column as float64 (booleans as 0/1); a non-number names the candidate.
 
     ``pos`` is each row's 0-based position in the source (default: its position here):
     the row a :class:`~citymatch.errors.CellError` names.  Complex, timestamp and duration
-    columns are refused, never cast.
+    columns are refused, never cast.  ``binary`` (the criterion id of a yes/no criterion)
+    reads the spellings of :data:`TRUE_SPELLINGS` / :data:`FALSE_SPELLINGS` as 1/0 and
+    refuses any other value.
     """
+    if binary is not None:
+        return _binary_column(col, column, ids, pos, binary)
     kind = col.dtype.kind
     if kind in "cmM" or isinstance(col.dtype, pd.DatetimeTZDtype):
         what = {"c": "complex numbers", "m": "durations"}.get(kind, "timestamps")
@@ -268,12 +302,59 @@ def numeric_column(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         row = i if pos is None else int(pos[i])
+        got = _plain(col.iloc[i])
+        hint = (
+            ' (a yes/no column? give its criterion unit = "0/1" to read Yes/No as 1/0)'
+            if isinstance(got, str) and _spelled_bool(got) is not None
+            else ""
+        )
         raise CellError(
-            f"must be numeric; got {_plain(col.iloc[i])!r} for candidate {_plain(ids.iloc[i])!r}",
+            f"must be numeric; got {got!r} for candidate {_plain(ids.iloc[i])!r}{hint}",
             row=row,
             column=column,
         )
     return conv.astype(np.float64)
+
+
+def _spelled_bool(value: object) -> float | None:
+    """1.0 / 0.0 for a yes/no spelling (a bool, 0/1, "Yes", "n" …), NaN if missing, else None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return np.nan
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value) if value in (0, 1) else None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE_SPELLINGS:
+            return 1.0
+        if text in FALSE_SPELLINGS:
+            return 0.0
+    return None
+
+
+def _binary_column(
+    col: pd.Series, column: str, ids: pd.Series, pos: NDArray[np.int64] | None, crit: str
+) -> pd.Series:
+    """A yes/no criterion column as 1.0 / 0.0 (NaN where missing); any other value refused."""
+    if col.dtype.kind in "iuf":  # numbers: vectorised (a streamed source has many rows)
+        arr = col.to_numpy(dtype=np.float64)
+        wrong = np.flatnonzero(~(np.isnan(arr) | (arr == 0.0) | (arr == 1.0)))
+        values: list[float | None] | NDArray[np.float64] = arr
+        bad = [int(wrong[0])] if len(wrong) else []
+    else:
+        values = [_spelled_bool(v) for v in col.tolist()]
+        bad = [i for i, v in enumerate(values) if v is None][:1]
+    if bad:
+        i = bad[0]
+        raise CellError(
+            f"must be yes/no (criterion {crit!r} is yes/no by its unit): Yes/No, True/False, Y/N or "
+            f"1/0 in any case; got {_plain(col.iloc[i])!r} for candidate "
+            f"{_plain(ids.iloc[i])!r}",
+            row=i if pos is None else int(pos[i]),
+            column=column,
+        )
+    return pd.Series(values, index=col.index, dtype=np.float64, name=col.name)
 
 
 def ids_of(table: pd.DataFrame, id_column: str, offset: int = 0) -> pd.Series:
@@ -296,7 +377,8 @@ def check_ids(ids: pd.Series, *, unique: bool, offset: int = 0) -> None:
         dup = ids[ids.duplicated(keep=False)]
         if len(dup):
             raise CandidateDataError(
-                f"`candidates` ids in {ids.name!r} must be unique; repeated: {sorted(map(str, set(dup)))[:10]}."
+                f"`candidates` ids in {ids.name!r} must be unique; repeated: "
+                f"{sorted(map(str, set(dup)))[:10]}."
             )
 
 
@@ -311,6 +393,19 @@ def check_columns(columns: pd.DataFrame | Sequence[str], cs: CriteriaSet) -> Non
         )
 
 
+def check_label_columns(
+    table: pd.DataFrame, id_column: str | None, name_column: str | None
+) -> tuple[str, str]:
+    """The id and name columns to use (default ``"id"``, ``"name"``); a named one must exist."""
+    have = [str(c) for c in table.columns]
+    for arg, col in (("id_column", id_column), ("name_column", name_column)):
+        if col is not None and col not in table.columns:
+            raise CandidateDataError(
+                f"`candidates` has no column {col!r} (named by `{arg}`); its columns are {have}."
+            )
+    return id_column or "id", name_column or "name"
+
+
 def criteria_values(
     table: pd.DataFrame, cs: CriteriaSet, ids: pd.Series, pos: NDArray[np.int64] | None = None
 ) -> pd.DataFrame:
@@ -320,7 +415,12 @@ def criteria_values(
     ``pos``: each row's position in the source, named by a :class:`CellError`.
     """
     values = pd.DataFrame(
-        {c.id: numeric_column(table[c.column], c.column, ids, pos) for c in cs.criteria},
+        {
+            c.id: numeric_column(
+                table[c.column], c.column, ids, pos, binary=c.id if is_binary(c) else None
+            )
+            for c in cs.criteria
+        },
         index=table.index,
     )
     arr = values.to_numpy()
@@ -329,7 +429,7 @@ def criteria_values(
         r, c = np.argwhere(inf)[0]
         raise NonFiniteError(
             f"`candidates` column {cs.criteria[c].column!r} must be finite; got {arr[r, c]} "
-            f"for candidate {ids.iloc[r]!r}."
+            f"for candidate {_plain(ids.iloc[r])!r}."
         )
     for j, crit in enumerate(cs.criteria):
         if crit.range is None:

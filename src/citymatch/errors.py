@@ -20,7 +20,9 @@ Tree::
     │   ├── PairwiseMatrixError ... an AHP matrix that is not square, positive, reciprocal …
     │   ├── RandomIndexError ...... n beyond the chosen random-index table, unknown table
     │   ├── CandidateDataError .... missing column, duplicate id, missing values, bad file
-    │   │   └── CellError ......... one bad cell: names the row (a CSV's line) and column
+    │   │   ├── CellError ......... one bad cell: names the row (a CSV's line) and column
+    │   │   └── MissingValuesError  missing values under missing="error": names candidates,
+    │   │                             their rows and the fix in the caller's syntax
     │   ├── CriteriaError ......... an invalid criteria set (duplicate ids, weights + AHP …)
     │   │   └── CriteriaFileError . a criteria file that cannot be read: names file and key
     │   ├── ScreeningError ........ a screening rule that cannot be applied
@@ -59,6 +61,7 @@ __all__ = [
     "DecisionRecordError",
     "InconsistentJudgementsWarning",
     "MissingDependencyError",
+    "MissingValuesError",
     "NonFiniteError",
     "NumericRangeError",
     "OutputPathError",
@@ -243,6 +246,66 @@ class CellError(CandidateDataError):
     def relocated(self, *, source: str, place: str) -> CellError:
         """The same error naming another source (a file) and place (``"line 5"``)."""
         return CellError(self.detail, row=self.row, column=self.column, source=source, place=place)
+
+
+#: The fix a :class:`MissingValuesError` suggests, in each caller's syntax.
+MISSING_FIXES = {
+    "python": "Pass missing='drop' or missing='worst', or fill them.",
+    "cli": "Pass --missing drop or --missing worst, or fill them.",
+}
+
+
+class MissingValuesError(CandidateDataError):
+    """Missing criterion values under ``missing="error"``.
+
+    Names the first few candidates by id, their rows as the source shows them (``row 3``
+    in memory, ``line 5`` of a CSV file) and their empty columns, and suggests the fix in
+    the caller's syntax: ``missing='drop'`` in Python, ``--missing drop`` on the command
+    line (:meth:`for_cli`).
+
+    Attributes
+    ----------
+    examples : tuple of (id, row, columns)
+        Up to five candidates: id, 0-based row in the table as read, empty columns.
+    count : int
+        How many candidates have missing values.
+    """
+
+    def __init__(
+        self,
+        examples: tuple[tuple[object, int, tuple[str, ...]], ...],
+        *,
+        count: int,
+        source: str = "`candidates`",
+        places: tuple[str, ...] | None = None,
+        fix: str = "python",
+    ) -> None:
+        self.examples = examples
+        self.count = count
+        self.source = source
+        self.places = places or tuple(f"row {row}" for _, row, _ in examples)
+        self.fix = fix
+        detail = "; ".join(
+            f"{ident!r}: {list(cols)} ({place})"
+            for (ident, _, cols), place in zip(examples, self.places, strict=True)
+        )
+        more = f" (and {count - len(examples)} more)" if count > len(examples) else ""
+        super().__init__(
+            f"{source} has missing values in criterion columns for {count} candidate(s): "
+            f"{detail}{more}. {MISSING_FIXES[fix]}"
+        )
+
+    def relocated(self, *, source: str, places: tuple[str, ...]) -> MissingValuesError:
+        """The same error naming another source (a file) and places (``"line 5"`` …)."""
+        return MissingValuesError(
+            self.examples, count=self.count, source=source, places=places, fix=self.fix
+        )
+
+    def for_cli(self) -> MissingValuesError:
+        """The same error suggesting the command-line flag (``--missing drop``)."""
+        return MissingValuesError(
+            self.examples, count=self.count, source=self.source, places=self.places, fix="cli"
+        )
 
 
 class ArgumentError(CitymatchValueError):

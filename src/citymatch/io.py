@@ -1,4 +1,7 @@
-"""Reading candidate tables: CSV, Parquet (file or folder) and XLSX, every failure named.
+"""Reading candidate tables (every failure named) and writing result tables by suffix.
+
+Tables are read from CSV, Parquet (file or folder) and XLSX; a result table is written in
+the format its file name asks for (:func:`write_table`).
 
 Every file problem is a :class:`~citymatch.errors.CandidateDataError` naming the file: a
 missing, empty (0 bytes) or unreadable file, a file that is not what its extension says
@@ -15,11 +18,16 @@ that the reader skips are counted too), an XLSX row by its spreadsheet row numbe
 
 Every output file is written through :func:`citymatch._util.atomic_output` /
 :func:`citymatch._util.atomic_write` (the one atomic write, umask-correct modes).
+:func:`write_table` is the one home of "a table to a file, by its suffix" (:data:`TABLE_FORMATS`:
+``.csv``, ``.xlsx``, ``.json``, ``.parquet``, ``.md``, ``.html``), used by the library
+(``Ranking.to_file``) and by every command-line command that writes a table.
 """
 
 from __future__ import annotations
 
 import csv
+import html
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -28,17 +36,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._util import require
+from ._util import atomic_output, atomic_write, require
 from .errors import (
+    ArgumentError,
     CandidateDataError,
     CellError,
     CitymatchError,
     CitymatchTypeError,
+    MissingValuesError,
     NonFiniteError,
 )
 
 __all__ = [
     "NA_VALUES",
+    "TABLE_FORMATS",
     "arrow_errors",
     "csv_line_numbers",
     "locate_cell",
@@ -46,6 +57,9 @@ __all__ = [
     "parquet_files",
     "read_table",
     "row_place",
+    "table_format",
+    "table_text",
+    "write_table",
 ]
 
 #: Strings read as missing in CSV files.  Deliberately *not* pandas' default list:
@@ -234,7 +248,8 @@ def row_place(source: object, row: int) -> str:
 def locate_cell(exc: CitymatchError, source: object, *, name: str = "candidates") -> CitymatchError:
     """``exc`` re-worded to name the file ``source`` (a path) and the row as the file shows it.
 
-    A :class:`CellError` gets the file and its row's place (a CSV line, a spreadsheet row);
+    A :class:`CellError` gets the file and its row's place (a CSV line, a spreadsheet row),
+    a :class:`MissingValuesError` the file and the place of each candidate it names;
     another error raised on the table of a file gets the file named in front.  An error on
     an in-memory DataFrame is returned unchanged.
     """
@@ -243,6 +258,9 @@ def locate_cell(exc: CitymatchError, source: object, *, name: str = "candidates"
     where = f"`{name}` file {str(source)!r}"
     if isinstance(exc, CellError):
         return exc.relocated(source=where, place=row_place(source, exc.row))
+    if isinstance(exc, MissingValuesError):
+        places = tuple(row_place(source, row) for _, row, _ in exc.examples)
+        return exc.relocated(source=where, places=places)
     text = str(exc)
     if str(source) in text:
         return exc
@@ -263,3 +281,116 @@ def naming_source(source: object, *, name: str = "candidates") -> Iterator[None]
         if located is exc:
             raise
         raise located from exc
+
+
+# --------------------------------------------------------------------------- writing tables
+#: The formats :func:`write_table` writes, by file suffix (lower-case).
+TABLE_FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".md": "md",
+    ".html": "html",
+}
+
+
+def table_format(path: str | os.PathLike[str], *, name: str = "path") -> str:
+    """The format a table file's suffix asks for (``"csv"``, ``"xlsx"`` …; any case).
+
+    Raises
+    ------
+    ArgumentError
+        The suffix is not one of :data:`TABLE_FORMATS` (the known ones are listed).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        known = ", ".join(TABLE_FORMATS)
+        got = repr(suffix) if suffix else "no suffix"
+        raise ArgumentError(
+            f"`{name}` {str(path)!r} must end in a table format's suffix ({known}); got {got}."
+        )
+    return TABLE_FORMATS[suffix]
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    name: str = "path",
+    title: str = "citymatch table",
+) -> Path:
+    """Write ``frame`` (without its index) to ``path`` in the format its suffix names.
+
+    ``.csv`` (UTF-8), ``.xlsx`` (one sheet; needs the ``excel`` extra), ``.json`` (an array
+    of row objects; NaN as ``null``), ``.parquet`` (needs the ``parquet`` extra), ``.md``
+    (a Markdown table), ``.html`` (a self-contained page holding the table, ``title`` as
+    its title).  Written atomically (:func:`citymatch._util.atomic_output`): an error
+    leaves the old file, or none.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    ArgumentError
+        An unknown suffix (the message lists the known ones).
+    MissingDependencyError
+        ``.xlsx`` without openpyxl, ``.parquet`` without pyarrow.
+    """
+    fmt = table_format(path, name=name)
+    if fmt == "xlsx":
+        require("openpyxl", f"writing {str(path)!r}")
+        with atomic_output(path, name=name) as tmp:
+            frame.to_excel(tmp, index=False, engine="openpyxl")
+    elif fmt == "parquet":
+        require("pyarrow", f"writing {str(path)!r}")
+        with atomic_output(path, name=name) as tmp:
+            frame.to_parquet(tmp, index=False, engine="pyarrow")
+    else:
+        atomic_write(path, table_text(frame, fmt, title=title), name=name)
+    return Path(path)
+
+
+def table_text(frame: pd.DataFrame, fmt: str, *, title: str = "citymatch table") -> str:
+    """``frame`` as text in a text format: ``"csv"``, ``"json"``, ``"md"`` or ``"html"``."""
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    if fmt == "json":
+        text: str = frame.to_json(
+            orient="records", indent=2, force_ascii=False, double_precision=15
+        )
+        return text + "\n"
+    if fmt == "md":
+        return _markdown(frame)
+    if fmt == "html":
+        table = frame.to_html(index=False, border=0, na_rep="", classes="citymatch")
+        return (
+            f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(title)}</title>\n</head>\n<body>\n{table}\n</body>\n</html>\n"
+        )
+    raise ArgumentError(f"`fmt` must be 'csv', 'json', 'md' or 'html'; got {fmt!r}.")
+
+
+def _cell(value: object) -> str:
+    """A cell as Markdown text: numbers as Python prints them, missing as empty, ``|`` escaped."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value.item() if hasattr(value, "item") else value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table; numeric columns right-aligned."""
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    lines = [
+        "| " + " | ".join(_cell(c) for c in frame.columns) + " |",
+        "| " + " | ".join("---:" if n else "---" for n in numeric) + " |",
+    ]
+    lines += [
+        "| " + " | ".join(_cell(v) for v in row) + " |"
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from .candidates import (
     Missing,
     MissingValues,
     check_columns,
+    check_label_columns,
     check_missing_policy,
     contributions,
     fixed_point,
@@ -27,7 +29,7 @@ from .candidates import (
     too_few,
 )
 from .errors import CitymatchValueError
-from .io import naming_source, read_table
+from .io import naming_source, read_table, write_table
 from .models.criteria import CriteriaSet, load_criteria
 from .scoring.method_results import MethodResult, VikorResult
 from .scoring.ranks import rank_scores
@@ -90,6 +92,15 @@ class Ranking:
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy), best first."""
         return self.table.copy()
+
+    def to_file(self, path: str | os.PathLike[str]) -> Path:
+        """Write the ranked table in the format ``path``'s suffix names; returns the path.
+
+        ``.csv``, ``.xlsx`` (``excel`` extra), ``.json`` (one object per row), ``.parquet``
+        (``parquet`` extra), ``.md`` or ``.html`` — atomically (see
+        :func:`citymatch.io.write_table`); any other suffix is an ``ArgumentError``.
+        """
+        return write_table(self.table, path, title=self._footer())
 
     def top(self, k: int) -> pd.DataFrame:
         """Candidates with rank ≤ k (ties at the cut are all kept, so possibly > k rows)."""
@@ -181,8 +192,8 @@ def rank(
     normalization: Normalization | None = None,
     missing: Missing = "error",
     screening: bool = True,
-    id_column: str = "id",
-    name_column: str = "name",
+    id_column: str | None = None,
+    name_column: str | None = None,
     kind_column: str = "kind",
     ideal: Mapping[str, float] | ArrayLike | None = None,
     anti_ideal: Mapping[str, float] | ArrayLike | None = None,
@@ -195,9 +206,7 @@ def rank(
     Parameters
     ----------
     candidates : DataFrame or path
-        One row per city or organisation; a path may be CSV, Parquet or XLSX.  Ids
-        come from ``id_column`` (or the index when that column is absent); optional
-        ``name_column`` and ``kind_column`` are carried into the result.  Never
+        One row per city or organisation; a path may be CSV, Parquet or XLSX.  Never
         modified.  A Parquet source larger than memory is ranked by
         :func:`citymatch.scale.rank_parquet` (streamed, same steps).
     criteria : CriteriaSet, str or path
@@ -215,6 +224,13 @@ def rank(
         (listed in ``filled``).
     screening : bool, default True
         Apply the set's screening rules and ``applies_to`` kinds before scoring.
+    id_column, name_column : str, optional
+        The columns holding each candidate's id and display name (the result's ``id`` and
+        ``name``); errors name rows by this id.  Default: ``"id"`` and ``"name"`` when the
+        table has them (else the ids are the row positions and there is no name).  A column
+        named here must exist.
+    kind_column : str, default "kind"
+        The column matched against the set's ``applies_to`` kinds, when present.
     ideal, anti_ideal : mapping or sequence, optional
         Fixed ideal / anti-ideal points in raw units (see :func:`citymatch.topsis`).
     threads : int, optional
@@ -263,6 +279,7 @@ def rank(
     # The same steps as a streamed ranking, on the whole table as one chunk.
     with naming_source(candidates):  # errors name the file and its line
         check_columns(table, cs)
+        id_column, name_column = check_label_columns(table, id_column, name_column)
         chunk = prepare(
             table, cs, screening=screening, id_column=id_column, kind_column=kind_column,
             unique_ids=True,

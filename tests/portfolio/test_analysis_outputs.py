@@ -121,7 +121,7 @@ def test_marginal_value_default_step_by_hand():
     +1 (early fits: gain 5, 5 per dollar), 2027 gets +0.05 (small fits beside big: gain 3,
     60 per dollar)."""
     mv = pf.marginal_value(MARGINAL)
-    assert list(mv.columns) == ["year", "step", "value_gain", "per_dollar"]
+    assert list(mv.columns) == ["year", "step", "value_gain", "per_dollar", "binding", "why"]
     assert mv["year"].tolist() == [2026, 2027]
     assert mv["step"].tolist() == pytest.approx([1.0, 0.05])
     assert mv["value_gain"].tolist() == pytest.approx([5.0, 3.0])

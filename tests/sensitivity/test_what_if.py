@@ -220,7 +220,7 @@ def test_what_it_takes_respects_bounds(plain_topsis):
 
 def test_what_it_takes_uses_a_rankings_criterion_ranges(ranking, plain_topsis):
     """With a Ranking, each criterion's declared ``range`` bounds the search: an unreachable
-    criterion's sentence names that range, and brute force confirms that even the range end
+    criterion's sentence names that range (a yes/no criterion says it is yes/no), and brute force confirms that even the range end
     does not put the candidate in the top 3."""
     cand = ranking.table["id"].iloc[10]
     res = sa.what_it_takes(ranking, cand, k=3).set_index("criterion")
@@ -237,7 +237,10 @@ def test_what_it_takes_uses_a_rankings_criterion_ranges(ranking, plain_topsis):
         end = x.copy()
         end[i, j] = hi if t[j] > 0 else lo
         assert _rank_of(end, i, w, t, "vector", plain_topsis) > 3
-        assert row["explanation"].endswith(f"(within [{lo:.4g}, {hi:.4g}])")
+        if crit.unit == "0/1":  # a yes/no criterion can only flip (test_what_if_binary.py)
+            assert " alone (yes/no: " in row["explanation"]
+        else:
+            assert row["explanation"].endswith(f"(within [{lo:.4g}, {hi:.4g}])")
         checked += 1
     assert checked >= 3
 

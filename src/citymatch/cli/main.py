@@ -16,11 +16,12 @@ from ..errors import (
     ScreeningError,
     ShapeError,
 )
+from .criteria import add_criteria
 from .engine import add_record, add_replay, add_schema, add_serve
 from .guard import check_outputs, handling_signals
 from .output import Subparsers, UsageError
 from .programme import add_portfolio, add_report, add_review, example_path
-from .scoring import add_ahp, add_criteria, add_demo, add_rank, add_sensitivity
+from .scoring import add_ahp, add_demo, add_rank, add_sensitivity
 
 __all__ = ["build_parser", "main"]
 

@@ -7,11 +7,15 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from .._util import atomic_write
+from ..errors import ArgumentError
+from ..io import TABLE_FORMATS, table_text, write_table
 
 if TYPE_CHECKING:
+    import pandas as pd
     from pydantic import BaseModel
 
 __all__ = [
@@ -20,9 +24,11 @@ __all__ = [
     "emit",
     "emit_json",
     "emit_model",
+    "emit_table",
     "finite_json",
     "integer",
     "non_negative_int",
+    "output_format",
     "port",
     "positive_float",
     "positive_int",
@@ -100,3 +106,54 @@ def emit_json(doc: object, output: str | None) -> None:
 def emit_model(model: BaseModel, output: str | None) -> None:
     """Print (or write) a contract model as the HTTP service returns it."""
     emit_json(model.model_dump(mode="json"), output)
+
+
+#: What ``--output``'s suffix asks for on a command that writes a table: the printed text
+#: (``.txt`` or no suffix), the command's JSON (``.json``: the contract's response), or a
+#: table format of :func:`citymatch.io.write_table`.
+OUTPUT_FORMATS: dict[str, str] = {
+    "": "table",
+    ".txt": "table",
+    **TABLE_FORMATS,
+}
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format a table command writes: ``--format`` if given, else ``--output``'s suffix.
+
+    Checked before any work.  An unknown suffix is an :class:`ArgumentError` (exit 2)
+    listing the known ones; a ``--format`` that contradicts the suffix (``--format csv
+    --output x.xlsx``) is a usage error.
+    """
+    suffix = Path(output).suffix.lower() if output else ""
+    if suffix not in OUTPUT_FORMATS:
+        known = ", ".join(s for s in OUTPUT_FORMATS if s)
+        raise ArgumentError(
+            f"--output {output!r} must end in {known} (or have no suffix: the printed "
+            f"text); got {suffix!r}."
+        )
+    implied = OUTPUT_FORMATS[suffix] if suffix else None
+    if fmt is None:
+        return implied or "table"
+    if implied is not None and implied != fmt:
+        raise UsageError(
+            f"--format {fmt} and --output {output!r} disagree (the suffix {suffix} means "
+            f"{implied}); drop --format to write what the suffix says, or rename the file."
+        )
+    return fmt
+
+
+def emit_table(frame: pd.DataFrame, text: str, fmt: str, output: str | None, *, title: str) -> None:
+    """Print or write a command's table: ``text`` for ``"table"``, else ``frame`` as ``fmt``.
+
+    Files go through :func:`citymatch.io.write_table` (atomic); text formats without
+    ``--output`` are printed.
+    """
+    if fmt == "table":
+        emit(text, output)
+    elif output:
+        write_table(frame, output, name="--output", title=title)
+    elif fmt in ("csv", "json", "md", "html"):
+        emit(table_text(frame, fmt, title=title), None)
+    else:  # xlsx / parquet are only ever chosen by a file's suffix
+        raise UsageError(f"--format {fmt} needs --output FILE.{fmt}.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .output import (
@@ -12,7 +13,9 @@ from .output import (
     emit,
     emit_json,
     emit_model,
+    emit_table,
     non_negative_int,
+    output_format,
     positive_float,
     year,
 )
@@ -61,7 +64,11 @@ def add_portfolio(sub: Subparsers) -> None:
     pp.add_argument(
         "problem", help="portfolio problem, JSON or TOML ('example' for the shipped Toronto plan)"
     )
-    pp.add_argument("--format", choices=["table", "json"], default="table")
+    pp.add_argument(
+        "--format",
+        choices=["table", "json"],
+        help="what to print (default: text, or what --output's suffix says)",
+    )
     pp.add_argument(
         "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
     )
@@ -73,7 +80,11 @@ def add_portfolio(sub: Subparsers) -> None:
         dest="time_limit",
         help="seconds for each solve (default 60)",
     )
-    pp.add_argument("--output")
+    pp.add_argument(
+        "--output",
+        help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html write "
+        "the selected projects (JSON: the full response), .txt or no suffix the printed text",
+    )
     pp.set_defaults(func=cmd_portfolio)
 
 
@@ -86,6 +97,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     from ..portfolio import efficient_frontier, optimize_portfolio
     from ..service.contract import portfolio_response
 
+    fmt = output_format(args.format, args.output)
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
@@ -94,13 +106,14 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
             from ..plot import frontier, save
 
             save(frontier(front), args.plot)
-    if args.format == "json":
+    if fmt == "json":
         doc = portfolio_response(plan).model_dump(mode="json")
         if front is not None:
             doc["frontier"] = _frame_records(front)
         emit_json(doc, args.output)
     else:
-        emit(_plan_text(plan, front, args.time_limit), args.output)
+        text = _plan_text(plan, front, args.time_limit)
+        emit_table(plan.selected, text, fmt, args.output, title="Portfolio plan")
     return portfolio_exit_code(plan)
 
 
@@ -213,8 +226,12 @@ def add_report(sub: Subparsers) -> None:
     rp = sub.add_parser("report", help="the annual activity summary (Markdown or HTML)")
     rp.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
     rp.add_argument("--year", type=year, required=True)
-    rp.add_argument("--format", choices=["md", "html"], default="md")
-    rp.add_argument("--output")
+    rp.add_argument(
+        "--format",
+        choices=["md", "html"],
+        help="Markdown or HTML (default: what --output's suffix says, else Markdown)",
+    )
+    rp.add_argument("--output", help="write to this file (.md, .html; atomically)")
     rp.set_defaults(func=cmd_report)
 
 
@@ -222,6 +239,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     """``citymatch report``: the annual activity summary."""
     from ..agreements import annual_report, load_register
 
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    implied = {".html": "html", ".htm": "html", ".md": "md"}.get(suffix)
+    if args.format and implied and args.format != implied:
+        raise UsageError(
+            f"--format {args.format} and --output {args.output!r} disagree; drop --format to "
+            "write what the suffix says, or rename the file."
+        )
+    fmt = args.format or implied or "md"
     rep = annual_report(load_register(_register_path(args.register)), args.year)
-    emit(rep.to_html() if args.format == "html" else rep.to_markdown(), args.output)
+    emit(rep.to_html() if fmt == "html" else rep.to_markdown(), args.output)
     return 0

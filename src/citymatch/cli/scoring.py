@@ -1,20 +1,29 @@
-"""Commands that score candidates: ``rank``, ``ahp``, ``sensitivity``, ``demo``, ``criteria``."""
+"""Commands that score candidates: ``rank``, ``ahp``, ``sensitivity``, ``demo``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._files import read_document
-from ..errors import CitymatchValueError, PairwiseMatrixError
+from ..errors import (
+    CandidateDataError,
+    CitymatchValueError,
+    MissingValuesError,
+    PairwiseMatrixError,
+)
 from .output import (
     Subparsers,
     UsageError,
     emit,
     emit_model,
+    emit_table,
     non_negative_int,
+    output_format,
     positive_float,
     positive_int,
 )
@@ -27,31 +36,81 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_ahp",
-    "add_criteria",
     "add_demo",
     "add_rank",
     "add_sensitivity",
     "cmd_ahp",
-    "cmd_criteria",
     "cmd_demo",
     "cmd_rank",
     "cmd_sensitivity",
 ]
 
 
+#: What the ``candidates`` argument of ``rank`` and ``sensitivity`` accepts.
+CANDIDATES_HELP = (
+    "CSV, Parquet or XLSX file of candidates; 'example' for the shipped cities, "
+    "'example-organisations' for the shipped alternative partners (universities, ports, "
+    "agencies …: rank them with --criteria alternative-partner)"
+)
+
+
+def add_table_columns(p: argparse.ArgumentParser) -> None:
+    """``--id-column`` / ``--name-column``: which columns of the analyst's table hold what."""
+    p.add_argument(
+        "--id-column",
+        dest="id_column",
+        metavar="COLUMN",
+        help="column holding each candidate's id (default: 'id' if present, else row numbers)",
+    )
+    p.add_argument(
+        "--name-column",
+        dest="name_column",
+        metavar="COLUMN",
+        help="column holding each candidate's name, shown in the ranking (default: 'name')",
+    )
+
+
+#: The ``--output`` help of every command that writes a table.
+OUTPUT_HELP = (
+    "write to this file (atomically) instead of stdout, in the format its suffix names: "
+    ".csv, .xlsx, .json, .parquet, .md, .html, or .txt / no suffix for the printed text"
+)
+
+#: Library keywords a table error may name, as the command line spells them.
+_FLAGS = {"`id_column`": "--id-column", "`name_column`": "--name-column"}
+
+
+@contextmanager
+def cli_spelling() -> Iterator[None]:
+    """Errors raised inside name command-line flags (``--missing drop``), not keywords."""
+    try:
+        yield
+    except MissingValuesError as exc:
+        raise exc.for_cli() from exc
+    except CandidateDataError as exc:
+        text = str(exc)
+        if not any(k in text for k in _FLAGS):
+            raise
+        for keyword, flag in _FLAGS.items():
+            text = text.replace(keyword, flag)
+        raise CandidateDataError(text) from exc
+
+
 # --------------------------------------------------------------------------- rank
 def add_rank(sub: Subparsers) -> None:
     """The ``rank`` command's arguments."""
     r = sub.add_parser("rank", help="rank candidates under a criteria set")
-    r.add_argument(
-        "candidates",
-        help="CSV, Parquet or XLSX file of candidates ('example' for the shipped cities)",
-    )
+    r.add_argument("candidates", help=CANDIDATES_HELP)
     r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
+    add_table_columns(r)
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
-    r.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    r.add_argument(
+        "--format",
+        choices=["table", "csv", "json", "md", "html"],
+        help="what to print (default: the table as text, or what --output's suffix says)",
+    )
     r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
-    r.add_argument("--output", help="write to this file (atomically) instead of stdout")
+    r.add_argument("--output", help=OUTPUT_HELP)
     r.add_argument(
         "--stream",
         action="store_true",
@@ -107,21 +166,23 @@ def method_options(pairs: list[str]) -> dict[str, object] | None:
     return out
 
 
-def _emit_table(args: argparse.Namespace, table: pd.DataFrame, foot: str) -> None:
-    if args.format == "csv":
-        emit(table.to_csv(index=False), args.output)
-    else:
-        cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
-        text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
-        emit(text + "\n" + foot, args.output)
+def _emit_table(args: argparse.Namespace, fmt: str, table: pd.DataFrame, foot: str) -> None:
+    cols = [c for c in ("rank", "id", "name", "score") if c in table.columns]
+    text = table[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}")
+    emit_table(table, text + "\n" + foot, fmt, args.output, title=foot)
 
 
-def _rank_streamed(args: argparse.Namespace) -> int:
+def _rank_streamed(args: argparse.Namespace, fmt: str) -> int:
     from ..scale.parquet import rank_parquet
     from ..service.contract import streamed_rank_response
 
     if args.top is None and args.scores is None:
         raise UsageError("--stream needs --top K (keep the best K) and/or --scores FILE.parquet.")
+    if args.top is None and fmt not in ("table", "json"):
+        raise UsageError(
+            f"--stream without --top writes every score to --scores; there is no table for "
+            f"--output {args.output!r} (add --top K, or drop --output)."
+        )
     if args.method is not None:
         from ..scoring.registry import require_path
 
@@ -129,15 +190,18 @@ def _rank_streamed(args: argparse.Namespace) -> int:
             require_path(args.method, "stream")
         except CitymatchValueError as exc:
             raise UsageError(str(exc)) from exc
-    res = rank_parquet(
-        args.candidates,
-        args.criteria,
-        missing=args.missing,
-        top=args.top,
-        output=args.scores,
-        chunk_rows=args.chunk_rows,
-    )
-    if args.format == "json":
+    labels = {k: v for k in ("id_column", "name_column") if (v := getattr(args, k)) is not None}
+    with cli_spelling():
+        res = rank_parquet(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            top=args.top,
+            output=args.scores,
+            chunk_rows=args.chunk_rows,
+            **labels,
+        )
+    if fmt == "json":
         emit_model(streamed_rank_response(res), args.output)
         return 0
     cs = res.criteria
@@ -149,27 +213,36 @@ def _rank_streamed(args: argparse.Namespace) -> int:
     if args.top is None:  # every score went to the file: no table to show, just what was done
         emit(foot, args.output)
         return 0
-    _emit_table(args, res.to_frame(), foot)
+    _emit_table(args, fmt, res.to_frame(), foot)
     return 0
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    """``citymatch rank``: in memory, or streamed over Parquet with ``--stream``."""
+    """``citymatch rank``: in memory, or streamed over Parquet with ``--stream``.
+
+    ``--output``'s suffix picks the format (:func:`~.output.output_format`): the full
+    ranked table (scores, ranks, distances, contributions) as CSV, XLSX, Parquet,
+    Markdown or HTML, the contract's JSON, or the printed text.
+    """
+    fmt = output_format(args.format, args.output)
     if args.stream:
-        return _rank_streamed(args)
+        return _rank_streamed(args, fmt)
     if args.scores is not None:
         raise UsageError("--scores needs --stream.")
     from ..rank import rank
     from ..service.contract import rank_response
 
-    ranking = rank(
-        args.candidates,
-        args.criteria,
-        missing=args.missing,
-        method=args.method,
-        method_options=method_options(args.method_option),
-    )
-    if args.format == "json":
+    with cli_spelling():
+        ranking = rank(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            id_column=args.id_column,
+            name_column=args.name_column,
+            method=args.method,
+            method_options=method_options(args.method_option),
+        )
+    if fmt == "json":
         emit_model(rank_response(ranking, top=args.top), args.output)
         return 0
     table = ranking.to_frame() if args.top is None else ranking.top(args.top)
@@ -186,7 +259,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         f"{len(ranking.table)} ranked, {len(ranking.excluded)} excluded by screening · "
         f"criteria {cs.name} v{cs.version} · weights {cs.weight_source} · {how}"
     )
-    _emit_table(args, table, foot)
+    _emit_table(args, fmt, table, foot)
     return 0
 
 
@@ -194,10 +267,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def add_sensitivity(sub: Subparsers) -> None:
     """The ``sensitivity`` command's arguments."""
     s = sub.add_parser("sensitivity", help="rank acceptability (SMAA-2) and weight stability")
-    s.add_argument(
-        "candidates", help="CSV, Parquet or XLSX file ('example' for the shipped cities)"
-    )
+    s.add_argument("candidates", help=CANDIDATES_HELP)
     s.add_argument("--criteria", required=True)
+    add_table_columns(s)
     s.add_argument("--samples", type=int, default=10_000)
     s.add_argument("--seed", type=non_negative_int, default=0)
     s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
@@ -211,8 +283,12 @@ def add_sensitivity(sub: Subparsers) -> None:
     s.add_argument("--rows", type=positive_int, default=15, help="rows shown in the table")
     s.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
-    s.add_argument("--format", choices=["table", "json"], default="table")
-    s.add_argument("--output")
+    s.add_argument(
+        "--format",
+        choices=["table", "json"],
+        help="what to print (default: text, or what --output's suffix says)",
+    )
+    s.add_argument("--output", help=OUTPUT_HELP)
     s.set_defaults(func=cmd_sensitivity)
 
 
@@ -224,7 +300,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     if args.samples < 1:
         raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
-    ranking = rank(args.candidates, args.criteria, missing=args.missing)
+    fmt = output_format(args.format, args.output)
+    with cli_spelling():
+        ranking = rank(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            id_column=args.id_column,
+            name_column=args.name_column,
+        )
     acc = rank_acceptability(
         ranking,
         samples=args.samples,
@@ -238,17 +322,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
         save(acc.plot(), args.plot)
     resp = sensitivity_response(ranking, acc, stab, seed=args.seed)
-    if args.format == "json":
+    if fmt == "json":
         emit_model(resp, args.output)
     else:
-        emit(_sensitivity_text(resp, ranking, args.rows), args.output)
+        frame = _sensitivity_frame(resp)
+        text = _sensitivity_text(resp, frame, args.rows)
+        emit_table(frame, text, fmt, args.output, title=f"Rank acceptability · {resp.criteria}")
     return 0
 
 
-def _sensitivity_text(resp: SensitivityResponse, ranking: Ranking, rows: int) -> str:
+def _sensitivity_frame(resp: SensitivityResponse) -> pd.DataFrame:
+    """One row per candidate, by expected rank: rank, p_first, p_top<k>, confidence."""
     import pandas as pd
 
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "id": [c.id for c in resp.candidates],
             "rank": [c.rank for c in resp.candidates],
@@ -258,6 +345,9 @@ def _sensitivity_text(resp: SensitivityResponse, ranking: Ranking, rows: int) ->
             "confidence": [c.confidence for c in resp.candidates],
         }
     ).sort_values("expected_rank", kind="stable")
+
+
+def _sensitivity_text(resp: SensitivityResponse, frame: pd.DataFrame, rows: int) -> str:
     lines = [frame.head(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"), ""]
     f = resp.winner_flip
     if f:
@@ -282,8 +372,12 @@ def add_ahp(sub: Subparsers) -> None:
     a.add_argument("matrix")
     a.add_argument("--method", choices=["eigenvector", "geometric_mean"], default="eigenvector")
     a.add_argument("--ri", default="saaty1980", help="random-index table")
-    a.add_argument("--format", choices=["table", "json"], default="table")
-    a.add_argument("--output")
+    a.add_argument(
+        "--format",
+        choices=["table", "json"],
+        help="what to print (default: text, or what --output's suffix says)",
+    )
+    a.add_argument("--output", help=OUTPUT_HELP)
     a.set_defaults(func=cmd_ahp)
 
 
@@ -311,10 +405,13 @@ def _read_matrix(path: str) -> list[list[float | str]]:
 
 def cmd_ahp(args: argparse.Namespace) -> int:
     """``citymatch ahp``: weights and consistency (the contract's AHP response as JSON)."""
+    import pandas as pd
+
     from ..errors import RandomIndexError
     from ..scoring.ahp import RI_TABLES, ahp, random_index
     from ..service.contract import ahp_response
 
+    fmt = output_format(args.format, args.output)
     try:
         random_index(3, args.ri)  # the table exists (its range is checked on the matrix)
     except RandomIndexError:
@@ -322,7 +419,7 @@ def cmd_ahp(args: argparse.Namespace) -> int:
             f"--ri must name a random-index table ({', '.join(RI_TABLES)}); got {args.ri!r}."
         ) from None
     res = ahp(_read_matrix(args.matrix), method=args.method, ri=args.ri)
-    if args.format == "json":
+    if fmt == "json":
         emit_model(ahp_response(res), args.output)
         return 0
     lines = [f"w{i + 1} = {w:.4f}" for i, w in enumerate(res.weights)]
@@ -331,7 +428,10 @@ def cmd_ahp(args: argparse.Namespace) -> int:
         f"({'consistent' if res.consistent else 'NOT consistent'} at {res.threshold:g}; "
         f"RI {res.ri_table} = {res.ri:g})"
     )
-    emit("\n".join(lines), args.output)
+    frame = pd.DataFrame(
+        {"criterion": [f"w{i + 1}" for i in range(len(res.weights))], "weight": res.weights}
+    )
+    emit_table(frame, "\n".join(lines), fmt, args.output, title="AHP weights")
     return 0
 
 
@@ -402,38 +502,3 @@ def _top_lines(ranking: Ranking, k: int) -> list[str]:
         f"   {r:2d}. {name:38s} {score:.3f}  {kind if kind != 'city' else ''}".rstrip()
         for r, name, score, kind in zip(top["rank"], top["name"], top["score"], kinds, strict=True)
     ]
-
-
-# --------------------------------------------------------------------------- criteria
-def add_criteria(sub: Subparsers) -> None:
-    """The ``criteria`` command's arguments."""
-    c = sub.add_parser("criteria", help="list, show or validate criteria sets")
-    c.add_argument("action", choices=["list", "show", "validate"])
-    c.add_argument("target", nargs="?")
-    c.set_defaults(func=cmd_criteria)
-
-
-def cmd_criteria(args: argparse.Namespace) -> int:
-    """``citymatch criteria list|show|validate``."""
-    from ..models.criteria import list_criteria, load_criteria
-
-    if args.action == "list":
-        for name in list_criteria():
-            cs = load_criteria(name)
-            print(f"{name:24s} {cs.title} (v{cs.version}, {len(cs.criteria)} criteria)")
-        return 0
-    if args.target is None:
-        raise UsageError(f"`criteria {args.action}` needs a NAME or PATH.")
-    cs = load_criteria(args.target)
-    if args.action == "validate":
-        print(
-            f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source})."
-        )
-        return 0
-    print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
-    weights = [float("nan")] * len(cs.ids) if cs.needs_data else cs.weights  # from the data
-    for c, w in zip(cs.criteria, weights, strict=True):
-        print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")
-    for r in cs.screening:
-        print(f"  screen {r.id}: {r.description}")
-    return 0

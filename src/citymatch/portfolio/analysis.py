@@ -12,6 +12,7 @@ from .._validate import check_real, check_time_limit
 from ..errors import CitymatchValueError, PortfolioError
 from ..models.portfolio import PortfolioProblem
 from ..sampling import Sampler, sample_weights
+from .explain import marginal_note
 from .problem import ProblemLike, load_problem
 from .solve import optimize_portfolio
 from .values import CriteriaLike, as_criteria, score_projects
@@ -93,7 +94,9 @@ def marginal_value(
 
     In a 0/1 programme the value is a step function of the budget, so this is a finite
     difference over ``step`` dollars (default: 10% of that year's budget, or 1 when it is 0),
-    not an LP dual.
+    not an LP dual.  Columns: ``year``, ``step``, ``value_gain``, ``per_dollar``,
+    ``binding`` (the year's budget has no slack in the base plan) and ``why`` (for a zero
+    gain: the budget does not bind, or the step buys no further project; else empty).
 
     Raises
     ------
@@ -106,14 +109,27 @@ def marginal_value(
     prob, base = _with_budget(problem)
     if step is not None and not (check_real(step, name="step") > 0):
         raise CitymatchValueError(f"`step` must be positive; got {step!r}.")
-    v0 = optimize_portfolio(prob, time_limit=time_limit, explain=False).fun
+    plan0 = optimize_portfolio(prob, time_limit=time_limit, explain=False)
+    v0 = plan0.fun
+    left = plan0.schedule.set_index("year")["budget_left"].to_dict() if plan0.feasible else {}
     rows = []
     for n, t in enumerate(prob.horizon):
         d = step if step is not None else (0.1 * base[n] if base[n] > 0 else 1.0)
         b = list(base)
         b[n] += d
         v1 = optimize_portfolio(prob.with_budget(b), time_limit=time_limit, explain=False).fun
-        rows.append({"year": t, "step": d, "value_gain": v1 - v0, "per_dollar": (v1 - v0) / d})
+        binds = f"budget {t}" in plan0.binding
+        why = marginal_note(t, binds, v1 - v0, d, float(left.get(t, np.nan)))
+        rows.append(
+            {
+                "year": t,
+                "step": d,
+                "value_gain": v1 - v0,
+                "per_dollar": (v1 - v0) / d,
+                "binding": binds,
+                "why": why,
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -1,11 +1,13 @@
 """What a plan means: its tables, binding rows, left-out reasons and infeasibility conflicts.
 
 The selection and schedule tables, the rules with no slack, why each unselected project is
-out, and, for an infeasible problem, a small set of rules that cannot hold together.
+out, a note when the new-projects-per-year convention costs value, and, for an infeasible
+problem, a small set of rules that cannot hold together.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -16,11 +18,14 @@ from .model import STRUCTURAL, Model, Row, activity, complete_z, in_force, is_ac
 
 __all__ = [
     "LEFT_OUT_COLUMNS",
+    "NEW_PER_YEAR_KINDS",
     "SCHEDULE_COLUMNS",
     "SELECTED_COLUMNS",
     "binding",
     "conflicts",
     "left_out",
+    "marginal_note",
+    "new_per_year_note",
     "reason",
     "schedule",
     "selection",
@@ -45,6 +50,8 @@ LEFT_OUT_COLUMNS = ("id", "reason")
 
 #: Feasibility tolerance when a row is checked at a point.
 _TOL = 1e-7
+#: Row kinds of the new-projects-per-year rule (``new_per_year_min`` / ``_max``).
+NEW_PER_YEAR_KINDS = ("min_new", "max_new")
 
 
 def selection(model: Model, x: Mapping[str, int | None]) -> pd.DataFrame:
@@ -223,3 +230,54 @@ def conflicts(model: Model, infeasible: Callable[[Sequence[Row]], bool]) -> tupl
             label += " (but it has no allowed start year)"
         names.append(label)
     return tuple(names)
+
+
+def new_per_year_note(
+    model: Model, v: F64, value: float, best_without: Callable[[Sequence[Row]], float]
+) -> str | None:
+    """A sentence when the new-projects-per-year rule binds at ``v`` *and* costs value.
+
+    ``best_without(rows)`` solves the model under ``rows`` — every row but the rule's — and
+    returns the optimal value.  None when the rule is absent, has slack at ``v``, or
+    switching it off gains nothing; otherwise the sentence gives both values and how to
+    switch the rule off.
+    """
+    prob = model.problem
+    rule = [r for r in model.rows if r.kind in NEW_PER_YEAR_KINDS]
+    tight = set(binding(model, v))
+    if not any(r.name in tight for r in rule):
+        return None
+    free = best_without([r for r in model.rows if r.kind not in NEW_PER_YEAR_KINDS])
+    if not math.isfinite(free) or free <= value + 1e-9 * max(1.0, abs(value)):
+        return None
+    lo, hi = prob.new_per_year_min, prob.new_per_year_max
+    span = f"{lo or 0}–{hi}" if hi is not None else f"at-least-{lo}"
+    default = " (the default: the report's two to three a year)" if (lo, hi) == (2, 3) else ""
+    gain = f" (+{(free - value) / abs(value):.0%})" if value else ""
+    return (
+        f"The {span} new-projects-a-year rule{default} binds: without it the best plan is "
+        f"worth {free:,.4g} instead of {value:,.4g}{gain}. To switch it off, set "
+        "new_per_year_min = 0 and new_per_year_max = null in the problem (None in Python; "
+        "in TOML, which has no null, any number at least the number of projects)."
+    )
+
+
+def marginal_note(year: int, binds: bool, gain: float, step: float, left: float) -> str:
+    """Why a year's marginal value of money is what it is (empty when money buys value).
+
+    ``binds``: the year's budget row has no slack in the base plan; ``left``: the budget
+    the base plan leaves unspent that year.
+    """
+    if not math.isfinite(gain):
+        return "no plan found within the time limit"
+    if gain > 0:
+        return ""
+    if not binds:
+        return (
+            f"the {year} budget does not bind (${left:,.0f} left unspent in the plan): more "
+            "money buys nothing until another rule changes"
+        )
+    return (
+        f"the {year} budget binds, but ${step:,.4g} more buys nothing: the next project or "
+        "start costs more, or another rule binds"
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from types import MappingProxyType
@@ -108,6 +108,10 @@ class Plan:
         active agreements (existing + new partners).  No rows when no plan was found.
     binding : tuple of str
         Rules with no slack at the plan.
+    notes : tuple of str
+        Conventions that cost the plan value, in words (the new-projects-per-year rule when
+        switching it off would give a better plan; see
+        :func:`citymatch.portfolio.explain.new_per_year_note`).
     left_out : DataFrame
         A copy: id and the reason each unselected project is out (e.g. "would exceed the
         2027 budget by $120,000").
@@ -131,6 +135,7 @@ class Plan:
     gap: float
     binding: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     relaxed: bool = False
     x_fraction: Mapping[str, float] = field(default_factory=dict)
     _selected: pd.DataFrame = field(default_factory=lambda: _empty(ex.SELECTED_COLUMNS))
@@ -144,6 +149,7 @@ class Plan:
             "x_fraction": MappingProxyType(dict(self.x_fraction)),
             "binding": tuple(self.binding),
             "conflicts": tuple(self.conflicts),
+            "notes": tuple(self.notes),
             "_selected": self._selected.copy(),
             "_schedule": self._schedule.copy(),
             "_left_out": self._left_out.copy(),
@@ -196,7 +202,7 @@ class Plan:
                 f"Time limit reached: the best plan found is not proven optimal (gap {self.gap:.2%}). "
                 + head
             )
-        lines = [f"{head} ({self.message})."]
+        lines = [f"{head} ({self.message}).", *self.notes]
         if self.binding:
             lines.append("Binding constraints: " + "; ".join(self.binding) + ".")
         lines += [f"- {r.id} left out: {r.reason}" for r in self._left_out.itertuples(index=False)]
@@ -422,11 +428,28 @@ def optimize_portfolio(
         return Plan(
             out.status, out.message, dict.fromkeys(ids), out.fun, 0.0, relaxed=True, x_fraction=frac
         )
-    return _plan(model, out, out.x, explain=explain)
+
+    def best_without(rows: Sequence[Row]) -> float:  # the same solve, some rules dropped
+        left = None if deadline is None else max(deadline - time.monotonic(), 1e-9)
+        res = run_milp(model, rows, time_limit=left, gap=gap)
+        return res.fun if res.status == OPTIMAL else math.nan  # no note from a time-out
+
+    return _plan(model, out, out.x, explain=explain, best_without=best_without)
 
 
-def _plan(model: Model, out: MilpOutcome, point: F64, *, explain: bool) -> Plan:
-    """The plan at the solver's (integral) ``point``, with its tables and explanations."""
+def _plan(
+    model: Model,
+    out: MilpOutcome,
+    point: F64,
+    *,
+    explain: bool,
+    best_without: Callable[[Sequence[Row]], float] | None = None,
+) -> Plan:
+    """The plan at the solver's (integral) ``point``, with its tables and explanations.
+
+    With ``explain`` and ``best_without`` (an optimal plan), a note says when the
+    new-projects-per-year rule costs value (one more solve, only when that rule binds).
+    """
     v = np.array(point, dtype=np.float64)
     v[: model.n_x] = np.round(v[: model.n_x])
     v = complete_z(model, v)
@@ -435,13 +458,18 @@ def _plan(model: Model, out: MilpOutcome, point: F64, *, explain: bool) -> Plan:
         if v[k] > 0.5:
             x[model.problem.projects[i].id] = y
     left = ex.left_out(model, v, proven=out.status == OPTIMAL) if explain else None
+    fun = float(model.objective @ v[: model.n_x])
+    note = None
+    if explain and best_without is not None and out.status == OPTIMAL:
+        note = ex.new_per_year_note(model, v, fun, best_without)
     return Plan(
         out.status,
         out.message,
         x,
-        float(model.objective @ v[: model.n_x]),
+        fun,
         out.gap,
         binding=ex.binding(model, v),
+        notes=(note,) if note else (),
         _selected=ex.selection(model, x),
         _schedule=ex.schedule(model, x),
         _left_out=left if left is not None else _empty(ex.LEFT_OUT_COLUMNS),

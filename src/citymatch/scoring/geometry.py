@@ -14,17 +14,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validate import raise_nonfinite
-from ..errors import CitymatchValueError, NumericRangeError
+from ..errors import ArgumentError, CitymatchValueError, NumericRangeError
 from . import _kernels
 from .stats import ColumnStats
 
 __all__ = [
+    "IDEAL_SPACES",
     "NORMALIZATIONS",
+    "IdealSpace",
     "Normalization",
     "check_normalization",
     "check_span",
     "geometry",
     "geometry_from_stats",
+    "raw_points",
 ]
 
 F64 = NDArray[np.float64]
@@ -37,6 +40,50 @@ SMALL = 1e-140
 Normalization = Literal["vector", "minmax", "max", "sum"]
 #: The column normalisations, textbook default first (Hwang & Yoon 1981).
 NORMALIZATIONS: tuple[str, ...] = ("vector", "minmax", "max", "sum")
+
+
+IdealSpace = Literal["raw", "weighted"]
+#: Where fixed ideal points live: the matrix's raw units, or the weighted normalised space
+#: ``w_j · x_j / s_j`` of the textbook (and of the R package MCDA's ``TOPSIS``).
+IDEAL_SPACES: tuple[str, ...] = ("raw", "weighted")
+
+
+def raw_points(
+    x: NDArray[np.floating],
+    w: F64,
+    norm: str,
+    points: tuple[F64 | None, F64 | None],
+    *,
+    space: object,
+    batched: bool,
+    threads: int | None = None,
+) -> tuple[F64 | None, F64 | None]:
+    """Fixed ideal / anti-ideal points given in ``space`` as raw units.
+
+    ``"raw"``: unchanged.  ``"weighted"``: a point ``p`` in the weighted normalised space
+    (``v_j = w_j x_j / s_j``, with ``w`` summing to 1 and ``s`` the data's column scale)
+    is ``x_j = p_j s_j / w_j`` in raw units; a criterion with zero weight or scale takes
+    its point from the data (NaN) — it adds nothing to either distance.  Only the
+    normalisations whose scale the data alone fix (``vector``, ``max``, ``sum``) and one
+    weight vector have such a space.
+    """
+    if space not in IDEAL_SPACES:
+        raise ArgumentError(f"`ideal_space` must be 'raw' or 'weighted'; got {space!r}.")
+    if space == "raw" or all(p is None for p in points):
+        return points
+    if norm == "minmax":
+        raise ArgumentError(
+            "`ideal_space='weighted'` needs normalization 'vector', 'max' or 'sum'; under "
+            "'minmax' the fixed points set the scale themselves: give them in raw units."
+        )
+    if batched:
+        raise ArgumentError(
+            "`ideal_space='weighted'` takes one weight vector (the space depends on the "
+            "weights); got a (K, M) batch."
+        )
+    scale = geometry(x, np.ones(x.shape[1], dtype=np.int8), norm, threads=threads)[2]
+    factor = np.divide(scale, w, out=np.full_like(scale, np.nan), where=(w > 0) & (scale > 0))
+    return tuple(None if p is None else p * factor for p in points)  # type: ignore[return-value]
 
 
 def check_normalization(normalization: object) -> Normalization:

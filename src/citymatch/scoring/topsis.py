@@ -18,7 +18,14 @@ from .._validate import (
 )
 from ..errors import CitymatchTypeError
 from . import _kernels
-from .geometry import NORMALIZATIONS, Normalization, check_normalization, geometry
+from .geometry import (
+    NORMALIZATIONS,
+    IdealSpace,
+    Normalization,
+    check_normalization,
+    geometry,
+    raw_points,
+)
 from .pool import BLOCK_ROWS
 from .results import TopsisResult
 
@@ -54,6 +61,7 @@ def topsis(
     normalization: Normalization = "vector",
     ideal: ArrayLike | None = None,
     anti_ideal: ArrayLike | None = None,
+    ideal_space: IdealSpace = "raw",
     distances: bool | None = None,
     threads: int | None = None,
 ) -> TopsisResult:
@@ -77,11 +85,18 @@ def topsis(
         (requires non-negative values); ``"minmax"`` maps each column to [0, 1] with
         the best value at 1, so cost criteria are oriented exactly once.
     ideal, anti_ideal : array_like, shape (M,), optional
-        Fixed ideal / anti-ideal points in the raw units of ``matrix`` (as in the R
-        package MCDA), so scores are comparable across runs and subsets.  NaN entries
-        are taken from the data.  Under ``"minmax"`` the points also fix the scale
-        (``s = |ideal − anti_ideal|``), which makes scores independent of the other
+        Fixed ideal / anti-ideal points, by default in the **raw units** of ``matrix``
+        (``ideal_space="raw"``), so scores are comparable across runs and subsets.  NaN
+        entries are taken from the data.  Under ``"minmax"`` the points also fix the
+        scale (``s = |ideal − anti_ideal|``), which makes scores independent of the other
         candidates.  With both points fixed, a single candidate can be scored.
+    ideal_space : {"raw", "weighted"}, default "raw"
+        The units of ``ideal`` / ``anti_ideal``.  ``"weighted"``: the weighted normalised
+        space ``v_j = w_j x_j / s_j`` (weights summing to 1, ``s`` the data's column
+        scale) in which the R package MCDA's ``TOPSIS`` takes its
+        ``positiveIdealSolutions`` / ``negativeIdealSolutions``; its published points
+        then give its published closeness.  Needs ``"vector"``, ``"max"`` or ``"sum"``
+        normalisation and one weight vector.
     threads : int, optional
         Worker threads for large single-vector problems (default: all cores above
         131,072 rows, one below).
@@ -113,6 +128,9 @@ def topsis(
     CitymatchValueError
         An unknown normalisation, negative values under ``"sum"``, or a fixed ideal
         point worse than the anti-ideal point.
+    ArgumentError
+        An unknown ``ideal_space``; ``"weighted"`` under ``"minmax"`` or with a batch of
+        weight vectors.
     CitymatchTypeError
         A path as ``matrix`` (use :func:`citymatch.scale.topsis_parquet`).
 
@@ -151,6 +169,9 @@ def topsis(
         matrix, weights, types, normalization, ideal, anti_ideal
     )
     threads = check_threads(threads)
+    fixed_ideal, fixed_anti = raw_points(
+        x, w, norm, (fixed_ideal, fixed_anti), space=ideal_space, batched=batched, threads=threads
+    )
     keep = (not batched) if distances is None else bool(distances)
     small = x.shape[0] <= BLOCK_ROWS and not batched
     xt = np.ascontiguousarray(x.T, dtype=np.float64) if small else None

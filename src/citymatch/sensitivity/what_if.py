@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .._validate import CriterionTypes, check_real
+from ..candidates import is_binary
 from ..errors import CitymatchValueError
 from ..io import read_table
 from ..models.criteria import CriteriaSet, load_criteria
@@ -82,6 +83,56 @@ def _ranges(
     return ranges
 
 
+def _binary_ids(source: Source, p: Problem, binary: Sequence[str] | None) -> set[str]:
+    """The yes/no criteria: a Ranking's criteria with a yes/no unit, plus ``binary``."""
+    ids = set(binary or ())
+    unknown = sorted(ids - set(p.criteria))
+    if unknown:
+        raise CitymatchValueError(
+            f"`binary` names unknown criteria {unknown}; known: {p.criteria}."
+        )
+    if isinstance(source, Ranking):
+        ids |= {c.id for c in source.criteria.criteria if is_binary(c)}
+    for j, cid in enumerate(p.criteria):
+        col = p.x[:, j]
+        if cid in ids and not np.isin(col, (0.0, 1.0)).all():
+            raise CitymatchValueError(
+                f"criterion {cid!r} is yes/no but holds values other than 0 and 1; got "
+                f"{sorted(set(col[~np.isin(col, (0.0, 1.0))].tolist()))[:5]}."
+            )
+    return ids
+
+
+def _flip_row(cf: _Counterfactual, j: int, cid: str, k: int, already: bool) -> dict[str, object]:
+    """What it takes on a yes/no criterion: only flipping it (0 ↔ 1), never a fraction."""
+    cur = float(cf.p.x[cf.i, j])
+    flipped = 1.0 - cur
+    improving = (flipped > cur) == (cf.p.t[j] > 0)
+    name = cf.p.ids[cf.i]
+    if already:
+        needed, text = cur, f"{name} is already in the top {k}"
+    elif improving and cf.rank_at(j, flipped) <= k:
+        needed = flipped
+        text = f"{name} enters the top {k} if {cid} flips from {cur:g} to {flipped:g} (yes/no)"
+    else:
+        needed = np.nan
+        why = (
+            f"flipping it to {flipped:g} is not enough"
+            if improving
+            else f"{cur:g} is its better value"
+        )
+        text = f"{name} cannot enter the top {k} by changing {cid} alone (yes/no: {why})"
+    reach = bool(np.isfinite(needed))
+    return {
+        "criterion": cid,
+        "current": cur,
+        "needed": needed,
+        "change": needed - cur if reach else np.nan,
+        "reachable": reach,
+        "explanation": text,
+    }
+
+
 def what_it_takes(
     source: Source,
     candidate: str | int,
@@ -90,6 +141,7 @@ def what_it_takes(
     *,
     k: int = 3,
     bounds: Mapping[str, tuple[float, float]] | None = None,
+    binary: Sequence[str] | None = None,
     tol: float = 1e-9,
     normalization: str | None = None,
     labels: Sequence[str] | None = None,
@@ -101,14 +153,25 @@ def what_it_takes(
     column statistics (ideal points, normalisation) are recomputed as the value moves.  The
     search runs in the improving direction up to the criterion's valid range (a Ranking's
     criterion ``range``, or ``bounds``), by default the observed column range extended by its
-    width; the threshold is bracketed on a grid and bisected to ``tol``.
+    width; the threshold is bracketed on a grid and bisected to ``tol``.  A proposal never
+    leaves that range: when the top k is out of reach within it, the row says so.
+
+    A yes/no criterion (a Ranking's criterion whose unit is ``"0/1"``, ``"yes/no"`` …, see
+    :func:`citymatch.candidates.is_binary`, or an id listed in ``binary``) can only flip:
+    ``needed`` is the other value (0 ↔ 1) when flipping is enough, never a fraction.
 
     Returns
     -------
     DataFrame
         One row per criterion: ``current``, ``needed`` (NaN if not reachable), ``change``,
         ``reachable``, and a sentence (e.g. "lisbon enters the top 3 if sector_alignment
-        rises from 0.40 to 0.62").
+        rises from 0.40 to 0.62", "… if fta flips from 0 to 1 (yes/no)").
+
+    Raises
+    ------
+    CitymatchValueError
+        An unknown candidate, ``k`` outside 1..N−1, unknown criteria in ``bounds`` or
+        ``binary``, or a yes/no criterion holding values other than 0 and 1.
     """
     p = as_problem(
         source, weights, types, normalization=normalization, labels=labels, criteria=criteria
@@ -122,11 +185,15 @@ def what_it_takes(
         raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
     tol = check_real(tol, name="tol", minimum=0.0)
     ranges = _ranges(source, p, bounds)
+    flips = _binary_ids(source, p, binary)
     cf = _Counterfactual(p, p.ids.index(str(candidate)))
     already = cf.rank_at(0, float(p.x[cf.i, 0])) <= k
     name = p.ids[cf.i]
     rows = []
     for j, cid in enumerate(p.criteria):
+        if cid in flips:
+            rows.append(_flip_row(cf, j, cid, k, already))
+            continue
         cur = float(p.x[cf.i, j])
         col = p.x[:, j]
         width = col.max() - col.min()

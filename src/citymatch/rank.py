@@ -7,7 +7,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -301,14 +301,16 @@ def rank(
     same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
     options = dict(cs.method_options if method_options is None and same else method_options or {})
     spec = check_options(name, options)
-    out = pd.DataFrame({"id": chunk.ids.to_numpy()})
+    # The table's columns, built once as one DataFrame (column by column insertion into a
+    # DataFrame costs more than the scoring itself for a service-sized request).
+    cols: dict[str, NDArray[Any]] = {"id": chunk.ids.to_numpy()}
     if name_column in chunk.table.columns:
-        out["name"] = chunk.table[name_column].to_numpy()
+        cols["name"] = chunk.table[name_column].to_numpy()
     if kind_column in chunk.table.columns:
-        out["kind"] = chunk.table[kind_column].to_numpy()
+        cols["kind"] = chunk.table[kind_column].to_numpy()
     res: TopsisResult | MethodResult
     if spec.name == "TOPSIS":
-        res = _topsis_columns(out, x, cs, norm, ideal, anti_ideal, threads, options)
+        res = _topsis_columns(cols, x, cs, norm, ideal, anti_ideal, threads, options)
         used = pd.Series(res.weights, index=list(cs.ids), name="weight")
     else:
         if ideal is not None or anti_ideal is not None or normalization is not None:
@@ -318,12 +320,13 @@ def rank(
             )
         res = spec.function(x, cs.weights, cs.types, **options)
         extra = res.to_frame().drop(columns=["score", "rank"])
-        out["score"] = res.scores
-        out["rank"] = res.ranks
+        cols["score"] = res.scores
+        cols["rank"] = res.ranks
         for col in extra.columns:
-            out[col] = extra[col].to_numpy()
+            cols[str(col)] = extra[col].to_numpy()
         used = pd.Series(cs.weights, index=list(cs.ids), name="weight")
-    out = out.sort_values(["rank"], kind="stable").reset_index(drop=True)
+    order = np.argsort(cols["rank"], kind="stable")  # best first; ties keep input order
+    out = pd.DataFrame({k: v[order] for k, v in cols.items()})
     excluded = (
         pd.concat(excluded_parts, ignore_index=True)
         if excluded_parts
@@ -345,7 +348,7 @@ def rank(
 
 
 def _topsis_columns(
-    out: pd.DataFrame,
+    cols: dict[str, NDArray[Any]],
     x: NDArray[np.float64],
     cs: CriteriaSet,
     norm: Normalization,
@@ -354,7 +357,7 @@ def _topsis_columns(
     threads: int | None,
     options: Mapping[str, object],
 ) -> TopsisResult:
-    """Score with TOPSIS and add score, rank, distances and contributions to ``out``."""
+    """Score with TOPSIS and add score, rank, distances and contributions to ``cols``."""
     norm = options.get("normalization", norm)  # type: ignore[assignment]
     res = topsis(
         x,
@@ -371,10 +374,10 @@ def _topsis_columns(
     contrib = contributions(
         x, res.weights, res.scale, res.ideal, res.anti_ideal, res.d_ideal, res.d_anti_ideal
     )
-    out["score"] = res.scores
-    out["rank"] = rank_scores(res.scores)
-    out["d_ideal"] = res.d_ideal
-    out["d_anti_ideal"] = res.d_anti_ideal
+    cols["score"] = res.scores
+    cols["rank"] = rank_scores(res.scores)
+    cols["d_ideal"] = res.d_ideal
+    cols["d_anti_ideal"] = res.d_anti_ideal
     for j, cid in enumerate(cs.ids):
-        out[f"contrib_{cid}"] = contrib[:, j]
+        cols[f"contrib_{cid}"] = contrib[:, j]
     return res

@@ -8,12 +8,16 @@ sunset, reclassify MOUs into Partnership or Friendship agreements (recommendatio
 for SMART objectives (recommendation 6).  :func:`annual_report` gives the annual activity
 summary (recommendation 9) as Markdown or a self-contained HTML page.
 :func:`export_table` / :func:`import_table` move the register to and from spreadsheets.
+:func:`existing_facts` / :func:`join_register` give a candidate table its existing-agreement
+columns from the register (the one record of agreements), as of a date.
 
-Modules: ``register`` (Register, TOML in and out), ``table`` (CSV/XLSX), ``review``,
+Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join), ``table``
+(CSV/XLSX), ``review``,
 ``report``.
 """
 
 from ..errors import ConcurrentModificationError, RegisterError
+from .facts import EXISTING_COLUMNS, existing_facts, join_register
 from .register import DEFAULT_CLASSES, Register, load_register
 from .report import AnnualReport, annual_report
 from .review import Review, review
@@ -21,6 +25,7 @@ from .table import escape_cell, export_table, import_table
 
 __all__ = [
     "DEFAULT_CLASSES",
+    "EXISTING_COLUMNS",
     "AnnualReport",
     "ConcurrentModificationError",
     "Register",
@@ -28,8 +33,10 @@ __all__ = [
     "Review",
     "annual_report",
     "escape_cell",
+    "existing_facts",
     "export_table",
     "import_table",
+    "join_register",
     "load_register",
     "review",
 ]

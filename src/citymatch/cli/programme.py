@@ -157,7 +157,11 @@ def add_review(sub: Subparsers) -> None:
         "--candidates",
         help="candidate table the partners are scored in (default: the shipped cities)",
     )
-    rv.add_argument("--as-of", dest="as_of", help="review date YYYY-MM-DD (default today)")
+    rv.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="review date YYYY-MM-DD (default today; for 'example', the example's date 2026-11-27)",
+    )
     rv.add_argument(
         "--months", type=non_negative_int, default=12, help="review window before the end of term"
     )
@@ -167,8 +171,12 @@ def add_review(sub: Subparsers) -> None:
     rv.set_defaults(func=cmd_review)
 
 
-def _as_of(text: str | None) -> date:
+def _as_of(text: str | None, register: str) -> date:
     if text is None:
+        if register == "example":
+            from ..datasets import EXAMPLE_AS_OF
+
+            return EXAMPLE_AS_OF
         return date.today()
     try:
         return date.fromisoformat(text)
@@ -187,7 +195,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     if args.candidates is not None and not args.criteria:
         raise UsageError("--candidates needs --criteria (the set the partners are scored on).")
-    as_of = _as_of(args.as_of)
+    as_of = _as_of(args.as_of, args.register)
     reg = load_register(_register_path(args.register))
     cands = None
     if args.criteria:

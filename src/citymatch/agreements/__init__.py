@@ -12,25 +12,29 @@ summary (recommendation 9) as Markdown or a self-contained HTML page.
 columns from the register (the one record of agreements), as of a date.
 
 Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join), ``table``
-(CSV/XLSX), ``review``,
+(CSV/XLSX), ``policy`` (each class's criteria set and term), ``review``,
 ``report``.
 """
 
 from ..errors import ConcurrentModificationError, RegisterError
 from .facts import EXISTING_COLUMNS, existing_facts, join_register
+from .policy import CLASS_RULES, ClassRules, TermCheck, term_check
 from .register import DEFAULT_CLASSES, Register, load_register
 from .report import AnnualReport, annual_report
 from .review import Review, review
 from .table import escape_cell, export_table, import_table
 
 __all__ = [
+    "CLASS_RULES",
     "DEFAULT_CLASSES",
     "EXISTING_COLUMNS",
     "AnnualReport",
+    "ClassRules",
     "ConcurrentModificationError",
     "Register",
     "RegisterError",
     "Review",
+    "TermCheck",
     "annual_report",
     "escape_cell",
     "existing_facts",
@@ -39,4 +43,5 @@ __all__ = [
     "join_register",
     "load_register",
     "review",
+    "term_check",
 ]

@@ -149,10 +149,16 @@ def _plan_text(plan: Plan, front: pd.DataFrame | None, time_limit: float) -> str
 def add_review(sub: Subparsers) -> None:
     """The ``review`` command's arguments."""
     rv = sub.add_parser(
-        "review", help="renew / sunset / reclassify / needs-objectives for a register"
+        "review",
+        help="renew / sunset / reclassify / set-term / needs-objectives, each class on its own rules",
     )
     rv.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
-    rv.add_argument("--criteria", help="criteria set scoring the partners (e.g. partnership-city)")
+    rv.add_argument(
+        "--criteria",
+        help="criteria set scoring the partners of the economic classes (Partnership, MOU; e.g. "
+        "partnership-city); every other class is scored on its own set (Friendship: "
+        "friendship-city)",
+    )
     rv.add_argument(
         "--candidates",
         help="candidate table the partners are scored in (default: the shipped cities)",
@@ -204,12 +210,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_model(review_response(rv), args.output)
         return 0
-    t = rv.table[["id", "class", "status", "recommendation", "new_class", "reasons"]].fillna("")
-    lines = [repr(rv), ""]
+    cols = ["id", "class", "status", "term", "recommendation", "new_class", "reasons"]
+    t = rv.table[cols].fillna("")
+    lines = [repr(rv), "", f"{'id':20s} {'class':21s} {'status':10s} {'term':10s} decision"]
     for rec in t.to_dict("records"):
         target = f" → {rec['new_class']}" if rec["new_class"] else ""
         lines.append(
-            f"{rec['id']!s:20s} {rec['class']!s:21s} {rec['status']!s:10s} {rec['recommendation']!s}{target}"
+            f"{rec['id']!s:20s} {rec['class']!s:21s} {rec['status']!s:10s} {rec['term']!s:10s} "
+            f"{rec['recommendation']!s}{target}"
         )
         lines.append(f"{'':20s} {rec['reasons']!s}")
     emit("\n".join(lines), args.output)

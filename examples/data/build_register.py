@@ -18,7 +18,16 @@ from pathlib import Path
 import pandas as pd
 
 from citymatch.agreements import Register
-from citymatch.models.agreement import KPI, Agreement, Measurement, Objective, Spending
+from citymatch.models.agreement import (
+    KPI,
+    Agreement,
+    Measurement,
+    Milestone,
+    Objective,
+    Resource,
+    Responsibility,
+    Spending,
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "register"
@@ -67,6 +76,24 @@ ILLUSTRATIVE = {
                         due=date(2027, 12, 31),
                     ),
                 ),
+                responsibilities=(
+                    Responsibility(
+                        party="chicago",
+                        tasks=("World Business Chicago hosts the buyer program",),
+                    ),
+                    Responsibility(
+                        party="toronto",
+                        tasks=("WTC Toronto recruits the firms and leads the mission",),
+                    ),
+                ),
+                milestones=tuple(
+                    Milestone(name=f"trade mission {y}", due=date(y, 6, 30))
+                    for y in (2024, 2025, 2026, 2027)
+                ),
+                reporting=tuple(date(y, 12, 31) for y in (2024, 2025, 2026, 2027)),
+                resources=tuple(
+                    Resource(year=y, budget=30000, staff=0.8) for y in (2024, 2025, 2026, 2027)
+                ),
             ),
         ),
         measurements=(
@@ -97,6 +124,20 @@ ILLUSTRATIVE = {
                         target=30,
                         due=date(2026, 12, 31),
                     ),
+                ),
+                responsibilities=(
+                    Responsibility(party="milan", tasks=("hosts the forum at Design Week",)),
+                    Responsibility(
+                        party="toronto", tasks=("Toronto Global brings the investors",)
+                    ),
+                ),
+                milestones=tuple(
+                    Milestone(name=f"Design Week forum {y}", due=date(y, 4, 30))
+                    for y in (2023, 2024, 2025, 2026)
+                ),
+                reporting=tuple(date(y, 12, 31) for y in (2023, 2024, 2025, 2026)),
+                resources=tuple(
+                    Resource(year=y, budget=22500, staff=0.5) for y in (2023, 2024, 2025, 2026)
                 ),
             ),
         ),

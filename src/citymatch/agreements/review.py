@@ -214,7 +214,7 @@ def _decide(
     if a.agreement_class == "MOU":
         new_class, why = _reclassify(a, c.best_rank)
         return "reclassify", new_class, [f"MOU → {new_class} ({why})", *term_reason]
-    smart = [i for o in a.objectives for i in o.smart_issues()]
+    smart = a.smart_issues() if a.objectives else []
     end = a.current_end
     if end is None or not a.objectives or smart:
         reasons = list(term_reason)

@@ -3,7 +3,14 @@
 The report's recommendations 6–9: detailed SMART objectives, fixed 3–5 year terms with a
 decision point, annual activity summaries and publication, and a review that renews, sunsets
 or reclassifies agreements.  :meth:`Objective.smart_issues` reports *every* way an objective
-falls short of SMART as data an analyst can fix.
+falls short of SMART as data an analyst can fix, and :meth:`Agreement.smart_issues` adds what
+the agreement as a whole still lacks (a responsibility for every partner).
+
+SMART, complete (best practice 4: required resources, partner responsibilities, duration,
+rigorous reporting): besides the owner, budget, staff and end date, an objective carries
+``responsibilities`` (what each party does), ``milestones`` (dated), ``reporting`` (the dates
+progress is reported) and ``resources`` (budget and staff per year).  All are optional, so
+older register files still load; the validator lists each one still to fill in.
 """
 
 from __future__ import annotations
@@ -16,7 +23,18 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
 
-__all__ = ["KPI", "Agreement", "KPIProgress", "Measurement", "Objective", "Renewal", "Spending"]
+__all__ = [
+    "KPI",
+    "Agreement",
+    "KPIProgress",
+    "Measurement",
+    "Milestone",
+    "Objective",
+    "Renewal",
+    "Resource",
+    "Responsibility",
+    "Spending",
+]
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$"
 
@@ -43,11 +61,35 @@ class KPI(Frozen):
         return (actual - base) / (self.target - base)
 
 
+class Responsibility(Frozen):
+    """What one party (the city, a partner, a citywide organisation) does for an objective."""
+
+    party: str = Field(min_length=1)
+    tasks: tuple[str, ...] = ()
+
+
+class Milestone(Frozen):
+    """A dated step towards an objective; ``done`` records when it was reached."""
+
+    name: str = Field(min_length=1)
+    due: date
+    done: date | None = None
+
+
+class Resource(Frozen):
+    """Budget and staff committed to an objective in one year."""
+
+    year: int = Field(ge=1900, le=2200)
+    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    staff: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
 class Objective(Frozen):
     """A SMART objective.
 
-    Specific (objective + activity), Measurable (KPIs), Assignable (owner), Resourced (budget,
-    staff), Time-bound (end date).
+    Specific (objective + activity), Measurable (KPIs), Assignable (owner, responsibilities
+    per party), Resourced (budget or staff, and resources per year), Time-bound (end date,
+    dated milestones, reporting dates).
     """
 
     id: str = Field(pattern=_ID)
@@ -59,9 +101,28 @@ class Objective(Frozen):
     budget: float | None = Field(default=None, ge=0)
     staff: float | None = Field(default=None, ge=0)
     end: date | None = None
+    responsibilities: tuple[Responsibility, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    reporting: tuple[date, ...] = ()
+    resources: tuple[Resource, ...] = ()
+
+    @model_validator(mode="after")
+    def _distinct_parts(self) -> Objective:
+        parties = [r.party for r in self.responsibilities]
+        if len(set(parties)) != len(parties):
+            raise ValueError(f"responsibility parties must be distinct; got {parties}")
+        years = [r.year for r in self.resources]
+        if len(set(years)) != len(years):
+            raise ValueError(f"resource years must be distinct; got {years}")
+        return self
 
     def smart_issues(self) -> list[str]:
         """Every way this objective fails SMART, as sentences (empty when it is SMART)."""
+        issues = self._core_issues()
+        issues.extend(self._detail_issues())
+        return issues
+
+    def _core_issues(self) -> list[str]:
         issues = []
         if not self.objective.strip():
             issues.append(f"objective {self.id!r}: not specific — no objective text")
@@ -84,6 +145,36 @@ class Objective(Frozen):
             issues.append(f"objective {self.id!r}: not resourced — no budget or staff")
         if self.end is None:
             issues.append(f"objective {self.id!r}: not time-bound — no end date")
+        return issues
+
+    def _detail_issues(self) -> list[str]:
+        """The complete-SMART details: responsibilities, milestones, reporting, resources."""
+        me = f"objective {self.id!r}"
+        issues = []
+        if not self.responsibilities:
+            issues.append(f"{me}: not assignable — no responsibilities per party")
+        issues.extend(
+            f"{me}: responsibility of {r.party!r} lists no tasks"
+            for r in self.responsibilities
+            if not any(t.strip() for t in r.tasks)
+        )
+        if not self.milestones:
+            issues.append(f"{me}: not time-bound — no milestones with dates")
+        if self.end is not None:
+            issues.extend(
+                f"{me}: milestone {m.name!r} is due {m.due}, after the end {self.end}"
+                for m in self.milestones
+                if m.due > self.end
+            )
+        if not self.reporting:
+            issues.append(f"{me}: no reporting dates")
+        if not self.resources:
+            issues.append(f"{me}: not resourced — no budget and staff per year")
+        issues.extend(
+            f"{me}: resources for {r.year} name no budget or staff"
+            for r in self.resources
+            if r.budget is None and r.staff is None
+        )
         return issues
 
     @property
@@ -181,6 +272,28 @@ class Agreement(Frozen):
                     f"measurement for unknown KPI {m.metric!r} of objective {m.objective!r}"
                 )
         return self
+
+    def smart_issues(self) -> list[str]:
+        """What is still to fill in, as sentences (empty when the agreement is SMART).
+
+        Every objective's SMART issues, no objectives at all, and every partner without a
+        responsibility in any objective (responsibilities per party).
+        """
+        if not self.objectives:
+            return [f"agreement {self.id!r}: no objectives"]
+        issues = [i for o in self.objectives for i in o.smart_issues()]
+        named = {r.party for o in self.objectives for r in o.responsibilities}
+        issues.extend(
+            f"agreement {self.id!r}: partner {p!r} has no responsibility in any objective"
+            for p in self.partners
+            if p not in named
+        )
+        return issues
+
+    @property
+    def is_smart(self) -> bool:
+        """True when :meth:`smart_issues` is empty."""
+        return not self.smart_issues()
 
     @property
     def current_end(self) -> date | None:

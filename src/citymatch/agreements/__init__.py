@@ -8,15 +8,18 @@ sunset, reclassify MOUs into Partnership or Friendship agreements (recommendatio
 for SMART objectives (recommendation 6).  :func:`annual_report` gives the annual activity
 summary (recommendation 9) as Markdown or a self-contained HTML page.
 :func:`export_table` / :func:`import_table` move the register to and from spreadsheets.
+:func:`draft_agreements` / :func:`save_drafts` turn a portfolio plan into draft agreements.
 :func:`existing_facts` / :func:`join_register` give a candidate table its existing-agreement
 columns from the register (the one record of agreements), as of a date.
 
 Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join), ``table``
-(CSV/XLSX), ``policy`` (each class's criteria set and term), ``review``,
+(CSV/XLSX), ``policy`` (each class's criteria set and term), ``draft`` (plan → draft agreements),
+``review``,
 ``report``.
 """
 
 from ..errors import ConcurrentModificationError, RegisterError
+from .draft import DRAFT_CLASS, draft_agreements, save_drafts
 from .facts import EXISTING_COLUMNS, existing_facts, join_register
 from .policy import CLASS_RULES, ClassRules, TermCheck, term_check
 from .register import DEFAULT_CLASSES, Register, load_register
@@ -27,6 +30,7 @@ from .table import escape_cell, export_table, import_table
 __all__ = [
     "CLASS_RULES",
     "DEFAULT_CLASSES",
+    "DRAFT_CLASS",
     "EXISTING_COLUMNS",
     "AnnualReport",
     "ClassRules",
@@ -36,6 +40,7 @@ __all__ = [
     "Review",
     "TermCheck",
     "annual_report",
+    "draft_agreements",
     "escape_cell",
     "existing_facts",
     "export_table",
@@ -43,5 +48,6 @@ __all__ = [
     "join_register",
     "load_register",
     "review",
+    "save_drafts",
     "term_check",
 ]

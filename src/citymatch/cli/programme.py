@@ -1,4 +1,4 @@
-"""Commands that plan and review the programme: ``portfolio``, ``review``, ``report``."""
+"""Commands that plan and review the programme: ``portfolio``, ``draft``, ``review``, ``report``."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_NO_PLAN_IN_TIME",
+    "add_draft",
     "add_portfolio",
     "add_report",
     "add_review",
+    "cmd_draft",
     "cmd_portfolio",
     "cmd_report",
     "cmd_review",
@@ -143,6 +145,50 @@ def _plan_text(plan: Plan, front: pd.DataFrame | None, time_limit: float) -> str
             money(front[["factor", "budget_per_year", "value", "n_selected"]]),
         ]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- draft
+def add_draft(sub: Subparsers) -> None:
+    """The ``draft`` command's arguments."""
+    dp = sub.add_parser(
+        "draft",
+        help="turn a portfolio plan into draft agreements in a register",
+        description="Solve a portfolio problem and save one draft agreement per selected "
+        "project and partner (SMART objective stub, responsibilities, milestones, reporting "
+        "dates, resources, review date) into a register folder; list what is still to fill in.",
+        epilog="Exit codes: 0 drafts written; 1 no plan exists or a data error (an id already "
+        f"in the register: nothing written); 2 a usage error; {EXIT_NO_PLAN_IN_TIME} the time "
+        "limit stopped the solver before any plan.",
+    )
+    dp.add_argument("problem", help="portfolio problem, JSON or TOML ('example' for Toronto's)")
+    dp.add_argument("--register", required=True, help="register folder the drafts are saved in")
+    dp.add_argument("--city", default="toronto", help="the city's party id (default toronto)")
+    dp.add_argument(
+        "--time-limit", type=positive_float, default=60.0, dest="time_limit", help="seconds"
+    )
+    dp.add_argument("--output", help="write the summary to this file instead of stdout")
+    dp.set_defaults(func=cmd_draft)
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    """``citymatch draft``: a plan becomes draft agreements in one command."""
+    from ..agreements import draft_agreements, load_register, save_drafts
+    from ..portfolio import optimize_portfolio
+
+    plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
+    if not plan.feasible:
+        emit(plan.explain(), args.output)
+        return portfolio_exit_code(plan)
+    reg = load_register(args.register)
+    drafts = draft_agreements(args.problem, plan, city=args.city)
+    paths = save_drafts(reg, drafts)
+    lines = [f"{len(paths)} draft agreements saved in {args.register}:"]
+    for a, path in zip(drafts, paths, strict=True):
+        todo = a.smart_issues()
+        lines.append(f"  {path.name:40s} {a.start}–{a.end}  {len(todo)} to fill in")
+        lines.extend(f"      - {t}" for t in todo)
+    emit("\n".join(lines), args.output)
+    return 0
 
 
 # --------------------------------------------------------------------------- review, report

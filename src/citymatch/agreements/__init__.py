@@ -9,11 +9,13 @@ for SMART objectives (recommendation 6).  :func:`annual_report` gives the annual
 summary (recommendation 9) as Markdown or a self-contained HTML page.
 :func:`export_table` / :func:`import_table` move the register to and from spreadsheets.
 :func:`draft_agreements` / :func:`save_drafts` turn a portfolio plan into draft agreements.
+:func:`load_proposals` / :func:`proposal_table` turn a folder of proposals into a candidate
+table for decision point 1.
 :func:`existing_facts` / :func:`join_register` give a candidate table its existing-agreement
 columns from the register (the one record of agreements), as of a date.
 
 Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join), ``table``
-(CSV/XLSX), ``policy`` (each class's criteria set and term), ``draft`` (plan → draft agreements),
+(CSV/XLSX), ``policy`` (each class's criteria set and term), ``draft`` (plan → draft agreements), ``proposals``,
 ``review``,
 ``report``.
 """
@@ -22,6 +24,7 @@ from ..errors import ConcurrentModificationError, RegisterError
 from .draft import DRAFT_CLASS, draft_agreements, save_drafts
 from .facts import EXISTING_COLUMNS, existing_facts, join_register
 from .policy import CLASS_RULES, ClassRules, TermCheck, term_check
+from .proposals import PROPOSAL_COLUMNS, load_proposals, proposal_table
 from .register import DEFAULT_CLASSES, Register, load_register
 from .report import AnnualReport, annual_report
 from .review import Review, review
@@ -32,6 +35,7 @@ __all__ = [
     "DEFAULT_CLASSES",
     "DRAFT_CLASS",
     "EXISTING_COLUMNS",
+    "PROPOSAL_COLUMNS",
     "AnnualReport",
     "ClassRules",
     "ConcurrentModificationError",
@@ -46,7 +50,9 @@ __all__ = [
     "export_table",
     "import_table",
     "join_register",
+    "load_proposals",
     "load_register",
+    "proposal_table",
     "review",
     "save_drafts",
     "term_check",

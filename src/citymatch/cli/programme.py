@@ -1,4 +1,7 @@
-"""Commands that plan and review the programme: ``portfolio``, ``draft``, ``review``, ``report``."""
+"""Commands that plan and review the programme.
+
+``proposals``, ``portfolio``, ``draft``, ``review``, ``report``.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +29,12 @@ __all__ = [
     "EXIT_NO_PLAN_IN_TIME",
     "add_draft",
     "add_portfolio",
+    "add_proposals",
     "add_report",
     "add_review",
     "cmd_draft",
     "cmd_portfolio",
+    "cmd_proposals",
     "cmd_report",
     "cmd_review",
     "example_path",
@@ -145,6 +150,47 @@ def _plan_text(plan: Plan, front: pd.DataFrame | None, time_limit: float) -> str
             money(front[["factor", "budget_per_year", "value", "n_selected"]]),
         ]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- proposals
+def add_proposals(sub: Subparsers) -> None:
+    """The ``proposals`` command's arguments."""
+    pr = sub.add_parser(
+        "proposals",
+        help="validate a folder of proposals and rank them (decision point 1)",
+        description="Validate a folder of partnership proposals (one TOML file each), turn "
+        "them into a candidate table with the register's existing agreements, and screen and "
+        "rank them by a criteria set.",
+    )
+    pr.add_argument("folder", help="folder of proposal TOML files")
+    pr.add_argument("--criteria", required=True, help="criteria set (e.g. partnership-city)")
+    pr.add_argument(
+        "--candidates", default="example", help="candidate table (default: the shipped cities)"
+    )
+    pr.add_argument("--register", default="example", help="agreement register (default: Toronto's)")
+    pr.add_argument("--as-of", dest="as_of", help="date of the register's facts YYYY-MM-DD")
+    pr.add_argument("--output", help="write to this file instead of stdout")
+    pr.set_defaults(func=cmd_proposals)
+
+
+def cmd_proposals(args: argparse.Namespace) -> int:
+    """``citymatch proposals``: proposals in, ranked and screened candidates out."""
+    from ..agreements import load_proposals, load_register, proposal_table
+    from ..io import read_table
+    from ..rank import rank
+
+    proposals = load_proposals(args.folder)
+    cands = read_table(example_path("cities") if args.candidates == "example" else args.candidates)
+    reg = load_register(_register_path(args.register))
+    table = proposal_table(proposals, cands, reg, as_of=_as_of(args.as_of, args.register))
+    r = rank(table, args.criteria, missing="worst")
+    lines = [f"{len(proposals)} proposals for {len(table)} partners", "", repr(r), ""]
+    frame = r.to_frame().merge(table[["id", "proposals", "endorsements"]], on="id")
+    lines.append(frame[["rank", "id", "score", "proposals", "endorsements"]].to_string(index=False))
+    if len(r.excluded):
+        lines += ["", "Screened out:", r.excluded[["id", "rule"]].to_string(index=False)]
+    emit("\n".join(lines), args.output)
+    return 0
 
 
 # --------------------------------------------------------------------------- draft

@@ -26,10 +26,12 @@ from ._base import Frozen
 __all__ = [
     "KPI",
     "Agreement",
+    "Endorsement",
     "KPIProgress",
     "Measurement",
     "Milestone",
     "Objective",
+    "Proposal",
     "Renewal",
     "Resource",
     "Responsibility",
@@ -363,3 +365,42 @@ def _add_months(d: date, months: int) -> date:
     if year < date.min.year:
         return date.min
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+#: Who proposes a partnership (the report's "partnership proposals": city staff, elected
+#: officials, partners, citywide organisations).
+ProposerKind = Literal["city staff", "elected official", "partner", "organisation"]
+
+#: What is proposed: a global city, an MOU city, or an alternative partner (an organisation).
+PartnerKind = Literal["global city", "MOU city", "alternative partner"]
+
+
+class Endorsement(Frozen):
+    """Support for a proposal: who endorses it, in what role, when."""
+
+    by: str = Field(min_length=1)
+    role: str = ""
+    on: date | None = None
+
+
+class Proposal(Frozen):
+    """A partnership proposal (decision point 1): who proposes which partner for what.
+
+    ``partner`` is the partner's id in the candidate table; ``budget`` and ``staff`` are the
+    resources the proposer expects per year.
+    """
+
+    id: str = Field(pattern=_ID)
+    proposer: str = Field(min_length=1)
+    proposer_kind: ProposerKind
+    partner: str = Field(pattern=_ID)
+    partner_kind: PartnerKind = "global city"
+    agreement_class: str = Field(default="Partnership", alias="class")
+    objective: str = ""
+    kind: ObjectiveKind = "other"
+    endorsements: tuple[Endorsement, ...] = ()
+    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    staff: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    submitted: date | None = None
+
+    model_config = Frozen.model_config | {"populate_by_name": True, "serialize_by_alias": True}

@@ -53,6 +53,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="trade",
+                goals=("trade",),
                 kind="economic",
                 objective="Grow two-way trade in advanced manufacturing",
                 activity="Annual joint trade mission and buyer program",
@@ -81,9 +82,10 @@ ILLUSTRATIVE = {
                         party="chicago",
                         tasks=("World Business Chicago hosts the buyer program",),
                     ),
+                    Responsibility(party="toronto", tasks=("funds the mission",)),
                     Responsibility(
-                        party="toronto",
-                        tasks=("WTC Toronto recruits the firms and leads the mission",),
+                        party="world-trade-centre-toronto",
+                        tasks=("recruits the firms and leads the mission",),
                     ),
                 ),
                 milestones=tuple(
@@ -109,6 +111,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="design",
+                goals=("investment",),
                 kind="economic",
                 objective="Attract design and fashion investment",
                 activity="Investment forum during Milan Design Week",
@@ -127,9 +130,8 @@ ILLUSTRATIVE = {
                 ),
                 responsibilities=(
                     Responsibility(party="milan", tasks=("hosts the forum at Design Week",)),
-                    Responsibility(
-                        party="toronto", tasks=("Toronto Global brings the investors",)
-                    ),
+                    Responsibility(party="toronto", tasks=("funds the forum",)),
+                    Responsibility(party="toronto-global", tasks=("brings the investors",)),
                 ),
                 milestones=tuple(
                     Milestone(name=f"Design Week forum {y}", due=date(y, 4, 30))
@@ -150,6 +152,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="fintech",
+                goals=("investment",),
                 kind="economic",
                 objective="Fintech investment corridor",
                 activity="Investor roundtables",
@@ -161,6 +164,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="culture",
+                goals=("community",),
                 kind="cultural",
                 objective="Polish-Canadian cultural festival",
                 activity="Annual festival with community groups",
@@ -183,6 +187,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="heritage",
+                goals=("community",),
                 kind="cultural",
                 objective="Heritage and creative exchange",
                 activity="Artist residencies",
@@ -205,6 +210,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="logistics",
+                goals=("trade",),
                 kind="economic",
                 objective="Logistics and trade gateway",
                 activity="Port and logistics mission",

@@ -7,20 +7,40 @@ with a decision point at its end.  :data:`CLASS_RULES` holds those rules per cla
 :func:`~citymatch.agreements.review` applies them (pass your own mapping where the city's
 policy states otherwise).  :func:`term_check` measures an agreement's current term against
 its class's.
+
+A **policy file** (TOML, :class:`~citymatch.models.agreement.Policy`; best practice 5) states
+the city's strategic goals, the cap, each class's criteria set and term, and the priority
+sectors and markets: :func:`load_policy` reads it, :func:`class_rules` turns it into the
+review's rules, and :func:`goal_issues` lists objectives that reference no goal of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from ..errors import CitymatchValueError
-from ..models.agreement import Agreement
+from pydantic import ValidationError
 
-__all__ = ["CLASS_RULES", "ClassRules", "TermCheck", "current_term", "term_check"]
+from .._files import read_document
+from ..errors import CitymatchValueError, RegisterError
+from ..models._base import format_validation_error
+from ..models.agreement import Agreement, Policy
+
+__all__ = [
+    "CLASS_RULES",
+    "ClassRules",
+    "TermCheck",
+    "class_rules",
+    "current_term",
+    "goal_issues",
+    "load_policy",
+    "term_check",
+]
 
 #: Days a term may run past its whole number of years (leap days, end-of-day conventions).
 _SLACK_DAYS = 2
@@ -170,3 +190,44 @@ def term_check(a: Agreement, rules: ClassRules | None) -> TermCheck:
     else:
         verdict, reason = "ok", f"term {years:.1f} years (within {span})"
     return TermCheck(start, end, years, verdict, point, reason)
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Read and validate a policy file (TOML, or JSON by suffix).
+
+    Raises
+    ------
+    RegisterError
+        Unreadable or invalid file; the message names the file and the field.
+    """
+    where = f"policy file {str(Path(path))!r}"
+    data = read_document(path, where=where, error=RegisterError)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise RegisterError(format_validation_error(exc, where)) from exc
+
+
+def class_rules(policy: Policy) -> Mapping[str, ClassRules]:
+    """The review's class rules: the policy's classes over :data:`CLASS_RULES`."""
+    rules = dict(CLASS_RULES)
+    for name, c in policy.classes.items():
+        rules[name] = ClassRules(c.criteria, c.min_years, c.max_years, c.economic)
+    return MappingProxyType(rules)
+
+
+def goal_issues(agreements: Iterable[Agreement], policy: Policy) -> list[str]:
+    """Objectives that serve no goal of the policy, or name a goal it does not have."""
+    known = {g.id for g in policy.goals}
+    issues = []
+    for a in agreements:
+        for o in a.objectives:
+            if not o.goals:
+                issues.append(f"agreement {a.id!r}, objective {o.id!r}: serves no strategic goal")
+            issues.extend(
+                f"agreement {a.id!r}, objective {o.id!r}: unknown goal {g!r} "
+                f"(the policy's goals: {sorted(known)})"
+                for g in o.goals
+                if g not in known
+            )
+    return issues

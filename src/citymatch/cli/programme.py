@@ -263,7 +263,15 @@ def add_review(sub: Subparsers) -> None:
     rv.add_argument(
         "--months", type=non_negative_int, default=12, help="review window before the end of term"
     )
-    rv.add_argument("--cap", type=non_negative_int, default=10, help="cap on active agreements")
+    rv.add_argument(
+        "--cap",
+        type=non_negative_int,
+        default=None,
+        help="cap on active agreements (default: the policy's, else 10)",
+    )
+    rv.add_argument(
+        "--policy", help="policy file (TOML): the classes' criteria sets and terms, the cap"
+    )
     rv.add_argument("--format", choices=["table", "json"], default="table")
     rv.add_argument("--output")
     rv.set_defaults(func=cmd_review)
@@ -298,7 +306,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     cands = None
     if args.criteria:
         cands = example_path("cities") if args.candidates in (None, "example") else args.candidates
-    rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=args.cap)
+    rules, cap = None, 10 if args.cap is None else args.cap
+    if args.policy:
+        from ..agreements import class_rules, load_policy
+
+        policy = load_policy(args.policy)
+        rules = class_rules(policy)
+        cap = policy.cap if args.cap is None else args.cap
+    rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=cap, rules=rules)
     if args.format == "json":
         emit_model(review_response(rv), args.output)
         return 0
@@ -322,14 +337,16 @@ def add_report(sub: Subparsers) -> None:
     rp.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
     rp.add_argument("--year", type=year, required=True)
     rp.add_argument("--format", choices=["md", "html"], default="md")
+    rp.add_argument("--policy", help="policy file (TOML): show how activities serve its goals")
     rp.add_argument("--output")
     rp.set_defaults(func=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``citymatch report``: the annual activity summary."""
-    from ..agreements import annual_report, load_register
+    from ..agreements import annual_report, load_policy, load_register
 
-    rep = annual_report(load_register(_register_path(args.register)), args.year)
+    policy = load_policy(args.policy) if args.policy else None
+    rep = annual_report(load_register(_register_path(args.register)), args.year, policy=policy)
     emit(rep.to_html() if args.format == "html" else rep.to_markdown(), args.output)
     return 0

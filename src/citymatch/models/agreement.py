@@ -26,11 +26,14 @@ from ._base import Frozen
 __all__ = [
     "KPI",
     "Agreement",
+    "ClassPolicy",
     "Endorsement",
+    "Goal",
     "KPIProgress",
     "Measurement",
     "Milestone",
     "Objective",
+    "Policy",
     "Proposal",
     "Renewal",
     "Resource",
@@ -107,6 +110,7 @@ class Objective(Frozen):
     milestones: tuple[Milestone, ...] = ()
     reporting: tuple[date, ...] = ()
     resources: tuple[Resource, ...] = ()
+    goals: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _distinct_parts(self) -> Objective:
@@ -404,3 +408,53 @@ class Proposal(Frozen):
     submitted: date | None = None
 
     model_config = Frozen.model_config | {"populate_by_name": True, "serialize_by_alias": True}
+
+
+class Goal(Frozen):
+    """A strategic goal of the city that objectives serve (best practice 5)."""
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    description: str = ""
+
+
+class ClassPolicy(Frozen):
+    """A class's rules in a policy file: its criteria set and its term in years."""
+
+    criteria: str | None = None
+    min_years: float = Field(default=3.0, gt=0)
+    max_years: float = Field(default=5.0, gt=0)
+    economic: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClassPolicy:
+        if self.min_years > self.max_years:
+            raise ValueError(
+                f"min_years must not exceed max_years; got {self.min_years} and {self.max_years}"
+            )
+        return self
+
+
+class Policy(Frozen):
+    """The city's policy framework (best practice 5).
+
+    Strategic goals (which objectives reference by id), the cap on agreements in force, each
+    class's criteria set and term, priority sectors and markets.
+    """
+
+    format_version: Literal[1] = 1
+    name: str = Field(min_length=1)
+    goals: tuple[Goal, ...] = ()
+    cap: int | None = Field(default=10, ge=0)
+    classes: dict[str, ClassPolicy] = Field(default_factory=dict)
+    priority_sectors: tuple[str, ...] = ()
+    priority_markets: tuple[str, ...] = ()
+    source: str = ""
+
+    @field_validator("goals")
+    @classmethod
+    def _unique_goals(cls, v: tuple[Goal, ...]) -> tuple[Goal, ...]:
+        ids = [g.id for g in v]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"goal ids must be unique; got {ids}")
+        return v

@@ -86,3 +86,12 @@ def test_proposal_errors_name_the_file_and_partner(tmp_path):
         match=r"proposal 'a': partner 'atlantis' is not a row of the candidate table",
     ):
         ag.proposal_table([only], pd.DataFrame({"id": ["paris"]}), as_of=date(2026, 1, 1))
+
+
+def test_missing_folder_and_table_without_ids(tmp_path):
+    """A missing proposal folder and a candidate table without `id` are refused by name."""
+    with pytest.raises(ag.RegisterError, match=r"proposal folder '.*nowhere' does not exist"):
+        ag.load_proposals(tmp_path / "nowhere")
+    proposals = ag.load_proposals(FOLDER)
+    with pytest.raises(ag.RegisterError, match=r"`candidates` must have an `id` column"):
+        ag.proposal_table(proposals, pd.DataFrame({"name": ["Paris"]}))

@@ -226,3 +226,20 @@ def test_summary_only_table_and_bad_cells(tmp_path):
     (tmp_path / "x.txt").write_text("id\n")
     with pytest.raises(ag.RegisterError, match=r"must end in .csv or .xlsx; got '.txt'"):
         ag.import_table(tmp_path / "x.txt")
+
+
+def test_export_and_import_refusals(tmp_path, agreement, reg_of):
+    """An agreement too large for one XLSX cell is refused (CSV takes it whole); a missing
+    import file is named."""
+    big = agreement(id="big", source="x" * 40000)
+    reg = ag.Register(tmp_path, {"big": big})
+    with pytest.raises(
+        ag.RegisterError,
+        match=r"agreement 'big' is too large for one XLSX cell \(\d+ characters of details; "
+        r"at most 32767\); export it to .csv",
+    ):
+        ag.export_table(reg, tmp_path / "big.xlsx")
+    assert not (tmp_path / "big.xlsx").exists()
+    assert ag.import_table(ag.export_table(reg, tmp_path / "big.csv")) == [big]
+    with pytest.raises(ag.RegisterError, match=r"agreements file '.*nope.csv' does not exist"):
+        ag.import_table(tmp_path / "nope.csv")

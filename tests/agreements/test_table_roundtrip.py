@@ -243,3 +243,18 @@ def test_export_and_import_refusals(tmp_path, agreement, reg_of):
     assert ag.import_table(ag.export_table(reg, tmp_path / "big.csv")) == [big]
     with pytest.raises(ag.RegisterError, match=r"agreements file '.*nope.csv' does not exist"):
         ag.import_table(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    ("column", "cell", "message"),
+    [
+        ("budget", "lots", r"column 'budget': must be a number; got 'lots'"),
+        ("illustrative", "maybe", r"column 'illustrative': must be true or false; got 'maybe'"),
+    ],
+)
+def test_unparsable_cells_name_the_column(tmp_path, column, cell, message):
+    """A number or a yes/no cell that does not parse is refused, naming the row and column."""
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,partners,class,{column}\nk,kyiv,Friendship,{cell}\n")
+    with pytest.raises(ag.RegisterError, match=rf"row 0: {message}"):
+        ag.import_table(path)

@@ -18,7 +18,16 @@ from pathlib import Path
 import pandas as pd
 
 from citymatch.agreements import Register
-from citymatch.models.agreement import KPI, Agreement, Measurement, Objective, Spending
+from citymatch.models.agreement import (
+    KPI,
+    Agreement,
+    Measurement,
+    Milestone,
+    Objective,
+    Resource,
+    Responsibility,
+    Spending,
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "register"
@@ -44,6 +53,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="trade",
+                goals=("trade",),
                 kind="economic",
                 objective="Grow two-way trade in advanced manufacturing",
                 activity="Annual joint trade mission and buyer program",
@@ -67,6 +77,25 @@ ILLUSTRATIVE = {
                         due=date(2027, 12, 31),
                     ),
                 ),
+                responsibilities=(
+                    Responsibility(
+                        party="chicago",
+                        tasks=("World Business Chicago hosts the buyer program",),
+                    ),
+                    Responsibility(party="toronto", tasks=("funds the mission",)),
+                    Responsibility(
+                        party="world-trade-centre-toronto",
+                        tasks=("recruits the firms and leads the mission",),
+                    ),
+                ),
+                milestones=tuple(
+                    Milestone(name=f"trade mission {y}", due=date(y, 6, 30))
+                    for y in (2024, 2025, 2026, 2027)
+                ),
+                reporting=tuple(date(y, 12, 31) for y in (2024, 2025, 2026, 2027)),
+                resources=tuple(
+                    Resource(year=y, budget=30000, staff=0.8) for y in (2024, 2025, 2026, 2027)
+                ),
             ),
         ),
         measurements=(
@@ -82,6 +111,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="design",
+                goals=("investment",),
                 kind="economic",
                 objective="Attract design and fashion investment",
                 activity="Investment forum during Milan Design Week",
@@ -98,6 +128,19 @@ ILLUSTRATIVE = {
                         due=date(2026, 12, 31),
                     ),
                 ),
+                responsibilities=(
+                    Responsibility(party="milan", tasks=("hosts the forum at Design Week",)),
+                    Responsibility(party="toronto", tasks=("funds the forum",)),
+                    Responsibility(party="toronto-global", tasks=("brings the investors",)),
+                ),
+                milestones=tuple(
+                    Milestone(name=f"Design Week forum {y}", due=date(y, 4, 30))
+                    for y in (2023, 2024, 2025, 2026)
+                ),
+                reporting=tuple(date(y, 12, 31) for y in (2023, 2024, 2025, 2026)),
+                resources=tuple(
+                    Resource(year=y, budget=22500, staff=0.5) for y in (2023, 2024, 2025, 2026)
+                ),
             ),
         ),
         measurements=(
@@ -109,6 +152,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="fintech",
+                goals=("investment",),
                 kind="economic",
                 objective="Fintech investment corridor",
                 activity="Investor roundtables",
@@ -120,6 +164,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="culture",
+                goals=("community",),
                 kind="cultural",
                 objective="Polish-Canadian cultural festival",
                 activity="Annual festival with community groups",
@@ -142,6 +187,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="heritage",
+                goals=("community",),
                 kind="cultural",
                 objective="Heritage and creative exchange",
                 activity="Artist residencies",
@@ -164,6 +210,7 @@ ILLUSTRATIVE = {
         objectives=(
             Objective(
                 id="logistics",
+                goals=("trade",),
                 kind="economic",
                 objective="Logistics and trade gateway",
                 activity="Port and logistics mission",

@@ -7,7 +7,14 @@ from datetime import date
 import pytest
 
 from citymatch import agreements as ag
-from citymatch.models.agreement import KPI, Agreement, Objective
+from citymatch.models.agreement import (
+    KPI,
+    Agreement,
+    Milestone,
+    Objective,
+    Resource,
+    Responsibility,
+)
 from helpers import ROOT
 
 #: The shipped Toronto register (18 agreements).
@@ -24,19 +31,28 @@ def _smart_objective(**kw: object) -> Objective:
         budget=1000.0,
         end=date(2027, 12, 31),
         kpis=(KPI(metric="firms", unit="firms", baseline=0, target=10, due=date(2027, 12, 31)),),
+        responsibilities=(
+            Responsibility(party="x", tasks=("host the mission",)),
+            Responsibility(party="toronto", tasks=("recruit firms",)),
+        ),
+        milestones=(Milestone(name="first mission", due=date(2025, 6, 1)),),
+        reporting=(date(2025, 12, 31), date(2026, 12, 31), date(2027, 12, 31)),
+        resources=(Resource(year=2025, budget=1000.0, staff=0.2),),
     )
     base.update(kw)
     return Objective.model_validate(base)
 
 
 def _agreement(**kw: object) -> Agreement:
+    partners = tuple(kw.get("partners", ("x",)))  # type: ignore[call-overload]
+    duties = tuple(Responsibility(party=p, tasks=("host the mission",)) for p in partners)
     base: dict[str, object] = {
         "id": "a",
-        "partners": ("x",),
+        "partners": partners,
         "class": "Partnership",
         "start": date(2024, 1, 1),
         "end": date(2027, 12, 31),
-        "objectives": (_smart_objective(),),
+        "objectives": (_smart_objective(responsibilities=duties),),
     }
     base.update(kw)
     return Agreement.model_validate(base)
@@ -50,7 +66,8 @@ def smart_objective():
 
 @pytest.fixture
 def agreement():
-    """Factory: a Partnership 2024–2027 with one SMART objective, fields overridden by keyword."""
+    """Factory: a Partnership 2024–2027 with one SMART objective (a responsibility for each
+    partner), fields overridden by keyword."""
     return _agreement
 
 

@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from citymatch.models.agreement import KPI, Measurement, Objective, _add_months
+from citymatch.models.agreement import (
+    KPI,
+    Agreement,
+    Measurement,
+    Milestone,
+    Objective,
+    Resource,
+    Responsibility,
+    _add_months,
+)
 
 
 # ------------------------------------------------------------------ SMART
@@ -43,6 +52,25 @@ def test_complete_objective_is_smart(smart_objective):
         ({"owner": ""}, "objective 'o': not assignable — no owner"),
         ({"budget": None, "staff": None}, "objective 'o': not resourced — no budget or staff"),
         ({"end": None}, "objective 'o': not time-bound — no end date"),
+        (
+            {"responsibilities": ()},
+            "objective 'o': not assignable — no responsibilities per party",
+        ),
+        (
+            {"responsibilities": (Responsibility(party="x", tasks=(" ",)),)},
+            "objective 'o': responsibility of 'x' lists no tasks",
+        ),
+        ({"milestones": ()}, "objective 'o': not time-bound — no milestones with dates"),
+        (
+            {"milestones": (Milestone(name="late", due=date(2028, 3, 1)),)},
+            "objective 'o': milestone 'late' is due 2028-03-01, after the end 2027-12-31",
+        ),
+        ({"reporting": ()}, "objective 'o': no reporting dates"),
+        ({"resources": ()}, "objective 'o': not resourced — no budget and staff per year"),
+        (
+            {"resources": (Resource(year=2026),)},
+            "objective 'o': resources for 2026 name no budget or staff",
+        ),
     ],
 )
 def test_each_smart_failure_is_reported(smart_objective, change, message):
@@ -52,9 +80,39 @@ def test_each_smart_failure_is_reported(smart_objective, change, message):
 
 
 def test_all_failures_reported_at_once():
-    """An empty objective reports every failure, not only the first."""
+    """An empty objective reports every failure, not only the first: the six core ones and
+    the four complete-SMART details (responsibilities, milestones, reporting, resources)."""
     issues = Objective(id="e").smart_issues()
-    assert len(issues) == 6
+    assert len(issues) == 10
+
+
+def test_agreement_lists_partners_without_responsibilities(agreement, smart_objective):
+    """An agreement is SMART only when every partner has a responsibility in some objective;
+    without objectives it says so; its issues include its objectives' issues."""
+    a = agreement(partners=("x", "y"), objectives=(smart_objective(),))
+    assert a.smart_issues() == ["agreement 'a': partner 'y' has no responsibility in any objective"]
+    assert not a.is_smart and agreement().is_smart
+    assert agreement(objectives=()).smart_issues() == ["agreement 'a': no objectives"]
+    bad = agreement(objectives=(smart_objective(reporting=()),))
+    assert bad.smart_issues() == ["objective 'o': no reporting dates"]
+
+
+def test_complete_smart_fields_are_optional_and_validated():
+    """Old objectives without the new fields still load; duplicate parties or resource years
+    and negative resources are refused, naming the rule."""
+    old = Agreement.model_validate(
+        {"id": "old", "partners": ["x"], "class": "MOU", "objectives": [{"id": "o"}]}
+    )
+    assert old.objectives[0].responsibilities == () and old.objectives[0].reporting == ()
+    twice = [{"party": "x", "tasks": ["a"]}, {"party": "x", "tasks": ["b"]}]
+    with pytest.raises(
+        ValueError, match=r"responsibility parties must be distinct; got \['x', 'x'\]"
+    ):
+        Objective(id="o", responsibilities=twice)
+    with pytest.raises(ValueError, match=r"resource years must be distinct; got \[2026, 2026\]"):
+        Objective(id="o", resources=[{"year": 2026, "budget": 1}, {"year": 2026, "staff": 1}])
+    with pytest.raises(ValueError, match=r"greater than or equal to 0"):
+        Resource(year=2026, budget=-1)
 
 
 # ------------------------------------------------------------------ dates
@@ -105,3 +163,20 @@ def test_kpi_progress_uses_the_latest_measurement_up_to_a_year(agreement):
     assert (in_2026["actual"], in_2026["period"], in_2026["progress"]) == (5, 2026, 0.5)
     (before,) = a.kpi_progress(until=2024)
     assert (before["actual"], before["period"], before["progress"]) == (None, None, None)
+
+
+def test_shipped_register_lists_what_is_still_to_fill_in():
+    """On the shipped register Chicago and Milan are complete SMART agreements, while Panama
+    City's list names exactly the four missing details and the partner without a duty
+    (hand-read from examples/register/panama-city.toml)."""
+    from citymatch.datasets import load_example_register
+
+    reg = load_example_register()
+    assert reg["chicago"].is_smart and reg["milan"].is_smart
+    assert reg["panama-city"].smart_issues() == [
+        "objective 'logistics': not assignable — no responsibilities per party",
+        "objective 'logistics': not time-bound — no milestones with dates",
+        "objective 'logistics': no reporting dates",
+        "objective 'logistics': not resourced — no budget and staff per year",
+        "agreement 'panama-city': partner 'panama-city' has no responsibility in any objective",
+    ]

@@ -18,8 +18,9 @@ REGISTER = ROOT / "examples" / "register"
 
 
 def test_review_reaches_every_recommendation(agreement, smart_objective, reg_of):
-    """Crafted agreements reach renew, sunset, reclassify (both ways), needs-objectives, continue,
-    and an agreement with no end date is flagged."""
+    """Crafted agreements reach renew, sunset, reclassify (both ways), needs-objectives,
+    set-term (a 7-year term before its decision point), continue, and an agreement with no end
+    date is flagged."""
     on_track = agreement(
         id="renew", measurements=[Measurement(objective="o", metric="firms", period=2026, value=9)]
     )
@@ -32,9 +33,10 @@ def test_review_reaches_every_recommendation(agreement, smart_objective, reg_of)
     )
     open_ended = agreement(id="open", end=None)
     unsmart = agreement(id="unsmart", objectives=(smart_objective(owner=""),))
-    later = agreement(id="later", end=date(2030, 12, 31))
+    later = agreement(id="later", end=date(2028, 12, 31))
+    too_long = agreement(id="long", end=date(2030, 12, 31))
     gone = agreement(id="gone", status="sunset")
-    reg = reg_of(on_track, behind, mou_econ, mou_cult, open_ended, unsmart, later, gone)
+    reg = reg_of(on_track, behind, mou_econ, mou_cult, open_ended, unsmart, later, too_long, gone)
     rv = ag.review(reg, as_of=date(2027, 3, 1), cap=None).table.set_index("id")
     assert rv.loc["renew", "recommendation"] == "renew"
     assert (
@@ -54,6 +56,7 @@ def test_review_reaches_every_recommendation(agreement, smart_objective, reg_of)
     assert rv.loc["unsmart", "recommendation"] == "needs-objectives"
     assert "not assignable — no owner" in rv.loc["unsmart", "reasons"]
     assert rv.loc["later", "recommendation"] == "continue"
+    assert rv.loc["long", "recommendation"] == "set-term"
     assert rv.loc["gone", "recommendation"] == "sunset"
     assert "renew" in repr(ag.review(reg, as_of=date(2027, 3, 1), cap=None))
 
@@ -156,7 +159,10 @@ def test_empty_register_reviews_to_an_empty_table(tmp_path):
         "recommendation",
         "new_class",
         "end",
+        "term_years",
+        "term",
         "kpi_progress",
+        "criteria",
         "partner_rank",
         "reasons",
     ]

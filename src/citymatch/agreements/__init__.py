@@ -8,28 +8,64 @@ sunset, reclassify MOUs into Partnership or Friendship agreements (recommendatio
 for SMART objectives (recommendation 6).  :func:`annual_report` gives the annual activity
 summary (recommendation 9) as Markdown or a self-contained HTML page.
 :func:`export_table` / :func:`import_table` move the register to and from spreadsheets.
+:func:`draft_agreements` / :func:`save_drafts` turn a portfolio plan into draft agreements.
+:func:`load_proposals` / :func:`proposal_table` turn a folder of proposals into a candidate
+table for decision point 1.
+:func:`load_policy` reads the city's policy file (goals, cap, classes' terms and sets).
+:func:`existing_facts` / :func:`join_register` give a candidate table its existing-agreement
+columns from the register (the one record of agreements), as of a date.
 
-Modules: ``register`` (Register, TOML in and out), ``table`` (CSV/XLSX), ``review``,
+Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join), ``table``
+(CSV/XLSX), ``policy`` (each class's criteria set and term; the policy file), ``draft`` (plan → draft agreements), ``proposals``,
+``review``,
 ``report``.
 """
 
 from ..errors import ConcurrentModificationError, RegisterError
+from .draft import DRAFT_CLASS, draft_agreements, save_drafts
+from .facts import EXISTING_COLUMNS, existing_facts, join_register
+from .policy import (
+    CLASS_RULES,
+    ClassRules,
+    TermCheck,
+    class_rules,
+    goal_issues,
+    load_policy,
+    term_check,
+)
+from .proposals import PROPOSAL_COLUMNS, load_proposals, proposal_table
 from .register import DEFAULT_CLASSES, Register, load_register
 from .report import AnnualReport, annual_report
 from .review import Review, review
 from .table import escape_cell, export_table, import_table
 
 __all__ = [
+    "CLASS_RULES",
     "DEFAULT_CLASSES",
+    "DRAFT_CLASS",
+    "EXISTING_COLUMNS",
+    "PROPOSAL_COLUMNS",
     "AnnualReport",
+    "ClassRules",
     "ConcurrentModificationError",
     "Register",
     "RegisterError",
     "Review",
+    "TermCheck",
     "annual_report",
+    "class_rules",
+    "draft_agreements",
     "escape_cell",
+    "existing_facts",
     "export_table",
+    "goal_issues",
     "import_table",
+    "join_register",
+    "load_policy",
+    "load_proposals",
     "load_register",
+    "proposal_table",
     "review",
+    "save_drafts",
+    "term_check",
 ]

@@ -44,10 +44,22 @@ LOCK_FILE = ".citymatch.lock"
 DEFAULT_CLASSES = ("Partnership", "Friendship", "MOU", "International Project")
 
 
+def _prune(data: dict[str, object]) -> dict[str, object]:
+    """Drop empty fields (they are the defaults), in nested tables too."""
+    out: dict[str, object] = {}
+    for k, v in data.items():
+        if isinstance(v, dict):
+            v = _prune(v)
+        elif isinstance(v, (list, tuple)):
+            v = [_prune(x) if isinstance(x, dict) else x for x in v]
+        if v not in ((), [], "", {}):
+            out[k] = v
+    return out
+
+
 def to_toml(agreement: Agreement) -> str:
     """The text of an agreement's register file (a comment header, then TOML)."""
-    data = agreement.model_dump(mode="python", by_alias=True, exclude_none=True)
-    data = {k: v for k, v in data.items() if v not in ((), [], "", {})}
+    data = _prune(agreement.model_dump(mode="python", by_alias=True, exclude_none=True))
     header = "# citymatch agreement — one file per agreement; edit and commit like code.\n" + (
         "# ILLUSTRATIVE: objectives, KPIs and figures are examples, not City data.\n"
         if agreement.illustrative
@@ -209,7 +221,7 @@ class Register:
                 "owner": a.owner,
                 "budget": a.budget,
                 "objectives": len(a.objectives),
-                "smart": all(o.is_smart for o in a.objectives) if a.objectives else False,
+                "smart": a.is_smart,
                 "illustrative": a.illustrative,
             }
             for a in self

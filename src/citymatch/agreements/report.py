@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import CitymatchValueError
-from ..models.agreement import Agreement
+from ..models.agreement import Agreement, Policy
 from .register import Register
 
 __all__ = ["AnnualReport", "annual_report", "svg_bars"]
@@ -134,6 +134,13 @@ class AnnualReport:
         Planned and spent in ``year`` per agreement, and the variance.
     changes : DataFrame
         Agreements signed, renewed and sunset in ``year``.
+    served : DataFrame
+        With a policy: one row per strategic goal and objective serving it in ``year``
+        (goal, title, agreement, objective, activity); a goal no objective serves has one
+        row with empty agreement.  Empty without a policy.
+    engaged : DataFrame
+        Which citywide organisations (parties of the objectives' responsibilities other
+        than the partners and the city) were engaged with which partner in ``year``.
     illustrative : bool
         Some of the figures are illustrative (marked in the register).
     """
@@ -144,6 +151,8 @@ class AnnualReport:
     _kpis: pd.DataFrame
     _budget: pd.DataFrame
     _changes: pd.DataFrame
+    _served: pd.DataFrame
+    _engaged: pd.DataFrame
 
     def __init__(
         self,
@@ -153,6 +162,8 @@ class AnnualReport:
         budget: pd.DataFrame,
         changes: pd.DataFrame,
         illustrative: bool,
+        served: pd.DataFrame | None = None,
+        engaged: pd.DataFrame | None = None,
     ) -> None:
         object.__setattr__(self, "year", year)
         object.__setattr__(self, "illustrative", illustrative)
@@ -160,6 +171,12 @@ class AnnualReport:
         object.__setattr__(self, "_kpis", kpis.copy(deep=True))
         object.__setattr__(self, "_budget", budget.copy(deep=True))
         object.__setattr__(self, "_changes", changes.copy(deep=True))
+        object.__setattr__(
+            self, "_served", pd.DataFrame() if served is None else served.copy(deep=True)
+        )
+        object.__setattr__(
+            self, "_engaged", pd.DataFrame() if engaged is None else engaged.copy(deep=True)
+        )
 
     @property
     def goals(self) -> pd.DataFrame:
@@ -181,6 +198,16 @@ class AnnualReport:
         """Agreements signed, renewed and sunset (a copy)."""
         return self._changes.copy(deep=True)
 
+    @property
+    def served(self) -> pd.DataFrame:
+        """How the year's objectives serve each strategic goal (a copy)."""
+        return self._served.copy(deep=True)
+
+    @property
+    def engaged(self) -> pd.DataFrame:
+        """Citywide organisations engaged with each partner (a copy)."""
+        return self._engaged.copy(deep=True)
+
     def to_markdown(self) -> str:
         """The report as Markdown."""
         note = (
@@ -195,6 +222,16 @@ class AnnualReport:
             f"## Budget: planned and spent\n\n{_markdown_table(self._budget)}\n"
             f"## Agreements signed, renewed and sunset in {self.year}\n\n"
             f"{_markdown_table(self._changes)}"
+            + (
+                f"\n## Strategic goals served\n\n{_markdown_table(self._served)}"
+                if not self._served.empty
+                else ""
+            )
+            + (
+                f"\n## Citywide organisations engaged\n\n{_markdown_table(self._engaged)}"
+                if not self._engaged.empty
+                else ""
+            )
         )
 
     def _kpi_chart(self) -> str:
@@ -236,7 +273,17 @@ class AnnualReport:
             f"<h2>Budget: planned and spent</h2>{self._budget_chart()}{_html_table(self._budget)}"
             f"<h2>Agreements signed, renewed and sunset in {self.year}</h2>"
             f"{_html_table(self._changes)}"
-            "</body></html>\n"
+            + (
+                f"<h2>Strategic goals served</h2>{_html_table(self._served)}"
+                if not self._served.empty
+                else ""
+            )
+            + (
+                f"<h2>Citywide organisations engaged</h2>{_html_table(self._engaged)}"
+                if not self._engaged.empty
+                else ""
+            )
+            + "</body></html>\n"
         )
 
     def __repr__(self) -> str:
@@ -271,8 +318,48 @@ def _changes(a: Agreement, year: int) -> list[dict[str, Any]]:
     return out
 
 
-def annual_report(register: Register, year: int) -> AnnualReport:
+def _served(in_year: list[Agreement], policy: Policy) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for g in policy.goals:
+        mine = [
+            {
+                "goal": g.id,
+                "title": g.title,
+                "agreement": a.id,
+                "objective": o.objective,
+                "activity": o.activity,
+            }
+            for a in in_year
+            for o in a.objectives
+            if g.id in o.goals
+        ]
+        rows.extend(
+            mine
+            or [{"goal": g.id, "title": g.title, "agreement": "", "objective": "", "activity": ""}]
+        )
+    return pd.DataFrame(rows, columns=["goal", "title", "agreement", "objective", "activity"])
+
+
+def _engaged(in_year: list[Agreement], city: str) -> pd.DataFrame:
+    rows = [
+        {"partner": q, "organisation": r.party, "agreement": a.id, "tasks": "; ".join(r.tasks)}
+        for a in in_year
+        for o in a.objectives
+        for r in o.responsibilities
+        if r.party not in a.partners and r.party != city
+        for q in a.partners
+    ]
+    return pd.DataFrame(rows, columns=["partner", "organisation", "agreement", "tasks"])
+
+
+def annual_report(
+    register: Register, year: int, *, policy: Policy | None = None, city: str = "toronto"
+) -> AnnualReport:
     """The annual activity summary of the report's recommendation 9 for one year.
+
+    With a ``policy`` the report also shows how the year's objectives serve each strategic
+    goal; it always lists the citywide organisations engaged with each partner (the
+    responsibilities' parties other than the partners and ``city``).
 
     Raises
     ------
@@ -286,9 +373,8 @@ def annual_report(register: Register, year: int) -> AnnualReport:
     budget: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     illustrative = False
-    for a in register:
-        if not _in_report(a, year):
-            continue
+    in_year = [a for a in register if _in_report(a, year)]
+    for a in in_year:
         illustrative = illustrative or a.illustrative
         goals.extend(
             {
@@ -331,4 +417,6 @@ def annual_report(register: Register, year: int) -> AnnualReport:
         pd.DataFrame(budget),
         pd.DataFrame(changes),
         illustrative,
+        _served(in_year, policy) if policy is not None else None,
+        _engaged(in_year, city),
     )

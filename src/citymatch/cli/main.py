@@ -20,7 +20,14 @@ from .criteria import add_criteria
 from .engine import add_record, add_replay, add_schema, add_serve
 from .guard import check_outputs, handling_signals
 from .output import Subparsers, UsageError
-from .programme import add_portfolio, add_report, add_review, example_path
+from .programme import (
+    add_draft,
+    add_portfolio,
+    add_proposals,
+    add_report,
+    add_review,
+    example_path,
+)
 from .scoring import add_ahp, add_demo, add_rank, add_sensitivity
 
 __all__ = ["build_parser", "main"]
@@ -52,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         add_ahp,
         add_sensitivity,
         add_portfolio,
+        add_draft,
+        add_proposals,
         add_schema,
         add_review,
         add_report,

@@ -1,4 +1,7 @@
-"""Commands that plan and review the programme: ``portfolio``, ``review``, ``report``."""
+"""Commands that plan and review the programme.
+
+``proposals``, ``portfolio``, ``draft``, ``review``, ``report``.
+"""
 
 from __future__ import annotations
 
@@ -27,10 +30,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_NO_PLAN_IN_TIME",
+    "add_draft",
     "add_portfolio",
+    "add_proposals",
     "add_report",
     "add_review",
+    "cmd_draft",
     "cmd_portfolio",
+    "cmd_proposals",
     "cmd_report",
     "cmd_review",
     "example_path",
@@ -158,30 +165,137 @@ def _plan_text(plan: Plan, front: pd.DataFrame | None, time_limit: float) -> str
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- proposals
+def add_proposals(sub: Subparsers) -> None:
+    """The ``proposals`` command's arguments."""
+    pr = sub.add_parser(
+        "proposals",
+        help="validate a folder of proposals and rank them (decision point 1)",
+        description="Validate a folder of partnership proposals (one TOML file each), turn "
+        "them into a candidate table with the register's existing agreements, and screen and "
+        "rank them by a criteria set.",
+    )
+    pr.add_argument("folder", help="folder of proposal TOML files")
+    pr.add_argument("--criteria", required=True, help="criteria set (e.g. partnership-city)")
+    pr.add_argument(
+        "--candidates", default="example", help="candidate table (default: the shipped cities)"
+    )
+    pr.add_argument("--register", default="example", help="agreement register (default: Toronto's)")
+    pr.add_argument("--as-of", dest="as_of", help="date of the register's facts YYYY-MM-DD")
+    pr.add_argument("--output", help="write to this file instead of stdout")
+    pr.set_defaults(func=cmd_proposals)
+
+
+def cmd_proposals(args: argparse.Namespace) -> int:
+    """``citymatch proposals``: proposals in, ranked and screened candidates out."""
+    from ..agreements import load_proposals, load_register, proposal_table
+    from ..io import read_table
+    from ..rank import rank
+
+    proposals = load_proposals(args.folder)
+    cands = read_table(example_path("cities") if args.candidates == "example" else args.candidates)
+    reg = load_register(_register_path(args.register))
+    table = proposal_table(proposals, cands, reg, as_of=_as_of(args.as_of, args.register))
+    r = rank(table, args.criteria, missing="worst")
+    lines = [f"{len(proposals)} proposals for {len(table)} partners", "", repr(r), ""]
+    frame = r.to_frame().merge(table[["id", "proposals", "endorsements"]], on="id")
+    lines.append(frame[["rank", "id", "score", "proposals", "endorsements"]].to_string(index=False))
+    if len(r.excluded):
+        lines += ["", "Screened out:", r.excluded[["id", "rule"]].to_string(index=False)]
+    emit("\n".join(lines), args.output)
+    return 0
+
+
+# --------------------------------------------------------------------------- draft
+def add_draft(sub: Subparsers) -> None:
+    """The ``draft`` command's arguments."""
+    dp = sub.add_parser(
+        "draft",
+        help="turn a portfolio plan into draft agreements in a register",
+        description="Solve a portfolio problem and save one draft agreement per selected "
+        "project and partner (SMART objective stub, responsibilities, milestones, reporting "
+        "dates, resources, review date) into a register folder; list what is still to fill in.",
+        epilog="Exit codes: 0 drafts written; 1 no plan exists or a data error (an id already "
+        f"in the register: nothing written); 2 a usage error; {EXIT_NO_PLAN_IN_TIME} the time "
+        "limit stopped the solver before any plan.",
+    )
+    dp.add_argument("problem", help="portfolio problem, JSON or TOML ('example' for Toronto's)")
+    dp.add_argument("--register", required=True, help="register folder the drafts are saved in")
+    dp.add_argument("--city", default="toronto", help="the city's party id (default toronto)")
+    dp.add_argument(
+        "--time-limit", type=positive_float, default=60.0, dest="time_limit", help="seconds"
+    )
+    dp.add_argument("--output", help="write the summary to this file instead of stdout")
+    dp.set_defaults(func=cmd_draft)
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    """``citymatch draft``: a plan becomes draft agreements in one command."""
+    from ..agreements import draft_agreements, load_register, save_drafts
+    from ..portfolio import optimize_portfolio
+
+    plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
+    if not plan.feasible:
+        emit(plan.explain(), args.output)
+        return portfolio_exit_code(plan)
+    reg = load_register(args.register)
+    drafts = draft_agreements(args.problem, plan, city=args.city)
+    paths = save_drafts(reg, drafts)
+    lines = [f"{len(paths)} draft agreements saved in {args.register}:"]
+    for a, path in zip(drafts, paths, strict=True):
+        todo = a.smart_issues()
+        lines.append(f"  {path.name:40s} {a.start}–{a.end}  {len(todo)} to fill in")
+        lines.extend(f"      - {t}" for t in todo)
+    emit("\n".join(lines), args.output)
+    return 0
+
+
 # --------------------------------------------------------------------------- review, report
 def add_review(sub: Subparsers) -> None:
     """The ``review`` command's arguments."""
     rv = sub.add_parser(
-        "review", help="renew / sunset / reclassify / needs-objectives for a register"
+        "review",
+        help="renew / sunset / reclassify / set-term / needs-objectives, each class on its own rules",
     )
     rv.add_argument("register", help="folder of agreement TOML files ('example' for Toronto's)")
-    rv.add_argument("--criteria", help="criteria set scoring the partners (e.g. partnership-city)")
+    rv.add_argument(
+        "--criteria",
+        help="criteria set scoring the partners of the economic classes (Partnership, MOU; e.g. "
+        "partnership-city); every other class is scored on its own set (Friendship: "
+        "friendship-city)",
+    )
     rv.add_argument(
         "--candidates",
         help="candidate table the partners are scored in (default: the shipped cities)",
     )
-    rv.add_argument("--as-of", dest="as_of", help="review date YYYY-MM-DD (default today)")
+    rv.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="review date YYYY-MM-DD (default today; for 'example', the example's date 2026-11-27)",
+    )
     rv.add_argument(
         "--months", type=non_negative_int, default=12, help="review window before the end of term"
     )
-    rv.add_argument("--cap", type=non_negative_int, default=10, help="cap on active agreements")
+    rv.add_argument(
+        "--cap",
+        type=non_negative_int,
+        default=None,
+        help="cap on active agreements (default: the policy's, else 10)",
+    )
+    rv.add_argument(
+        "--policy", help="policy file (TOML): the classes' criteria sets and terms, the cap"
+    )
     rv.add_argument("--format", choices=["table", "json"], default="table")
     rv.add_argument("--output")
     rv.set_defaults(func=cmd_review)
 
 
-def _as_of(text: str | None) -> date:
+def _as_of(text: str | None, register: str) -> date:
     if text is None:
+        if register == "example":
+            from ..datasets import EXAMPLE_AS_OF
+
+            return EXAMPLE_AS_OF
         return date.today()
     try:
         return date.fromisoformat(text)
@@ -200,21 +314,30 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     if args.candidates is not None and not args.criteria:
         raise UsageError("--candidates needs --criteria (the set the partners are scored on).")
-    as_of = _as_of(args.as_of)
+    as_of = _as_of(args.as_of, args.register)
     reg = load_register(_register_path(args.register))
     cands = None
     if args.criteria:
         cands = example_path("cities") if args.candidates in (None, "example") else args.candidates
-    rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=args.cap)
+    rules, cap = None, 10 if args.cap is None else args.cap
+    if args.policy:
+        from ..agreements import class_rules, load_policy
+
+        policy = load_policy(args.policy)
+        rules = class_rules(policy)
+        cap = policy.cap if args.cap is None else args.cap
+    rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=cap, rules=rules)
     if args.format == "json":
         emit_model(review_response(rv), args.output)
         return 0
-    t = rv.table[["id", "class", "status", "recommendation", "new_class", "reasons"]].fillna("")
-    lines = [repr(rv), ""]
+    cols = ["id", "class", "status", "term", "recommendation", "new_class", "reasons"]
+    t = rv.table[cols].fillna("")
+    lines = [repr(rv), "", f"{'id':20s} {'class':21s} {'status':10s} {'term':10s} decision"]
     for rec in t.to_dict("records"):
         target = f" → {rec['new_class']}" if rec["new_class"] else ""
         lines.append(
-            f"{rec['id']!s:20s} {rec['class']!s:21s} {rec['status']!s:10s} {rec['recommendation']!s}{target}"
+            f"{rec['id']!s:20s} {rec['class']!s:21s} {rec['status']!s:10s} {rec['term']!s:10s} "
+            f"{rec['recommendation']!s}{target}"
         )
         lines.append(f"{'':20s} {rec['reasons']!s}")
     emit("\n".join(lines), args.output)
@@ -231,13 +354,14 @@ def add_report(sub: Subparsers) -> None:
         choices=["md", "html"],
         help="Markdown or HTML (default: what --output's suffix says, else Markdown)",
     )
+    rp.add_argument("--policy", help="policy file (TOML): show how activities serve its goals")
     rp.add_argument("--output", help="write to this file (.md, .html; atomically)")
     rp.set_defaults(func=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``citymatch report``: the annual activity summary."""
-    from ..agreements import annual_report, load_register
+    from ..agreements import annual_report, load_policy, load_register
 
     suffix = Path(args.output).suffix.lower() if args.output else ""
     implied = {".html": "html", ".htm": "html", ".md": "md"}.get(suffix)
@@ -247,6 +371,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "write what the suffix says, or rename the file."
         )
     fmt = args.format or implied or "md"
-    rep = annual_report(load_register(_register_path(args.register)), args.year)
+    policy = load_policy(args.policy) if args.policy else None
+    rep = annual_report(load_register(_register_path(args.register)), args.year, policy=policy)
     emit(rep.to_html() if fmt == "html" else rep.to_markdown(), args.output)
     return 0

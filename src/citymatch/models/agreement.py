@@ -3,7 +3,14 @@
 The report's recommendations 6–9: detailed SMART objectives, fixed 3–5 year terms with a
 decision point, annual activity summaries and publication, and a review that renews, sunsets
 or reclassifies agreements.  :meth:`Objective.smart_issues` reports *every* way an objective
-falls short of SMART as data an analyst can fix.
+falls short of SMART as data an analyst can fix, and :meth:`Agreement.smart_issues` adds what
+the agreement as a whole still lacks (a responsibility for every partner).
+
+SMART, complete (best practice 4: required resources, partner responsibilities, duration,
+rigorous reporting): besides the owner, budget, staff and end date, an objective carries
+``responsibilities`` (what each party does), ``milestones`` (dated), ``reporting`` (the dates
+progress is reported) and ``resources`` (budget and staff per year).  All are optional, so
+older register files still load; the validator lists each one still to fill in.
 """
 
 from __future__ import annotations
@@ -16,7 +23,23 @@ from pydantic import Field, field_validator, model_validator
 
 from ._base import Frozen
 
-__all__ = ["KPI", "Agreement", "KPIProgress", "Measurement", "Objective", "Renewal", "Spending"]
+__all__ = [
+    "KPI",
+    "Agreement",
+    "ClassPolicy",
+    "Endorsement",
+    "Goal",
+    "KPIProgress",
+    "Measurement",
+    "Milestone",
+    "Objective",
+    "Policy",
+    "Proposal",
+    "Renewal",
+    "Resource",
+    "Responsibility",
+    "Spending",
+]
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_\-.]*$"
 
@@ -43,11 +66,35 @@ class KPI(Frozen):
         return (actual - base) / (self.target - base)
 
 
+class Responsibility(Frozen):
+    """What one party (the city, a partner, a citywide organisation) does for an objective."""
+
+    party: str = Field(min_length=1)
+    tasks: tuple[str, ...] = ()
+
+
+class Milestone(Frozen):
+    """A dated step towards an objective; ``done`` records when it was reached."""
+
+    name: str = Field(min_length=1)
+    due: date
+    done: date | None = None
+
+
+class Resource(Frozen):
+    """Budget and staff committed to an objective in one year."""
+
+    year: int = Field(ge=1900, le=2200)
+    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    staff: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
 class Objective(Frozen):
     """A SMART objective.
 
-    Specific (objective + activity), Measurable (KPIs), Assignable (owner), Resourced (budget,
-    staff), Time-bound (end date).
+    Specific (objective + activity), Measurable (KPIs), Assignable (owner, responsibilities
+    per party), Resourced (budget or staff, and resources per year), Time-bound (end date,
+    dated milestones, reporting dates).
     """
 
     id: str = Field(pattern=_ID)
@@ -59,9 +106,29 @@ class Objective(Frozen):
     budget: float | None = Field(default=None, ge=0)
     staff: float | None = Field(default=None, ge=0)
     end: date | None = None
+    responsibilities: tuple[Responsibility, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    reporting: tuple[date, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    goals: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _distinct_parts(self) -> Objective:
+        parties = [r.party for r in self.responsibilities]
+        if len(set(parties)) != len(parties):
+            raise ValueError(f"responsibility parties must be distinct; got {parties}")
+        years = [r.year for r in self.resources]
+        if len(set(years)) != len(years):
+            raise ValueError(f"resource years must be distinct; got {years}")
+        return self
 
     def smart_issues(self) -> list[str]:
         """Every way this objective fails SMART, as sentences (empty when it is SMART)."""
+        issues = self._core_issues()
+        issues.extend(self._detail_issues())
+        return issues
+
+    def _core_issues(self) -> list[str]:
         issues = []
         if not self.objective.strip():
             issues.append(f"objective {self.id!r}: not specific — no objective text")
@@ -84,6 +151,36 @@ class Objective(Frozen):
             issues.append(f"objective {self.id!r}: not resourced — no budget or staff")
         if self.end is None:
             issues.append(f"objective {self.id!r}: not time-bound — no end date")
+        return issues
+
+    def _detail_issues(self) -> list[str]:
+        """The complete-SMART details: responsibilities, milestones, reporting, resources."""
+        me = f"objective {self.id!r}"
+        issues = []
+        if not self.responsibilities:
+            issues.append(f"{me}: not assignable — no responsibilities per party")
+        issues.extend(
+            f"{me}: responsibility of {r.party!r} lists no tasks"
+            for r in self.responsibilities
+            if not any(t.strip() for t in r.tasks)
+        )
+        if not self.milestones:
+            issues.append(f"{me}: not time-bound — no milestones with dates")
+        if self.end is not None:
+            issues.extend(
+                f"{me}: milestone {m.name!r} is due {m.due}, after the end {self.end}"
+                for m in self.milestones
+                if m.due > self.end
+            )
+        if not self.reporting:
+            issues.append(f"{me}: no reporting dates")
+        if not self.resources:
+            issues.append(f"{me}: not resourced — no budget and staff per year")
+        issues.extend(
+            f"{me}: resources for {r.year} name no budget or staff"
+            for r in self.resources
+            if r.budget is None and r.staff is None
+        )
         return issues
 
     @property
@@ -182,6 +279,28 @@ class Agreement(Frozen):
                 )
         return self
 
+    def smart_issues(self) -> list[str]:
+        """What is still to fill in, as sentences (empty when the agreement is SMART).
+
+        Every objective's SMART issues, no objectives at all, and every partner without a
+        responsibility in any objective (responsibilities per party).
+        """
+        if not self.objectives:
+            return [f"agreement {self.id!r}: no objectives"]
+        issues = [i for o in self.objectives for i in o.smart_issues()]
+        named = {r.party for o in self.objectives for r in o.responsibilities}
+        issues.extend(
+            f"agreement {self.id!r}: partner {p!r} has no responsibility in any objective"
+            for p in self.partners
+            if p not in named
+        )
+        return issues
+
+    @property
+    def is_smart(self) -> bool:
+        """True when :meth:`smart_issues` is empty."""
+        return not self.smart_issues()
+
     @property
     def current_end(self) -> date | None:
         """End of term after the latest renewal."""
@@ -250,3 +369,92 @@ def _add_months(d: date, months: int) -> date:
     if year < date.min.year:
         return date.min
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+#: Who proposes a partnership (the report's "partnership proposals": city staff, elected
+#: officials, partners, citywide organisations).
+ProposerKind = Literal["city staff", "elected official", "partner", "organisation"]
+
+#: What is proposed: a global city, an MOU city, or an alternative partner (an organisation).
+PartnerKind = Literal["global city", "MOU city", "alternative partner"]
+
+
+class Endorsement(Frozen):
+    """Support for a proposal: who endorses it, in what role, when."""
+
+    by: str = Field(min_length=1)
+    role: str = ""
+    on: date | None = None
+
+
+class Proposal(Frozen):
+    """A partnership proposal (decision point 1): who proposes which partner for what.
+
+    ``partner`` is the partner's id in the candidate table; ``budget`` and ``staff`` are the
+    resources the proposer expects per year.
+    """
+
+    id: str = Field(pattern=_ID)
+    proposer: str = Field(min_length=1)
+    proposer_kind: ProposerKind
+    partner: str = Field(pattern=_ID)
+    partner_kind: PartnerKind = "global city"
+    agreement_class: str = Field(default="Partnership", alias="class")
+    objective: str = ""
+    kind: ObjectiveKind = "other"
+    endorsements: tuple[Endorsement, ...] = ()
+    budget: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    staff: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    submitted: date | None = None
+
+    model_config = Frozen.model_config | {"populate_by_name": True, "serialize_by_alias": True}
+
+
+class Goal(Frozen):
+    """A strategic goal of the city that objectives serve (best practice 5)."""
+
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    description: str = ""
+
+
+class ClassPolicy(Frozen):
+    """A class's rules in a policy file: its criteria set and its term in years."""
+
+    criteria: str | None = None
+    min_years: float = Field(default=3.0, gt=0)
+    max_years: float = Field(default=5.0, gt=0)
+    economic: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClassPolicy:
+        if self.min_years > self.max_years:
+            raise ValueError(
+                f"min_years must not exceed max_years; got {self.min_years} and {self.max_years}"
+            )
+        return self
+
+
+class Policy(Frozen):
+    """The city's policy framework (best practice 5).
+
+    Strategic goals (which objectives reference by id), the cap on agreements in force, each
+    class's criteria set and term, priority sectors and markets.
+    """
+
+    format_version: Literal[1] = 1
+    name: str = Field(min_length=1)
+    goals: tuple[Goal, ...] = ()
+    cap: int | None = Field(default=10, ge=0)
+    classes: dict[str, ClassPolicy] = Field(default_factory=dict)
+    priority_sectors: tuple[str, ...] = ()
+    priority_markets: tuple[str, ...] = ()
+    source: str = ""
+
+    @field_validator("goals")
+    @classmethod
+    def _unique_goals(cls, v: tuple[Goal, ...]) -> tuple[Goal, ...]:
+        ids = [g.id for g in v]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"goal ids must be unique; got {ids}")
+        return v

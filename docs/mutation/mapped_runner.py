@@ -3,11 +3,12 @@
 A faster sibling of ``focused_runner.py`` (session 5).  Step 1 runs the test subset once with
 ``MUTANT_UNDER_TEST=stats`` (mutmut's own switch: every mutated function records its name when
 called) and keeps, per test, the functions it reached (setup, call and teardown) and its
-duration.  Step 2 runs, for each mutant, only the tests that reached the mutated function,
-fastest first, stopping at the first failure (``-x``).  A mutant whose function no test of the
-subset reaches is ``no-tests``.  Because a session- or module-scoped fixture records its hits on
-the first test that used it only, every ``survived`` is re-run against the WHOLE subset (step 3)
-before it is written as ``survived``.
+duration.  Hits made while a fixture is set up are kept per fixture and counted for every
+test that uses that fixture (a session-scoped fixture is set up once, during its first test).
+Step 2 runs, for each mutant, only the tests that reached the mutated function, fastest
+first, stopping at the first failure (``-x``) — what ``mutmut run`` does with its own stats.
+A mutant whose function no test of the subset reaches is ``no-tests``.  A ``survived`` means
+"survived every test of the subset that reaches it".
 
 Hypothesis runs derandomised (as under ``CI``) but with ``deadline=None`` (a kill means a
 wrong answer or an error, never a slow example) and without shrinking (a failing example is
@@ -49,6 +50,7 @@ class _HitMap:
     def __init__(self) -> None:
         self.hits: dict[str, set[str]] = defaultdict(set)
         self.seconds: dict[str, float] = {}
+        self.fixture_hits: dict[str, set[str]] = defaultdict(set)
 
     def pytest_configure(self, config: Any) -> None:
         # imported here: imported before pytest.main, hypothesis would escape assertion rewriting
@@ -64,6 +66,18 @@ class _HitMap:
         settings.load_profile("mutation")
 
     @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Generator[None, None, None]:
+        from mutmut.state import state
+
+        outer = set(state()._stats)
+        state()._stats.clear()
+        yield
+        inner = set(state()._stats)
+        self.fixture_hits[fixturedef.argname] |= inner
+        state()._stats.clear()
+        state()._stats.update(outer | inner)
+
+    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> Generator[None, None, None]:
         from mutmut.state import state
 
@@ -72,6 +86,8 @@ class _HitMap:
         yield
         self.seconds[item.nodeid] = time.monotonic() - start
         self.hits[item.nodeid] |= set(state()._stats)
+        for name in getattr(item, "fixturenames", ()):
+            self.hits[item.nodeid] |= self.fixture_hits.get(name, set())
 
 
 def _run(args: list[str], mutant: str) -> str:
@@ -116,8 +132,6 @@ def main() -> int:
                 status = "no-tests"
             else:
                 status = _run([*base, *reach], name)
-                if status == "survived":
-                    status = _run([*base, *tests], name)
             out.write(f"{name} {status} {time.monotonic() - start:.1f}\n")
             out.flush()
     return 0

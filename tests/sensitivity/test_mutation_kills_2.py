@@ -6,10 +6,14 @@ code under test.
 
 from __future__ import annotations
 
+import html
+
+import numpy as np
 import pandas as pd
 import pytest
 
 import citymatch.sensitivity as sa
+from citymatch.errors import ShapeError
 
 
 def test_consensus_borda_points_use_the_number_of_candidates_not_of_rankings():
@@ -39,3 +43,46 @@ def test_method_agreement_plot_draws_on_the_axes_given(ranking):
         assert len(ax.get_lines()) == min(10, len(res.ranks))
     finally:
         plt.close("all")
+
+
+def test_method_agreement_repr_names_the_borda_first_candidate():
+    """``repr`` names the methods, the off-diagonal weighted-Spearman range and the candidate
+    ranked first by the Borda consensus (a hand-made result: "b" is first); the HTML view
+    carries the same line."""
+    ranks = pd.DataFrame({"m1": [2, 1, 3], "m2": [2, 1, 3]}, index=pd.Index(list("abc"), name="id"))
+    rw = pd.DataFrame([[1.0, 0.5], [0.25, 1.0]], index=["m1", "m2"], columns=["m1", "m2"])
+    borda = pd.DataFrame(
+        {
+            "borda": [2.0, 4.0, 0.0],
+            "borda_rank": [2, 1, 3],
+            "copeland": [0.0, 2.0, -2.0],
+            "copeland_rank": [2, 1, 3],
+        },
+        index=ranks.index,
+    )
+    res = sa.MethodAgreementResult(ranks, rw, rw, borda)
+    text = (
+        "MethodAgreementResult(m1, m2; weighted Spearman 0.250–0.500 between methods; "
+        "Borda consensus first: b)"
+    )
+    assert repr(res) == text
+    assert html.escape(text) in res._repr_html_()
+
+
+def test_method_agreement_on_arrays_keeps_the_labels_and_float_tables():
+    """Raw arrays with ``labels``: the rank table is indexed by those labels (index named
+    ``id``, as every citymatch ranking table), the two correlation tables are float
+    methods × methods, and ``criteria`` is validated like everywhere else."""
+    x = [[3.0, 2.0], [1.0, 3.0], [2.0, 1.0]]
+    res = sa.method_agreement(
+        x, [0.5, 0.5], [1, 1], methods=["WSM", "VIKOR"], labels=["p", "q", "r"]
+    )
+    assert res.ranks.index.tolist() == ["p", "q", "r"]
+    assert res.ranks.index.name == "id"
+    for table in (res.weighted_spearman, res.ws_similarity):
+        assert table.index.tolist() == table.columns.tolist() == ["WSM", "VIKOR"]
+        assert (table.dtypes == np.float64).all()
+    with pytest.raises(
+        ShapeError, match=r"`criteria` must have 2 names \(one per criterion\); got 3"
+    ):
+        sa.method_agreement(x, [0.5, 0.5], [1, 1], criteria=["a", "b", "c"])

@@ -1,0 +1,166 @@
+"""Tests written to kill surviving mutants of the scoring methods of issue 14 (MUTATION.md).
+
+Every expected value is computed here from the published definition, one weight vector at a
+time with plain loops or a hand-solved case, never by the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import citymatch as cm
+from citymatch.errors import CitymatchValueError
+
+
+def _copras_by_hand(x, w, t):
+    """COPRAS for ONE weight vector, the authors' S−min form written out term by term."""
+    w = np.asarray(w, float) / np.sum(w)
+    share = w * x / x.sum(0)
+    sp, sm = share[:, t > 0].sum(1), share[:, t < 0].sum(1)
+    return sp + sm.min() * sm.sum() / (sm * np.sum(sm.min() / sm))
+
+
+def test_copras_batch_rows_are_the_published_formula_per_weight_vector():
+    """A (K, M) batch of weights gives, row by row, Q of the published formula for that weight
+    vector alone (the cost term's sums run over the candidates of ONE weight vector)."""
+    x = np.array([[3.0, 2.0, 7.0], [1.0, 5.0, 2.0], [4.0, 1.0, 3.0], [2.0, 4.0, 6.0]])
+    t = np.array([1, -1, -1])
+    w = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]])
+    res = cm.copras(x, w, t)
+    assert res.scores.shape == (3, 4)
+    for k in range(3):
+        q = _copras_by_hand(x, w[k], t)
+        np.testing.assert_allclose(res.scores[k], q, rtol=1e-12)
+        np.testing.assert_allclose(res.utility[k], q / q.max(), rtol=1e-12)
+
+
+def test_copras_batch_takes_the_zero_cost_limit_only_in_the_row_that_needs_it():
+    """In a batch, the S− = 0 limit applies per weight vector: a row where one candidate has
+    S− = 0 (its only non-zero cost value has weight 0) shares ΣS− among those candidates,
+    while the other row keeps the published formula."""
+    x = np.array([[2.0, 0.0, 3.0], [1.0, 2.0, 1.0], [3.0, 1.0, 2.0]])
+    t = np.array([1, -1, -1])
+    w = np.array([[0.5, 0.5, 0.0], [0.2, 0.4, 0.4]])
+    res = cm.copras(x, w, t)
+    # row 0 by hand: shares of the benefit column 2/6, 1/6, 3/6 weighted 0.5; cost column 1
+    # sums to 3: S− = 0, 0.5·2/3, 0.5·1/3; only candidate 0 has S− = 0 and takes ΣS− = 0.5
+    sp0 = 0.5 * np.array([2.0, 1.0, 3.0]) / 6.0
+    np.testing.assert_allclose(res.scores[0], sp0 + np.array([0.5, 0.0, 0.0]), rtol=1e-12)
+    np.testing.assert_allclose(res.scores[1], _copras_by_hand(x, w[1], t), rtol=1e-12)
+
+
+def test_copras_keeps_its_sums_and_ranks_the_highest_q_first():
+    """``s_plus``, ``s_minus`` are the weighted benefit and cost shares (by hand) and the
+    candidate with the highest Q is ranked 1 (COPRAS: higher is better)."""
+    x = np.array([[2.0, 1.0], [2.0, 3.0]])
+    res = cm.copras(x, [0.5, 0.5], [1, -1])
+    np.testing.assert_allclose(res.s_plus, [0.25, 0.25], rtol=1e-12)
+    np.testing.assert_allclose(res.s_minus, [0.125, 0.375], rtol=1e-12)
+    # Q = S+ + ΣS− / (S−_i Σ 1/S−) = 0.25 + 0.5 / (S−_i · (8 + 8/3)): 0.625 and 0.375
+    np.testing.assert_allclose(res.scores, [0.625, 0.375], rtol=1e-12)
+    assert res.higher_is_better is True
+    assert res.ranks.tolist() == [1, 2]
+
+
+def test_copras_with_only_cost_criteria_is_the_published_cost_term():
+    """Every criterion a cost: S+ = 0 and Q is the cost term alone (by hand, 2 × 1)."""
+    res = cm.copras([[1.0], [3.0]], [1.0], [-1])
+    # S− = 1/4, 3/4; Q_i = 1 / (S−_i · (4 + 4/3)) = 0.75, 0.25
+    np.testing.assert_allclose(res.scores, [0.75, 0.25], rtol=1e-12)
+    np.testing.assert_allclose(res.utility, [1.0, 1 / 3], rtol=1e-12)
+
+
+def test_copras_zero_cost_limit_is_shared_equally_between_candidates():
+    """Two candidates with S− = 0 share ΣS− equally (½ each here), the third gets 0."""
+    res = cm.copras([[1.0, 0.0], [1.0, 0.0], [1.0, 4.0]], [0.5, 0.5], [1, -1])
+    # S+ = 1/6 each; ΣS− = 0.5·4/4 = 0.5, shared by candidates 0 and 1
+    np.testing.assert_allclose(res.scores, [1 / 6 + 0.25, 1 / 6 + 0.25, 1 / 6], rtol=1e-12)
+
+
+def test_copras_with_zero_weight_on_every_cost_criterion_is_s_plus_without_warnings():
+    """All weighted cost sums are 0: every candidate takes the limit's share of ΣS− = 0, so
+    Q = S+ — and no division warning (warnings are errors in this suite)."""
+    res = cm.copras([[1.0, 2.0], [3.0, 1.0]], [1.0, 0.0], [1, -1])
+    np.testing.assert_allclose(res.scores, [0.25, 0.75], rtol=1e-12)
+
+
+def test_copras_small_column_sums_are_accepted():
+    """Only a column summing to 0 is refused: sums below 1 are fine (Q by hand)."""
+    res = cm.copras([[0.1, 0.2], [0.3, 0.2]], [0.5, 0.5], [1, 1])
+    np.testing.assert_allclose(res.scores, [0.125 + 0.25, 0.375 + 0.25], rtol=1e-12)
+
+
+def test_copras_errors_name_the_offending_cell_and_column():
+    """A negative value is reported with its row and column (the first negative, not the
+    first zero or small value); a column summing to 0 is named."""
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"must be non-negative for COPRAS \(sum normalisation\); got -1\.0 at row 1, column 0\.",
+    ):
+        cm.copras([[0.0, 0.5], [-1.0, 1.0], [2.0, 1.0]], [0.5, 0.5], [1, 1])
+    with pytest.raises(CitymatchValueError, match=r"`matrix` column 1 sums to 0"):
+        cm.copras([[0.2, 0.0], [0.3, 0.0]], [0.5, 0.5], [1, 1])
+
+
+def _vikor_by_hand(x, w, t, v=0.5):
+    """S, R, Q of VIKOR for ONE weight vector, straight from the definition (no constant
+    column, S and R not all equal)."""
+    x = np.asarray(x, float)
+    w = np.asarray(w, float) / np.sum(w)
+    best = np.where(np.asarray(t) > 0, x.max(0), x.min(0))
+    worst = np.where(np.asarray(t) > 0, x.min(0), x.max(0))
+    wd = w * (best - x) / (best - worst)
+    s, r = wd.sum(1), wd.max(1)
+    q = v * (s - s.min()) / (s.max() - s.min()) + (1 - v) * (r - r.min()) / (r.max() - r.min())
+    return s, r, q
+
+
+def test_vikor_advantage_holds_when_the_gap_equals_dq():
+    """C1 is ``Q(a2) − Q(a1) ≥ DQ``: with two candidates DQ = 1 and a dominating candidate has
+    Q = 0 against 1, a gap of exactly DQ — the advantage is acceptable."""
+    res = cm.vikor([[2.0, 2.0], [1.0, 1.0]], [0.5, 0.5], [1, 1])
+    np.testing.assert_allclose(res.scores, [0.0, 1.0], atol=1e-15)
+    assert res.acceptable_advantage is True
+    assert res.acceptable_stability is True
+    assert res.compromise == (0,)
+
+
+def test_vikor_q_is_zero_for_everyone_when_s_and_r_do_not_separate():
+    """Every candidate with the same S and the same R: both parts of Q are 0 by the stated
+    convention (not 1), and all are in the compromise set."""
+    res = cm.vikor([[1.0, 2.0], [2.0, 1.0]], [0.5, 0.5], [1, 1])
+    np.testing.assert_allclose(res.s, [0.5, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(res.r, [0.5, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(res.scores, [0.0, 0.0], atol=1e-15)
+    assert res.compromise == (0, 1)
+
+
+def test_vikor_compromise_lists_tied_candidates_in_input_order():
+    """Candidates tied on Q keep their input order in the compromise set, also past 16
+    candidates (where an unstable sort reorders equal keys).  Rows: A = (2, 0), B = (0, 2),
+    C = (1, 2), both benefits, equal weights: by hand S = R = ½ for A and B, ¼ for C, so
+    Q = 0 for every C and 1 for A and B; C1 fails (gap 0 < DQ) and the set is every C."""
+    rows = {"A": [2.0, 0.0], "B": [0.0, 2.0], "C": [1.0, 2.0]}
+    pattern = "AAAAAAABBCCAAABAAAACACAACAAACBACACAAA"
+    x = np.array([rows[c] for c in pattern])
+    res = cm.vikor(x, [0.5, 0.5], [1, 1])
+    assert res.compromise == tuple(i for i, c in enumerate(pattern) if c == "C")
+    assert res.acceptable_advantage is False
+
+
+def test_vikor_batch_regret_in_blocks_covers_every_weight_vector(monkeypatch):
+    """The batched regret R is computed in blocks of weight vectors; with one vector a block
+    (and more vectors than criteria) every row still equals VIKOR for that vector alone."""
+    import citymatch.scoring.vikor as vikor_module
+
+    monkeypatch.setattr(vikor_module, "_REGRET_CELLS", 1)
+    x = np.array([[3.0, 2.0], [1.0, 3.0], [2.0, 1.0], [4.0, 0.5]])
+    t = [1, -1]
+    w = np.array([[0.5, 0.5], [0.2, 0.8], [0.9, 0.1], [0.4, 0.6], [0.7, 0.3]])
+    res = cm.vikor(x, w, t)
+    for k in range(len(w)):
+        s, r, q = _vikor_by_hand(x, w[k], t)
+        np.testing.assert_allclose(res.s[k], s, atol=1e-12)
+        np.testing.assert_allclose(res.r[k], r, atol=1e-12)
+        np.testing.assert_allclose(res.scores[k], q, atol=1e-12)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import citymatch as cm
-from citymatch.errors import CitymatchValueError
+from citymatch.errors import CitymatchValueError, NonFiniteError, NumericRangeError, ShapeError
 
 
 def _copras_by_hand(x, w, t):
@@ -164,3 +164,225 @@ def test_vikor_batch_regret_in_blocks_covers_every_weight_vector(monkeypatch):
         np.testing.assert_allclose(res.s[k], s, atol=1e-12)
         np.testing.assert_allclose(res.r[k], r, atol=1e-12)
         np.testing.assert_allclose(res.scores[k], q, atol=1e-12)
+
+
+# --- SPOTIS: every expected score is Σ_j w_j |x_ij − s*_j| / (hi_j − lo_j), by hand ---------
+
+_X = [[5.0, 2.0], [0.0, 1.0]]
+_B = [[0, 10], [1, 3]]  # data on the bounds (0 and 1) are within them
+
+
+def test_spotis_with_stated_bounds_scores_the_distance_to_the_best_bounds():
+    """Default ideal = the best bound (10 for the benefit, 1 for the cost criterion):
+    row 0: ½·5/10 + ½·1/2 = 0.5; row 1: ½·10/10 + ½·0/2 = 0.5.  The result keeps the bounds
+    (float) and the ideal, and ranks the lower score first."""
+    res = cm.spotis(_X, [0.5, 0.5], [1, -1], bounds=_B)
+    np.testing.assert_allclose(res.scores, [0.5, 0.5], atol=1e-15)
+    assert res.bounds.dtype == np.float64 and res.bounds.tolist() == [[0.0, 10.0], [1.0, 3.0]]
+    assert res.ideal.tolist() == [10.0, 1.0]
+    low = cm.spotis(_X, [0.9, 0.1], [1, -1], bounds=_B)  # 0.9·0.5 + 0.1·0.5; 0.9·1 + 0
+    np.testing.assert_allclose(low.scores, [0.5, 0.9], atol=1e-15)
+    assert low.method == "SPOTIS" and low.higher_is_better is False
+    assert low.ranks.tolist() == [1, 2]
+
+
+def test_spotis_with_a_stated_ideal_scores_the_distance_to_it():
+    """``ideal`` inside the bounds: row 0 is the ideal (score 0); row 1: ½·5/10 + ½·1/2.
+    An ideal on the bounds themselves is accepted (the best bounds give the default scores)."""
+    res = cm.spotis(_X, [0.5, 0.5], [1, -1], bounds=_B, ideal=[5, 2])
+    np.testing.assert_allclose(res.scores, [0.0, 0.5], atol=1e-15)
+    assert res.ideal.tolist() == [5.0, 2.0]
+    edge = cm.spotis(_X, [0.5, 0.5], [1, -1], bounds=_B, ideal=[10, 1])
+    np.testing.assert_allclose(edge.scores, [0.5, 0.5], atol=1e-15)
+
+
+def test_spotis_without_bounds_a_constant_column_contributes_nothing():
+    """Observed bounds: the constant second column adds 0 with the default ideal and with a
+    stated one; ranges below 1 are ranges like any other."""
+    x = [[1.0, 3.0], [1.5, 3.0]]
+    np.testing.assert_allclose(cm.spotis(x, [0.5, 0.5], [1, 1]).scores, [0.5, 0.0], atol=1e-15)
+    res = cm.spotis(x, [0.5, 0.5], [1, 1], ideal=[1.0, 3.0])
+    np.testing.assert_allclose(res.scores, [0.0, 0.5], atol=1e-15)
+
+
+def test_spotis_scores_one_candidate_against_fixed_bounds():
+    """With stated bounds one candidate is enough (its distance to the ideal)."""
+    res = cm.spotis([[5.0, 2.0]], [0.5, 0.5], [1, -1], bounds=_B)
+    np.testing.assert_allclose(res.scores, [0.5], atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (
+            {"bounds": [[0, 10]]},
+            ShapeError,
+            r"`bounds` must have shape \(2, 2\) \(one \[min, max\] per criterion\); got \(1, 2\)\.",
+        ),
+        ({"bounds": [[0, np.inf], [1, 3]]}, CitymatchValueError, r"^`bounds` must be finite\.$"),
+        (
+            {"bounds": [[0, 10], [3, 2]]},
+            CitymatchValueError,
+            r"must have min < max for every criterion; got \[3\.0, 2\.0\] at criterion 1\.",
+        ),
+        (
+            {"bounds": [[0, 10], [2, 2]]},
+            CitymatchValueError,
+            r"got \[2\.0, 2\.0\] at criterion 1\.",
+        ),
+        (
+            {"bounds": [[0, 10], [1, 1.5]]},
+            CitymatchValueError,
+            r"`matrix` must lie within `bounds`; got 2\.0 at row 0, column 1, outside \[1\.0, 1\.5\]\.",
+        ),
+        (
+            {"bounds": _B, "ideal": [5, 2, 1]},
+            ShapeError,
+            r"`ideal` must have 2 values; got shape \(3,\)\.",
+        ),
+        (
+            {"bounds": _B, "ideal": [11, 2]},
+            CitymatchValueError,
+            r"`ideal` must be finite and within `bounds`; got \[11\.0, 2\.0\]\.",
+        ),
+        (
+            {"bounds": _B, "ideal": [5, 0.5]},
+            CitymatchValueError,
+            r"within `bounds`; got \[5\.0, 0\.5\]",
+        ),
+        (
+            {"bounds": _B, "ideal": [np.nan, 2]},
+            CitymatchValueError,
+            r"within `bounds`; got \[nan, 2\.0\]",
+        ),
+    ],
+)
+def test_spotis_bad_bounds_and_ideal_are_clear_errors(kwargs, error, match):
+    """Each rule on ``bounds`` and ``ideal`` has its own message naming the value got."""
+    with pytest.raises(error, match=match):
+        cm.spotis(_X, [0.5, 0.5], [1, -1], **kwargs)
+
+
+def test_methods_that_check_finiteness_first_name_the_cell():
+    """PROMETHEE validates the matrix up front: a NaN is reported with its row and column."""
+    with pytest.raises(
+        NonFiniteError,
+        match=r"`matrix` must contain only finite numbers; got nan at row 1, column 0 \(1 non-finite cell in all\)\.",
+    ):
+        cm.promethee([[1.0, 2.0], [np.nan, 1.0], [2.0, 2.0]], [0.5, 0.5], [1, 1])
+
+
+# --- WSM / WPM / WASPAS: normalised values and products by hand -----------------------------
+
+
+def test_an_all_zero_benefit_column_is_one_for_everyone_in_every_model():
+    """The documented convention: a column of zeros (nothing to normalise by under "max" or
+    "sum") becomes 1 for every candidate and leaves products unchanged.  Column 1 under
+    "max": 1/2, 1 — so WSM ½·1 + ½·n and WPM 1^½ · n^½, for one weight vector and a batch.
+    (Before session 5, WPM and WASPAS raised NumericRangeError here: log 0 times 0.)"""
+    x = [[0.0, 1.0], [0.0, 2.0]]
+    np.testing.assert_allclose(cm.wsm(x, [0.5, 0.5], [1, 1]).scores, [0.75, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(cm.wpm(x, [0.5, 0.5], [1, 1]).scores, [0.5**0.5, 1.0], rtol=1e-12)
+    batch = cm.wpm(x, [[0.5, 0.5], [0.2, 0.8]], [1, 1], normalization="sum")  # col 1: 1/3, 2/3
+    np.testing.assert_allclose(
+        batch.scores,
+        [[(1 / 3) ** 0.5, (2 / 3) ** 0.5], [(1 / 3) ** 0.8, (2 / 3) ** 0.8]],
+        rtol=1e-12,
+    )
+    both = cm.waspas(x, [0.5, 0.5], [1, 1])
+    np.testing.assert_allclose(both.scores, [0.5 * 0.75 + 0.5 * 0.5**0.5, 1.0], rtol=1e-12)
+
+
+def test_wpm_zero_value_is_zero_with_a_positive_weight_and_one_with_a_zero_weight():
+    """Column 0 holds 0, 0.5 and 2 (max 2): n = 0, ¼, 1; column 1: n = ½, 1, ¾ (max 4).
+    Weights (½, ½): candidate 0's product is 0; weights (0, 1): its zero counts as 1."""
+    x = np.array([[0.0, 2.0], [0.5, 4.0], [2.0, 3.0]])
+    w = np.array([[0.5, 0.5], [0.0, 1.0]])
+    n0, n1 = np.array([0.0, 0.25, 1.0]), np.array([0.5, 1.0, 0.75])
+    expected = np.array([n0**0.5 * n1**0.5, n1])
+    batch = cm.wpm(x, w, [1, 1])
+    np.testing.assert_allclose(batch.scores, expected, rtol=1e-12, atol=1e-15)
+    for k in range(2):
+        np.testing.assert_allclose(
+            cm.wpm(x, w[k], [1, 1]).scores, expected[k], rtol=1e-12, atol=1e-15
+        )
+
+
+def test_waspas_keeps_both_parts_and_wpm_is_named():
+    """WASPAS (default "max", λ = ½) on a benefit and a cost column, K = 2 weight vectors:
+    n = x/max = 1, ½, ¾ and min/x = 1, ½, ⅔; the result keeps WSM, WPM, λ and the
+    normalisation.  WPM alone equals the product part and is named "WPM"."""
+    x = np.array([[4.0, 100.0], [2.0, 200.0], [3.0, 150.0]])
+    w = np.array([[0.5, 0.5], [0.2, 0.8]])
+    n = np.array([[1.0, 1.0], [0.5, 0.5], [0.75, 2 / 3]])
+    s_sum = w @ n.T
+    s_prod = np.array([np.prod(n**wk, axis=1) for wk in w])
+    res = cm.waspas(x, w, [1, -1])
+    np.testing.assert_allclose(res.wsm, s_sum, rtol=1e-12)
+    np.testing.assert_allclose(res.wpm, s_prod, rtol=1e-12)
+    np.testing.assert_allclose(res.scores, 0.5 * s_sum + 0.5 * s_prod, rtol=1e-12)
+    assert res.lam == 0.5 and res.normalization == "max" and res.method == "WASPAS"
+    wpm = cm.wpm(x, w, [1, -1])
+    np.testing.assert_allclose(wpm.scores, s_prod, rtol=1e-12)
+    assert wpm.method == "WPM"
+
+
+def test_minmax_wsm_scales_small_ranges_and_sets_a_constant_column_to_one():
+    """Under "minmax" a range of ½ is a range (n = 0, 1) and a constant column is 1 for
+    everyone; a benefit column whose maximum is below 1 is divided by that maximum."""
+    x = [[1.0, 5.0], [1.5, 5.0]]
+    np.testing.assert_allclose(
+        cm.wsm(x, [0.5, 0.5], [1, 1], normalization="minmax").scores, [0.5, 1.0], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        cm.wsm([[0.5, 1.0], [0.25, 1.0]], [0.5, 0.5], [1, 1]).scores, [1.0, 0.75], rtol=1e-12
+    )
+
+
+def test_a_cost_value_of_exactly_the_smallest_normal_float_is_accepted():
+    """Only cost values BELOW the smallest normal float64 are refused; TINY itself is fine."""
+    tiny = float(np.finfo(np.float64).tiny)
+    res = cm.wsm([[1.0, tiny], [1.0, 1.0]], [0.5, 0.5], [1, -1])
+    np.testing.assert_allclose(res.scores, [1.0, 0.5], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("x", "types", "norm", "error", "match"),
+    [
+        (
+            [[0.5, 1.0], [0.0, 1.0], [-2.0, 1.0]],
+            [1, 1],
+            "max",
+            CitymatchValueError,
+            r"^`matrix` must be non-negative on a benefit criterion under 'max' normalisation "
+            r"\(a ratio scale\); got -2\.0 at row 2, column 0\.$",
+        ),
+        (
+            [[1.0, 1.0], [1.0, 0.0], [1.0, 2.0]],
+            [1, -1],
+            "sum",
+            CitymatchValueError,
+            r"^`matrix` must be positive on a cost criterion under 'sum' normalisation "
+            r"\(it divides by the value\); got 0\.0 at row 1, column 1\.$",
+        ),
+        (
+            [[1.0, 1e-310], [1.0, 1.0]],
+            [1, -1],
+            "max",
+            NumericRangeError,
+            r"cost criterion 1 go down to 1e-310, below the smallest normal float64 .*: their "
+            r"reciprocals under 'max' normalisation overflow; multiply the column by a positive constant\.$",
+        ),
+        (
+            [[1.0, 1.0], [2.0, 1.0]],
+            [1, 1],
+            "bad",
+            CitymatchValueError,
+            r"^`normalization` must be one of 'max', 'sum', 'minmax'; got 'bad'\.$",
+        ),
+    ],
+)
+def test_weighted_model_errors_name_the_rule_and_the_cell(x, types, norm, error, match):
+    """Each sign rule names the normalisation and the first offending cell of its column."""
+    with pytest.raises(error, match=match):
+        cm.wsm(x, [0.5, 0.5], types, normalization=norm)

@@ -138,7 +138,8 @@ def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.boo
     sign = np.where(live, np.where(benefit, 1.0, -1.0), 0.0)
     k = np.where(live, np.log(np.where(live, scale, 1.0)), 0.0)
     zero = benefit & live & (st.min == 0)
-    logs = np.log(x) if not zero.any() else np.log(np.where(x > 0, x, 1.0))
+    # an all-zero benefit column (not live) has sign 0: its log must be finite, not log 0
+    logs = np.log(x) if not (zero | ~live).any() else np.log(np.where(x > 0, x, 1.0))
     lin = (logs @ (w * sign).T).T + (w @ k)[..., None] if w.ndim == 2 else logs @ (w * sign) + w @ k
     out: F64 = np.exp(lin)
     if zero.any():

@@ -11,6 +11,7 @@ import pytest
 
 import citymatch as cm
 from citymatch.errors import CitymatchValueError, NonFiniteError, NumericRangeError, ShapeError
+from citymatch.scoring.method_results import PrometheeResult
 
 
 def _copras_by_hand(x, w, t):
@@ -386,3 +387,85 @@ def test_weighted_model_errors_name_the_rule_and_the_cell(x, types, norm, error,
     """Each sign rule names the normalisation and the first offending cell of its column."""
     with pytest.raises(error, match=match):
         cm.wsm(x, [0.5, 0.5], types, normalization=norm)
+
+
+# --- result objects: PROMETHEE I table and the documented frames ----------------------------
+
+
+def _promethee_result(plus, minus):
+    plus, minus = np.asarray(plus, float), np.asarray(minus, float)
+    return PrometheeResult("PROMETHEE_II", plus - minus, True, plus, minus, ("usual",))
+
+
+def test_promethee_i_table_by_hand_with_one_equal_flow_conflicts_and_near_ties():
+    """PROMETHEE I from stated flows: P when both flows agree (one may be equal), R when they
+    conflict, I when both are equal within 12 decimals (candidate 5 differs from 0 by
+    4e-13 only), P⁻ the mirror of P; the table is N × N with I on the diagonal."""
+    plus = [0.5, 0.5, 0.2, 0.6, 0.5, 0.5 + 4e-13]
+    minus = [0.2, 0.3, 0.2, 0.5, 0.2, 0.2]
+    expected = [
+        ["I", "P", "P", "R", "I", "I"],
+        ["P⁻", "I", "R", "R", "P⁻", "P⁻"],
+        ["P⁻", "R", "I", "R", "P⁻", "P⁻"],
+        ["R", "R", "R", "I", "R", "R"],
+        ["I", "P", "P", "R", "I", "I"],
+        ["I", "P", "P", "R", "I", "I"],
+    ]
+    rel = _promethee_result(plus, minus).outranking(limit=6)
+    assert rel.to_numpy().tolist() == expected
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`outranking` builds an N × N table; N = 6 is over `limit` = 5 \(raise `limit` "
+        r"if the table fits in memory\)\.$",
+    ):
+        _promethee_result(plus, minus).outranking(limit=5)
+
+
+def test_single_vector_views_refuse_a_batch_naming_the_view():
+    """``outranking`` (and ``compromise``) need one weight vector: the error names the view."""
+    batch = cm.promethee([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]], [[0.5, 0.5], [0.2, 0.8]], [1, 1])
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`outranking` is defined for one weight vector; this result holds 2 \(call the "
+        r"method with one vector\)\.$",
+    ):
+        batch.outranking()
+
+
+def test_to_frame_is_one_row_per_candidate_and_long_form_for_a_batch():
+    """One vector: the method's quantities, score and rank, indexed by ``candidate``.  A batch:
+    ``weights`` and ``candidate`` columns first, one row per (weight vector, candidate)."""
+    one = _promethee_result([0.5, 0.0, 0.25], [0.0, 0.5, 0.25]).to_frame()
+    assert one.index.name == "candidate" and one.index.tolist() == [0, 1, 2]
+    assert one.columns.tolist() == ["phi_plus", "phi_minus", "score", "rank"]
+    assert one["score"].tolist() == [0.5, -0.5, 0.0] and one["rank"].tolist() == [1, 3, 2]
+    plus = np.array([[0.5, 0.0, 0.25], [0.0, 0.5, 0.25]])
+    minus = plus[::-1]
+    frame = _promethee_result(plus, minus).to_frame()
+    assert frame.columns.tolist() == [
+        "weights",
+        "candidate",
+        "phi_plus",
+        "phi_minus",
+        "score",
+        "rank",
+    ]
+    assert frame["weights"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert frame["candidate"].tolist() == [0, 1, 2, 0, 1, 2]
+    assert frame["score"].tolist() == [0.5, -0.5, 0.0, -0.5, 0.5, 0.0]
+    assert frame["rank"].tolist() == [1, 3, 2, 3, 1, 2]
+
+
+def test_to_frame_of_copras_and_waspas_carry_their_own_quantities():
+    """COPRAS: S_plus, S_minus, utility before score and rank; WASPAS (0 < λ < 1): wsm, wpm;
+    WSM alone (λ = 1): score and rank only."""
+    x, w, t = [[2.0, 1.0], [2.0, 3.0]], [0.5, 0.5], [1, -1]
+    cop = cm.copras(x, w, t).to_frame()
+    assert cop.columns.tolist() == ["S_plus", "S_minus", "utility", "score", "rank"]
+    np.testing.assert_allclose(cop["S_minus"], [0.125, 0.375], rtol=1e-12)
+    np.testing.assert_allclose(cop["utility"], [1.0, 0.6], rtol=1e-12)
+    was = cm.waspas([[4.0, 100.0], [2.0, 200.0]], w, t).to_frame()
+    assert was.columns.tolist() == ["wsm", "wpm", "score", "rank"]
+    np.testing.assert_allclose(was["wsm"], [1.0, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(was["wpm"], [1.0, 0.5], rtol=1e-12)
+    assert cm.wsm(x, w, t).to_frame().columns.tolist() == ["score", "rank"]

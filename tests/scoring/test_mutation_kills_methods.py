@@ -469,3 +469,93 @@ def test_to_frame_of_copras_and_waspas_carry_their_own_quantities():
     np.testing.assert_allclose(was["wsm"], [1.0, 0.5], rtol=1e-12)
     np.testing.assert_allclose(was["wpm"], [1.0, 0.5], rtol=1e-12)
     assert cm.wsm(x, w, t).to_frame().columns.tolist() == ["score", "rank"]
+
+
+# --- PROMETHEE: the thresholds' domains (the table in the module doc) and the names ----------
+
+_P3 = [[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"preference": "u-shape", "q": -0.5},
+            r"^`q` \(indifference threshold\) must be ≥ 0; got -0\.5 at criterion 0\.$",
+        ),
+        (
+            {"preference": "level", "q": -1, "p": 2},
+            r"^`q` \(indifference threshold\) must be ≥ 0; got -1\.0 at criterion 0\.$",
+        ),
+        ({"preference": "linear", "q": -1, "p": 2}, r"^`q` \(indifference threshold\) must be ≥ 0"),
+        (
+            {"preference": "v-shape", "p": 0},
+            r"^`p` \(preference threshold\) must be > 0 for 'v-shape'; got 0\.0 at criterion 0\.$",
+        ),
+        (
+            {"preference": "level", "q": 1, "p": 1},
+            r"^thresholds out of order at criterion 0: the 'level' function needs q < p; got q = 1\.0, p = 1\.0\.$",
+        ),
+        (
+            {"preference": "linear", "q": 2, "p": 1},
+            r"the 'linear' function needs q < p; got q = 2\.0, p = 1\.0\.$",
+        ),
+        (
+            {"preference": "gaussian", "s": 0},
+            r"^`s` must be > 0 for 'gaussian'; got 0\.0 at criterion 0\.$",
+        ),
+        (
+            {"preference": "u-shape"},
+            r"^criterion 0 uses the 'u-shape' preference function, which needs `q`; pass q=\.\.\. ",
+        ),
+        (
+            {"preference": "level", "q": 0},
+            r"^criterion 0 uses the 'level' preference function, which needs `p`",
+        ),
+        (
+            {"preference": "linear", "p": 1},
+            r"^criterion 0 uses the 'linear' preference function, which needs `q`",
+        ),
+        (
+            {"preference": "gaussian"},
+            r"^criterion 0 uses the 'gaussian' preference function, which needs `s`",
+        ),
+        (
+            {"preference": "v-shape"},
+            r"^criterion 0 uses the 'v-shape' preference function, which needs `p`",
+        ),
+        (
+            {"preference": "nope"},
+            r"^`preference` of criterion 0 must be one of 'usual', 'u-shape', 'v-shape', 'level', 'linear', 'gaussian'; got 'nope'\.$",
+        ),
+        (
+            {"preference": ["usual"]},
+            r"^`preference` must be one name or 2 names \(one per criterion\); got 1\.$",
+        ),
+        (
+            {"preference": "u-shape", "q": [1, 2, 3]},
+            r"^`q` must be a number or 2 numbers \(one per criterion\); got shape \(3,\)\.$",
+        ),
+        ({"preference": "v-shape", "p": [1, 2, 3]}, r"^`p` must be a number or 2 numbers"),
+        ({"preference": "gaussian", "s": [1, 2, 3]}, r"^`s` must be a number or 2 numbers"),
+    ],
+)
+def test_promethee_thresholds_outside_their_domain_are_refused(kwargs, match):
+    """Each preference function's thresholds have the domain of the module's table (q ≥ 0,
+    p > 0, q < p, s > 0) and must be given; the message names the rule and the value."""
+    with pytest.raises(CitymatchValueError, match=match):
+        cm.promethee(_P3, [0.5, 0.5], [1, 1], **kwargs)
+
+
+def test_promethee_accepts_the_edges_of_the_domains_and_pymcdm_aliases():
+    """q = 0 is allowed where q ≥ 0 is the rule; names are case-insensitive and pymcdm's
+    aliases map to Brans's functions ("ushape" = u-shape, "vshape_2" = linear), one name per
+    criterion allowed.  By hand, u-shape with q = 0 is the usual function: φ = −1, 0, 1 on a
+    single criterion 1, 2, 3 (benefit) → here the two criteria cancel: φ = 0 for all."""
+    usual = cm.promethee(_P3, [0.5, 0.5], [1, 1]).scores
+    np.testing.assert_allclose(usual, [0.0, 0.0, 0.0], atol=1e-15)
+    one = cm.promethee([[1.0], [2.0], [3.0]], [1.0], [1], preference="USHAPE", q=0)
+    np.testing.assert_allclose(one.scores, [-1.0, 0.0, 1.0], atol=1e-15)
+    assert one.preference_functions == ("u-shape",)
+    mixed = cm.promethee(_P3, [0.5, 0.5], [1, 1], preference=["ushape", "vshape_2"], q=0, p=2)
+    assert mixed.preference_functions == ("u-shape", "linear")

@@ -159,9 +159,10 @@ def test_vikor_batch_regret_in_blocks_covers_every_weight_vector(monkeypatch):
     x = np.array([[3.0, 2.0], [1.0, 3.0], [2.0, 1.0], [4.0, 0.5]])
     t = [1, -1]
     w = np.array([[0.5, 0.5], [0.2, 0.8], [0.9, 0.1], [0.4, 0.6], [0.7, 0.3]])
-    res = cm.vikor(x, w, t)
+    res = cm.vikor(x, w, t, v=0.25)
+    assert res.method == "VIKOR" and res.higher_is_better is False and res.v == 0.25
     for k in range(len(w)):
-        s, r, q = _vikor_by_hand(x, w[k], t)
+        s, r, q = _vikor_by_hand(x, w[k], t, v=0.25)
         np.testing.assert_allclose(res.s[k], s, atol=1e-12)
         np.testing.assert_allclose(res.r[k], r, atol=1e-12)
         np.testing.assert_allclose(res.scores[k], q, atol=1e-12)
@@ -559,3 +560,13 @@ def test_promethee_accepts_the_edges_of_the_domains_and_pymcdm_aliases():
     assert one.preference_functions == ("u-shape",)
     mixed = cm.promethee(_P3, [0.5, 0.5], [1, 1], preference=["ushape", "vshape_2"], q=0, p=2)
     assert mixed.preference_functions == ("u-shape", "linear")
+
+
+def test_vikor_constant_column_separates_no_one_and_lower_q_ranks_first():
+    """A constant column has d = 0 for everyone (documented): S and R come from the other
+    column alone — here d = 0, ½, 1 weighted ½ — and the lowest Q is ranked 1."""
+    res = cm.vikor([[3.0, 7.0], [2.0, 7.0], [1.0, 7.0]], [0.5, 0.5], [1, 1])
+    np.testing.assert_allclose(res.s, [0.0, 0.25, 0.5], atol=1e-15)
+    np.testing.assert_allclose(res.r, [0.0, 0.25, 0.5], atol=1e-15)
+    np.testing.assert_allclose(res.scores, [0.0, 0.5, 1.0], atol=1e-15)
+    assert res.higher_is_better is False and res.ranks.tolist() == [1, 2, 3]

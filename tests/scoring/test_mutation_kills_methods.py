@@ -570,3 +570,24 @@ def test_vikor_constant_column_separates_no_one_and_lower_q_ranks_first():
     np.testing.assert_allclose(res.r, [0.0, 0.25, 0.5], atol=1e-15)
     np.testing.assert_allclose(res.scores, [0.0, 0.5, 1.0], atol=1e-15)
     assert res.higher_is_better is False and res.ranks.tolist() == [1, 2, 3]
+
+
+def test_result_repr_and_html_state_method_size_orientation_and_best():
+    """``repr``: the method, N (and K for a batch), the orientation, VIKOR's v and compromise,
+    and the best candidate with its score; the HTML view carries the same footer."""
+    w = [0.5, 0.5]
+    one = cm.wsm([[4.0, 100.0], [2.0, 200.0]], w, [1, -1])
+    assert (
+        repr(one) == "WaspasResult(WSM · N=2 · higher score is better, best=candidate 0 (score 1))"
+    )
+    assert "WSM · N=2 · higher score is better" in one._repr_html_()
+    vik = cm.vikor([[3.0, 2.0], [1.0, 3.0], [2.0, 1.0]], w, [1, 1])
+    footer = "VIKOR · N=3 · lower score is better · v=0.5 · compromise [0]"
+    assert repr(vik) == f"VikorResult({footer}, best=candidate 0 (score 0))"
+    assert footer in vik._repr_html_()
+    batch = cm.vikor([[3.0, 2.0], [1.0, 3.0], [2.0, 1.0]], [w, [0.2, 0.8]], [1, 1])
+    assert (
+        repr(batch)
+        == "VikorResult(VIKOR · N=3, K=2 weight vectors · lower score is better · v=0.5)"
+    )
+    assert "K=2 weight vectors" in batch._repr_html_()

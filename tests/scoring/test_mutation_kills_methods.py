@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 import citymatch as cm
-from citymatch.errors import CitymatchValueError, NonFiniteError, NumericRangeError, ShapeError
+from citymatch.errors import (
+    CitymatchTypeError,
+    CitymatchValueError,
+    NonFiniteError,
+    NumericRangeError,
+    ShapeError,
+)
 from citymatch.scoring.method_results import PrometheeResult
 
 
@@ -591,3 +597,25 @@ def test_result_repr_and_html_state_method_size_orientation_and_best():
         == "VikorResult(VIKOR · N=3, K=2 weight vectors · lower score is better · v=0.5)"
     )
     assert "K=2 weight vectors" in batch._repr_html_()
+
+
+def test_option_values_of_the_wrong_type_or_not_finite_are_clear_errors():
+    """``v`` (and ``lam``) must be numbers, not strings or booleans; thresholds must be numbers
+    (one or one per criterion) and finite — each message names the argument and the value."""
+    x = [[3.0, 2.0], [1.0, 3.0], [2.0, 1.0]]
+    with pytest.raises(
+        CitymatchTypeError, match=r"^`v` must be a number in \[0, 1\]; got '0\.5'\.$"
+    ):
+        cm.vikor(x, [0.5, 0.5], [1, 1], v="0.5")
+    with pytest.raises(
+        CitymatchTypeError, match=r"^`lam` must be a number in \[0, 1\]; got True\.$"
+    ):
+        cm.waspas(x, [0.5, 0.5], [1, 1], lam=True)
+    with pytest.raises(
+        CitymatchTypeError, match=r"^`q` must be a number or one number per criterion; got 'abc'\.$"
+    ):
+        cm.promethee(x, [0.5, 0.5], [1, 1], preference="u-shape", q="abc")
+    with pytest.raises(
+        CitymatchValueError, match=r"^`p` must be finite; got nan at criterion 1\.$"
+    ):
+        cm.promethee(x, [0.5, 0.5], [1, 1], preference="v-shape", p=[1.0, np.nan])

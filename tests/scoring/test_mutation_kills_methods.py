@@ -407,9 +407,9 @@ def _promethee_result(plus, minus):
 def test_promethee_i_table_by_hand_with_one_equal_flow_conflicts_and_near_ties():
     """PROMETHEE I from stated flows: P when both flows agree (one may be equal), R when they
     conflict, I when both are equal within 12 decimals (candidate 5 differs from 0 by
-    4e-13 only), P⁻ the mirror of P; the table is N × N with I on the diagonal."""
+    4e-13 in each flow only), P⁻ the mirror of P; the table is N × N with I on the diagonal."""
     plus = [0.5, 0.5, 0.2, 0.6, 0.5, 0.5 + 4e-13]
-    minus = [0.2, 0.3, 0.2, 0.5, 0.2, 0.2]
+    minus = [0.2, 0.3, 0.2, 0.5, 0.2, 0.2 - 4e-13]
     expected = [
         ["I", "P", "P", "R", "I", "I"],
         ["P⁻", "I", "R", "R", "P⁻", "P⁻"],
@@ -426,6 +426,8 @@ def test_promethee_i_table_by_hand_with_one_equal_flow_conflicts_and_near_ties()
         r"if the table fits in memory\)\.$",
     ):
         _promethee_result(plus, minus).outranking(limit=5)
+    with pytest.raises(CitymatchValueError, match=r"N = 2001 is over `limit` = 2000 "):
+        _promethee_result(np.zeros(2001), np.zeros(2001)).outranking()  # the default limit
 
 
 def test_single_vector_views_refuse_a_batch_naming_the_view():
@@ -465,7 +467,7 @@ def test_to_frame_is_one_row_per_candidate_and_long_form_for_a_batch():
 
 def test_to_frame_of_copras_and_waspas_carry_their_own_quantities():
     """COPRAS: S_plus, S_minus, utility before score and rank; WASPAS (0 < λ < 1): wsm, wpm;
-    WSM alone (λ = 1): score and rank only."""
+    WSM (λ = 1) and WPM (λ = 0) alone: score and rank only."""
     x, w, t = [[2.0, 1.0], [2.0, 3.0]], [0.5, 0.5], [1, -1]
     cop = cm.copras(x, w, t).to_frame()
     assert cop.columns.tolist() == ["S_plus", "S_minus", "utility", "score", "rank"]
@@ -476,6 +478,7 @@ def test_to_frame_of_copras_and_waspas_carry_their_own_quantities():
     np.testing.assert_allclose(was["wsm"], [1.0, 0.5], rtol=1e-12)
     np.testing.assert_allclose(was["wpm"], [1.0, 0.5], rtol=1e-12)
     assert cm.wsm(x, w, t).to_frame().columns.tolist() == ["score", "rank"]
+    assert cm.wpm(x, w, t).to_frame().columns.tolist() == ["score", "rank"]
 
 
 # --- PROMETHEE: the thresholds' domains (the table in the module doc) and the names ----------
@@ -619,3 +622,24 @@ def test_option_values_of_the_wrong_type_or_not_finite_are_clear_errors():
         CitymatchValueError, match=r"^`p` must be finite; got nan at criterion 1\.$"
     ):
         cm.promethee(x, [0.5, 0.5], [1, 1], preference="v-shape", p=[1.0, np.nan])
+
+
+def test_spotis_accepts_data_on_the_upper_bound():
+    """A value equal to its upper bound lies within the bounds: ½·0/10 + ½·|3 − 1|/2 = 0.5."""
+    res = cm.spotis([[10.0, 3.0]], [0.5, 0.5], [1, -1], bounds=_B)
+    np.testing.assert_allclose(res.scores, [0.5], atol=1e-15)
+
+
+def test_sign_errors_name_the_column_that_breaks_the_rule():
+    """The first column breaking the sign rule is named, not always column 0."""
+    with pytest.raises(CitymatchValueError, match=r"got -1\.0 at row 0, column 1\.$"):
+        cm.wsm([[1.0, -1.0], [2.0, 1.0]], [0.5, 0.5], [1, 1])
+
+
+def test_float32_input_is_scored_in_float64():
+    """The methods convert to float64 first: float32 data give the float64 hand values (a
+    float32 computation would be off by ~1e-7)."""
+    x = (np.array([[1.0, 3.0], [2.0, 7.0], [5.0, 4.0]]) / 3).astype(np.float32)
+    x64 = x.astype(np.float64)
+    expected = 0.5 * x64[:, 0] / x64[:, 0].max() + 0.5 * x64[:, 1].min() / x64[:, 1]
+    np.testing.assert_allclose(cm.wsm(x, [0.5, 0.5], [1, -1]).scores, expected, rtol=1e-14)

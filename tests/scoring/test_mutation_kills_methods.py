@@ -643,3 +643,35 @@ def test_float32_input_is_scored_in_float64():
     x64 = x.astype(np.float64)
     expected = 0.5 * x64[:, 0] / x64[:, 0].max() + 0.5 * x64[:, 1].min() / x64[:, 1]
     np.testing.assert_allclose(cm.wsm(x, [0.5, 0.5], [1, -1]).scores, expected, rtol=1e-14)
+
+
+def test_promethee_memory_limits_refuse_past_the_limit_only(monkeypatch):
+    """The N × M flow tables and the Gaussian function's N² pairs have limits (lowered here):
+    exactly at a limit is accepted, past it is refused with the sizes and the way out."""
+    import citymatch.scoring.promethee as promethee_module
+
+    monkeypatch.setattr(promethee_module, "MAX_FLOW_CELLS", 6)
+    monkeypatch.setattr(promethee_module, "MAX_GAUSSIAN_N", 3)
+    x3, x4 = _P3, [*_P3, [0.0, 0.0]]
+    cm.promethee(x3, [0.5, 0.5], [1, 1])  # N × M = 6: at the limit
+    cm.promethee(x3, [0.5, 0.5], [1, 1], preference="gaussian", s=1.0)  # N = 3: at the limit
+    with pytest.raises(
+        ShapeError,
+        match=r"^PROMETHEE holds two N × M flow tables in memory: N × M = 8 is over the limit of "
+        r"6 cells \(4 GiB\); score a shortlist \(screen or rank by a linear-time method first\)\.$",
+    ):
+        cm.promethee(x4, [0.5, 0.5], [1, 1])
+    monkeypatch.setattr(promethee_module, "MAX_FLOW_CELLS", 100)
+    cm.promethee(x4, [0.5, 0.5], [1, 1])  # N = 4 > 3 is fine for a piecewise-linear function
+    with pytest.raises(
+        ShapeError,
+        match=r"^the 'gaussian' preference function sums all N² pairs: N = 4 is over 3; use a "
+        r"piecewise-linear function \('linear', 'v-shape'\) instead\.$",
+    ):
+        cm.promethee(x4, [0.5, 0.5], [1, 1], preference="gaussian", s=1.0)
+
+
+def test_repr_names_the_best_candidate_wherever_it_is():
+    """The best candidate in ``repr`` is found by score, not assumed to be the first row."""
+    res = cm.wsm([[2.0, 200.0], [4.0, 100.0]], [0.5, 0.5], [1, -1])
+    assert repr(res).endswith("best=candidate 1 (score 1))")

@@ -675,3 +675,57 @@ def test_repr_names_the_best_candidate_wherever_it_is():
     """The best candidate in ``repr`` is found by score, not assumed to be the first row."""
     res = cm.wsm([[2.0, 200.0], [4.0, 100.0]], [0.5, 0.5], [1, -1])
     assert repr(res).endswith("best=candidate 1 (score 1))")
+
+
+def test_mabac_result_is_named_and_higher_is_better():
+    """MABAC's result carries its name and orientation; the docstring example by hand:
+    v = ½(n + 1) is 1 and ½ in each column, the border √½, so S = (1 − √½) + (½ − √½) =
+    1.5 − √2 for both mirror-image candidates."""
+    res = cm.mabac([[1.0, 0.0], [0.0, 1.0]], [0.5, 0.5], [1, 1])
+    assert res.method == "MABAC" and res.higher_is_better is True
+    np.testing.assert_allclose(res.scores, [1.5 - np.sqrt(2)] * 2, atol=1e-12)
+
+
+# --- the column statistics every additive method starts from (scoring/affine.py) -----------
+
+
+@pytest.mark.parametrize("method", [cm.vikor, cm.wsm, cm.spotis, cm.copras, cm.mabac])
+def test_additive_methods_name_a_non_finite_cell(method):
+    """NaN or ±inf anywhere is a NonFiniteError naming the first such cell."""
+    x = [[1.0, 2.0], [3.0, np.inf], [2.0, 1.0]]
+    with pytest.raises(
+        NonFiniteError,
+        match=r"^`matrix` must contain only finite numbers; got inf at row 1, column 1 \(1 non-finite cell in all\)\.$",
+    ):
+        method(x, [0.5, 0.5], [1, 1])
+
+
+@pytest.mark.parametrize(
+    "col",
+    [
+        [1e-310, 1e-310],  # constant, but every value below the smallest normal float
+        [1e-300, 1e-300 + 5e-309],  # normal values, range below the smallest normal float
+    ],
+)
+def test_columns_too_small_to_normalise_are_refused_naming_the_criterion(col):
+    """A column whose values or range are below the smallest normal float64 cannot be
+    normalised (1/range overflows): the error names the criterion (here 1) and the remedy."""
+    x = np.column_stack([[1.0, 2.0], col])
+    with pytest.raises(
+        NumericRangeError,
+        match=r"^`matrix` values of criterion 1 \(from .*\) are below the smallest normal "
+        r"float64 .* \(in size or in range\), too imprecise to normalise; multiply the column "
+        r"by a positive constant\.$",
+    ):
+        cm.vikor(x, [0.5, 0.5], [1, 1])
+
+
+def test_columns_at_the_smallest_normal_float_and_huge_sums_are_accepted():
+    """Exactly the smallest normal float (as a value or as a range) is fine, and a method
+    that does not divide by the column sum accepts a column whose sum overflows (VIKOR:
+    d = 0 and 1 on each column, hand value Q = 0, 1)."""
+    tiny = float(np.finfo(np.float64).tiny)
+    for col in ([0.0, tiny], [tiny, tiny]):
+        cm.vikor(np.column_stack([[1.0, 2.0], col]), [0.5, 0.5], [1, 1])
+    res = cm.vikor([[1.5e308, 2.0], [1e308, 1.0]], [0.5, 0.5], [1, 1])
+    np.testing.assert_allclose(res.scores, [0.0, 1.0], atol=1e-12)

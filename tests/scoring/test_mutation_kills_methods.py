@@ -729,3 +729,14 @@ def test_columns_at_the_smallest_normal_float_and_huge_sums_are_accepted():
         cm.vikor(np.column_stack([[1.0, 2.0], col]), [0.5, 0.5], [1, 1])
     res = cm.vikor([[1.5e308, 2.0], [1e308, 1.0]], [0.5, 0.5], [1, 1])
     np.testing.assert_allclose(res.scores, [0.0, 1.0], atol=1e-12)
+
+
+def test_a_column_whose_range_overflows_is_refused_naming_the_criterion():
+    """max − min beyond float64 (here 2e308 in criterion 1) cannot be divided by: the error
+    names the criterion, its values and the remedy."""
+    with pytest.raises(
+        NumericRangeError,
+        match=r"^`matrix` values of criterion 1 \(from -1e\+308 to 1e\+308\) have a range or sum "
+        r"beyond float64's maximum .*; divide the column by a positive constant\.$",
+    ):
+        cm.vikor([[1.0, -1e308], [2.0, 1e308]], [0.5, 0.5], [1, 1])

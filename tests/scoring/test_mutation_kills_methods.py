@@ -740,3 +740,21 @@ def test_a_column_whose_range_overflows_is_refused_naming_the_criterion():
         r"beyond float64's maximum .*; divide the column by a positive constant\.$",
     ):
         cm.vikor([[1.0, -1e308], [2.0, 1e308]], [0.5, 0.5], [1, 1])
+
+
+def test_row_blocks_cover_every_candidate(monkeypatch):
+    """R (VIKOR) and MABAC's border are computed in blocks of rows; with blocks of 2 rows and
+    5 candidates every candidate still gets the hand value."""
+    import citymatch.scoring.affine as affine_module
+
+    monkeypatch.setattr(affine_module, "_ROWS", 2)
+    x = np.array([[3.0, 2.0], [1.0, 3.0], [2.0, 1.0], [4.0, 0.5], [2.5, 2.5]])
+    t = [1, -1]
+    _, r, q = _vikor_by_hand(x, [0.5, 0.5], t)
+    res = cm.vikor(x, [0.5, 0.5], t)
+    np.testing.assert_allclose(res.r, r, atol=1e-12)
+    np.testing.assert_allclose(res.scores, q, atol=1e-12)
+    n = np.where(np.array(t) > 0, x - x.min(0), x.max(0) - x) / (x.max(0) - x.min(0))
+    v = 0.5 * (n + 1)
+    g = np.prod(v, axis=0) ** (1 / len(x))
+    np.testing.assert_allclose(cm.mabac(x, [0.5, 0.5], t).scores, (v - g).sum(1), atol=1e-12)

@@ -7,6 +7,7 @@ time with plain loops or a hand-solved case, never by the code under test.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import citymatch as cm
@@ -758,3 +759,94 @@ def test_row_blocks_cover_every_candidate(monkeypatch):
     v = 0.5 * (n + 1)
     g = np.prod(v, axis=0) ** (1 / len(x))
     np.testing.assert_allclose(cm.mabac(x, [0.5, 0.5], t).scores, (v - g).sum(1), atol=1e-12)
+
+
+# --- objective weights (scoring/objective.py): the definitions written out ------------------
+
+
+def _critic_by_hand(x, t):
+    """CRITIC: min-max towards the best, sd (ddof 1) × Σ_k (1 − r_jk), r = 0 against a
+    constant column, normalised to sum to 1."""
+    x = np.asarray(x, float)
+    lo, hi = x.min(0), x.max(0)
+    span = hi - lo
+    z = np.zeros_like(x)
+    for j in range(x.shape[1]):
+        if span[j] > 0:
+            z[:, j] = (x[:, j] - lo[j] if t[j] > 0 else hi[j] - x[:, j]) / span[j]
+    m = x.shape[1]
+    r = np.eye(m)
+    for j in range(m):
+        for k in range(m):
+            if j != k and span[j] > 0 and span[k] > 0:
+                r[j, k] = np.corrcoef(z[:, j], z[:, k])[0, 1]
+    c = z.std(0, ddof=1) * (1 - r).sum(1)
+    return c / c.sum()
+
+
+def test_critic_with_two_candidates_by_hand():
+    """Two candidates: every normalised column is (0, 1) or (1, 0), correlations ±1, so the
+    weights are ∝ Σ_k (1 − r_jk) = 2, 4, 2: ¼, ½, ¼."""
+    w = cm.objective_weights([[1.0, 2.0, 3.0], [2.0, 1.0, 4.0]], [1, 1, 1], method="critic")
+    np.testing.assert_allclose(w, [0.25, 0.5, 0.25], rtol=1e-12)
+
+
+def test_critic_with_small_ranges_and_a_constant_column_follows_the_definition():
+    """Ranges below 1 are ranges; a constant column has weight 0 and correlation 0 with the
+    others (so it adds 1 − 0 to their sums)."""
+    x = [[0.1, 1.0, 5.0, 2.0], [0.3, 3.0, 5.0, 1.0], [0.2, 2.5, 5.0, 7.0], [0.6, 2.0, 5.0, 3.0]]
+    w = cm.objective_weights(x, [1, -1, 1, 1], method="critic")
+    np.testing.assert_allclose(w, _critic_by_hand(x, [1, -1, 1, 1]), rtol=1e-12)
+    assert w[2] == 0.0
+
+
+def test_objective_weight_errors_name_the_cell_and_the_rule():
+    """Entropy names the first negative cell (not the first zero or small value); a matrix
+    of constant columns gives no weights, saying why."""
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"non-negative for entropy weights \(shares of a column total\); got -1\.0 at row 2, column 0\.$",
+    ):
+        cm.objective_weights([[0.5, 1.0], [0.0, 2.0], [-1.0, 3.0]])
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`matrix` gives no entropy weights: no criterion separates the candidates "
+        r"\(every column is constant\)\.$",
+    ):
+        cm.objective_weights([[1.0, 2.0], [1.0, 2.0]])
+
+
+def test_objective_weights_of_a_frame_are_a_series_named_weight():
+    """A DataFrame in: a Series named ``weight`` indexed by the columns, with the values of the
+    array call (std weights by hand: sd of the min-max columns 0, ½, 1 and 0, 1, 0.5 → equal)."""
+    frame = pd.DataFrame({"gdp": [1.0, 2.0, 3.0], "trade": [1.0, 5.0, 3.0]})
+    w = cm.objective_weights(frame, [1, 1], method="std")
+    assert isinstance(w, pd.Series) and w.name == "weight"
+    assert w.index.tolist() == ["gdp", "trade"]
+    np.testing.assert_allclose(w.to_numpy(), [0.5, 0.5], rtol=1e-12)
+
+
+def test_objective_weights_equal_float64_and_their_errors():
+    """``"equal"`` is 1/M each (a Series for a frame); float32 data are weighed in float64;
+    a non-finite cell and an unknown method are clear errors."""
+    np.testing.assert_allclose(
+        cm.objective_weights([[1.0, 2.0, 3.0], [2.0, 1.0, 3.0]], method="equal"), [1 / 3] * 3
+    )
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 1.0]})
+    eq = cm.objective_weights(frame, method="equal")
+    assert eq.name == "weight" and eq.index.tolist() == ["a", "b"] and eq.tolist() == [0.5, 0.5]
+    x = (np.array([[1.0, 3.0], [2.0, 7.0], [5.0, 4.0]]) / 3).astype(np.float32)
+    x64 = x.astype(np.float64)
+    p = x64 / x64.sum(0)
+    d = 1 + (p * np.log(p)).sum(0) / np.log(3)  # 1 − E, entropy by hand
+    np.testing.assert_allclose(cm.objective_weights(x), d / d.sum(), rtol=1e-13)
+    with pytest.raises(
+        NonFiniteError,
+        match=r"^`matrix` must contain only finite numbers; got nan at row 0, column 1 \(1 non-finite cell in all\)\.$",
+    ):
+        cm.objective_weights([[1.0, np.nan], [2.0, 1.0]])
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`method` must be one of 'entropy', 'critic', 'std', 'equal'; got 'gini'\.$",
+    ):
+        cm.objective_weights([[1.0, 2.0], [2.0, 3.0]], method="gini")

@@ -850,3 +850,42 @@ def test_objective_weights_equal_float64_and_their_errors():
         match=r"^`method` must be one of 'entropy', 'critic', 'std', 'equal'; got 'gini'\.$",
     ):
         cm.objective_weights([[1.0, 2.0], [2.0, 3.0]], method="gini")
+
+
+def test_std_weights_of_two_candidates_and_the_critic_and_std_errors():
+    """std weights with two candidates (min-max columns 0/1 each: equal sd, equal weights);
+    CRITIC without ``types`` and std weights of constant columns are refused, saying why."""
+    np.testing.assert_allclose(
+        cm.objective_weights([[1.0, 5.0], [2.0, 3.0]], [1, 1], method="std"), [0.5, 0.5], rtol=1e-12
+    )
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`types` is required for CRITIC weights \(cost columns are oriented before the "
+        r"correlations are taken\)\.$",
+    ):
+        cm.objective_weights([[1.0, 2.0], [2.0, 3.0]], method="critic")
+    with pytest.raises(CitymatchValueError, match=r"^`matrix` gives no std weights: "):
+        cm.objective_weights([[1.0, 2.0], [1.0, 2.0]], [1, 1], method="std")
+
+
+def test_rank_weights_single_criterion_series_and_errors():
+    """One criterion gets weight 1; a Series gives a Series named ``weight``; ranks that are
+    not numbers, not 1-D, or a method not offered are refused, each with its message."""
+    np.testing.assert_allclose(cm.rank_weights([1]), [1.0])
+    s = cm.rank_weights(pd.Series({"gdp": 1, "trade": 2}), method="rank_sum")
+    assert s.name == "weight" and s.index.tolist() == ["gdp", "trade"]
+    np.testing.assert_allclose(s.to_numpy(), [2 / 3, 1 / 3], rtol=1e-12)
+    with pytest.raises(
+        CitymatchTypeError,
+        match=r"^`ranks` must be numbers \(1 = most important\); got \['a', 'b'\]\.$",
+    ):
+        cm.rank_weights(["a", "b"])
+    with pytest.raises(
+        ShapeError,
+        match=r"^`ranks` must be one rank per criterion \(1-D, non-empty\); got shape \(1, 2\)\.$",
+    ):
+        cm.rank_weights([[1, 2]])
+    with pytest.raises(
+        CitymatchValueError, match=r"^`method` must be one of 'roc', 'rank_sum'; got 'swing'\.$"
+    ):
+        cm.rank_weights([1, 2], method="swing")

@@ -140,7 +140,8 @@ def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.boo
     if w.ndim == 1:
         return rowpass.log_rows(x, w * sign, float(w @ k))
     zero = benefit & live & (st.min == 0)
-    logs = np.log(x) if not zero.any() else np.log(np.where(x > 0, x, 1.0))
+    # an all-zero benefit column (not live) has sign 0: its log must be finite, not log 0
+    logs = np.log(x) if not (zero | ~live).any() else np.log(np.where(x > 0, x, 1.0))
     out: F64 = np.exp((logs @ (w * sign).T).T + (w @ k)[..., None])
     if zero.any():
         dead = (x[:, zero] == 0).astype(np.float64) @ (w[..., zero] > 0).astype(np.float64).T > 0

@@ -152,3 +152,16 @@ def test_many_candidates_first_ranks_in_bounded_memory():
     assert res.acceptability.shape == (20_000, 3)
     assert res.acceptability[123, 0] == 1.0
     np.testing.assert_allclose(res.acceptability.sum(axis=0), 1.0, atol=1e-12)
+
+
+def test_scores_in_slices_give_the_same_result(problem, monkeypatch):
+    """Scoring a sample block (and the confidence's central weights) in slices of 3 rows —
+    what bounds memory at large N — gives the result of scoring them at once."""
+    x, w, t = problem
+    whole = acc_mod.rank_acceptability(x, w, t, samples=2000, rng=4, ranks=4)
+    monkeypatch.setattr(acc_mod, "_SCORE_CELLS", 3 * x.shape[0])
+    sliced = acc_mod.rank_acceptability(x, w, t, samples=2000, rng=4, ranks=4)
+    np.testing.assert_allclose(sliced.acceptability, whole.acceptability, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(sliced.central_weights, whole.central_weights, atol=1e-12)
+    np.testing.assert_allclose(sliced.confidence, whole.confidence, atol=1e-12)
+    assert np.isfinite(whole.confidence).sum() >= 2  # several candidates first at some point

@@ -275,9 +275,12 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
     if idx.size == 0:
         return conf
     wc = central[idx]
-    if plan.sigma is None:
-        shares = first_place_shares(method_scores(p, p.x, wc))
-        conf[idx] = shares[np.arange(idx.size), idx]
+    if plan.sigma is None:  # in slices of central weights: memory ≤ _SCORE_CELLS scores
+        step = max(1, _SCORE_CELLS // n)
+        for lo in range(0, idx.size, step):
+            part = idx[lo : lo + step]
+            shares = first_place_shares(method_scores(p, p.x, wc[lo : lo + step]))
+            conf[part] = shares[np.arange(part.size), part]
         return conf
     gen = block_rng(plan.seed, _CONFIDENCE_BLOCK)
     reps = CONFIDENCE_DRAWS

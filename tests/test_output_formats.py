@@ -196,3 +196,25 @@ def test_report_format_follows_the_output_suffix(tmp_path, capsys):
     assert main([*args, str(tmp_path / "x.html"), "--format", "md"]) == 2
     assert "--format md and --output" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_text_that_a_spreadsheet_would_run_is_escaped(tmp_path, suffix):
+    """CSV and XLSX outputs prefix ``'`` to text starting with = + - @ (formula injection);
+    numbers (negative ones too) and other text are written as they are; the caller's frame
+    is not modified."""
+    from citymatch.io import write_table
+
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "name": ['=HYPERLINK("http://x","click")', "+1", "Lisbon"],
+            "score": [-0.5, 0.25, 1.0],
+        }
+    )
+    before = frame.copy()
+    path = write_table(frame, tmp_path / f"out{suffix}")
+    back = pd.read_csv(path) if suffix == ".csv" else pd.read_excel(path)
+    assert back["name"].tolist() == ['\'=HYPERLINK("http://x","click")', "'+1", "Lisbon"]
+    assert back["score"].tolist() == [-0.5, 0.25, 1.0]
+    pd.testing.assert_frame_equal(frame, before)

@@ -48,10 +48,12 @@ from .errors import (
 )
 
 __all__ = [
+    "FORMULA_START",
     "NA_VALUES",
     "TABLE_FORMATS",
     "arrow_errors",
     "csv_line_numbers",
+    "escape_cell",
     "locate_cell",
     "naming_source",
     "parquet_files",
@@ -59,6 +61,7 @@ __all__ = [
     "row_place",
     "table_format",
     "table_text",
+    "unescape_cell",
     "write_table",
 ]
 
@@ -313,6 +316,40 @@ def table_format(path: str | os.PathLike[str], *, name: str = "path") -> str:
     return TABLE_FORMATS[suffix]
 
 
+#: What a spreadsheet reads as the start of a formula (and a tab or carriage return before one).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: object) -> object:
+    """Neutralise spreadsheet formula injection: prefix ``'`` to text starting with = + - @.
+
+    Also to text starting with a tab or carriage return, and to text starting with ``'``
+    itself (so :func:`unescape_cell` can remove the prefix exactly).  Anything that is not
+    such a string is returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
+        return "'" + value
+    return value
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of :func:`escape_cell` on a cell's text."""
+    if text.startswith("'") and text[1:].startswith((*FORMULA_START, "'")):
+        return text[1:]
+    return text
+
+
+def _escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells are escaped (the caller's frame is left alone)."""
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if not text:
+        return frame
+    out = frame.copy()
+    for c in text:
+        out[c] = out[c].map(escape_cell)
+    return out
+
+
 def write_table(
     frame: pd.DataFrame,
     path: str | os.PathLike[str],
@@ -322,7 +359,8 @@ def write_table(
 ) -> Path:
     """Write ``frame`` (without its index) to ``path`` in the format its suffix names.
 
-    ``.csv`` (UTF-8), ``.xlsx`` (one sheet; needs the ``excel`` extra), ``.json`` (an array
+    ``.csv`` (UTF-8), ``.xlsx`` (one sheet; needs the ``excel`` extra) — in both, text that a
+    spreadsheet would run as a formula is prefixed with ``'`` (:func:`escape_cell`) — ``.json`` (an array
     of row objects; NaN as ``null``), ``.parquet`` (needs the ``parquet`` extra), ``.md``
     (a Markdown table), ``.html`` (a self-contained page holding the table, ``title`` as
     its title).  Written atomically (:func:`citymatch._util.atomic_output`): an error
@@ -341,6 +379,8 @@ def write_table(
         ``.xlsx`` without openpyxl, ``.parquet`` without pyarrow.
     """
     fmt = table_format(path, name=name)
+    if fmt in ("csv", "xlsx"):  # what spreadsheets open: text that looks like a formula is escaped
+        frame = _escaped(frame)
     if fmt == "xlsx":
         require("openpyxl", f"writing {str(path)!r}")
         with atomic_output(path, name=name) as tmp:

@@ -35,13 +35,13 @@ from pydantic import ValidationError
 
 from .._util import atomic_output, atomic_write, require
 from ..errors import RegisterError
+from ..io import escape_cell, unescape_cell
 from ..models._base import format_validation_error
 from ..models.agreement import Agreement
 from .register import Register
 
 __all__ = ["DETAILS", "INFO", "VISIBLE", "escape_cell", "export_table", "import_table"]
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 #: The agreement's own fields shown as editable columns, in order.
 VISIBLE = (
@@ -70,25 +70,6 @@ _XLSX_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 #: The longest text an XLSX cell holds.
 _XLSX_MAX_CELL = 32767
-
-
-def escape_cell(value: object) -> object:
-    """Neutralise spreadsheet formula injection: prefix ``'`` to text starting with = + - @.
-
-    Also to text starting with a tab or carriage return, and to text starting with ``'``
-    itself (so :func:`import_table` can remove the prefix exactly).  Anything that is not such
-    a string is returned unchanged.
-    """
-    if isinstance(value, str) and value.startswith((*_FORMULA_START, "'")):
-        return "'" + value
-    return value
-
-
-def _unescape(text: str) -> str:
-    """The inverse of :func:`escape_cell` on a cell's text."""
-    if text.startswith("'") and text[1:].startswith((*_FORMULA_START, "'")):
-        return text[1:]
-    return text
 
 
 def _show(value: object) -> str:
@@ -278,7 +259,7 @@ def _row_to_data(row: dict[str, str], xlsx: bool) -> dict[str, Any]:
     for key in VISIBLE:
         if key not in row:
             continue
-        cell = _unescape(row[key])
+        cell = unescape_cell(row[key])
         if base:
             shown = _show(base[key])
             if cell == (_XLSX_ILLEGAL.sub("", shown) if xlsx else shown):

@@ -170,10 +170,43 @@ def test_demo_fits_one_screen(tmp_path):
         "Partnership City",
         "Friendship City",
         "Alternative partners",
-        "Current agreements",
+        "Agreements in force",
         "illustrative",
     ):
         assert needle in text
+
+
+def test_demo_ranks_each_agreement_on_its_class_criteria(capsys):
+    """Step 5 of the demo ranks each agreement in force on its class's set: Friendship on
+    friendship-city (never the economic set), Partnership and MOU on partnership-city, an
+    International Project on its KPIs only; each rank equals the library's own ranking."""
+    import citymatch
+    import citymatch.datasets
+    from citymatch.cli.main import main
+
+    assert main(["demo"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("5. Agreements in force"))
+    step5 = [ln for ln in lines[start + 1 :] if ln.startswith("   ")]
+    cities = citymatch.datasets.load_cities()
+    current = cities[cities["existing_active"] == 1]
+    assert len(step5) == len(current)
+    expected_set = {"Partnership": "partnership-city", "MOU": "partnership-city",
+                    "Friendship": "friendship-city"}  # fmt: skip
+    ranks = {
+        name: citymatch.rank(cities, name, screening=False, missing="worst")
+        .to_frame()
+        .set_index("id")["rank"]
+        for name in set(expected_set.values())
+    }
+    for row, line in zip(current.itertuples(index=False), step5, strict=True):
+        assert line.strip().startswith(row.name)
+        cls = row.existing_class
+        if cls == "International Project":
+            assert line.endswith("judged on its KPIs only")
+        else:
+            name = expected_set[cls]
+            assert line.endswith(f"rank {int(ranks[name][row.id]):2d}/{len(cities)} on {name}")
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".xlsx"])

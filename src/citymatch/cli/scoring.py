@@ -470,21 +470,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "4. Alternative partners (universities, incubators, ports, agencies, museums), top 3:"
     )
     lines += _top_lines(alt, 3)
-    everyone = rank(cities, "partnership-city", screening=False)
-    ranks = everyone.to_frame().set_index("id")["rank"].to_dict()
-    current = cities[cities["existing_active"] == 1]
-    n = len(ranks)
-    lines.append(
-        f"5. Current agreements ranked among all {n} cities on the partnership criteria "
-        "(screening off):"
-    )
-    for row in current.itertuples(index=False):
-        lines.append(f"   {row.name:18s} {row.existing_class:21s} rank {int(ranks[row.id]):2d}/{n}")
+    lines += _current_lines(cities)
     lines.append(
         f"Weights: {part.criteria.weight_source}; TOPSIS, {part.topsis_result.normalization} normalisation."
     )
     emit("\n".join(lines), args.output)
     return 0
+
+
+def _current_lines(cities: pd.DataFrame) -> list[str]:
+    """Step 5: each agreement in force ranked among all cities on its class's criteria set.
+
+    The sets come from :data:`citymatch.agreements.CLASS_RULES`: Friendship on cultural ties,
+    never on the economic set; International Projects on their KPIs only.
+    """
+    from ..agreements import CLASS_RULES
+    from ..rank import rank
+
+    current = cities[cities["existing_active"] == 1]
+    ranks: dict[str, dict[object, int]] = {}
+    for name in {r.criteria for r in CLASS_RULES.values() if r.criteria is not None}:
+        table = rank(cities, name, screening=False, missing="worst").to_frame()
+        ranks[name] = table.set_index("id")["rank"].to_dict()
+    n = len(cities)
+    out = [f"5. Agreements in force, each ranked among all {n} cities on its class's criteria:"]
+    for row in current.itertuples(index=False):
+        rule = CLASS_RULES.get(str(row.existing_class))
+        if rule is None or rule.criteria is None:
+            where = "judged on its KPIs only"
+        else:
+            where = f"rank {int(ranks[rule.criteria][row.id]):2d}/{n} on {rule.criteria}"
+        out.append(f"   {row.name:18s} {row.existing_class:21s} {where}")
+    return out
 
 
 def _rule_counts(excluded: pd.DataFrame) -> str:

@@ -78,7 +78,7 @@ def test_demo_ranking_cap_and_review_agree_on_the_shipped_example(tmp_path):
     out = tmp_path / "demo.txt"
     assert main(["demo", "--output", str(out)]) == 0
     text = out.read_text("utf-8")
-    listed = text.split("5. Current agreements", 1)[1].splitlines()[1:-1]
+    listed = text.split("5. Agreements in force", 1)[1].splitlines()[1:-1]
     names = load_cities().set_index("name")["id"]
     demo_ids = {names[line[3:21].strip()] for line in listed}
     rv = ag.review(load_example_register(), as_of=EXAMPLE_AS_OF)

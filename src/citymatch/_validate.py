@@ -341,8 +341,15 @@ def check_seed(rng: object, *, name: str = "rng") -> None:
 
 
 def check_finite_result(values: NDArray[np.floating], *, what: str) -> None:
-    """Refuse a non-finite computed result (never a silent NaN): one cheap pass over it."""
-    if not np.isfinite(values).all():
+    """Refuse a non-finite computed result (never a silent NaN): one cheap pass over it.
+
+    The pass is a sum (NaN and ±inf carry through it, no temporary array); only when the
+    sum is not finite (a non-finite value, or finite values whose sum overflows) are the
+    values themselves checked.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(values)
+    if not np.isfinite(total) and not np.isfinite(values).all():
         count = int(np.count_nonzero(~np.isfinite(values)))
         raise NumericRangeError(
             f"{what} came out non-finite in {count} place{'s' if count != 1 else ''} (NaN or "

@@ -58,14 +58,19 @@ def test_affine_rows_is_its_definition_on_both_paths(p, jit):
 
 
 @SETTINGS
-@given(problem(), st.floats(-3, 3))
-def test_log_rows_is_the_product_of_powers(p, const):
-    """``exp(c + Σ g log x)``; a zero on a column with g ≠ 0 gives 0, with g = 0 it is skipped."""
+@given(problem(), st.floats(-3, 3), st.booleans())
+def test_log_rows_is_the_product_of_powers(p, const, jit):
+    """``exp(c + Σ g log x)``; a zero on a column with g ≠ 0 gives 0, with g = 0 it is skipped.
+
+    On both paths; subnormal values (below the compiled logarithm's range) are handed back
+    to numpy's log for their rows.
+    """
     x = p[0].astype(np.float64)
     g = p[5] * (np.arange(x.shape[1]) % 2)  # every other column weightless
     g[-1] = abs(g[-1])  # zeros only where the power is non-negative (WPM's benefit columns)
+    x[3::11, -1] = 5e-310  # subnormal: a true, tiny power
     x[::7, -1] = 0.0  # zeros: they kill the row only where the column counts
-    got = rowpass.log_rows(x, g, const)
+    got = rowpass.log_rows(x, g, const, jit=jit)
     with np.errstate(divide="ignore"):
         powers = np.where(g != 0.0, x ** np.where(g != 0, g, 1.0), 1.0)
     want = np.exp(const) * powers.prod(axis=1)
@@ -75,15 +80,83 @@ def test_log_rows_is_the_product_of_powers(p, const):
 
 
 @SETTINGS
-@given(problem())
-def test_log_column_sums_is_the_sum_of_logs(p):
-    """``Σ_i log(a_j x_ij + b_j)`` per column."""
+@given(problem(), st.booleans(), st.booleans())
+def test_log_column_sums_is_the_sum_of_logs(p, jit, tiny):
+    """``Σ_i log(a_j x_ij + b_j)`` per column, on both paths (subnormal arguments via numpy)."""
     x = p[0]
     a = np.abs(p[5]) + 0.1
     b = np.abs(p[6]) + 1.0
-    got = rowpass.log_column_sums(x, a, b)
+    if tiny:  # an argument below the compiled logarithm's range: numpy takes over
+        x = x.astype(np.float64)
+        a[0], b[0] = 1.0, 0.0
+        x[0, 0] = 5e-310
+    got = rowpass.log_column_sums(x, a, b, jit=jit)
     want = np.log(x.astype(np.float64) * a + b).sum(axis=0)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_compiled_log_is_within_one_ulp_of_numpy():
+    """The vectorised logarithm of the compiled kernels, over the whole normal range.
+
+    Exact at 1 and at powers of two' exponents; within one unit in the last place of
+    numpy's ``log`` elsewhere (a wrong polynomial term or ln 2 split shows at once).
+    """
+    pytest.importorskip("numba")
+    from citymatch.scoring import _jit, _jitrows
+
+    _jit._kernel("log_rows")  # compiles the logarithm too
+    rng = np.random.default_rng(0)
+    v = np.concatenate([
+        rng.uniform(0.0, 10.0, 200_000) + 1e-300,
+        np.exp(rng.uniform(-708.0, 709.0, 200_000)),
+        1.0 + rng.uniform(-1e-6, 1e-6, 20_000),
+        [1.0, 2.0, 0.5, 4.0, np.sqrt(2.0), np.sqrt(0.5), _jitrows.TINY, np.finfo(float).max],
+    ])  # fmt: skip
+    out = np.empty_like(v)
+    scratch = (np.empty(v.size, dtype=np.int64), np.empty(v.size, dtype=np.int64))
+    _jitrows.log_run(v, v.size, *scratch, out)
+    want = np.log(v)
+    assert out[-8] == 0.0
+    ulps = np.abs(out - want) / np.spacing(np.abs(want))
+    assert ulps[want != 0].max() <= 1.0
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_sums_and_extremes_equal_their_definitions(jit):
+    """One read for affine sums and the column max/min: sums as defined, extremes exact."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(PARALLEL_MIN_ROWS + 777, 6))
+    coef = rng.normal(size=(2, 6))
+    const = rng.normal(size=2)
+    sums, st = rowpass.sums_and_extremes(x, coef, const, jit=jit)
+    np.testing.assert_allclose(sums, (x @ coef.T + const).T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(st.max, x.max(axis=0))
+    np.testing.assert_array_equal(st.min, x.min(axis=0))
+
+
+def test_compiled_vikor_q_equals_the_numpy_path_bit_for_bit():
+    """VIKOR's compiled finisher (Q and the compromise head) gives the numpy path's bits.
+
+    Ties (integer data) included: the compromise set and both conditions are the same.
+    """
+    pytest.importorskip("numba")
+    from citymatch.scoring import _kernels
+    from citymatch.scoring import vikor as vk
+
+    rng = np.random.default_rng(1)
+    for trial in range(40):
+        n, m = int(rng.integers(2, 3000)), int(rng.integers(1, 6))
+        x = rng.integers(0, 4, (n, m)).astype(float) if trial % 2 else rng.uniform(0, 10, (n, m))
+        w, v = rng.dirichlet(np.ones(m)), float(rng.choice([0.0, 0.3, 0.5, 1.0]))
+        t = np.where(rng.random(m) < 0.5, 1, -1)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_kernels, "JIT_MIN_CELLS", 0)
+            got = cm.vikor(x, w, t, v=v)
+        s, r = np.asarray(got.s), np.asarray(got.r)
+        q = (v * vk._scaled(s[None]) + (1 - v) * vk._scaled(r[None]))[0]
+        np.testing.assert_array_equal(got.scores, q)
+        want = vk._compromise(s, r, q)
+        assert (got.compromise_set, got.acceptable_advantage, got.acceptable_stability) == want
 
 
 def test_threads_do_not_change_the_passes():
@@ -133,3 +206,26 @@ def test_methods_equal_pymcdm_on_the_compiled_path(compiled_everywhere, name):
         small = x[:50]
         ours, ref = cm.mabac(small, w, t), theirs(small, w, t, validation=False)
     np.testing.assert_allclose(ours.scores, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_spotis_with_bounds_checks_the_range_in_its_one_read(compiled_everywhere):
+    """SPOTIS with given bounds reads the matrix once (compiled) and still refuses data
+    outside the bounds (naming the cell) and NaN, as the two-pass path does."""
+    from citymatch.errors import CitymatchValueError
+
+    rng = np.random.default_rng(8)
+    x = rng.uniform(1.0, 9.0, size=(3000, 4))
+    w, t = np.full(4, 0.25), np.array([1, -1, 1, 1])
+    bounds = np.array([[0.0, 10.0]] * 4)
+    ok = cm.spotis(x, w, t, bounds=bounds)
+    want = np.abs(x - np.where(t > 0, 10.0, 0.0)) / 10.0 @ w
+    np.testing.assert_allclose(ok.scores, want, rtol=1e-12)
+    bad = x.copy()
+    bad[1234, 2] = 10.5
+    with pytest.raises(
+        CitymatchValueError, match=r"within `bounds`; got 10.5 at row 1234, column 2"
+    ):
+        cm.spotis(bad, w, t, bounds=bounds)
+    bad[1234, 2] = np.nan
+    with pytest.raises(ValueError, match="only finite numbers; got nan at row 1234, column 2"):
+        cm.spotis(bad, w, t, bounds=bounds)

@@ -44,8 +44,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _jitrows
+
 #: Rows per vectorised run for row-major data.
-_W = 64
+_W = _jitrows.W
 #: Runs between flushes of the partial column sums into the running totals.
 _FLUSH = 64
 #: Rows per tile for column-major data.
@@ -76,23 +78,27 @@ def _kernel(name: str) -> Any:
                 # The distance kernels call closeness1: compile it first and let them see the
                 # compiled version (numba resolves a kernel's globals when it compiles it).
                 globals()["closeness1"] = _jit_compile(numba, closeness1)
+                # The same for the row kernels' vectorisable logarithm, with contraction to
+                # fused multiply-adds (fewer roundings, half the instructions; nothing else
+                # of fast-math).
+                _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
     return fn
 
 
-def _jit_compile(numba: Any, py: Any) -> Any:
+def _jit_compile(numba: Any, py: Any, **options: Any) -> Any:
     """``numba.njit`` with the on-disk cache, or without it when no cache folder is writable.
 
     numba refuses ``cache=True`` where it finds nowhere to write (e.g. a read-only install).
     """
     try:
-        return numba.njit(nogil=True, cache=True, error_model="numpy")(py)
+        return numba.njit(nogil=True, cache=True, error_model="numpy", **options)(py)
     except RuntimeError as exc:
         if "cannot cache" not in str(exc):
             raise
-        return numba.njit(nogil=True, cache=False, error_model="numpy")(py)
+        return numba.njit(nogil=True, cache=False, error_model="numpy", **options)(py)
 
 
 def _stats_rows_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragma: no cover
@@ -295,54 +301,15 @@ def _dist_cols_py(
             sc[s + i] = closeness1(p, q)
 
 
-def _affine_rows_py(
-    flat: Any,
-    m: int,
-    lo: int,
-    hi: int,
-    coef: Any,
-    const: Any,
-    rcoef: Any,
-    recip: Any,
-    mxa: Any,
-    mxb: Any,
-    want_max: bool,
-    sums: Any,
-    mx: Any,
-) -> None:  # pragma: no cover - compiled
-    """Weighted row sums and one row maximum for rows ``lo:hi`` (see :func:`.rowpass.affine_rows`).
-
-    ``sums[k, i] = const_k + Σ_j coef_kj x_ij + rcoef_kj / x_ij`` (the reciprocal only on
-    ``recip`` columns), and ``mx[i] = max_j (mxa_j x_ij + mxb_j)``.
-
-    Terms are added in column order ``j = 0, 1, …``; one read of each value.
-    """
-    k_out = coef.shape[0]
-    inv = np.zeros(m)
-    for i in range(lo, hi):
-        base = i * m
-        for j in range(m):
-            if recip[j]:
-                inv[j] = 1.0 / np.float64(flat[base + j])
-        for k in range(k_out):
-            s = const[k]
-            for j in range(m):
-                s += coef[k, j] * np.float64(flat[base + j]) + rcoef[k, j] * inv[j]
-            sums[k, i] = s
-        if want_max:
-            r = -np.inf
-            for j in range(m):
-                t = mxa[j] * np.float64(flat[base + j]) + mxb[j]
-                r = t if t > r else r
-            mx[i] = r
-
-
 _PY = {
     "stats_rows": _stats_rows_py,
     "stats_cols": _stats_cols_py,
     "dist_rows": _dist_rows_py,
     "dist_cols": _dist_cols_py,
-    "affine_rows": _affine_rows_py,
+    "affine_rows": _jitrows.affine_rows_py,
+    "log_rows": _jitrows.log_rows_py,
+    "log_cols": _jitrows.log_cols_py,
+    "vikor_q": _jitrows.vikor_q_py,
 }
 
 
@@ -397,6 +364,11 @@ def distances(
 _NOWHERE = np.empty(1)
 
 
+def _tiled(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Coefficients (…, M) repeated over the W rows of a run: (…, W·M), C-contiguous."""
+    return np.ascontiguousarray(np.tile(np.asarray(a, dtype=np.float64), _W))
+
+
 def affine_rows(
     x: NDArray[Any],
     lo: int,
@@ -408,13 +380,54 @@ def affine_rows(
     row_max: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
     sums: NDArray[np.float64],
     mx: NDArray[np.float64],
+    ext: NDArray[np.float64] | None = None,
 ) -> None:
     """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
 
-    Same contract as :func:`.rowpass.affine_rows`.
+    Same contract as :func:`.rowpass.affine_rows`; with ``ext`` (2, M) also the column
+    max and min of those rows (NaN skipped: the caller checks the sums).
     """
-    mxa, mxb = row_max if row_max is not None else (const, const)
+    m = x.shape[1]
+    mxa, mxb = row_max if row_max is not None else (np.zeros(m), np.zeros(m))
     _kernel("affine_rows")(
-        x.reshape(-1), x.shape[1], lo, hi, coef, const, rcoef, recip, mxa, mxb,
-        row_max is not None, sums, mx,
+        x.reshape(-1), m, lo, hi, _tiled(coef), _tiled(rcoef), _tiled(recip.astype(np.float64)) > 0,
+        np.asarray(const, dtype=np.float64), bool(recip.any()), _tiled(mxa), _tiled(mxb),
+        row_max is not None, ext is not None, sums, mx, ext if ext is not None else _NOWHERE2,
     )  # fmt: skip
+
+
+_NOWHERE2 = np.empty((2, 1))
+
+
+def log_rows(
+    x: NDArray[Any], lo: int, hi: int, g: NDArray[np.float64], const: float,
+    out: NDArray[np.float64], odd: NDArray[np.bool_],
+) -> None:  # fmt: skip
+    """``out[i] = const + Σ_j g_j log x_ij`` for rows ``lo:hi`` of C-contiguous ``x``.
+
+    Rows with a value below the smallest normal float64 on a column with ``g_j ≠ 0`` are
+    marked in ``odd`` and left for the caller (numpy).
+    """
+    _kernel("log_rows")(x.reshape(-1), x.shape[1], lo, hi, _tiled(g), float(const), out, odd)
+
+
+def log_cols(
+    x: NDArray[Any], lo: int, hi: int, a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """``Σ_i log(a_j x_ij + b_j)`` over rows ``lo:hi``.
+
+    None where an argument is not a positive normal finite value (the caller uses numpy).
+    """
+    out = np.empty(x.shape[1])
+    ok = _kernel("log_cols")(x.reshape(-1), x.shape[1], lo, hi, _tiled(a), _tiled(b), out)
+    return out if ok else None
+
+
+def vikor_q(
+    s: NDArray[np.float64], r: NDArray[np.float64], v: float, tie: float
+) -> tuple[NDArray[np.float64], tuple[float, float, float, float]]:
+    """VIKOR's Q of one candidate set and ``(S⁻, R⁻, Q₍₁₎, Q₍₂₎)``: see ``vikor_q_py``."""
+    q = np.empty(s.shape[0])
+    out = np.empty(4)
+    _kernel("vikor_q")(s, r, float(v), float(tie), q, out)
+    return q, (float(out[0]), float(out[1]), float(out[2]), float(out[3]))

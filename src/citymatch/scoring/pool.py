@@ -31,6 +31,7 @@ from .._validate import check_threads
 
 __all__ = [
     "BLOCK_ROWS",
+    "CHUNKS_PER_THREAD",
     "PARALLEL_MIN_ROWS",
     "blas_single_threaded",
     "in_pool",
@@ -47,6 +48,11 @@ T = TypeVar("T")
 BLOCK_ROWS = 8192
 #: Below this many rows everything runs in the calling thread.
 PARALLEL_MIN_ROWS = 131072
+#: Chunks per thread in :func:`over_rows`: the pool hands them out as threads come free, so
+#: a thread that shares its core with another process (a browser, a notebook kernel) does
+#: less of the work instead of holding everyone up (one chunk per thread would make the
+#: pass as slow as its slowest core).
+CHUNKS_PER_THREAD = 4
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -131,18 +137,45 @@ def row_chunks(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
 
 
 def over_rows(n: int, parts: int, fn: Callable[[int, int], T]) -> list[T]:
-    """``fn(lo, hi)`` over block-aligned row chunks: in this thread for one part, else pooled."""
+    """``fn(lo, hi)`` over block-aligned row chunks, results in row order.
+
+    In this thread for one part; else :data:`CHUNKS_PER_THREAD` chunks per thread on the
+    pool (``parts`` threads at most run at once), handed out as threads come free.
+    """
     if parts == 1 or in_pool():
         return [fn(0, n)]
-    return over_chunks(row_chunks(n, parts), fn)
+    return over_chunks(row_chunks(n, parts * CHUNKS_PER_THREAD), fn, threads=parts)
 
 
-def over_chunks(chunks: list[tuple[int, int]], fn: Callable[[int, int], T]) -> list[T]:
-    """``fn(lo, hi)`` for each chunk, pooled (BLAS single-threaded) when there are several."""
+def over_chunks(
+    chunks: list[tuple[int, int]], fn: Callable[[int, int], T], *, threads: int | None = None
+) -> list[T]:
+    """``fn(lo, hi)`` for each chunk, results in chunk order.
+
+    Pooled (BLAS single-threaded) when there are several: ``threads`` workers (default one
+    per chunk, at most the pool's size) each take the next chunk as they come free.
+    """
     if len(chunks) <= 1 or in_pool():
         return [fn(lo, hi) for lo, hi in chunks]
+    pool = _pool()
+    workers = min(len(chunks), threads or len(chunks), max(1, os.cpu_count() or 1))
+    results: list[Any] = [None] * len(chunks)
+    todo = iter(range(len(chunks)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            results[i] = fn(*chunks[i])
+
     with blas_single_threaded():
-        return list(_pool().map(lambda c: fn(*c), chunks))
+        futures = [pool.submit(work) for _ in range(workers)]
+        for f in futures:
+            f.result()
+    return results
 
 
 def ordered_map(fn: Callable[[int], T], items: Iterable[int], *, threads: int) -> Iterator[T]:

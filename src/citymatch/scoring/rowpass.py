@@ -5,8 +5,9 @@ row sums of weighted column forms (affine ``a·x + b`` or reciprocal ``c / x``),
 maximum (VIKOR's regret), a row product of powers (WPM) or column sums of logs (MABAC's
 border).  Each is computed here in one read over the row chunks of :mod:`.pool`: the sums
 and maxima by the compiled kernel (:mod:`._jit`, when numba is installed and the matrix is
-large) or in cache-sized numpy blocks; the logs always in numpy blocks (numpy's vectorised
-``log`` is faster than a compiled scalar loop).  :mod:`.affine` builds the forms; this module only evaluates.
+large) or in cache-sized numpy blocks; the logs likewise (the compiled kernels use a
+vectorised logarithm, :func:`._jitrows.log_run`, within a few ulp of numpy's ``log``, which is
+scalar on CPUs without AVX-512).  :mod:`.affine` builds the forms; this module only evaluates.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _jit
+from . import _jit, _kernels
 from ._kernels import block_rows, use_jit
 from .pool import n_threads, over_rows
+from .stats import ColumnStats, merge_stats
 
-__all__ = ["affine_rows", "log_column_sums", "log_rows"]
+__all__ = ["affine_rows", "log_column_sums", "log_rows", "sums_and_extremes"]
 
 F64 = NDArray[np.float64]
 
@@ -61,6 +63,40 @@ def affine_rows(
     return sums, (mx if row_max is not None else None)
 
 
+def sums_and_extremes(
+    x: NDArray[np.floating],
+    coef: F64,
+    const: F64,
+    *,
+    threads: int | None = None,
+    jit: bool | None = None,
+) -> tuple[F64, ColumnStats]:
+    """Affine row sums (as :func:`affine_rows`, no reciprocals) and the column max and min.
+
+    One read of ``x`` on the compiled path (two with numpy): for a method whose forms do not
+    depend on the data (SPOTIS with given bounds) the range check and the scores share it.
+    The statistics are exact; a NaN cell makes the sums NaN (the caller checks them).
+    """
+    if not _jit_rows(x, jit):
+        sums, _ = affine_rows(
+            x, coef, const, np.zeros_like(coef), np.zeros(x.shape[1], dtype=bool),
+            threads=threads, jit=False,
+        )  # fmt: skip
+        return sums, _kernels.column_stats(x, threads=threads, jit=False)
+    n = x.shape[0]
+    sums = np.empty((coef.shape[0], n))
+    recip = np.zeros(x.shape[1], dtype=bool)
+
+    def part(lo: int, hi: int) -> ColumnStats:
+        ext = np.empty((2, x.shape[1]))
+        _jit.affine_rows(
+            x, lo, hi, coef, const, np.zeros_like(coef), recip, None, sums, sums[0], ext
+        )
+        return ColumnStats(ext[0], ext[1], None, None)
+
+    return sums, merge_stats(over_rows(n, n_threads(n, threads), part))
+
+
 def _affine_range(
     x: NDArray[np.floating],
     lo: int,
@@ -97,6 +133,7 @@ def log_rows(
     const: float,
     *,
     threads: int | None = None,
+    jit: bool | None = None,
 ) -> F64:
     """``exp(const + Σ_j g_j log x_ij)`` per row over the columns with ``g_j ≠ 0``.
 
@@ -105,7 +142,19 @@ def log_rows(
     """
     n = x.shape[0]
     out = np.empty(n)
-    over_rows(n, n_threads(n, threads), lambda lo, hi: _log_rows_range(x, lo, hi, g, const, out))
+    if not _jit_rows(x, jit):
+        over_rows(
+            n, n_threads(n, threads), lambda lo, hi: _log_rows_range(x, lo, hi, g, const, out)
+        )
+        return out
+    odd = np.zeros(n, dtype=bool)
+    over_rows(n, n_threads(n, threads), lambda lo, hi: _jit.log_rows(x, lo, hi, g, const, out, odd))
+    np.exp(out, out=out)
+    rows = np.flatnonzero(odd)
+    if rows.size:  # zeros (product 0) and subnormals: numpy's log, as on the numpy path
+        fix = np.empty(rows.size)
+        _log_rows_range(x[rows], 0, rows.size, g, const, fix)
+        out[rows] = fix
     return out
 
 
@@ -129,11 +178,18 @@ def log_column_sums(
     b: F64,
     *,
     threads: int | None = None,
+    jit: bool | None = None,
 ) -> F64:
     """``Σ_i log(a_j x_ij + b_j)`` per column (the arguments must be positive)."""
     n = x.shape[0]
-    parts = over_rows(n, n_threads(n, threads), lambda lo, hi: _log_cols_range(x, lo, hi, a, b))
-    out: F64 = np.sum(parts, axis=0)
+    parts = n_threads(n, threads)
+    if _jit_rows(x, jit):
+        res = over_rows(n, parts, lambda lo, hi: _jit.log_cols(x, lo, hi, a, b))
+        fast = [p for p in res if p is not None]
+        if len(fast) == len(res):
+            total: F64 = np.sum(fast, axis=0)
+            return total
+    out: F64 = np.sum(over_rows(n, parts, lambda lo, hi: _log_cols_range(x, lo, hi, a, b)), axis=0)
     return out
 
 

@@ -19,9 +19,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, ShapeError
+from . import rowpass
 from .affine import ColumnForm, checked_stats, weighted_sum
 from .inputs import decision_inputs
 from .method_results import SpotisResult
+from .stats import ColumnStats
 
 __all__ = ["spotis"]
 
@@ -43,14 +45,17 @@ def _bounds(x: F64, bounds: ArrayLike) -> F64:
         raise CitymatchValueError(
             f"`bounds` must have min < max for every criterion; got [{b[j, 0]}, {b[j, 1]}] at criterion {j}."
         )
-    st = checked_stats(x)  # one pass; the cell is looked for only when a column is out
+    return b
+
+
+def _within(x: F64, b: F64, st: ColumnStats) -> None:
+    """The data lie within the bounds (the cell is looked for only when a column is out)."""
     if not ((st.min >= b[:, 0]).all() and (st.max <= b[:, 1]).all()):
         i, j = (int(v) for v in np.argwhere((x < b[:, 0]) | (x > b[:, 1]))[0])
         raise CitymatchValueError(
             f"`matrix` must lie within `bounds`; got {x[i, j]} at row {i}, column {j}, outside "
             f"[{b[j, 0]}, {b[j, 1]}]."
         )
-    return b
 
 
 def spotis(
@@ -80,11 +85,18 @@ def spotis(
     [0.5, 0.5]
     """
     inp = decision_inputs(matrix, weights, types, min_rows=1, check_finite=False)
+    # Given bounds, one weight vector and the best bounds as the ideal, the forms do not depend
+    # on the data: the range check and the scores share one read (rowpass.sums_and_extremes).
+    fused = bounds is not None and ideal is None and inp.w.ndim == 1
     if bounds is None:
-        st = checked_stats(inp.x)
+        st: ColumnStats | None = checked_stats(inp.x)
+        assert st is not None
         b = np.column_stack([st.min, st.max])
     else:
         b = _bounds(inp.x, bounds)
+        st = None if fused else checked_stats(inp.x)
+        if st is not None:
+            _within(inp.x, b, st)
     if ideal is None:
         star = np.where(inp.benefit, b[:, 1], b[:, 0])
     else:
@@ -101,7 +113,14 @@ def spotis(
     if ideal is None:  # star is the best bound and the data lie within: |x − star| is affine
         a = np.where(live, np.where(inp.benefit, -1.0, 1.0) / safe, 0.0)
         c = np.where(live, np.where(inp.benefit, star, -star) / safe, 0.0)
-        scores = weighted_sum(inp.x, ColumnForm.affine(a, c), inp.w)
+        if fused:
+            sums, seen = rowpass.sums_and_extremes(inp.x, (inp.w * a)[None], np.array([inp.w @ c]))
+            if not np.isfinite(sums).all():
+                checked_stats(inp.x)  # names the NaN or infinite cell
+            _within(inp.x, b, seen)
+            scores = sums[0]
+        else:
+            scores = weighted_sum(inp.x, ColumnForm.affine(a, c), inp.w)
     else:
         d = np.where(live, np.abs(inp.x - star) / safe, 0.0)
         scores = inp.w @ d.T

@@ -1,0 +1,280 @@
+"""Bodies of the compiled row passes of the linear-time methods other than TOPSIS (numba).
+
+Compiled and cached by :mod:`._jit` (which owns the numba switch and the compile cache);
+:mod:`.rowpass` decides when they run and keeps their numpy twins.  Every kernel reads the
+row-major matrix as runs of :data:`W` rows into a small float64 buffer that stays in L1, and
+then makes several cheap sweeps over that buffer (reciprocals, weighted terms, row sums, row
+maxima, column extremes, logarithms): one read of the matrix per pass, and elementwise loops
+without loop-carried dependences, which the compiler vectorises (no fast-math needed).
+
+A vectorisable natural logarithm
+--------------------------------
+numpy's ``log`` and the C library's are scalar on CPUs without AVX-512, about 10 ns a value.
+:func:`log_run` computes it in straight-line arithmetic the compiler vectorises:
+``x = 2^e · z`` with ``z`` in ``[√½, √2)`` (from the bits of ``x``), then
+``log z = log(1 + f) = 2·atanh(s) = f − s·(f − R)`` with ``s = f / (2 + f)``,
+``R = Σ_{k=1..10} 2 s^{2k} / (2k + 1)`` (the atanh series; ``|s| ≤ 0.1716`` so the first
+omitted term is below 1e−18 relative), and ``log x = e·ln2_hi + (log z + e·ln2_lo)`` with
+``ln 2`` split so that ``e·ln2_hi`` is exact.  Its error is about one unit in the last place
+(held within 4 ulp of numpy's ``log`` by the tests).  It is only valid for positive, normal,
+finite values: the callers route anything else (zero, subnormal) to numpy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "LN2_HI",
+    "LN2_LO",
+    "LOG_OFF",
+    "MAGIC",
+    "MAGIC_BITS",
+    "TINY",
+    "W",
+    "affine_rows_py",
+    "log_cols_py",
+    "log_rows_py",
+    "log_run",
+    "vikor_q_py",
+]
+
+#: Rows per run (the run of W × M values is the kernels' L1 buffer).
+W = 64
+#: The bits of √½: ``(bits(x) − LOG_OFF) >> 52`` is the exponent that puts ``z`` in [√½, √2).
+LOG_OFF = 0x3FE6A09E667F3BCD
+#: ``1.5 · 2**52`` and its bits: adding a small integer to the bits and subtracting the float
+#: converts int64 → float64 without a (non-vectorisable on AVX2) conversion instruction.
+MAGIC = 6755399441055744.0
+MAGIC_BITS = 0x4338000000000000
+#: ln 2 = LN2_HI + LN2_LO, LN2_HI with its last 21 mantissa bits zero (e · LN2_HI is exact).
+LN2_HI = 0.6931471803691238
+LN2_LO = 1.9082149292705877e-10
+#: The smallest normal float64: below it :func:`log_run`'s bit split does not hold.
+TINY = float(np.finfo(np.float64).tiny)
+
+
+def log_run(v: Any, cnt: int, zb: Any, eb: Any, out: Any) -> None:  # pragma: no cover - compiled
+    """``out[k] = log(v[k])`` for ``k < cnt`` (positive, normal, finite values only)."""
+    vi = v.view(np.int64)
+    zf = zb.view(np.float64)
+    ef = eb.view(np.float64)
+    for k in range(cnt):
+        ix = vi[k]
+        e = (ix - LOG_OFF) >> 52
+        zb[k] = ix - (e << 52)
+        eb[k] = e + MAGIC_BITS
+    for k in range(cnt):
+        f = zf[k] - 1.0
+        e = ef[k] - MAGIC
+        s = f / (2.0 + f)
+        z = s * s
+        r = 2.0 / 21.0
+        r = r * z + 2.0 / 19.0
+        r = r * z + 2.0 / 17.0
+        r = r * z + 2.0 / 15.0
+        r = r * z + 2.0 / 13.0
+        r = r * z + 2.0 / 11.0
+        r = r * z + 2.0 / 9.0
+        r = r * z + 2.0 / 7.0
+        r = r * z + 2.0 / 5.0
+        r = r * z + 2.0 / 3.0
+        r = r * z
+        out[k] = e * LN2_HI + ((f - s * (f - r)) + e * LN2_LO)
+
+
+def affine_rows_py(
+    flat: Any,
+    m: int,
+    lo: int,
+    hi: int,
+    cx: Any,
+    cr: Any,
+    rmask: Any,
+    const: Any,
+    has_recip: bool,
+    ax: Any,
+    bx: Any,
+    want_max: bool,
+    want_ext: bool,
+    sums: Any,
+    mx: Any,
+    ext: Any,
+) -> None:  # pragma: no cover - compiled
+    """Rows ``lo:hi``: K weighted sums, optionally a row maximum and the column extremes.
+
+    ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij + cr[q, j]/x_ij`` (the reciprocal only where
+    ``rmask``), ``mx[i] = max_j (ax_j·x_ij + bx_j)``, and ``ext`` (2, M) the column max and
+    min of the rows read (NaN is skipped there: the caller checks the sums, where it shows).
+    The coefficient arrays are tiled over the W rows of a run (length W·M); terms are added
+    in column order ``j = 0, 1, …``.
+    """
+    wm = W * m
+    n_out = cx.shape[0]
+    v = np.empty(wm)
+    inv = np.ones(wm)
+    t = np.empty(wm)
+    amx = np.full(wm, -np.inf)
+    amn = np.full(wm, np.inf)
+    for row0 in range(lo, hi, W):
+        rows = min(W, hi - row0)
+        cnt = rows * m
+        base = row0 * m
+        if want_ext:
+            for k in range(cnt):
+                val = np.float64(flat[base + k])
+                v[k] = val
+                amx[k] = val if val > amx[k] else amx[k]
+                amn[k] = val if val < amn[k] else amn[k]
+        else:
+            for k in range(cnt):
+                v[k] = np.float64(flat[base + k])
+        if has_recip:
+            for k in range(cnt):
+                inv[k] = 1.0 / (v[k] if rmask[k] else 1.0)
+        for q in range(n_out):
+            for k in range(cnt):
+                t[k] = cx[q, k] * v[k] + cr[q, k] * inv[k]
+            for w in range(rows):
+                s = const[q]
+                o = w * m
+                for j in range(m):
+                    s += t[o + j]
+                sums[q, row0 + w] = s
+        if want_max:
+            for k in range(cnt):
+                t[k] = ax[k] * v[k] + bx[k]
+            for w in range(rows):
+                r = -np.inf
+                o = w * m
+                for j in range(m):
+                    r = t[o + j] if t[o + j] > r else r
+                mx[row0 + w] = r
+    if want_ext:
+        for j in range(m):
+            hi_v = -np.inf
+            lo_v = np.inf
+            for w in range(W):
+                k = w * m + j
+                hi_v = amx[k] if amx[k] > hi_v else hi_v
+                lo_v = amn[k] if amn[k] < lo_v else lo_v
+            ext[0, j] = hi_v
+            ext[1, j] = lo_v
+
+
+def log_rows_py(
+    flat: Any, m: int, lo: int, hi: int, g: Any, const: float, out: Any, odd: Any
+) -> None:  # pragma: no cover - compiled
+    """Rows ``lo:hi``: ``out[i] = const + Σ_j g_j log x_ij`` over the columns with ``g_j ≠ 0``.
+
+    ``g`` is tiled over a run (length W·M).  A row with a value below :data:`TINY` (zero,
+    subnormal, negative) on such a column gets ``odd[i] = 1`` and is left to the caller.
+    """
+    wm = W * m
+    v = np.empty(wm)
+    lg = np.empty(wm)
+    zb = np.empty(wm, dtype=np.int64)
+    eb = np.empty(wm, dtype=np.int64)
+    bad = np.empty(wm)
+    live = np.empty(wm)
+    for k in range(wm):
+        live[k] = 1.0 if g[k] != 0.0 else 0.0
+    for row0 in range(lo, hi, W):
+        rows = min(W, hi - row0)
+        cnt = rows * m
+        base = row0 * m
+        for k in range(cnt):
+            val = np.float64(flat[base + k])
+            low = (val < TINY) | (val != val)  # bitwise: no branch, so the loop vectorises
+            bad[k] = low * live[k]
+            v[k] = 1.0 if low else val
+        log_run(v, cnt, zb, eb, lg)
+        for w in range(rows):
+            s = const
+            b = 0.0
+            o = w * m
+            for j in range(m):
+                s += g[o + j] * lg[o + j]
+                b += bad[o + j]
+            out[row0 + w] = s
+            odd[row0 + w] = b > 0.0
+
+
+def log_cols_py(
+    flat: Any, m: int, lo: int, hi: int, a: Any, b: Any, out: Any
+) -> bool:  # pragma: no cover - compiled
+    """``out[j] = Σ_i log(a_j x_ij + b_j)`` over rows ``lo:hi``; ``a``, ``b`` tiled (W·M).
+
+    False if an argument is not a positive, normal, finite value (the caller uses numpy).
+    """
+    wm = W * m
+    v = np.empty(wm)
+    lg = np.empty(wm)
+    zb = np.empty(wm, dtype=np.int64)
+    eb = np.empty(wm, dtype=np.int64)
+    acc = np.zeros(wm)
+    ok = 0.0
+    for row0 in range(lo, hi, W):
+        rows = min(W, hi - row0)
+        cnt = rows * m
+        base = row0 * m
+        for k in range(cnt):
+            val = a[k] * np.float64(flat[base + k]) + b[k]
+            fine = (val >= TINY) & (val <= 1.7976931348623157e308)  # bitwise: vectorises
+            ok += 1.0 - fine
+            v[k] = val if fine else 1.0
+        log_run(v, cnt, zb, eb, lg)
+        for k in range(cnt):
+            acc[k] += lg[k]
+    for j in range(m):
+        s = 0.0
+        for w in range(W):
+            s += acc[w * m + j]
+        out[j] = s
+    return ok == 0.0
+
+
+def vikor_q_py(s: Any, r: Any, v: float, tie: float, q: Any, out: Any) -> None:  # pragma: no cover
+    """VIKOR's Q from S and R (one candidate set) in two passes over N instead of twenty.
+
+    ``q = v·(S − S⁻)/(S⁺ − S⁻) + (1 − v)·(R − R⁻)/(R⁺ − R⁻)``, a term 0 where its range is
+    within ``tie``, with the same operations in the same order as the numpy path
+    (:func:`.vikor._scaled`), so the bits are the same.  ``out`` gets
+    ``[S⁻, R⁻, Q₍₁₎, Q₍₂₎]`` (the two smallest Q, for the compromise's head).
+    """
+    n = s.shape[0]
+    s_lo = s[0]
+    s_hi = s[0]
+    r_lo = r[0]
+    r_hi = r[0]
+    for i in range(n):
+        s_lo = s[i] if s[i] < s_lo else s_lo
+        s_hi = s[i] if s[i] > s_hi else s_hi
+        r_lo = r[i] if r[i] < r_lo else r_lo
+        r_hi = r[i] if r[i] > r_hi else r_hi
+    s_span = s_hi - s_lo
+    r_span = r_hi - r_lo
+    s_live = 1.0 if s_span > tie else 0.0
+    r_live = 1.0 if r_span > tie else 0.0
+    s_den = s_span if s_span > tie else 1.0
+    r_den = r_span if r_span > tie else 1.0
+    w = 1.0 - v
+    first = np.inf
+    second = np.inf
+    for i in range(n):
+        a = (s[i] - s_lo) / s_den * s_live
+        b = (r[i] - r_lo) / r_den * r_live
+        qi = v * a + w * b
+        q[i] = qi
+        if qi < second:
+            if qi < first:
+                second = first
+                first = qi
+            else:
+                second = qi
+    out[0] = s_lo
+    out[1] = r_lo
+    out[2] = first
+    out[3] = second

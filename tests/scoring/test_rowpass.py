@@ -229,3 +229,22 @@ def test_spotis_with_bounds_checks_the_range_in_its_one_read(compiled_everywhere
     bad[1234, 2] = np.nan
     with pytest.raises(ValueError, match="only finite numbers; got nan at row 1234, column 2"):
         cm.spotis(bad, w, t, bounds=bounds)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_compiled_max_min_pass_equals_numpy_and_names_a_bad_cell(compiled_everywhere, bad):
+    """The methods' max/min pass (compiled, one read) gives numpy's extremes exactly, and a
+    NaN or ±inf cell is named as on the numpy path (the flag row sends it back to numpy)."""
+    from citymatch.scoring.affine import checked_stats
+
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(PARALLEL_MIN_ROWS + 99, 7))
+    st = checked_stats(x)
+    np.testing.assert_array_equal(st.max, x.max(axis=0))
+    np.testing.assert_array_equal(st.min, x.min(axis=0))
+    x[PARALLEL_MIN_ROWS + 5, 3] = bad
+    with pytest.raises(
+        ValueError,
+        match=rf"only finite numbers; got {bad} at row {PARALLEL_MIN_ROWS + 5}, column 3",
+    ):
+        checked_stats(x)

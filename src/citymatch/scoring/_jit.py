@@ -384,8 +384,8 @@ def affine_rows(
 ) -> None:
     """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
 
-    Same contract as :func:`.rowpass.affine_rows`; with ``ext`` (2, M) also the column
-    max and min of those rows (NaN skipped: the caller checks the sums).
+    Same contract as :func:`.rowpass.affine_rows`; with ``ext`` (3, M) also the column
+    max and min of those rows and a non-finite flag (see ``_jitrows.affine_rows_py``).
     """
     m = x.shape[1]
     mxa, mxb = row_max if row_max is not None else (np.zeros(m), np.zeros(m))
@@ -396,7 +396,7 @@ def affine_rows(
     )  # fmt: skip
 
 
-_NOWHERE2 = np.empty((2, 1))
+_NOWHERE2 = np.empty((3, 1))
 
 
 def log_rows(

@@ -106,8 +106,9 @@ def affine_rows_py(
     """Rows ``lo:hi``: K weighted sums, optionally a row maximum and the column extremes.
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij + cr[q, j]/x_ij`` (the reciprocal only where
-    ``rmask``), ``mx[i] = max_j (ax_j·x_ij + bx_j)``, and ``ext`` (2, M) the column max and
-    min of the rows read (NaN is skipped there: the caller checks the sums, where it shows).
+    ``rmask``), ``mx[i] = max_j (ax_j·x_ij + bx_j)``, and ``ext`` (3, M) the column max and
+    min of the rows read (NaN skipped) and a flag row: 0, or NaN where the column holds a NaN
+    or ±inf (the caller then asks numpy, which names the cell).
     The coefficient arrays are tiled over the W rows of a run (length W·M); terms are added
     in column order ``j = 0, 1, …``.
     """
@@ -118,6 +119,7 @@ def affine_rows_py(
     t = np.empty(wm)
     amx = np.full(wm, -np.inf)
     amn = np.full(wm, np.inf)
+    odd = np.zeros(wm)
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
@@ -128,6 +130,7 @@ def affine_rows_py(
                 v[k] = val
                 amx[k] = val if val > amx[k] else amx[k]
                 amn[k] = val if val < amn[k] else amn[k]
+                odd[k] += val - val  # 0, or NaN once a NaN or ±inf was read
         else:
             for k in range(cnt):
                 v[k] = np.float64(flat[base + k])
@@ -156,12 +159,15 @@ def affine_rows_py(
         for j in range(m):
             hi_v = -np.inf
             lo_v = np.inf
+            bad = 0.0
             for w in range(W):
                 k = w * m + j
                 hi_v = amx[k] if amx[k] > hi_v else hi_v
                 lo_v = amn[k] if amn[k] < lo_v else lo_v
+                bad += odd[k]
             ext[0, j] = hi_v
             ext[1, j] = lo_v
+            ext[2, j] = bad
 
 
 def log_rows_py(

@@ -23,6 +23,7 @@ from .stats import ColumnStats, merge_stats
 __all__ = ["affine_rows", "log_column_sums", "log_rows", "sums_and_extremes"]
 
 F64 = NDArray[np.float64]
+_ONE = np.empty(1)  # the row-maximum output when none is asked for
 
 
 def _jit_rows(x: NDArray[np.floating], jit: bool | None) -> bool:
@@ -75,26 +76,29 @@ def sums_and_extremes(
 
     One read of ``x`` on the compiled path (two with numpy): for a method whose forms do not
     depend on the data (SPOTIS with given bounds) the range check and the scores share it.
-    The statistics are exact; a NaN cell makes the sums NaN (the caller checks them).
+    With ``coef`` of shape (0, M) it is a max/min pass alone (half the work of the
+    statistics pass, which also sums).  The statistics are those of
+    :func:`._kernels.column_stats` (a NaN cell makes its column's max and min NaN).
     """
+    m = x.shape[1]
     if not _jit_rows(x, jit):
-        sums, _ = affine_rows(
-            x, coef, const, np.zeros_like(coef), np.zeros(x.shape[1], dtype=bool),
-            threads=threads, jit=False,
-        )  # fmt: skip
+        sums = affine_rows(
+            x, coef, const, np.zeros_like(coef), np.zeros(m, dtype=bool), threads=threads, jit=False
+        )[0] if coef.shape[0] else np.empty((0, x.shape[0]))  # fmt: skip
         return sums, _kernels.column_stats(x, threads=threads, jit=False)
     n = x.shape[0]
     sums = np.empty((coef.shape[0], n))
-    recip = np.zeros(x.shape[1], dtype=bool)
+    recip = np.zeros(m, dtype=bool)
 
-    def part(lo: int, hi: int) -> ColumnStats:
-        ext = np.empty((2, x.shape[1]))
-        _jit.affine_rows(
-            x, lo, hi, coef, const, np.zeros_like(coef), recip, None, sums, sums[0], ext
-        )
-        return ColumnStats(ext[0], ext[1], None, None)
+    def part(lo: int, hi: int) -> tuple[ColumnStats, bool]:
+        ext = np.empty((3, m))
+        _jit.affine_rows(x, lo, hi, coef, const, np.zeros_like(coef), recip, None, sums, _ONE, ext)
+        return ColumnStats(ext[0], ext[1], None, None), bool(np.isfinite(ext[2]).all())
 
-    return sums, merge_stats(over_rows(n, n_threads(n, threads), part))
+    parts = over_rows(n, n_threads(n, threads), part)
+    if not all(ok for _, ok in parts):  # a NaN or ±inf: numpy's statistics show where
+        return sums, _kernels.column_stats(x, threads=threads, jit=False)
+    return sums, merge_stats([st for st, _ in parts])
 
 
 def _affine_range(

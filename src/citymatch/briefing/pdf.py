@@ -70,8 +70,8 @@ def find_browser(browser: str | os.PathLike[str] | None = None) -> str:
     raise BrowserNotFoundError(
         "writing a PDF needs a Chromium-family browser (one of "
         f"{', '.join(BROWSER_NAMES)}), and none is on PATH: install one (Debian/Ubuntu: "
-        f"`apt-get install chromium`), or name it with `browser=` / ${BROWSER_ENV}; or write "
-        "the .html and print it to PDF from any browser.",
+        f"`apt-get install chromium`), or name it with ${BROWSER_ENV} (or `browser=` in "
+        "Python); or write the .html and print it to PDF from any browser.",
         package="chromium",
     )
 

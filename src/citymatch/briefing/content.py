@@ -197,7 +197,7 @@ def acceptability_sentences(ranking: Ranking, acc: RankAcceptabilityResult) -> l
     if where is None:
         return [f"The leader was not among the candidates of the {draws}."]
     p1 = acc.acceptability[where, 0]
-    k = min(3, acc.ranks)
+    k = min(3, acc.ranks, len(ids) - 1)  # the top n is every candidate: not worth saying
     text = f"{names[lead]} ranks first in {percent(p1)} of {draws}"
     if k > 1:
         text += f", and in the top {k} in {percent(acc.acceptability[where, :k].sum())}"

@@ -153,13 +153,16 @@ def test_hostile_names_are_escaped():
     assert f"Pursue {hostile} first" in text and "<b>bold</b>" in text
 
 
-def test_long_names_are_cut_with_the_full_name_kept():
-    """A very long name is cut to 80 characters with "…" in the table; the full name stays
-    readable in the cell's title attribute."""
+def test_long_names_and_labels_are_cut():
+    """A very long name is cut to 48 characters and a label to 60, with "…", in the table and
+    in the sentences alike (so that careless data cannot push the brief past two pages)."""
     long = "Ville-" + "x" * 200
-    b = brief(citymatch.rank(toy_table(names=(long, "Beta", "Zed")), toy_set()), robustness=False)
-    assert f'title="{long}"' in b.html
-    assert long[:79] + "…" in b.html
+    cs = toy_set(label1="L" * 100)
+    b = brief(citymatch.rank(toy_table(names=(long, "Beta", "Zed")), cs), robustness=False)
+    text = visible(b.html)
+    assert long[:47] + "…" in text and long[:48] not in text
+    assert f"Pursue {long[:47]}… first" in text
+    assert "L" * 59 + "…" in text and "L" * 60 not in text
 
 
 def test_plan_costs_formatted_for_people():

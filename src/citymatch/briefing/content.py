@@ -32,8 +32,20 @@ __all__ = [
     "conventions",
     "plan_summary",
     "recommendation",
+    "short",
     "tipping_sentences",
 ]
+
+#: Longest candidate name and criterion label shown (longer ones are cut with "…"), so that
+#: hostile or careless data cannot push the brief past two pages.
+NAME_CHARS = 48
+LABEL_CHARS = 60
+
+
+def short(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, the last one "…" when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 #: How each weight sampler draws, in words.
 SAMPLER_WORDS = {
@@ -81,7 +93,7 @@ def display_names(ranking: Ranking) -> dict[Hashable, str]:
     out: dict[Hashable, str] = {}
     for cid, name in zip(t["id"], names, strict=True):
         text = "" if name is None or (isinstance(name, float) and np.isnan(name)) else str(name)
-        out[cid] = text.strip() or str(cid)
+        out[cid] = short(text.strip() or str(cid), NAME_CHARS)
     return out
 
 
@@ -93,7 +105,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _labels(ranking: Ranking) -> dict[str, str]:
-    return {c.id: c.label or c.id for c in ranking.criteria.criteria}
+    return {c.id: short(c.label or c.id, LABEL_CHARS) for c in ranking.criteria.criteria}
 
 
 def _join(words: Sequence[str]) -> str:
@@ -317,7 +329,7 @@ def conventions(
         f"{labels.get(str(c), str(c))} {percent(w)}" for c, w in ranking.weights.items()
     )
     rows = [
-        ("Criteria", f"{cs.title} ({cs.name}, version {cs.version})"),
+        ("Criteria", f"{short(cs.title, LABEL_CHARS)} ({cs.name}, version {cs.version})"),
         ("Method", f"{how}; {better} scores are better"),
         ("Weights", f"{weights} — {ranking.weights_source}"),
         ("Strengths", f"criteria ranked by {why}"),

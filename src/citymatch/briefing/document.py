@@ -208,15 +208,16 @@ def brief(
     if robustness and stability is None:
         stability = stability_intervals(ranking, k=min(3, n - 1))
     cs = ranking.criteria
-    subject = subject or f"“{cs.title}”"
-    title = title or f"Partner recommendation: {cs.title}"
+    set_title = content.short(cs.title, content.LABEL_CHARS)
+    subject = content.short(subject or f"“{set_title}”", 2 * content.LABEL_CHARS)
+    title = content.short(title or f"Partner recommendation: {set_title}", 2 * content.LABEL_CHARS)
     day = date or Date.today()
     robust = (
         content.acceptability_sentences(ranking, acceptability) if acceptability is not None else []
     )
     sections = Sections(
         title=title,
-        meta=f"{day:%d %B %Y} · {n:,} candidates ranked · {cs.title} (version {cs.version})",
+        meta=f"{day:%d %B %Y} · {n:,} candidates ranked · {set_title} (version {cs.version})",
         recommendation=content.recommendation(ranking, subject),
         candidates=content.candidates(ranking, top),
         robustness=robust,

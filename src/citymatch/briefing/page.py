@@ -140,8 +140,8 @@ def render(s: Sections) -> str:
     parts = [
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{cell(s.title)}</title><style>{CSS}</style></head><body>",
-        f'<header><h1>{cell(s.title)}</h1><p class="meta">{cell(s.meta, 4 * MAX_CELL_CHARS)}</p></header>',
+        f"<title>{html.escape(s.title)}</title><style>{CSS}</style></head><body>",
+        f'<header><h1>{cell(s.title, 4 * MAX_CELL_CHARS)}</h1><p class="meta">{cell(s.meta, 4 * MAX_CELL_CHARS)}</p></header>',
         f'<h2>Recommendation</h2><p class="lead">{cell(s.recommendation, 10 * MAX_CELL_CHARS)}</p>',
         "<h2>Top candidates and why</h2>",
         _table(

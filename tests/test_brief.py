@@ -220,6 +220,15 @@ def test_other_methods_explain_by_weighted_position():
     assert "weighted position among the candidates" in text and "WSM has no additive" in text
 
 
+def test_lower_is_better_methods_say_so():
+    """Under VIKOR (lower Q is better) the dominant Alpha still leads (Q = 0) and the
+    recommendation says that lower scores are better."""
+    b = brief(citymatch.rank(toy_table(), toy_set(), method="vikor"), robustness=False)
+    text = visible(b.html)
+    assert b.leader == "Alpha"
+    assert re.search(r"ahead of Beta \(score 0 against [\d.]+; lower is better\)", text), text
+
+
 def test_without_robustness_no_robustness_section():
     """robustness=False with nothing given: no robustness section, nothing computed."""
     b = brief(citymatch.rank(toy_table(), toy_set()), robustness=False)

@@ -193,7 +193,9 @@ def recommendation(ranking: Ranking, subject: str) -> str:
     return (
         f"{head}, {number(gap, decimals=3)} points of score ahead of {second} "
         f"(score {_score(ranking, t['score'].iloc[0])} against "
-        f"{_score(ranking, t['score'].iloc[1])})."
+        f"{_score(ranking, t['score'].iloc[1])}"
+        + ("" if method_spec(ranking.method).higher_is_better else "; lower is better")
+        + ")."
     )
 
 

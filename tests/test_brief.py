@@ -4,6 +4,7 @@ cost, conventions, escaping of user strings; its result type, its errors, and th
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import html
 import os
 import re
@@ -229,6 +230,21 @@ def test_lower_is_better_methods_say_so():
     assert re.search(r"ahead of Beta \(score 0 against [\d.]+; lower is better\)", text), text
 
 
+def test_title_subject_and_date_as_given():
+    """The title, the subject of the recommendation and the date are the caller's."""
+    b = brief(
+        citymatch.rank(toy_table(), toy_set()),
+        title="Council, 1 December",
+        subject="trade outcomes",
+        date=datetime.date(2026, 12, 1),
+        robustness=False,
+    )
+    text = visible(b.html)
+    assert "<title>Council, 1 December</title>" in b.html and b.title == "Council, 1 December"
+    assert "01 December 2026 · 3 candidates ranked" in text
+    assert "ranks first of 3 candidates ranked on trade outcomes, " in text
+
+
 def test_without_robustness_no_robustness_section():
     """robustness=False with nothing given: no robustness section, nothing computed."""
     b = brief(citymatch.rank(toy_table(), toy_set()), robustness=False)
@@ -257,6 +273,10 @@ def test_argument_errors(toy_brief, tmp_path):
         CitymatchTypeError, match=r"`stability` must be a StabilityResult or None; got str"
     ):
         brief(ranking, stability="x")
+    with pytest.raises(CitymatchTypeError, match=r"`title` must be a str or None; got int"):
+        brief(ranking, title=3)
+    with pytest.raises(CitymatchTypeError, match=r"`date` must be a date or None; got str"):
+        brief(ranking, date="2026-12-01")
     with pytest.raises(CitymatchTypeError, match=r"`sources` must be a sequence of strings"):
         brief(ranking, sources="cities.csv")
     with pytest.raises(ArgumentError, match=r"`top` must be an integer ≥ 1; got 0"):

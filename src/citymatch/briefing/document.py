@@ -107,14 +107,21 @@ def _check_int(value: object, name: str, low: int) -> int:
 
 
 def _check_types(
-    ranking: object, acceptability: object, stability: object, plan: object, sources: object
+    ranking: object,
+    acceptability: object,
+    stability: object,
+    plan: object,
+    sources: object,
+    texts: dict[str, object],
+    day: object,
 ) -> None:
-    wanted = (
+    wanted = [(name, value, str, True) for name, value in texts.items()] + [
         ("ranking", ranking, Ranking, False),
         ("acceptability", acceptability, RankAcceptabilityResult, True),
         ("stability", stability, StabilityResult, True),
         ("plan", plan, Plan, True),
-    )
+        ("date", day, Date, True),
+    ]
     for name, value, cls, optional in wanted:
         if not isinstance(value, cls) and not (optional and value is None):
             raise CitymatchTypeError(
@@ -127,6 +134,42 @@ def _check_types(
         raise CitymatchTypeError(
             f"`sources` must be a sequence of strings (one per source); got {sources!r}."
         )
+
+
+def _sections(
+    ranking: Ranking,
+    acceptability: RankAcceptabilityResult | None,
+    stability: StabilityResult | None,
+    plan: Plan | None,
+    title: str | None,
+    subject: str | None,
+    top: int,
+    sources: Sequence[str],
+    day: Date,
+) -> Sections:
+    """What the page shows, in words (see :mod:`.content`)."""
+    n = len(ranking.table)
+    cs = ranking.criteria
+    set_title = content.short(cs.title, content.LABEL_CHARS)
+    subject = content.short(subject or f"“{set_title}”", 2 * content.LABEL_CHARS)
+    title = content.short(title or f"Partner recommendation: {set_title}", 2 * content.LABEL_CHARS)
+    robust = (
+        content.acceptability_sentences(ranking, acceptability) if acceptability is not None else []
+    )
+    sections = Sections(
+        title=title,
+        meta=f"{day:%d %B %Y} · {n:,} candidates ranked · {set_title} (version {cs.version})",
+        recommendation=content.recommendation(ranking, subject),
+        candidates=content.candidates(ranking, top),
+        robustness=robust,
+        tipping=content.tipping_sentences(ranking, stability) if stability is not None else None,
+        plan=content.plan_summary(plan) if plan is not None else None,
+        conventions=content.conventions(ranking, acceptability, stability),
+        sources=list(sources),
+        footer=f"Prepared with citymatch {__version__}. Scores and shares are computed, "
+        "not judgements: read them with the criteria and weights above.",
+    )
+    return sections
 
 
 def brief(
@@ -197,7 +240,9 @@ def brief(
     ArgumentError
         ``top`` or ``samples`` not a positive integer.
     """
-    _check_types(ranking, acceptability, stability, plan, sources)
+    _check_types(
+        ranking, acceptability, stability, plan, sources, {"title": title, "subject": subject}, date
+    )
     top = _check_int(top, "top", 1)
     samples = _check_int(samples, "samples", 1)
     n = len(ranking.table)
@@ -207,27 +252,9 @@ def brief(
         )
     if robustness and stability is None:
         stability = stability_intervals(ranking, k=min(3, n - 1))
-    cs = ranking.criteria
-    set_title = content.short(cs.title, content.LABEL_CHARS)
-    subject = content.short(subject or f"“{set_title}”", 2 * content.LABEL_CHARS)
-    title = content.short(title or f"Partner recommendation: {set_title}", 2 * content.LABEL_CHARS)
-    day = date or Date.today()
-    robust = (
-        content.acceptability_sentences(ranking, acceptability) if acceptability is not None else []
-    )
-    sections = Sections(
-        title=title,
-        meta=f"{day:%d %B %Y} · {n:,} candidates ranked · {set_title} (version {cs.version})",
-        recommendation=content.recommendation(ranking, subject),
-        candidates=content.candidates(ranking, top),
-        robustness=robust,
-        tipping=content.tipping_sentences(ranking, stability) if stability is not None else None,
-        plan=content.plan_summary(plan) if plan is not None else None,
-        conventions=content.conventions(ranking, acceptability, stability),
-        sources=list(sources),
-        footer=f"Prepared with citymatch {__version__}. Scores and shares are computed, "
-        "not judgements: read them with the criteria and weights above.",
+    sections = _sections(
+        ranking, acceptability, stability, plan, title, subject, top, sources, date or Date.today()
     )
     names = content.display_names(ranking)
     leader = " and ".join(names[i] for i in content.leaders(ranking))
-    return Brief(html=render(sections), title=title, leader=leader)
+    return Brief(html=render(sections), title=sections.title, leader=leader)

@@ -23,6 +23,7 @@ from citymatch.errors import (
     BrowserError,
     BrowserNotFoundError,
     CitymatchTypeError,
+    CitymatchValueError,
     MissingDependencyError,
 )
 from helpers import ROOT
@@ -279,9 +280,11 @@ def test_argument_errors(toy_brief, tmp_path):
         brief(ranking, date="2026-12-01")
     with pytest.raises(CitymatchTypeError, match=r"`sources` must be a sequence of strings"):
         brief(ranking, sources="cities.csv")
-    with pytest.raises(ArgumentError, match=r"`top` must be an integer ≥ 1; got 0"):
+    with pytest.raises(CitymatchValueError, match=r"`top` must be an integer ≥ 1; got 0"):
         brief(ranking, top=0)
-    with pytest.raises(ArgumentError, match=r"`samples` must be an integer ≥ 1; got True"):
+    with pytest.raises(
+        CitymatchTypeError, match=r"`samples` must be an integer ≥ 1; got True of type bool"
+    ):
         brief(ranking, samples=True)
     with pytest.raises(
         ArgumentError, match=r"`path` must end in \.html, \.htm, \.pdf .*; got '.*b\.docx'"

@@ -22,7 +22,7 @@ from ..rank import Ranking
 from ..scoring.registry import method_spec
 from ..scoring.results import TopsisResult
 from ..sensitivity.acceptability import RankAcceptabilityResult
-from ..sensitivity.stability import StabilityResult
+from ..sensitivity.stability import LINEAR_IN_WEIGHTS, SEARCH_POINTS, StabilityResult
 
 __all__ = [
     "Candidate",
@@ -351,7 +351,12 @@ def conventions(
         rows.append(
             (
                 "Tipping weights",
-                "exact; one criterion's weight moves while the others are rescaled in "
+                (
+                    "exact"
+                    if spec.name == "TOPSIS" or spec.name in LINEAR_IN_WEIGHTS
+                    else f"a numeric search over {SEARCH_POINTS:,} points of each weight, polished"
+                )
+                + "; one criterion's weight moves while the others are rescaled in "
                 "proportion to keep the sum at 100%",
             )
         )

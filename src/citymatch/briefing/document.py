@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
-import numpy as np
-
 from .. import __version__
 from .._util import atomic_write
+from .._validate import check_count
 from ..errors import ArgumentError, CitymatchTypeError
 from ..portfolio.solve import Plan
 from ..rank import Ranking
@@ -98,12 +97,6 @@ class Brief:
             f'<iframe srcdoc="{html_lib.escape(self.html, quote=True)}" '
             'style="width:100%;height:42em;border:1px solid #ccc" title="decision brief"></iframe>'
         )
-
-
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ArgumentError(f"`{name}` must be an integer ≥ {low}; got {value!r}.")
-    return int(value)
 
 
 def _check_types(
@@ -236,15 +229,15 @@ def brief(
     Raises
     ------
     CitymatchTypeError
-        An argument of the wrong type.
-    ArgumentError
+        An argument of the wrong type (``top`` or ``samples`` not an integer).
+    CitymatchValueError
         ``top`` or ``samples`` not a positive integer.
     """
     _check_types(
         ranking, acceptability, stability, plan, sources, {"title": title, "subject": subject}, date
     )
-    top = _check_int(top, "top", 1)
-    samples = _check_int(samples, "samples", 1)
+    top = check_count(top, name="top", minimum=1)
+    samples = check_count(samples, name="samples", minimum=1)
     n = len(ranking.table)
     if robustness and acceptability is None:
         acceptability = rank_acceptability(

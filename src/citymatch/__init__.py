@@ -45,6 +45,7 @@ from .scoring.weighted import mabac, waspas, wpm, wsm
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and readers
     from . import agreements, datasets, portfolio, scale, sensitivity, service
+    from .briefing import Brief, brief
     from .models.portfolio import DiversityRule, PortfolioProblem, Project
     from .portfolio import Plan, optimize_portfolio
 
@@ -53,6 +54,8 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
 #: analyses (pymcdm), Dask and plotting come in when first touched.
 _LAZY_MODULES = ("agreements", "datasets", "portfolio", "scale", "sensitivity", "service")
 _LAZY_NAMES = {
+    "Brief": "briefing",
+    "brief": "briefing",
     "DiversityRule": "models.portfolio",
     "PortfolioProblem": "models.portfolio",
     "Project": "models.portfolio",
@@ -84,6 +87,7 @@ __all__ = [
     "AHPNode",
     "AHPResult",
     "AHPSpec",
+    "Brief",
     "CitymatchError",
     "CoprasResult",
     "CriteriaSet",
@@ -108,6 +112,7 @@ __all__ = [
     "ahp_batch",
     "ahp_group",
     "ahp_hierarchy",
+    "brief",
     "copras",
     "datasets",
     "errors",

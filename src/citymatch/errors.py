@@ -37,7 +37,9 @@ Tree::
     │   └── RecordKeyError ........ a record-signing key that is too short, unreadable or exposed
     ├── CitymatchTypeError (TypeError)
     ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
+    ├── BrowserError (RuntimeError) ............... the headless browser failed to write a PDF
     └── MissingDependencyError (ImportError) ...... an optional extra that is not installed
+        └── BrowserNotFoundError .................. no Chromium-family browser for a PDF
 
     CitymatchWarning (UserWarning)
     ├── InconsistentJudgementsWarning ... AHP judgements with CR above the threshold
@@ -48,6 +50,8 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "BrowserError",
+    "BrowserNotFoundError",
     "CandidateDataError",
     "CellError",
     "CitymatchError",
@@ -191,6 +195,20 @@ class MissingDependencyError(CitymatchError, ImportError):
         super().__init__(message, name=package or None)
         self.package = package
         self.extra = extra
+
+
+class BrowserNotFoundError(MissingDependencyError):
+    """No headless browser (Chromium, Chrome, Edge) to print a PDF with.
+
+    The message says how to install one, how to name it, and that the HTML output needs none.
+    """
+
+
+class BrowserError(CitymatchError, RuntimeError):
+    """The headless browser ran but wrote no PDF (failed, timed out or wrote something else).
+
+    The message names the browser, the exit status and the end of its error output.
+    """
 
 
 class CitymatchWarning(UserWarning):

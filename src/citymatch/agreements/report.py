@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from .._format import money, percent, value_text
 from ..errors import CitymatchValueError
 from ..models.agreement import Agreement, Policy
 from .register import Register
@@ -38,11 +39,15 @@ def svg_bars(
     title: str,
     unit: str = "",
     width: int = 640,
+    fmt: Callable[[float], str] | None = None,
 ) -> str:
     """A small self-contained SVG grouped bar chart (no external resources).
 
-    One row per label, one bar per series; missing or non-finite values draw no bar.
+    One row per label, one bar per series; missing or non-finite values draw no bar.  Each
+    bar's figure is ``fmt(value)`` (e.g. :func:`citymatch._format.money`), by default the
+    value with thousands separators followed by ``unit``.
     """
+    label = fmt or (lambda v: f"{value_text(v)}{unit}")
     n = len(labels)
     row_h = 14 * len(series) + 10
     height = 40 + n * row_h
@@ -72,11 +77,11 @@ def svg_bars(
             color = _COLORS[g % len(_COLORS)]
             out.append(
                 f'<rect x="{left}" y="{y}" width="{w:.1f}" height="12" fill="{color}">'
-                f"<title>{html.escape(name)}: {v:,.4g}{unit}</title></rect>"
+                f"<title>{html.escape(name)}: {html.escape(label(v))}</title></rect>"
             )
             out.append(
                 f'<text x="{left + w + 4:.1f}" y="{y + 10}" font-size="10" '
-                f'font-family="sans-serif">{v:,.3g}{unit}</text>'
+                f'font-family="sans-serif">{html.escape(label(v))}</text>'
             )
     legend = " ".join(
         f'<tspan fill="{_COLORS[g % len(_COLORS)]}">■</tspan> {html.escape(name)}'
@@ -87,12 +92,20 @@ def svg_bars(
     return "".join(out)
 
 
-def _fmt(v: object) -> str:
+#: Report columns holding money (``$120,000``) and shares (``79%``); other numbers are plain.
+_MONEY_COLUMNS = frozenset({"planned", "spent", "variance"})
+_SHARE_COLUMNS = frozenset({"progress"})
+
+
+def _fmt(v: object, column: str = "") -> str:
+    """A cell for people: money and shares by their column, missing values empty."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return ""
-    if isinstance(v, float):
-        return f"{v:,.4g}"
-    return str(v)
+    if column in _MONEY_COLUMNS:
+        return money(v)
+    if column in _SHARE_COLUMNS:
+        return percent(v)
+    return value_text(v)
 
 
 def _markdown_table(df: pd.DataFrame) -> str:
@@ -101,16 +114,19 @@ def _markdown_table(df: pd.DataFrame) -> str:
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_fmt(v) for v in row) + " |")
+        lines.append("| " + " | ".join(_fmt(v, c) for v, c in zip(row, cols, strict=True)) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _html_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "<p><em>none</em></p>"
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    cols = [str(c) for c in df.columns]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(_fmt(v, c))}</td>" for v, c in zip(row, cols, strict=True))
+        + "</tr>"
         for row in df.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -244,7 +260,7 @@ class AnnualReport:
             [f"{a}: {m}" for a, m in zip(k["agreement"], k["metric"], strict=True)],
             {"progress toward target": (k["progress"] * 100).tolist()},
             title="KPI progress (% of the way from baseline to target)",
-            unit="%",
+            fmt=lambda v: percent(v / 100),
         )
 
     def _budget_chart(self) -> str:
@@ -254,6 +270,7 @@ class AnnualReport:
             [str(a) for a in self._budget["agreement"]],
             {"planned": self._budget["planned"].tolist(), "spent": self._budget["spent"].tolist()},
             title=f"Budget {self.year}: planned and spent",
+            fmt=money,
         )
 
     def to_html(self) -> str:

@@ -16,6 +16,7 @@ from ..errors import (
     ScreeningError,
     ShapeError,
 )
+from .brief import add_brief
 from .criteria import add_criteria
 from .engine import add_record, add_replay, add_schema, add_serve
 from .guard import check_outputs, handling_signals
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_replay,
         add_demo,
         add_criteria,
+        add_brief,
     ):
         add(sub)
     return p

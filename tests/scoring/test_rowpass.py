@@ -248,3 +248,35 @@ def test_compiled_max_min_pass_equals_numpy_and_names_a_bad_cell(compiled_everyw
         match=rf"only finite numbers; got {bad} at row {PARALLEL_MIN_ROWS + 5}, column 3",
     ):
         checked_stats(x)
+
+
+def test_compiled_exp_is_within_one_ulp_of_numpy():
+    """The compiled kernels' vectorised exponential over [−700, 700]; outside it says so."""
+    pytest.importorskip("numba")
+    from citymatch.scoring import _jit, _jitrows
+
+    _jit._kernel("log_rows")  # compiles the exponential too
+    rng = np.random.default_rng(1)
+    y = np.concatenate([rng.uniform(-700, 700, 200_000), rng.uniform(-1, 1, 50_000), [0.0, 700.0]])
+    out = np.empty_like(y)
+    assert _jitrows.exp_run(y, y.size, np.empty(y.size, dtype=np.int64), out)
+    want = np.exp(y)
+    assert out[-2] == 1.0
+    assert (np.abs(out - want) / np.spacing(want)).max() <= 1.0
+    assert not _jitrows.exp_run(np.array([700.5]), 1, np.empty(1, dtype=np.int64), out)
+
+
+@pytest.mark.parametrize("const", [-1400.0, -700.0, 0.0, 650.0])
+def test_log_rows_beyond_the_compiled_exponent_range_go_to_numpy(const):
+    """Products whose exponent leaves ±700 (overflow, subnormal, 0) are numpy's on both paths.
+
+    The tolerance is the exponent's own rounding (|exponent| ≤ 800 → ~1e−13 absolute),
+    which exp turns into relative error on both paths alike.
+    """
+    rng = np.random.default_rng(2)
+    x = np.exp(rng.uniform(0.0, 20.0, size=(4000, 5)))  # Σ log x up to 100
+    g = np.full(5, 1.0)
+    with np.errstate(over="ignore"):
+        want = rowpass.log_rows(x, g, const, jit=False)
+        got = rowpass.log_rows(x, g, const, jit=True)
+    np.testing.assert_allclose(got, want, rtol=2e-12, atol=0)

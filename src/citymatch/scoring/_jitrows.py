@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "INV_LN2",
     "LN2_HI",
     "LN2_LO",
     "LOG_OFF",
@@ -35,6 +36,7 @@ __all__ = [
     "TINY",
     "W",
     "affine_rows_py",
+    "exp_run",
     "log_cols_py",
     "log_rows_py",
     "log_run",
@@ -52,6 +54,8 @@ MAGIC_BITS = 0x4338000000000000
 #: ln 2 = LN2_HI + LN2_LO, LN2_HI with its last 21 mantissa bits zero (e · LN2_HI is exact).
 LN2_HI = 0.6931471803691238
 LN2_LO = 1.9082149292705877e-10
+#: 1 / ln 2.
+INV_LN2 = 1.4426950408889634
 #: The smallest normal float64: below it :func:`log_run`'s bit split does not hold.
 TINY = float(np.finfo(np.float64).tiny)
 
@@ -83,6 +87,45 @@ def log_run(v: Any, cnt: int, zb: Any, eb: Any, out: Any) -> None:  # pragma: no
         r = r * z + 2.0 / 3.0
         r = r * z
         out[k] = e * LN2_HI + ((f - s * (f - r)) + e * LN2_LO)
+
+
+def exp_run(y: Any, cnt: int, kb: Any, out: Any) -> bool:  # pragma: no cover - compiled
+    """``out[k] = exp(y[k])`` for ``k < cnt`` with ``|y| ≤ 700``; False if a value is outside.
+
+    ``y = k·ln2 + r`` with ``k`` the nearest integer to ``y/ln2`` (by the 1.5·2⁵² trick, so
+    no float → int conversion), ``|r| ≤ ln2/2``, ``exp(r)`` by its Taylor series to the
+    r¹³ term (the first omitted term is below 1e−17 relative), and ``2^k`` from its bits.
+    """
+    kf = kb.view(np.float64)
+    bad = 0.0
+    for i in range(cnt):
+        t = y[i]
+        inside = (t >= -700.0) & (t <= 700.0)
+        bad += 1.0 - inside
+        kf[i] = (t if inside else 0.0) * INV_LN2 + MAGIC
+    for i in range(cnt):
+        kb[i] = ((kb[i] - MAGIC_BITS) + 1023) << 52  # 2^k as bits
+    for i in range(cnt):
+        t = y[i]
+        t = t if (t >= -700.0) & (t <= 700.0) else 0.0
+        k = (t * INV_LN2 + MAGIC) - MAGIC
+        r = (t - k * LN2_HI) - k * LN2_LO
+        p = 1.0 / 6227020800.0
+        p = p * r + 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        out[i] = p * kf[i]
+    return bad == 0.0
 
 
 def affine_rows_py(
@@ -173,10 +216,11 @@ def affine_rows_py(
 def log_rows_py(
     flat: Any, m: int, lo: int, hi: int, g: Any, const: float, out: Any, odd: Any
 ) -> None:  # pragma: no cover - compiled
-    """Rows ``lo:hi``: ``out[i] = const + Σ_j g_j log x_ij`` over the columns with ``g_j ≠ 0``.
+    """Rows ``lo:hi``: ``out[i] = exp(const + Σ_j g_j log x_ij)`` over the columns with ``g_j ≠ 0``.
 
     ``g`` is tiled over a run (length W·M).  A row with a value below :data:`TINY` (zero,
-    subnormal, negative) on such a column gets ``odd[i] = 1`` and is left to the caller.
+    subnormal, negative) on such a column, or whose exponent is beyond ±700, gets
+    ``odd[i] = 1`` and is left to the caller.
     """
     wm = W * m
     v = np.empty(wm)
@@ -184,6 +228,9 @@ def log_rows_py(
     zb = np.empty(wm, dtype=np.int64)
     eb = np.empty(wm, dtype=np.int64)
     bad = np.empty(wm)
+    rs = np.empty(W)
+    ex = np.empty(W)
+    kb = np.empty(W, dtype=np.int64)
     live = np.empty(wm)
     for k in range(wm):
         live[k] = 1.0 if g[k] != 0.0 else 0.0
@@ -204,8 +251,11 @@ def log_rows_py(
             for j in range(m):
                 s += g[o + j] * lg[o + j]
                 b += bad[o + j]
-            out[row0 + w] = s
-            odd[row0 + w] = b > 0.0
+            rs[w] = s
+            odd[row0 + w] = (b > 0.0) | (s < -700.0) | (s > 700.0)
+        exp_run(rs, rows, kb, ex)
+        for w in range(rows):
+            out[row0 + w] = ex[w]
 
 
 def log_cols_py(

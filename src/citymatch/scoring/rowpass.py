@@ -153,9 +153,8 @@ def log_rows(
         return out
     odd = np.zeros(n, dtype=bool)
     over_rows(n, n_threads(n, threads), lambda lo, hi: _jit.log_rows(x, lo, hi, g, const, out, odd))
-    np.exp(out, out=out)
     rows = np.flatnonzero(odd)
-    if rows.size:  # zeros (product 0) and subnormals: numpy's log, as on the numpy path
+    if rows.size:  # zeros (product 0), subnormals, huge exponents: numpy, as on its path
         fix = np.empty(rows.size)
         _log_rows_range(x[rows], 0, rows.size, g, const, fix)
         out[rows] = fix

@@ -42,12 +42,7 @@ def checked_stats(x: F64, *, total: bool = False, threads: int | None = None) ->
     So is a column whose range (max − min) or sum overflows float64: the methods divide by
     them, and an infinite divisor would silently flatten the column.
     """
-    if not total and _kernels.use_jit(x):  # max and min only: the lighter compiled pass
-        st = rowpass.sums_and_extremes(x, np.empty((0, x.shape[1])), np.empty(0), threads=threads)[
-            1
-        ]
-    else:
-        st = _kernels.column_stats(x, total=total, threads=threads)
+    st = _kernels.column_stats(x, total=total, threads=threads)
     if not (np.isfinite(st.max).all() and np.isfinite(st.min).all()):
         raise_nonfinite(x, "matrix")
     with np.errstate(over="ignore", invalid="ignore"):

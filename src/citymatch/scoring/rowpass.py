@@ -76,8 +76,7 @@ def sums_and_extremes(
 
     One read of ``x`` on the compiled path (two with numpy): for a method whose forms do not
     depend on the data (SPOTIS with given bounds) the range check and the scores share it.
-    With ``coef`` of shape (0, M) it is a max/min pass alone (half the work of the
-    statistics pass, which also sums).  The statistics are those of
+    The statistics are those of
     :func:`._kernels.column_stats` (a NaN cell makes its column's max and min NaN).
     """
     m = x.shape[1]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from .output import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..agreements.goals import GoalCoverage
     from ..portfolio import Plan
 
 __all__ = [
@@ -92,6 +94,11 @@ def add_portfolio(sub: Subparsers) -> None:
         help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html write "
         "the selected projects (JSON: the full response), .txt or no suffix the printed text",
     )
+    pp.add_argument(
+        "--policy",
+        help="policy file (TOML): check the goals the projects name against its strategic "
+        "goals (an unknown goal: exit 1) and report which selected projects serve each goal",
+    )
     pp.set_defaults(func=cmd_portfolio)
 
 
@@ -105,6 +112,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     from ..service.contract import portfolio_response
 
     fmt = output_format(args.format, args.output)
+    goals = _plan_goals(args.policy, args.problem) if args.policy else None  # before solving
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
@@ -117,11 +125,50 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
         doc = portfolio_response(plan).model_dump(mode="json")
         if front is not None:
             doc["frontier"] = _frame_records(front)
+        if goals is not None:
+            doc["goals"] = goals.served_by(plan)
         emit_json(doc, args.output)
     else:
         text = _plan_text(plan, front, args.time_limit)
+        if goals is not None:
+            text += "\n\n" + goals.text(plan)
         emit_table(plan.selected, text, fmt, args.output, title="Portfolio plan")
     return portfolio_exit_code(plan)
+
+
+@dataclass(frozen=True)
+class _PlanGoals:
+    """The policy's goals and the goals each project of the problem names."""
+
+    coverage: GoalCoverage
+    project_goals: dict[str, tuple[str, ...]]
+
+    def served_by(self, plan: Plan) -> dict[str, list[str]]:
+        """Goal id → the selected projects naming it (in the policy's order)."""
+        chosen = list(plan.selected["id"]) if plan.feasible else []
+        return {
+            g: [p for p in chosen if g in self.project_goals.get(p, ())]
+            for g in self.coverage.titles
+        }
+
+    def text(self, plan: Plan) -> str:
+        lines = [f"Strategic goals of policy {self.coverage.policy!r} served by the plan:"]
+        for g, chosen in self.served_by(plan).items():
+            names = ", ".join(chosen) or "NO selected project"
+            lines.append(f"  {g} ({self.coverage.titles[g]}): {names}")
+        lines.extend(f"warning: {i}" for i in self.coverage.issues)
+        return "\n".join(lines)
+
+
+def _plan_goals(policy_path: str, problem: str) -> _PlanGoals:
+    """Check the projects' goal references against the policy (raises on an unknown goal)."""
+    from ..agreements.goals import goal_coverage
+    from ..agreements.policy import load_policy
+    from ..portfolio import load_problem
+
+    projects = load_problem(problem).projects
+    coverage = goal_coverage(load_policy(policy_path), projects=projects)
+    return _PlanGoals(coverage, {p.id: p.goals for p in projects})
 
 
 def portfolio_exit_code(plan: Plan) -> int:

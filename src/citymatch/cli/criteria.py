@@ -31,7 +31,7 @@ def add_criteria(sub: Subparsers) -> None:
     c.add_argument("--output", help="with new: the file to write (default NAME.toml here)")
     c.add_argument(
         "--policy",
-        help="with validate or list: a policy file (TOML); check the goals the set(s) and their "
+        help="with validate or list: a policy file (TOML; 'example' for the shipped one); check the goals the set(s) and their "
         "criteria reference against its strategic goals (an unknown goal: exit 1) and report "
         "the goals each serves and the policy goals none serves",
     )
@@ -82,8 +82,9 @@ def _goal_text(sets: list[CriteriaSet], policy_path: str) -> str:
     """The goals the sets and their criteria serve, checked against the policy's goals."""
     from ..agreements.goals import goal_coverage
     from ..agreements.policy import load_policy
+    from ..datasets import data_path
 
-    policy = load_policy(policy_path)
+    policy = load_policy(data_path("policy") if policy_path == "example" else policy_path)
     cov = goal_coverage(policy, criteria=sets)
     lines = []
     for cs in sets:

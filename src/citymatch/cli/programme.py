@@ -96,7 +96,8 @@ def add_portfolio(sub: Subparsers) -> None:
     )
     pp.add_argument(
         "--policy",
-        help="policy file (TOML): check the goals the projects name against its strategic "
+        help="policy file (TOML; 'example' for the shipped one): check the goals the projects "
+        "name against its strategic "
         "goals (an unknown goal: exit 1) and report which selected projects serve each goal",
     )
     pp.set_defaults(func=cmd_portfolio)
@@ -112,7 +113,9 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     from ..service.contract import portfolio_response
 
     fmt = output_format(args.format, args.output)
-    goals = _plan_goals(args.policy, args.problem) if args.policy else None  # before solving
+    goals = (
+        _plan_goals(_policy_path(args.policy), args.problem) if args.policy else None
+    )  # before solving
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
@@ -330,7 +333,9 @@ def add_review(sub: Subparsers) -> None:
         help="cap on active agreements (default: the policy's, else 10)",
     )
     rv.add_argument(
-        "--policy", help="policy file (TOML): the classes' criteria sets and terms, the cap"
+        "--policy",
+        help="policy file (TOML; 'example' for the shipped one): the classes' criteria sets "
+        "and terms, the cap",
     )
     rv.add_argument("--format", choices=["table", "json"], default="table")
     rv.add_argument("--output")
@@ -354,6 +359,10 @@ def _register_path(path: str) -> str:
     return example_path("register") if path == "example" else path
 
 
+def _policy_path(path: str) -> str:
+    return example_path("policy") if path == "example" else path
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     """``citymatch review``: one recommendation per agreement (JSON: the contract's response)."""
     from ..agreements import load_register, review
@@ -370,7 +379,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.policy:
         from ..agreements import class_rules, load_policy
 
-        policy = load_policy(args.policy)
+        policy = load_policy(_policy_path(args.policy))
         rules = class_rules(policy)
         cap = policy.cap if args.cap is None else args.cap
     rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=cap, rules=rules)
@@ -401,7 +410,11 @@ def add_report(sub: Subparsers) -> None:
         choices=["md", "html"],
         help="Markdown or HTML (default: what --output's suffix says, else Markdown)",
     )
-    rp.add_argument("--policy", help="policy file (TOML): show how activities serve its goals")
+    rp.add_argument(
+        "--policy",
+        help="policy file (TOML; 'example' for the shipped one): show how the year's "
+        "activities serve its goals",
+    )
     rp.add_argument("--output", help="write to this file (.md, .html; atomically)")
     rp.set_defaults(func=cmd_report)
 
@@ -418,7 +431,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             "write what the suffix says, or rename the file."
         )
     fmt = args.format or implied or "md"
-    policy = load_policy(args.policy) if args.policy else None
+    policy = load_policy(_policy_path(args.policy)) if args.policy else None
     rep = annual_report(load_register(_register_path(args.register)), args.year, policy=policy)
     emit(rep.to_html() if fmt == "html" else rep.to_markdown(), args.output)
     return 0

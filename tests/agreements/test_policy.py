@@ -35,7 +35,9 @@ def test_example_policy_drives_the_review_and_the_report():
     }
     assert rep.engaged[["partner", "organisation"]].values.tolist() == [
         ["chicago", "world-trade-centre-toronto"],
+        ["chicago", "world-business-chicago"],
         ["milan", "toronto-global"],
+        ["milan", "milano-partners"],
     ]
     assert "## Strategic goals served" in rep.to_markdown()
     assert "<h2>Citywide organisations engaged</h2>" in rep.to_html()

@@ -38,7 +38,7 @@ from .policy import (
 )
 from .proposals import PROPOSAL_COLUMNS, load_proposals, proposal_table
 from .register import DEFAULT_CLASSES, Register, load_register
-from .report import AnnualReport, annual_report
+from .report import ENGAGED_COLUMNS, AnnualReport, annual_report
 from .review import Review, review
 from .table import escape_cell, export_table, import_table
 
@@ -46,6 +46,7 @@ __all__ = [
     "CLASS_RULES",
     "DEFAULT_CLASSES",
     "DRAFT_CLASS",
+    "ENGAGED_COLUMNS",
     "EXISTING_COLUMNS",
     "PROPOSAL_COLUMNS",
     "AnnualReport",

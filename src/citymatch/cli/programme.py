@@ -415,6 +415,13 @@ def add_report(sub: Subparsers) -> None:
         help="policy file (TOML; 'example' for the shipped one): show how the year's "
         "activities serve its goals",
     )
+    rp.add_argument(
+        "--organisations",
+        default="example",
+        help="table of the alternative partners (id, kind, city_id) whose kind and metro the "
+        "'citywide organisations engaged' section reports (default: the shipped "
+        "organisations.csv)",
+    )
     rp.add_argument("--output", help="write to this file (.md, .html; atomically)")
     rp.set_defaults(func=cmd_report)
 
@@ -431,7 +438,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             "write what the suffix says, or rename the file."
         )
     fmt = args.format or implied or "md"
+    from ..io import read_table
+
     policy = load_policy(_policy_path(args.policy)) if args.policy else None
-    rep = annual_report(load_register(_register_path(args.register)), args.year, policy=policy)
+    orgs = read_table(
+        example_path("organisations") if args.organisations == "example" else args.organisations
+    )
+    reg = load_register(_register_path(args.register))
+    rep = annual_report(reg, args.year, policy=policy, organisations=orgs)
     emit(rep.to_html() if fmt == "html" else rep.to_markdown(), args.output)
     return 0

@@ -142,6 +142,8 @@ def test_cli_criteria_validate_and_list_report_goals(tmp_path, capsys):
     assert "every goal is served by these sets" in capsys.readouterr().out
     assert main(["criteria", "show", "project", "--policy", "example"]) == 2
     assert "--policy is for `criteria validate` and `list`" in capsys.readouterr().err
+    assert main(["criteria", "show", "partnership-city"]) == 0
+    assert "\ngoals served: trade, investment\n" in capsys.readouterr().out
 
 
 def test_cli_portfolio_reports_the_goals_the_plan_serves(tmp_path, capsys):

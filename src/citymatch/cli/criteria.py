@@ -70,6 +70,8 @@ def cmd_criteria(args: argparse.Namespace) -> int:
             print(goals)
         return 0
     print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
+    if cs.served_goals:
+        print(f"goals served: {', '.join(cs.served_goals)}")
     weights = [float("nan")] * len(cs.ids) if cs.needs_data else cs.weights  # from the data
     for c, w in zip(cs.criteria, weights, strict=True):
         print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")

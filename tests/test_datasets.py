@@ -164,6 +164,6 @@ def test_data_path_error():
     """An unknown data name is refused."""
     with pytest.raises(
         ValueError,
-        match=r"`name` must be one of \['README', 'cities', 'organisations', 'portfolio', 'register'\]; got 'towns'",
+        match=r"`name` must be one of \['README', 'cities', 'organisations', 'policy', 'portfolio', 'register'\]; got 'towns'",
     ):
         citymatch.datasets.data_path("towns")

@@ -12,8 +12,15 @@ Sources (see README.md in this folder for the data dictionary and licences):
 - sources/canada_ftas.csv: Canada's free-trade agreements in force.
 - sources/gdp_by_country.csv: World Bank GDP (current US$), 2023.
 - sources/toronto_origin_population.csv: City of Toronto 2021 census profile.
-- sources/toronto_agreements.csv: Toronto's International Alliance Program agreements.
 - Analyst columns marked ``illustrative`` are placeholders, not facts.
+
+The existing-agreement columns (``existing_class``, ``existing_year``, ``existing_status``,
+``existing_active``) are NOT built here: the agreement register (``examples/register/``, built
+from sources/toronto_agreements.csv by build_register.py) is their one record, and
+``join_register.join`` adds them — the same join ``join_register.py`` re-applies after a
+register edit, as of ``citymatch.datasets.EXAMPLE_AS_OF``.  So this script needs citymatch
+importable too.  ``tests/agreements/test_example_snapshot.py`` runs :func:`build` on the
+shipped rows and checks that build + join reproduce cities.csv byte for byte.
 """
 
 from __future__ import annotations
@@ -163,7 +170,6 @@ def build() -> pd.DataFrame:
     gdp = pd.read_csv(SRC / "gdp_by_country.csv", **NA_SAFE)
     ftas = pd.read_csv(SRC / "canada_ftas.csv", **NA_SAFE)
     origin = pd.read_csv(SRC / "toronto_origin_population.csv", **NA_SAFE)
-    agreements = pd.read_csv(SRC / "toronto_agreements.csv", **NA_SAFE)
 
     fta_of: dict[str, str] = {}
     for row in ftas.itertuples():  # a country may be in several agreements: keep all codes
@@ -181,7 +187,6 @@ def build() -> pd.DataFrame:
     ids = list(dict.fromkeys(ids))  # unique, order kept
 
     toronto = cities[TORONTO_GEONAMEID]
-    agr_by_id = {PARTNER_IDS[r["partner_city"]]: r for r in agreements.to_dict("records")}
     imm = origin[origin.measure.str.startswith("city_of_toronto_immigrants_by_place_of_birth")]
     eth = origin[origin.measure.str.startswith("city_of_toronto_ethnic_or_cultural_origin")]
     imm_of = dict(zip(imm.iso3, imm.value, strict=True))
@@ -193,10 +198,6 @@ def build() -> pd.DataFrame:
         c = cities[gid]
         iso2 = c["countrycode"]
         iso3 = iso2_to_3[iso2]
-        agr = agr_by_id.get(gid)
-        status = (
-            "" if agr is None or pd.isna(agr["status_after_2024"]) else agr["status_after_2024"]
-        )
         rows.append(
             {
                 "id": slug(c["name"]),
@@ -230,16 +231,11 @@ def build() -> pd.DataFrame:
                 "country_gdp_usd_2023": gdp_of.get(iso3),
                 "toronto_immigrants_born_in_country_2021": imm_of.get(iso3),
                 "toronto_ethnic_origin_2021": eth_of.get(iso3),
-                "existing_class": "" if agr is None else agr["class"],
-                "existing_year": None if agr is None or pd.isna(agr["year"]) else int(agr["year"]),
-                "existing_status": status,
-                "existing_active": int(status in ("Partnership City", "International Project")),
                 "diplomatic_relations": 1,
                 "other_canadian_twin": int(gid in OTHER_CANADIAN_TWIN),
             }
         )
     df = pd.DataFrame(rows)
-    df["existing_year"] = df["existing_year"].astype("Int64")
     if df["id"].duplicated().any():
         dup = df["id"][df["id"].duplicated()]
         raise SystemExit(f"duplicate slugs: {list(dup)}")
@@ -263,6 +259,8 @@ def build() -> pd.DataFrame:
 
 
 if __name__ == "__main__":
-    out = build()
+    from join_register import join  # the register's facts: one script, one truth
+
+    out = join(build())
     out.to_csv(HERE / "cities.csv", index=False)
     print(f"wrote {len(out)} cities to {HERE / 'cities.csv'}")

@@ -87,6 +87,10 @@ ILLUSTRATIVE = {
                         party="world-trade-centre-toronto",
                         tasks=("recruits the firms and leads the mission",),
                     ),
+                    Responsibility(
+                        party="world-business-chicago",
+                        tasks=("matches the firms with Chicago buyers",),
+                    ),
                 ),
                 milestones=tuple(
                     Milestone(name=f"trade mission {y}", due=date(y, 6, 30))
@@ -132,6 +136,10 @@ ILLUSTRATIVE = {
                     Responsibility(party="milan", tasks=("hosts the forum at Design Week",)),
                     Responsibility(party="toronto", tasks=("funds the forum",)),
                     Responsibility(party="toronto-global", tasks=("brings the investors",)),
+                    Responsibility(
+                        party="milano-partners",
+                        tasks=("invites Milan's design and fashion firms",),
+                    ),
                 ),
                 milestones=tuple(
                     Milestone(name=f"Design Week forum {y}", due=date(y, 4, 30))

@@ -50,13 +50,15 @@ _FILES = {
     "README": "README.md",
     "portfolio": "toronto_portfolio.toml",
     "register": "register",
+    "policy": "policy.toml",
 }
 
 
 def data_path(name: str) -> Path:
     """Path of a shipped data file or folder.
 
-    ``"cities"``, ``"organisations"``, ``"README"``, ``"portfolio"`` or ``"register"``.
+    ``"cities"``, ``"organisations"``, ``"README"``, ``"portfolio"``, ``"register"`` or
+    ``"policy"`` (the example policy file: goals, cap, classes' terms and sets).
     """
     if name not in _FILES:
         raise CitymatchValueError(f"`name` must be one of {sorted(_FILES)}; got {name!r}.")
@@ -66,7 +68,9 @@ def data_path(name: str) -> Path:
     # Source checkout without an install.
     root = Path(__file__).resolve().parents[2] / "examples"
     return (
-        root / _FILES[name] if name in ("portfolio", "register") else root / "data" / _FILES[name]
+        root / _FILES[name]
+        if name in ("portfolio", "register", "policy")
+        else root / "data" / _FILES[name]
     )
 
 

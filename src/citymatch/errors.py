@@ -34,7 +34,9 @@ Tree::
     │   ├── ArgumentError ......... an option argument out of its domain (threads, time_limit,
     │   │                             cap …): a usage error, exit code 2 on the command line
     │   ├── OutputPathError ....... an output that is, or would be read as, part of the input
-    │   └── RecordKeyError ........ a record-signing key that is too short, unreadable or exposed
+    │   ├── RecordKeyError ........ a record-signing key that is too short, unreadable or exposed
+    │   └── UnknownGoalError ...... a criteria set, project or objective names a goal the policy
+    │                                 does not have (names it and the policy's goals)
     ├── CitymatchTypeError (TypeError)
     ├── ConcurrentModificationError (RuntimeError)  a register file changed since it was read
     ├── BrowserError (RuntimeError) ............... the headless browser failed to write a PDF
@@ -77,6 +79,7 @@ __all__ = [
     "RequestLimitError",
     "ScreeningError",
     "ShapeError",
+    "UnknownGoalError",
     "UnsignedRecordWarning",
     "WeightsError",
 ]
@@ -331,3 +334,7 @@ class ArgumentError(CitymatchValueError):
 
     A usage error rather than a data error: the command line answers it with exit code 2.
     """
+
+
+class UnknownGoalError(CitymatchValueError):
+    """A criteria set, project or objective names a strategic goal the policy does not have."""

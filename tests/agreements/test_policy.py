@@ -15,12 +15,13 @@ POLICY = ROOT / "examples" / "policy.toml"
 
 
 def test_example_policy_drives_the_review_and_the_report():
-    """The example policy loads (3 goals, cap 10, every default class); every objective of the
+    """The example policy loads (4 goals, cap 10, every default class); every objective of the
     shipped register serves a goal of it; the annual report 2025 lists per goal the
     objectives serving it (hand-read: trade ← Chicago, Panama City; investment ← Frankfurt,
-    Milan; community ← Matera, Warsaw) and the organisations engaged with each partner."""
+    Milan; community ← Matera, Warsaw; innovation ← none: one row with an empty agreement)
+    and the organisations engaged with each partner."""
     policy = ag.load_policy(POLICY)
-    assert [g.id for g in policy.goals] == ["trade", "investment", "community"]
+    assert [g.id for g in policy.goals] == ["trade", "investment", "community", "innovation"]
     assert policy.cap == 10 and set(policy.classes) == set(ag.DEFAULT_CLASSES)
     reg = load_example_register()
     assert ag.goal_issues(reg, policy) == []
@@ -30,10 +31,13 @@ def test_example_policy_drives_the_review_and_the_report():
         "trade": ["chicago", "panama-city"],
         "investment": ["frankfurt-am-main", "milan"],
         "community": ["matera", "warsaw"],
+        "innovation": [""],
     }
     assert rep.engaged[["partner", "organisation"]].values.tolist() == [
         ["chicago", "world-trade-centre-toronto"],
+        ["chicago", "world-business-chicago"],
         ["milan", "toronto-global"],
+        ["milan", "milano-partners"],
     ]
     assert "## Strategic goals served" in rep.to_markdown()
     assert "<h2>Citywide organisations engaged</h2>" in rep.to_html()
@@ -76,6 +80,6 @@ def test_policy_errors_name_the_file_and_field(tmp_path, agreement, smart_object
     b = agreement(id="b")
     assert ag.goal_issues([a, b], policy) == [
         "agreement 'a', objective 'o': unknown goal 'growth' "
-        "(the policy's goals: ['community', 'investment', 'trade'])",
+        "(the policy's goals: ['community', 'innovation', 'investment', 'trade'])",
         "agreement 'b', objective 'o': serves no strategic goal",
     ]

@@ -11,12 +11,14 @@ summary (recommendation 9) as Markdown or a self-contained HTML page.
 :func:`draft_agreements` / :func:`save_drafts` turn a portfolio plan into draft agreements.
 :func:`load_proposals` / :func:`proposal_table` turn a folder of proposals into a candidate
 table for decision point 1.
-:func:`load_policy` reads the city's policy file (goals, cap, classes' terms and sets).
+:func:`load_policy` reads the city's policy file (goals, cap, classes' terms and sets);
+:func:`goal_coverage` checks the goals criteria sets, projects and objectives reference.
 :func:`existing_facts` / :func:`join_register` give a candidate table its existing-agreement
 columns from the register (the one record of agreements), as of a date.
 
 Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join), ``table``
-(CSV/XLSX), ``policy`` (each class's criteria set and term; the policy file), ``draft`` (plan → draft agreements), ``proposals``,
+(CSV/XLSX), ``policy`` (each class's criteria set and term; the policy file), ``goals`` (goal
+references), ``draft`` (plan → draft agreements), ``proposals``,
 ``review``,
 ``report``.
 """
@@ -24,6 +26,7 @@ Modules: ``register`` (Register, TOML in and out), ``facts`` (the register join)
 from ..errors import ConcurrentModificationError, RegisterError
 from .draft import DRAFT_CLASS, draft_agreements, save_drafts
 from .facts import EXISTING_COLUMNS, existing_facts, join_register
+from .goals import GoalCoverage, goal_coverage, goal_references
 from .policy import (
     CLASS_RULES,
     ClassRules,
@@ -35,7 +38,7 @@ from .policy import (
 )
 from .proposals import PROPOSAL_COLUMNS, load_proposals, proposal_table
 from .register import DEFAULT_CLASSES, Register, load_register
-from .report import AnnualReport, annual_report
+from .report import ENGAGED_COLUMNS, AnnualReport, annual_report
 from .review import Review, review
 from .table import escape_cell, export_table, import_table
 
@@ -43,11 +46,13 @@ __all__ = [
     "CLASS_RULES",
     "DEFAULT_CLASSES",
     "DRAFT_CLASS",
+    "ENGAGED_COLUMNS",
     "EXISTING_COLUMNS",
     "PROPOSAL_COLUMNS",
     "AnnualReport",
     "ClassRules",
     "ConcurrentModificationError",
+    "GoalCoverage",
     "Register",
     "RegisterError",
     "Review",
@@ -58,7 +63,9 @@ __all__ = [
     "escape_cell",
     "existing_facts",
     "export_table",
+    "goal_coverage",
     "goal_issues",
+    "goal_references",
     "import_table",
     "join_register",
     "load_policy",

@@ -70,6 +70,7 @@ def _draft(project: Project, partner: str, first: int, city: str, source: str) -
         ),
         reporting=tuple(date(y, 12, 31) for y in years),
         resources=resources,
+        goals=project.goals,
     )
     return Agreement.model_validate(
         {

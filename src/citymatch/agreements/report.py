@@ -18,10 +18,10 @@ import pandas as pd
 
 from .._format import money, percent, value_text
 from ..errors import CitymatchValueError
-from ..models.agreement import Agreement, Policy
+from ..models.agreement import Agreement, Objective, Policy
 from .register import Register
 
-__all__ = ["AnnualReport", "annual_report", "svg_bars"]
+__all__ = ["ENGAGED_COLUMNS", "AnnualReport", "annual_report", "svg_bars"]
 
 _COLORS = ("#3b6ea5", "#e39b2d", "#5a9e6f", "#b5515b")
 
@@ -152,11 +152,15 @@ class AnnualReport:
         Agreements signed, renewed and sunset in ``year``.
     served : DataFrame
         With a policy: one row per strategic goal and objective serving it in ``year``
-        (goal, title, agreement, objective, activity); a goal no objective serves has one
-        row with empty agreement.  Empty without a policy.
+        (goal, title, agreement, partners, objective, activity, organisations engaged in
+        it, kpi_progress: the mean measured progress of its KPIs); a goal no objective
+        serves has one row with empty agreement.  Empty without a policy.
     engaged : DataFrame
-        Which citywide organisations (parties of the objectives' responsibilities other
-        than the partners and the city) were engaged with which partner in ``year``.
+        Which citywide organisations were engaged with which partner in ``year``
+        (:data:`ENGAGED_COLUMNS`): parties of the objectives' responsibilities other than
+        the partners and the city (role ``party``) and alternative partners that are
+        partners of an agreement (role ``partner``), with their kind, the activity, the
+        goals it serves and their tasks.
     illustrative : bool
         Some of the figures are illustrative (marked in the register).
     """
@@ -335,56 +339,159 @@ def _changes(a: Agreement, year: int) -> list[dict[str, Any]]:
     return out
 
 
-def _served(in_year: list[Agreement], policy: Policy) -> pd.DataFrame:
+def _progress(a: Agreement, year: int) -> dict[str, float]:
+    """Mean measured KPI progress of each objective of ``a`` up to ``year``."""
+    per: dict[str, list[float]] = {}
+    for p in a.kpi_progress(until=year):
+        if p["progress"] is not None:
+            per.setdefault(p["objective"], []).append(p["progress"])
+    return {o: sum(v) / len(v) for o, v in per.items()}
+
+
+def _others(a: Agreement, o: Objective, city: str) -> list[str]:
+    """The parties of an objective other than the agreement's partners and the city."""
+    return [r.party for r in o.responsibilities if r.party not in a.partners and r.party != city]
+
+
+_SERVED = ("goal", "title", "agreement", "partners", "objective", "activity", "organisations")
+
+
+def _served(in_year: list[Agreement], policy: Policy, year: int, city: str) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
+    progress = {a.id: _progress(a, year) for a in in_year}
     for g in policy.goals:
         mine = [
             {
                 "goal": g.id,
                 "title": g.title,
                 "agreement": a.id,
+                "partners": ", ".join(a.partners),
                 "objective": o.objective,
                 "activity": o.activity,
+                "organisations": ", ".join(_others(a, o, city)),
+                "kpi_progress": progress[a.id].get(o.id),
             }
             for a in in_year
             for o in a.objectives
             if g.id in o.goals
         ]
-        rows.extend(
-            mine
-            or [{"goal": g.id, "title": g.title, "agreement": "", "objective": "", "activity": ""}]
+        blank = dict.fromkeys(_SERVED[2:], "")
+        rows.extend(mine or [{"goal": g.id, "title": g.title, **blank, "kpi_progress": None}])
+    return pd.DataFrame(rows, columns=[*_SERVED, "kpi_progress"])
+
+
+#: The columns of :attr:`AnnualReport.engaged`.
+ENGAGED_COLUMNS = (
+    "partner",
+    "organisation",
+    "kind",
+    "role",
+    "agreement",
+    "activity",
+    "goals",
+    "tasks",
+)
+
+
+def _organisation_index(organisations: pd.DataFrame | None) -> dict[str, tuple[str, str]]:
+    """Organisation id → (kind, metro id) from a table with ``id`` (``kind``, ``city_id``)."""
+    if organisations is None:
+        return {}
+    if "id" not in organisations.columns:
+        raise CitymatchValueError(
+            "`organisations` must be a table with an `id` column (and `kind`, `city_id`, as "
+            "in examples/data/organisations.csv); got columns "
+            f"{list(map(str, organisations.columns))[:8]}."
         )
-    return pd.DataFrame(rows, columns=["goal", "title", "agreement", "objective", "activity"])
+    blank = pd.Series([""] * len(organisations), index=organisations.index)
+    kind, metro = (
+        organisations[c].fillna("").astype(str) if c in organisations.columns else blank
+        for c in ("kind", "city_id")
+    )
+    return {str(i): (k, m) for i, k, m in zip(organisations["id"], kind, metro, strict=True)}
 
 
-def _engaged(in_year: list[Agreement], city: str) -> pd.DataFrame:
-    rows = [
-        {"partner": q, "organisation": r.party, "agreement": a.id, "tasks": "; ".join(r.tasks)}
-        for a in in_year
-        for o in a.objectives
-        for r in o.responsibilities
-        if r.party not in a.partners and r.party != city
-        for q in a.partners
-    ]
-    return pd.DataFrame(rows, columns=["partner", "organisation", "agreement", "tasks"])
+def _engaged_row(
+    partner: str, organisation: str, role: str, a: Agreement, objectives: Sequence[Objective]
+) -> dict[str, Any]:
+    return {
+        "partner": partner,
+        "organisation": organisation,
+        "role": role,
+        "agreement": a.id,
+        "activity": "; ".join(o.activity for o in objectives),
+        "goals": ", ".join(dict.fromkeys(g for o in objectives for g in o.goals)),
+        "tasks": "; ".join(
+            t
+            for o in objectives
+            for r in o.responsibilities
+            if r.party == organisation
+            for t in r.tasks
+        ),
+    }
+
+
+def _engaged(
+    in_year: list[Agreement], city: str, orgs: Mapping[str, tuple[str, str]]
+) -> pd.DataFrame:
+    """Citywide organisations engaged with each partner.
+
+    The parties of each objective other than the partners and the city (role ``party``),
+    and alternative partners (ids of ``orgs``) that are partners of an agreement (role
+    ``partner``), engaged with the agreement's other partners or else their own metro.
+    """
+    rows: list[dict[str, Any]] = []
+    for a in in_year:
+        for o in a.objectives:
+            rows.extend(
+                _engaged_row(q, party, "party", a, (o,))
+                for party in _others(a, o, city)
+                for q in a.partners
+            )
+        cities = [q for q in a.partners if q not in orgs]
+        for p in (q for q in a.partners if q in orgs):
+            rows.extend(
+                _engaged_row(q, p, "partner", a, a.objectives) for q in cities or [orgs[p][1] or p]
+            )
+    for r in rows:
+        r["kind"] = orgs.get(r["organisation"], ("", ""))[0]
+    return pd.DataFrame(rows, columns=list(ENGAGED_COLUMNS))
 
 
 def annual_report(
-    register: Register, year: int, *, policy: Policy | None = None, city: str = "toronto"
+    register: Register,
+    year: int,
+    *,
+    policy: Policy | None = None,
+    city: str = "toronto",
+    organisations: pd.DataFrame | None = None,
 ) -> AnnualReport:
     """The annual activity summary of the report's recommendation 9 for one year.
 
     With a ``policy`` the report also shows how the year's objectives serve each strategic
-    goal; it always lists the citywide organisations engaged with each partner (the
-    responsibilities' parties other than the partners and ``city``).
+    goal (:attr:`AnnualReport.served`: partners, activity, organisations engaged and KPI
+    progress per objective).  It always lists the citywide organisations engaged with each
+    partner (:attr:`AnnualReport.engaged`, the report's "coordinate citywide activities"):
+    the objectives' parties other than the partners and ``city``, and alternative partners
+    that are partners of an agreement in force.
+
+    Parameters
+    ----------
+    organisations : DataFrame, optional
+        The alternative partners (``id``, ``kind``, ``city_id``; e.g.
+        :func:`citymatch.datasets.load_organisations`): their kind (university, incubator,
+        airport_port, industry_org, museum_library) is reported, and an agreement with one
+        of them is listed as that organisation engaged with its metro.
 
     Raises
     ------
     CitymatchValueError
-        ``year`` is not a calendar year (an integer from 1900 to 2200).
+        ``year`` is not a calendar year (an integer from 1900 to 2200), or
+        ``organisations`` has no ``id`` column.
     """
     if not isinstance(year, int) or not 1900 <= year <= 2200:
         raise CitymatchValueError(f"`year` must be a calendar year; got {year!r}.")
+    orgs = _organisation_index(organisations)
     goals: list[dict[str, Any]] = []
     kpis: list[dict[str, Any]] = []
     budget: list[dict[str, Any]] = []
@@ -434,6 +541,6 @@ def annual_report(
         pd.DataFrame(budget),
         pd.DataFrame(changes),
         illustrative,
-        _served(in_year, policy) if policy is not None else None,
-        _engaged(in_year, city),
+        _served(in_year, policy, year, city) if policy is not None else None,
+        _engaged(in_year, city, orgs),
     )

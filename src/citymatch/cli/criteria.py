@@ -29,6 +29,12 @@ def add_criteria(sub: Subparsers) -> None:
     c.add_argument("action", choices=["list", "show", "validate", "new"])
     c.add_argument("target", nargs="?", help="a set's NAME or PATH (for new: the new set's name)")
     c.add_argument("--output", help="with new: the file to write (default NAME.toml here)")
+    c.add_argument(
+        "--policy",
+        help="with validate or list: a policy file (TOML; 'example' for the shipped one); check the goals the set(s) and their "
+        "criteria reference against its strategic goals (an unknown goal: exit 1) and report "
+        "the goals each serves and the policy goals none serves",
+    )
     c.set_defaults(func=cmd_criteria)
 
 
@@ -36,10 +42,14 @@ def cmd_criteria(args: argparse.Namespace) -> int:
     """``citymatch criteria list|show|validate``."""
     from ..models.criteria import list_criteria, load_criteria
 
+    if args.policy is not None and args.action not in ("list", "validate"):
+        raise UsageError(f"--policy is for `criteria validate` and `list`; not {args.action}.")
     if args.action == "list":
-        for name in list_criteria():
-            cs = load_criteria(name)
-            print(f"{name:24s} {cs.title} (v{cs.version}, {len(cs.criteria)} criteria)")
+        sets = [load_criteria(name) for name in list_criteria()]
+        for cs in sets:
+            print(f"{cs.name:24s} {cs.title} (v{cs.version}, {len(cs.criteria)} criteria)")
+        if args.policy is not None:
+            print(_goal_text(sets, args.policy))
         return 0
     if args.target is None:
         raise UsageError(f"`criteria {args.action}` needs a NAME or PATH.")
@@ -52,17 +62,44 @@ def cmd_criteria(args: argparse.Namespace) -> int:
         cs = load_criteria(args.target)
     if args.action == "validate":
         _check_consistency(cs, args.target)
+        goals = None if args.policy is None else _goal_text([cs], args.policy)  # may raise
         print(
             f"{args.target}: valid criteria set {cs.name!r} v{cs.version} ({len(cs.criteria)} criteria; weights {cs.weight_source})."
         )
+        if goals is not None:
+            print(goals)
         return 0
     print(f"{cs.title} — {cs.name} v{cs.version}\n{cs.source}\nweights: {cs.weight_source}")
+    if cs.served_goals:
+        print(f"goals served: {', '.join(cs.served_goals)}")
     weights = [float("nan")] * len(cs.ids) if cs.needs_data else cs.weights  # from the data
     for c, w in zip(cs.criteria, weights, strict=True):
         print(f"  {c.id:22s} {w:6.3f}  {c.direction:7s}  {c.column}  — {c.rationale}")
     for r in cs.screening:
         print(f"  screen {r.id}: {r.description}")
     return 0
+
+
+def _goal_text(sets: list[CriteriaSet], policy_path: str) -> str:
+    """The goals the sets and their criteria serve, checked against the policy's goals."""
+    from ..agreements.goals import goal_coverage
+    from ..agreements.policy import load_policy
+    from ..datasets import data_path
+
+    policy = load_policy(data_path("policy") if policy_path == "example" else policy_path)
+    cov = goal_coverage(policy, criteria=sets)
+    lines = []
+    for cs in sets:
+        own = ", ".join(cs.goals) or "none named"
+        lines.append(f"{cs.name}: serves goals {own}")
+        lines.extend(f"  criterion {c.id}: {', '.join(c.goals)}" for c in cs.criteria if c.goals)
+    none = ", ".join(f"{g} ({cov.titles[g]})" for g in cov.unserved)
+    lines.append(
+        f"policy {policy.name!r}: every goal is served by these sets"
+        if not none
+        else f"policy {policy.name!r}: goals served by none of these sets: {none}"
+    )
+    return "\n".join(lines)
 
 
 def _new_criteria(name: str, output: str | None) -> int:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from .output import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..agreements.goals import GoalCoverage
     from ..portfolio import Plan
 
 __all__ = [
@@ -92,6 +94,12 @@ def add_portfolio(sub: Subparsers) -> None:
         help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html write "
         "the selected projects (JSON: the full response), .txt or no suffix the printed text",
     )
+    pp.add_argument(
+        "--policy",
+        help="policy file (TOML; 'example' for the shipped one): check the goals the projects "
+        "name against its strategic "
+        "goals (an unknown goal: exit 1) and report which selected projects serve each goal",
+    )
     pp.set_defaults(func=cmd_portfolio)
 
 
@@ -105,6 +113,9 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     from ..service.contract import portfolio_response
 
     fmt = output_format(args.format, args.output)
+    goals = (
+        _plan_goals(_policy_path(args.policy), args.problem) if args.policy else None
+    )  # before solving
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
@@ -117,11 +128,50 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
         doc = portfolio_response(plan).model_dump(mode="json")
         if front is not None:
             doc["frontier"] = _frame_records(front)
+        if goals is not None:
+            doc["goals"] = goals.served_by(plan)
         emit_json(doc, args.output)
     else:
         text = _plan_text(plan, front, args.time_limit)
+        if goals is not None:
+            text += "\n\n" + goals.text(plan)
         emit_table(plan.selected, text, fmt, args.output, title="Portfolio plan")
     return portfolio_exit_code(plan)
+
+
+@dataclass(frozen=True)
+class _PlanGoals:
+    """The policy's goals and the goals each project of the problem names."""
+
+    coverage: GoalCoverage
+    project_goals: dict[str, tuple[str, ...]]
+
+    def served_by(self, plan: Plan) -> dict[str, list[str]]:
+        """Goal id → the selected projects naming it (in the policy's order)."""
+        chosen = list(plan.selected["id"]) if plan.feasible else []
+        return {
+            g: [p for p in chosen if g in self.project_goals.get(p, ())]
+            for g in self.coverage.titles
+        }
+
+    def text(self, plan: Plan) -> str:
+        lines = [f"Strategic goals of policy {self.coverage.policy!r} served by the plan:"]
+        for g, chosen in self.served_by(plan).items():
+            names = ", ".join(chosen) or "NO selected project"
+            lines.append(f"  {g} ({self.coverage.titles[g]}): {names}")
+        lines.extend(f"warning: {i}" for i in self.coverage.issues)
+        return "\n".join(lines)
+
+
+def _plan_goals(policy_path: str, problem: str) -> _PlanGoals:
+    """Check the projects' goal references against the policy (raises on an unknown goal)."""
+    from ..agreements.goals import goal_coverage
+    from ..agreements.policy import load_policy
+    from ..portfolio import load_problem
+
+    projects = load_problem(problem).projects
+    coverage = goal_coverage(load_policy(policy_path), projects=projects)
+    return _PlanGoals(coverage, {p.id: p.goals for p in projects})
 
 
 def portfolio_exit_code(plan: Plan) -> int:
@@ -283,7 +333,9 @@ def add_review(sub: Subparsers) -> None:
         help="cap on active agreements (default: the policy's, else 10)",
     )
     rv.add_argument(
-        "--policy", help="policy file (TOML): the classes' criteria sets and terms, the cap"
+        "--policy",
+        help="policy file (TOML; 'example' for the shipped one): the classes' criteria sets "
+        "and terms, the cap",
     )
     rv.add_argument("--format", choices=["table", "json"], default="table")
     rv.add_argument("--output")
@@ -307,6 +359,10 @@ def _register_path(path: str) -> str:
     return example_path("register") if path == "example" else path
 
 
+def _policy_path(path: str) -> str:
+    return example_path("policy") if path == "example" else path
+
+
 def cmd_review(args: argparse.Namespace) -> int:
     """``citymatch review``: one recommendation per agreement (JSON: the contract's response)."""
     from ..agreements import load_register, review
@@ -323,7 +379,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.policy:
         from ..agreements import class_rules, load_policy
 
-        policy = load_policy(args.policy)
+        policy = load_policy(_policy_path(args.policy))
         rules = class_rules(policy)
         cap = policy.cap if args.cap is None else args.cap
     rv = review(reg, args.criteria, cands, as_of=as_of, months=args.months, cap=cap, rules=rules)
@@ -354,7 +410,18 @@ def add_report(sub: Subparsers) -> None:
         choices=["md", "html"],
         help="Markdown or HTML (default: what --output's suffix says, else Markdown)",
     )
-    rp.add_argument("--policy", help="policy file (TOML): show how activities serve its goals")
+    rp.add_argument(
+        "--policy",
+        help="policy file (TOML; 'example' for the shipped one): show how the year's "
+        "activities serve its goals",
+    )
+    rp.add_argument(
+        "--organisations",
+        default="example",
+        help="table of the alternative partners (id, kind, city_id) whose kind and metro the "
+        "'citywide organisations engaged' section reports (default: the shipped "
+        "organisations.csv)",
+    )
     rp.add_argument("--output", help="write to this file (.md, .html; atomically)")
     rp.set_defaults(func=cmd_report)
 
@@ -371,7 +438,13 @@ def cmd_report(args: argparse.Namespace) -> int:
             "write what the suffix says, or rename the file."
         )
     fmt = args.format or implied or "md"
-    policy = load_policy(args.policy) if args.policy else None
-    rep = annual_report(load_register(_register_path(args.register)), args.year, policy=policy)
+    from ..io import read_table
+
+    policy = load_policy(_policy_path(args.policy)) if args.policy else None
+    orgs = read_table(
+        example_path("organisations") if args.organisations == "example" else args.organisations
+    )
+    reg = load_register(_register_path(args.register))
+    rep = annual_report(reg, args.year, policy=policy, organisations=orgs)
     emit(rep.to_html() if fmt == "html" else rep.to_markdown(), args.output)
     return 0

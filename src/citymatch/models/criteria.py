@@ -68,6 +68,9 @@ class Criterion(Frozen):
         Unit of the column, longer description, one-line reason for the criterion.
     range : (float, float), optional
         Valid range of the column; values outside it are an error.
+    goals : tuple of str
+        Ids of the policy's strategic goals the criterion measures (analyst-entered; checked
+        against a policy by :func:`citymatch.agreements.goal_coverage`).
     """
 
     id: str = Field(pattern=_ID)
@@ -78,6 +81,7 @@ class Criterion(Frozen):
     unit: str = ""
     description: str = ""
     rationale: str = ""
+    goals: tuple[str, ...] = ()
     range: tuple[float, float] | None = None
 
     @model_validator(mode="before")
@@ -205,6 +209,8 @@ class CriteriaSet(Frozen):
     :func:`citymatch.rank` computes them and records them in the Ranking), ``"equal"``, or
     ``"roc"`` / ``"rank_sum"`` (:func:`citymatch.rank_weights` from ``criteria_order``, the
     criterion ids most important first).  :attr:`weights` are normalised to sum to 1.
+    ``goals`` (and each criterion's ``goals``) name the policy's strategic goals the set
+    serves (:attr:`served_goals`).
     """
 
     model_config = ConfigDict(populate_by_name=True)
@@ -218,6 +224,7 @@ class CriteriaSet(Frozen):
     implements: tuple[str, ...] = ()
     weights_note: str = ""
     applies_to: tuple[str, ...] | None = None
+    goals: tuple[str, ...] = Field(default=(), description="Policy goal ids the set serves.")
     normalization: Literal["vector", "minmax", "max", "sum"] = "vector"
     method: str = "topsis"
     method_options: dict[str, Any] = Field(default_factory=dict)
@@ -352,6 +359,11 @@ class CriteriaSet(Frozen):
             )
 
     # ---- derived values -------------------------------------------------------------
+    @property
+    def served_goals(self) -> tuple[str, ...]:
+        """The goal ids the set and its criteria name, the set's first, each once."""
+        return tuple(dict.fromkeys([*self.goals, *(g for c in self.criteria for g in c.goals)]))
+
     @property
     def ids(self) -> tuple[str, ...]:
         """Criterion ids in order."""

@@ -50,6 +50,9 @@ class Project(Frozen):
         Labels used by diversity rules (e.g. "alternative-partner").
     region : str, optional
         World region, for "at most N per region" rules.
+    goals : tuple of str
+        Ids of the policy's strategic goals the project serves (checked against a policy by
+        :func:`citymatch.agreements.goal_coverage`; drafts carry them to their objectives).
     """
 
     id: str = Field(pattern=_ID)
@@ -70,6 +73,7 @@ class Project(Frozen):
     excluded: bool = False
     tags: tuple[str, ...] = ()
     region: str | None = None
+    goals: tuple[str, ...] = ()
 
     @field_validator("duration")
     @classmethod

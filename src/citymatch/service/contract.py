@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from ..models.agreement import Agreement
+from ..models.agreement import Agreement, Policy
 from ..models.criteria import CriteriaSet
 from ..models.portfolio import PortfolioProblem
 
@@ -138,14 +138,26 @@ class PortfolioRequest(ContractModel):
 
 
 class ReviewRequest(ContractModel):
-    """Review agreements: renew / sunset / reclassify / needs-objectives."""
+    """Review agreements: renew / sunset / reclassify / needs-objectives.
+
+    With a ``policy`` (inline, or ``"example"`` for the shipped example's) each class is
+    reviewed on the policy's criteria set and term, and its cap is the default ``cap`` —
+    as ``citymatch review --policy`` does.
+    """
 
     agreements: list[Agreement] = Field(min_length=1)
     criteria: str | CriteriaSet | None = None
     candidates: list[dict[str, Cell]] | None = None
     as_of: date
     months: int = Field(default=12, ge=0)
-    cap: int | None = Field(default=10, ge=0)
+    cap: int | None = Field(
+        default=10, ge=0, description="Default: the policy's cap when a policy is given, else 10."
+    )
+    policy: Policy | Literal["example"] | None = Field(
+        default=None,
+        description="The city's policy (classes' criteria sets and terms, cap): inline, or "
+        "'example' for the shipped example policy.",
+    )
 
 
 # --------------------------------------------------------------------------- responses

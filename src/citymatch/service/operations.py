@@ -184,12 +184,22 @@ def run_review(req: ReviewRequest, folder: Path | None = None) -> ReviewResponse
     """Execute a review request."""
     import pandas as pd
 
-    from ..agreements import Register, review
+    from ..agreements import Register, class_rules, review
 
     reg = Register(Path("."), {a.id: a for a in req.agreements})
     cs = resolve_criteria(req.criteria, folder) if req.criteria is not None else None
     cands = pd.DataFrame(req.candidates) if req.candidates is not None else None
-    rv = review(reg, cs, cands, as_of=req.as_of, months=req.months, cap=req.cap)
+    rules, cap = None, req.cap
+    if req.policy is not None:
+        policy = req.policy
+        if policy == "example":
+            from ..agreements import load_policy
+            from ..datasets import data_path
+
+            policy = load_policy(data_path("policy"))
+        rules = class_rules(policy)
+        cap = policy.cap if "cap" not in req.model_fields_set else req.cap
+    rv = review(reg, cs, cands, as_of=req.as_of, months=req.months, cap=cap, rules=rules)
     return review_response(rv)
 
 

@@ -22,6 +22,8 @@ description = """What these criteria choose, and for whom."""
 source = "Where the criteria and weights come from (a report, a council decision …)."
 normalization = "vector"     # "vector" (textbook default), "minmax", "max" or "sum"
 # applies_to = ["city"]      # only rank rows whose `kind` column is one of these
+# goals = ["trade"]          # the policy's strategic goals the set serves (ids in your
+                             # policy file; `criteria validate NAME --policy FILE` checks them)
 
 # One [[criteria]] block per criterion.
 [[criteria]]
@@ -33,6 +35,7 @@ weight = 2                   # any non-negative scale; the set normalises the we
 unit = "score 0-1"           # what the numbers mean
 range = [0.0, 1.0]           # optional: values outside it are an error
 rationale = "Why this criterion matters (one line)."
+# goals = ["trade"]          # optional: the policy goals this criterion measures
 
 [[criteria]]
 id = "free_trade"

@@ -280,3 +280,21 @@ def test_log_rows_beyond_the_compiled_exponent_range_go_to_numpy(const):
         want = rowpass.log_rows(x, g, const, jit=False)
         got = rowpass.log_rows(x, g, const, jit=True)
     np.testing.assert_allclose(got, want, rtol=2e-12, atol=0)
+
+
+def test_waspas_reads_once_and_keeps_both_models_bits(compiled_everywhere):
+    """WASPAS's fused pass (product and sum models in one read) gives, bit for bit, the
+    compiled WSM and WPM scores, zeros on a benefit column included."""
+    rng = np.random.default_rng(3)
+    for trial in range(12):
+        n, m = int(rng.integers(2, 3000)), int(rng.integers(1, 6))
+        x = rng.uniform(0.5, 50, (n, m))
+        if trial % 2:
+            x[::9, 0] = 0.0
+        w, t = rng.dirichlet(np.ones(m)), np.where(rng.random(m) < 0.5, 1, -1)
+        t[0] = 1
+        lam = float(rng.choice([0.2, 0.5, 0.9]))
+        got = cm.waspas(x, w, t, lam=lam)
+        np.testing.assert_array_equal(got.wsm, cm.wsm(x, w, t).scores)
+        np.testing.assert_array_equal(got.wpm, cm.wpm(x, w, t).scores)
+        np.testing.assert_array_equal(got.scores, lam * got.wsm + (1 - lam) * got.wpm)

@@ -401,15 +401,33 @@ _NOWHERE2 = np.empty((3, 1))
 
 
 def log_rows(
-    x: NDArray[Any], lo: int, hi: int, g: NDArray[np.float64], const: float,
-    out: NDArray[np.float64], odd: NDArray[np.bool_],
-) -> None:  # fmt: skip
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    g: NDArray[np.float64],
+    const: float,
+    out: NDArray[np.float64],
+    odd: NDArray[np.bool_],
+    row_sum: tuple[NDArray[np.float64], float, NDArray[np.float64], NDArray[np.bool_]]
+    | None = None,
+    sums: NDArray[np.float64] | None = None,
+) -> None:
     """``out[i] = exp(const + Σ_j g_j log x_ij)`` for rows ``lo:hi`` of C-contiguous ``x``.
 
     Rows with a value below the smallest normal float64 on a column with ``g_j ≠ 0``, or an
-    exponent beyond ±700, are marked in ``odd`` and left for the caller (numpy).
+    exponent beyond ±700, are marked in ``odd`` and left for the caller (numpy).  With
+    ``row_sum = (coef, const, rcoef, recip)`` the same read writes the affine row sums
+    (as :func:`affine_rows` with one output) into ``sums``.
     """
-    _kernel("log_rows")(x.reshape(-1), x.shape[1], lo, hi, _tiled(g), float(const), out, odd)
+    m = x.shape[1]
+    if row_sum is None or sums is None:
+        cx, sc, cr, rm, dst = np.zeros(m), 0.0, np.zeros(m), np.zeros(m, dtype=bool), _NOWHERE
+    else:
+        (cx, sc, cr, rm), dst = row_sum, sums
+    _kernel("log_rows")(
+        x.reshape(-1), m, lo, hi, _tiled(g), float(const), out, odd, row_sum is not None,
+        _tiled(cx), _tiled(cr), _tiled(rm.astype(np.float64)) > 0, float(sc), dst,
+    )  # fmt: skip
 
 
 def log_cols(

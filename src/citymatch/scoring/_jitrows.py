@@ -214,13 +214,28 @@ def affine_rows_py(
 
 
 def log_rows_py(
-    flat: Any, m: int, lo: int, hi: int, g: Any, const: float, out: Any, odd: Any
+    flat: Any,
+    m: int,
+    lo: int,
+    hi: int,
+    g: Any,
+    const: float,
+    out: Any,
+    odd: Any,
+    want_sum: bool,
+    cx: Any,
+    cr: Any,
+    rmask: Any,
+    sconst: float,
+    sums: Any,
 ) -> None:  # pragma: no cover - compiled
     """Rows ``lo:hi``: ``out[i] = exp(const + Σ_j g_j log x_ij)`` over the columns with ``g_j ≠ 0``.
 
     ``g`` is tiled over a run (length W·M).  A row with a value below :data:`TINY` (zero,
     subnormal, negative) on such a column, or whose exponent is beyond ±700, gets
-    ``odd[i] = 1`` and is left to the caller.
+    ``odd[i] = 1`` and is left to the caller.  With ``want_sum`` the same read also gives
+    ``sums[i] = sconst + Σ_j cx_j x_ij + cr_j / x_ij`` (reciprocal where ``rmask``), as
+    :func:`affine_rows_py` computes it (WASPAS's two models in one read).
     """
     wm = W * m
     v = np.empty(wm)
@@ -231,6 +246,7 @@ def log_rows_py(
     rs = np.empty(W)
     ex = np.empty(W)
     kb = np.empty(W, dtype=np.int64)
+    t = np.empty(wm)
     live = np.empty(wm)
     for k in range(wm):
         live[k] = 1.0 if g[k] != 0.0 else 0.0
@@ -243,6 +259,16 @@ def log_rows_py(
             low = (val < TINY) | (val != val)  # bitwise: no branch, so the loop vectorises
             bad[k] = low * live[k]
             v[k] = 1.0 if low else val
+        if want_sum:
+            for k in range(cnt):
+                raw = np.float64(flat[base + k])
+                t[k] = cx[k] * raw + cr[k] * (1.0 / (raw if rmask[k] else 1.0))
+            for w in range(rows):
+                s = sconst
+                o = w * m
+                for j in range(m):
+                    s += t[o + j]
+                sums[row0 + w] = s
         log_run(v, cnt, zb, eb, lg)
         for w in range(rows):
             s = const

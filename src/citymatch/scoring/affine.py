@@ -25,6 +25,7 @@ __all__ = [
     "TINY",
     "ColumnForm",
     "checked_stats",
+    "fold",
     "log_column_means",
     "sum_and_max",
     "weighted_sum",
@@ -86,7 +87,7 @@ class ColumnForm:
         return cls(a, b, np.zeros_like(a), np.zeros(a.shape, dtype=bool))
 
 
-def _fold(form: ColumnForm, w: F64) -> tuple[F64, float, F64]:
+def fold(form: ColumnForm, w: F64) -> tuple[F64, float, F64]:
     """One weight vector folded into a form: ``(w·a, Σ w·b, w·c on reciprocal columns)``."""
     return w * form.a, float(w @ form.b), np.where(form.recip, w * form.c, 0.0)
 
@@ -99,7 +100,7 @@ def weighted_sums(x: F64, forms: list[ColumnForm], w: F64) -> list[F64]:
     """
     if w.ndim == 2:
         return [_batched_sum(x, form, w) for form in forms]
-    folded = [_fold(form, w) for form in forms]
+    folded = [fold(form, w) for form in forms]
     recip = np.logical_or.reduce([form.recip for form in forms])
     sums, _ = rowpass.affine_rows(
         x,
@@ -126,7 +127,7 @@ def _batched_sum(x: F64, form: ColumnForm, w: F64) -> F64:
 
 def sum_and_max(x: F64, form: ColumnForm, w: F64) -> tuple[F64, F64]:
     """``Σ_j w_j n_ij`` and ``max_j w_j n_ij`` for one weight vector (affine forms), one read."""
-    alpha, beta, _ = _fold(form, w)
+    alpha, beta, _ = fold(form, w)
     sums, mx = rowpass.affine_rows(
         x,
         alpha[None, :],

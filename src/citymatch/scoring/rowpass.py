@@ -20,7 +20,7 @@ from ._kernels import block_rows, use_jit
 from .pool import n_threads, over_rows
 from .stats import ColumnStats, merge_stats
 
-__all__ = ["affine_rows", "log_column_sums", "log_rows", "sums_and_extremes"]
+__all__ = ["affine_rows", "log_column_sums", "log_rows", "log_rows_and_sums", "sums_and_extremes"]
 
 F64 = NDArray[np.float64]
 _ONE = np.empty(1)  # the row-maximum output when none is asked for
@@ -152,12 +152,52 @@ def log_rows(
         return out
     odd = np.zeros(n, dtype=bool)
     over_rows(n, n_threads(n, threads), lambda lo, hi: _jit.log_rows(x, lo, hi, g, const, out, odd))
+    _fix_odd_rows(x, g, const, out, odd)
+    return out
+
+
+def _fix_odd_rows(
+    x: NDArray[np.floating], g: F64, const: float, out: F64, odd: NDArray[np.bool_]
+) -> None:
+    """Rows the compiled pass left (zeros: product 0; subnormals; huge exponents) by numpy."""
     rows = np.flatnonzero(odd)
-    if rows.size:  # zeros (product 0), subnormals, huge exponents: numpy, as on its path
+    if rows.size:
         fix = np.empty(rows.size)
         _log_rows_range(x[rows], 0, rows.size, g, const, fix)
         out[rows] = fix
-    return out
+
+
+def log_rows_and_sums(
+    x: NDArray[np.floating],
+    g: F64,
+    const: float,
+    coef: F64,
+    sconst: float,
+    rcoef: F64,
+    recip: NDArray[np.bool_],
+    *,
+    threads: int | None = None,
+    jit: bool | None = None,
+) -> tuple[F64, F64]:
+    """:func:`log_rows` and one row sum of :func:`affine_rows` (``coef``, ``rcoef`` (M,)).
+
+    One read of ``x`` on the compiled path (WASPAS's product and sum models); two with numpy.
+    """
+    if not _jit_rows(x, jit):
+        prod = log_rows(x, g, const, threads=threads, jit=False)
+        sums = affine_rows(
+            x, coef[None], np.array([sconst]), rcoef[None], recip, threads=threads, jit=False
+        )[0][0]
+        return prod, sums
+    n = x.shape[0]
+    out, sums, odd = np.empty(n), np.empty(n), np.zeros(n, dtype=bool)
+    form = (coef, float(sconst), rcoef, recip)
+    over_rows(
+        n, n_threads(n, threads),
+        lambda lo, hi: _jit.log_rows(x, lo, hi, g, const, out, odd, form, sums),
+    )  # fmt: skip
+    _fix_odd_rows(x, g, const, out, odd)
+    return out, sums
 
 
 def _log_rows_range(

@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, NumericRangeError
 from . import rowpass
-from .affine import TINY, ColumnForm, checked_stats, log_column_means, weighted_sum
+from .affine import TINY, ColumnForm, checked_stats, fold, log_column_means, weighted_sum
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
 from .method_results import MethodResult, WaspasResult
 from .stats import ColumnStats
@@ -128,15 +128,21 @@ def normalize_linear(x: F64, benefit: NDArray[np.bool_], norm: str) -> F64:
     return out
 
 
+def _log_form(form: ColumnForm, benefit: NDArray[np.bool_]) -> tuple[F64, F64, NDArray[np.bool_]]:
+    """``log n_ij = sign_j · log x_ij + k_j`` on every ratio column: ``(sign, k, live)``."""
+    scale = np.where(benefit, form.a, form.c)
+    live = scale > 0  # else a column of zeros (n = 1): contributes nothing
+    sign = np.where(live, np.where(benefit, 1.0, -1.0), 0.0)
+    k = np.where(live, np.log(np.where(live, scale, 1.0)), 0.0)
+    return sign, k, live
+
+
 def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.bool_], w: F64) -> F64:
     """``Π_j n_ij ** w_j``: ``log n = ±log x + k`` on every ratio column, so one log pass.
 
     A zero value with a positive weight makes the product 0; with a zero weight it counts as 1.
     """
-    scale = np.where(benefit, form.a, form.c)
-    live = scale > 0  # else a column of zeros (n = 1): contributes nothing
-    sign = np.where(live, np.where(benefit, 1.0, -1.0), 0.0)
-    k = np.where(live, np.log(np.where(live, scale, 1.0)), 0.0)
+    sign, k, live = _log_form(form, benefit)
     if w.ndim == 1:
         return rowpass.log_rows(x, w * sign, float(w @ k))
     zero = benefit & live & (st.min == 0)
@@ -158,8 +164,14 @@ def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> 
     st = checked_stats(inp.x, total=normalization == "sum")
     form = linear_form(inp.x, st, inp.benefit, normalization)
     shape = (*inp.w.shape[:-1], inp.x.shape[0])
-    s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
-    s_prod = _products(inp.x, st, form, inp.benefit, inp.w) if lam < 1.0 else np.zeros(shape)
+    if 0.0 < lam < 1.0 and inp.w.ndim == 1:  # both models in one read of the matrix
+        sign, k, _ = _log_form(form, inp.benefit)
+        s_prod, s_sum = rowpass.log_rows_and_sums(
+            inp.x, inp.w * sign, float(inp.w @ k), *fold(form, inp.w), form.recip
+        )
+    else:
+        s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
+        s_prod = _products(inp.x, st, form, inp.benefit, inp.w) if lam < 1.0 else np.zeros(shape)
     if lam == 1.0 or lam == 0.0:  # one model alone: its scores as they are
         scores = s_sum if lam == 1.0 else s_prod
     else:

@@ -163,8 +163,8 @@ def test_readme_register_block_leaves_the_shipped_register_alone(tmp_path):
         + "\nassert 'owner = \"...\"' in open('my-register/chicago.toml').read()\n"
     )
     done = run_python(code, tmp_path, timeout=120)
+    assert _examples_tree() == before  # no shipped file written, no lock file left
     assert done.returncode == 0, done.stderr[-3000:]
-    assert _examples_tree() == before
     assert (tmp_path / "register.xlsx").is_file() and (tmp_path / "report.html").is_file()
 
 

@@ -125,7 +125,7 @@ def data_dictionary() -> str:
 
 
 #: The criteria sets whose columns a synthetic candidate folder carries.
-SYNTHETIC_SETS = ("partnership-city", "friendship-city")
+_SYNTHETIC_SETS = ("partnership-city", "friendship-city")
 #: The facts a synthetic candidate copies from one shipped city (its screening columns).
 _SYNTHETIC_FACTS = ("country_iso3", "program_region", "diplomatic_relations", "other_canadian_twin")
 #: Rows per Parquet row group of a synthetic file (memory follows it, not the file size).
@@ -208,7 +208,7 @@ def make_synthetic_candidates(
     from .models.criteria import load_criteria  # deferred: criteria files only when called
 
     cities = load_cities()
-    columns = list(dict.fromkeys(c for s in SYNTHETIC_SETS for c in load_criteria(s).columns))
+    columns = list(dict.fromkeys(c for s in _SYNTHETIC_SETS for c in load_criteria(s).columns))
     pools = {c: cities[c].dropna().to_numpy() for c in columns}
     facts = cities[list(_SYNTHETIC_FACTS)].reset_index(drop=True)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)

@@ -31,14 +31,11 @@ def readme_block(after: str) -> str:
 
 
 def run_python(code: str, cwd, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    src = str(ROOT / "src")
-    if (ROOT / "src" / "citymatch").is_dir() and src not in env.get("PYTHONPATH", ""):
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH"), src) if p)
+    """Run ``code`` in a fresh interpreter (the citymatch the suite tests: same environment)."""
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=cwd,
-        env=env,
+        env=dict(os.environ),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -47,7 +47,10 @@ def _dask_array(data: Any, columns: Sequence[str] | None) -> da.Array:
     if isinstance(data, ddf.DataFrame):
         if columns is not None:
             data = data[list(columns)]
-        data = data.to_dask_array(lengths=True)
+        # Chunk lengths from the array's own blocks: dask-expr fuses small Parquet partitions,
+        # so `to_dask_array(lengths=True)` can count other partitions than the array holds.
+        data = data.to_dask_array()
+        data.compute_chunk_sizes()
     if not isinstance(data, darr.Array):
         raise CitymatchTypeError(
             f"`data` must be a dask array, a dask dataframe or a Parquet path; got {type(data).__name__}."

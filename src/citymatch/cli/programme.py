@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .output import (
     Subparsers,
     UsageError,
+    add_progress,
     emit,
     emit_json,
     emit_model,
@@ -92,6 +93,7 @@ def add_portfolio(sub: Subparsers) -> None:
         help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html write "
         "the selected projects (JSON: the full response), .txt or no suffix the printed text",
     )
+    add_progress(pp)
     pp.set_defaults(func=cmd_portfolio)
 
 
@@ -108,7 +110,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
-        front = efficient_frontier(args.problem, time_limit=args.time_limit)
+        front = efficient_frontier(args.problem, time_limit=args.time_limit, progress=args.progress)
         if args.plot:
             from ..plot import frontier, save
 

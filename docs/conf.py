@@ -43,7 +43,7 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
-exclude_patterns = ["_build", "mutation", "generated/*.toml", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "mutation", "generated/*.toml", "generated/*.md", "Thumbs.db", ".DS_Store"]
 suppress_warnings = ["myst.header"]  # the reused pages start at heading level 1 or 2
 
 # Notebooks are rendered with their stored outputs, never executed here (the tests run them).

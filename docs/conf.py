@@ -63,6 +63,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"citymatch {version}"
 html_theme_options = {
     "navigation_with_keys": False,
+    "collapse_navigation": True,
     "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],

@@ -238,3 +238,26 @@ def test_cli_progress_flags(capsys):
     assert quiet.err == "" and quiet.out == shown.out
     assert main(args) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_cli_portfolio_frontier_and_streamed_rank_progress(tmp_path, capsys):
+    """`portfolio --frontier --progress` counts one solve per budget factor (15 by default);
+    `rank --stream --progress` counts the rows of both passes."""
+    import json
+
+    problem = tmp_path / "problem.json"
+    problem.write_text(json.dumps(one_year_problem()), encoding="utf-8")
+    assert main(["portfolio", str(problem), "--frontier", "--progress"]) == 0
+    assert "15/15 solve" in last_line(capsys.readouterr().err)
+    pytest.importorskip("pyarrow")
+    cities = citymatch.datasets.load_cities()
+    path = tmp_path / "cities.parquet"
+    cities.to_parquet(path)
+    args = ["rank", str(path), "--criteria", "partnership-city", "--stream", "--top", "5"]
+    assert main([*args, "--progress"]) == 0
+    n = 2 * len(cities)
+    shown = capsys.readouterr()
+    assert f"{n}/{n} rows" in last_line(shown.err)
+    assert main([*args, "--no-progress"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == "" and quiet.out == shown.out

@@ -22,10 +22,11 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 GENERATED = DOCS / "generated"
-# A source checkout documents itself; an installed citymatch is the same code.
-sys.path.insert(0, str(ROOT / "src"))
-
-import citymatch  # noqa: E402
+try:  # the installed package (CI installs it first: what users get) ...
+    import citymatch
+except ImportError:  # ... or, in a clone without an install, the sources
+    sys.path.insert(0, str(ROOT / "src"))
+    import citymatch
 
 project = "citymatch"
 author = "citymatch developers"

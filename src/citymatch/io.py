@@ -57,6 +57,7 @@ __all__ = [
     "locate_cell",
     "naming_source",
     "parquet_files",
+    "parquet_rows",
     "read_table",
     "row_place",
     "table_format",
@@ -147,6 +148,15 @@ def parquet_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
     return sorted(p for p in path.rglob("*.parquet") if p.is_file())
+
+
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file or folder by its footers (no data read); 0 if a file is unreadable."""
+    pq = require("pyarrow.parquet", "reading Parquet")
+    try:
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in parquet_files(path))
+    except arrow_errors():
+        return 0
 
 
 def arrow_errors() -> tuple[type[BaseException], ...]:

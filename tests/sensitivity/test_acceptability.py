@@ -277,27 +277,6 @@ def test_top_k_probability_refuses_bad_k():
         res.top_k_probability(4)
 
 
-def test_progress_bar_runs(ranking):
-    """progress=True shows a tqdm bar and gives the same result."""
-    a = sa.rank_acceptability(ranking, samples=2000, rng=5, progress=True)
-    b = sa.rank_acceptability(ranking, samples=2000, rng=5)
-    np.testing.assert_array_equal(a.acceptability, b.acceptability)
-
-
-def test_progress_without_tqdm_names_the_extra(monkeypatch):
-    """progress=True without tqdm raises MissingDependencyError naming the extra to install."""
-    import sys
-
-    from citymatch.errors import MissingDependencyError
-
-    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
-    with pytest.raises(
-        MissingDependencyError,
-        match=r'`progress=True` needs tqdm.*pip install "citymatch\[progress\]"',
-    ):
-        sa.rank_acceptability(np.eye(3) + 1, [1, 1, 1], [1, 1, 1], samples=10, progress=True)
-
-
 def test_result_arrays_are_read_only(ranking):
     """The result owns read-only arrays: writing to them raises."""
     res = sa.rank_acceptability(ranking, samples=100, rng=0, keep_samples=True)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Subparsers",
     "UsageError",
+    "add_progress",
     "emit",
     "emit_json",
     "emit_model",
@@ -41,6 +42,17 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 class UsageError(Exception):
     """A command-line usage error: one line on stderr, exit code 2."""
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    """``--progress/--no-progress``: the bar on stderr (default: on a terminal, after 2 s)."""
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: only on a terminal, once the work has "
+        "run 2 s)",
+    )
 
 
 def integer(lo: int, hi: int | None, rule: str) -> Callable[[str], int]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .output import (
     Subparsers,
     UsageError,
+    add_progress,
     emit,
     emit_json,
     emit_model,
@@ -100,6 +101,7 @@ def add_portfolio(sub: Subparsers) -> None:
         "name against its strategic "
         "goals (an unknown goal: exit 1) and report which selected projects serve each goal",
     )
+    add_progress(pp)
     pp.set_defaults(func=cmd_portfolio)
 
 
@@ -119,7 +121,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     plan = optimize_portfolio(args.problem, time_limit=args.time_limit)
     front = None
     if args.frontier or args.plot:
-        front = efficient_frontier(args.problem, time_limit=args.time_limit)
+        front = efficient_frontier(args.problem, time_limit=args.time_limit, progress=args.progress)
         if args.plot:
             from ..plot import frontier, save
 

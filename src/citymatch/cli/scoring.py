@@ -19,6 +19,7 @@ from ..errors import (
 from .output import (
     Subparsers,
     UsageError,
+    add_progress,
     emit,
     emit_model,
     emit_table,
@@ -123,6 +124,7 @@ def add_rank(sub: Subparsers) -> None:
     r.add_argument(
         "--chunk-rows", type=positive_int, default=262_144, help="rows per chunk with --stream"
     )
+    add_progress(r)
     r.add_argument(
         "--method",
         type=method_name,
@@ -199,6 +201,7 @@ def _rank_streamed(args: argparse.Namespace, fmt: str) -> int:
             top=args.top,
             output=args.scores,
             chunk_rows=args.chunk_rows,
+            progress=args.progress,
             **labels,
         )
     if fmt == "json":
@@ -289,6 +292,7 @@ def add_sensitivity(sub: Subparsers) -> None:
         help="what to print (default: text, or what --output's suffix says)",
     )
     s.add_argument("--output", help=OUTPUT_HELP)
+    add_progress(s)
     s.set_defaults(func=cmd_sensitivity)
 
 
@@ -315,8 +319,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         rng=args.seed,
         sampler=args.sampler,
         concentration=args.concentration,
+        progress=args.progress,
     )
-    stab = stability_intervals(ranking, k=min(args.top_k, len(ranking.table) - 1))
+    k = min(args.top_k, len(ranking.table) - 1)
+    stab = stability_intervals(ranking, k=k, progress=args.progress)
     if args.plot:
         from ..plot import save
 

@@ -155,8 +155,10 @@ Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not in", "missing", "prese
 class ScreeningRule(Frozen):
     """A hard rule applied before scoring; failing candidates are excluded, with a reason.
 
-    Kinds
+    Notes
     -----
+    The four ``kind`` values:
+
     ``require``
         Keep a candidate only if ``column op value`` holds (a missing value fails).
     ``exclude``

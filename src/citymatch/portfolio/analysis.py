@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._progress import counted, progress_bar
 from .._validate import check_real, check_time_limit
 from ..errors import CitymatchValueError, PortfolioError
 from ..models.portfolio import PortfolioProblem
@@ -34,6 +35,7 @@ def efficient_frontier(
     *,
     factors: Sequence[float] | None = None,
     time_limit: float | None = 30.0,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Optimal value against budget: re-solve with every yearly budget scaled by each factor.
 
@@ -43,6 +45,9 @@ def efficient_frontier(
         Budget multipliers (≥ 0); default 15 from 0.25 to 2.
     time_limit : float, optional
         Seconds per solve.
+    progress : bool or None, default None
+        A progress bar on standard error, one step per solve: None shows it on a terminal
+        once the call has run 2 s, True always, False never.
 
     Returns
     -------
@@ -66,7 +71,8 @@ def efficient_frontier(
     if any(not (f >= 0) for f in grid):
         raise CitymatchValueError(f"`factors` must be ≥ 0; got {grid}.")
     rows = []
-    for f in grid:
+    bar = progress_bar(len(grid), "efficient frontier", progress, unit="solve")
+    for f in counted(grid, bar):
         plan = optimize_portfolio(
             prob.with_budget([b * f for b in base]), time_limit=time_limit, explain=False
         )
@@ -81,6 +87,7 @@ def efficient_frontier(
                 "status": int(plan.status),
             }
         )
+    bar.close()
     return pd.DataFrame(rows)
 
 
@@ -89,6 +96,7 @@ def marginal_value(
     *,
     step: float | None = None,
     time_limit: float | None = 30.0,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Value of one more dollar in each year: (V(B + Δ·e_t) − V(B)) / Δ.
 
@@ -97,6 +105,8 @@ def marginal_value(
     not an LP dual.  Columns: ``year``, ``step``, ``value_gain``, ``per_dollar``,
     ``binding`` (the year's budget has no slack in the base plan) and ``why`` (for a zero
     gain: the budget does not bind, or the step buys no further project; else empty).
+    ``progress`` shows a bar on standard error, one step per solve (as in
+    :func:`efficient_frontier`).
 
     Raises
     ------
@@ -109,11 +119,13 @@ def marginal_value(
     prob, base = _with_budget(problem)
     if step is not None and not (check_real(step, name="step") > 0):
         raise CitymatchValueError(f"`step` must be positive; got {step!r}.")
+    bar = progress_bar(len(prob.horizon) + 1, "marginal value", progress, unit="solve")
     plan0 = optimize_portfolio(prob, time_limit=time_limit, explain=False)
+    bar.update(1)
     v0 = plan0.fun
     left = plan0.schedule.set_index("year")["budget_left"].to_dict() if plan0.feasible else {}
     rows = []
-    for n, t in enumerate(prob.horizon):
+    for n, t in counted(enumerate(prob.horizon), bar):
         d = step if step is not None else (0.1 * base[n] if base[n] > 0 else 1.0)
         b = list(base)
         b[n] += d
@@ -130,6 +142,7 @@ def marginal_value(
                 "why": why,
             }
         )
+    bar.close()
     return pd.DataFrame(rows)
 
 
@@ -143,6 +156,7 @@ def portfolio_acceptability(
     rng: np.random.Generator | int | None = None,
     scale: float = 100.0,
     time_limit: float | None = 30.0,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """How often each project is selected when its value varies under sampled weights.
 
@@ -150,7 +164,8 @@ def portfolio_acceptability(
     :func:`citymatch.sampling.sample_weights` (``sampler``, ``concentration`` around the
     set's weights, ``rng``); for each, project values are recomputed with
     :func:`score_projects` and the portfolio is re-optimised.  A sample whose solve finds no
-    plan selects nothing.
+    plan selects nothing.  ``progress`` shows a bar on standard error, one step per sample
+    (as in :func:`efficient_frontier`).
 
     Returns
     -------
@@ -172,12 +187,13 @@ def portfolio_acceptability(
         criteria=list(cs.ids),
     )
     starts: dict[str, Counter[int]] = {p.id: Counter() for p in prob.projects}
-    for wk in w:
-        valued = score_projects(prob, cs, weights=wk, scale=scale)
-        plan = optimize_portfolio(valued, time_limit=time_limit, explain=False)
-        for pid, y in plan.x.items():
-            if y is not None:
-                starts[pid][y] += 1
+    with progress_bar(len(w), "portfolio acceptability", progress, unit="solve") as bar:
+        for wk in counted(w, bar):
+            valued = score_projects(prob, cs, weights=wk, scale=scale)
+            plan = optimize_portfolio(valued, time_limit=time_limit, explain=False)
+            for pid, y in plan.x.items():
+                if y is not None:
+                    starts[pid][y] += 1
     rows = [
         {
             "id": pid,

@@ -19,6 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
+from .._progress import counted, progress_bar
 from .._util import atomic_output, check_output_not_input, require
 from .._validate import CriterionTypes, as_point, as_types, as_weights, check_threads
 from ..candidates import (
@@ -35,7 +36,7 @@ from ..candidates import (
     too_few,
 )
 from ..errors import CandidateDataError, CitymatchValueError, NonFiniteError, ShapeError
-from ..io import arrow_errors, naming_source, parquet_error, parquet_files
+from ..io import arrow_errors, naming_source, parquet_error, parquet_files, parquet_rows
 from ..models.criteria import CriteriaSet, load_criteria
 from ..scoring.geometry import Normalization, check_normalization, geometry_from_stats
 from ..scoring.ranks import rank_scores
@@ -45,13 +46,7 @@ from ..scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
 from ..scoring.streaming import Chunk, chunk_stats, column_statistics, score_chunks
 from ..screening import occupancy_counts
 
-__all__ = [
-    "EXCLUDED_SAMPLE",
-    "StreamedRanking",
-    "StreamedScores",
-    "rank_parquet",
-    "topsis_parquet",
-]
+__all__ = ["EXCLUDED_SAMPLE", "StreamedRanking", "StreamedScores", "rank_parquet", "topsis_parquet"]
 
 F64 = NDArray[np.float64]
 PathLike = str | os.PathLike[str]
@@ -436,6 +431,7 @@ def rank_parquet(
     chunk_rows: int = CHUNK_ROWS,
     threads: int | None = None,
     method: str | None = None,
+    progress: bool | None = None,
 ) -> StreamedRanking:
     """:func:`citymatch.rank` for a Parquet file or folder larger than memory (streamed).
 
@@ -463,6 +459,8 @@ def rank_parquet(
         The scoring method (default: the set's).  Streaming needs only column statistics,
         which TOPSIS alone uses today; any other method is refused with the paths it
         supports (rank a shortlist in memory with ``citymatch.rank(method=...)``).
+    progress : bool or None, default None
+        A bar on standard error over the rows both passes read (None: on a terminal after 2 s).
 
     Returns
     -------
@@ -497,10 +495,13 @@ def rank_parquet(
     wanted += [c for r in rules for c in (r.column, str(r.occupied or "")) if c]
     read_cols = [c for c in dict.fromkeys(wanted) if c in names]
     occupancy = _occupancy(source, rules, read_cols, chunk_rows)
+    bar = progress_bar(
+        lambda: 2 * parquet_rows(Path(source)), "rank_parquet", progress, unit="rows"
+    )
 
     def prepared() -> Iterator[Prepared]:
         offset = 0
-        for batch in batches(source, read_cols, chunk_rows):
+        for batch in counted(batches(source, read_cols, chunk_rows), bar, len):
             table = batch.to_pandas()  # type: ignore[attr-defined]
             yield prepare(
                 table, cs, screening=screening, id_column=id_column, kind_column=kind_column,
@@ -529,6 +530,7 @@ def rank_parquet(
             chunks(), ideal_pt, anti_pt, w * inv, top=top, sink=_ids_only(sink), threads=threads,
             keep_x=True,
         )  # fmt: skip
+    bar.close()
     top_frame = None
     if top is not None:
         top_frame = _ranked_top(kept, cs, w, scale, ideal_pt, anti_pt)

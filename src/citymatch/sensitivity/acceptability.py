@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
-from .._util import require
+from .._progress import Progress, progress_bar
 from .._validate import CriterionTypes, as_weights
 from ..errors import CitymatchValueError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
@@ -253,7 +253,7 @@ def _block_tally(
     return tally
 
 
-def _run(plan: _Plan, p: Problem, keep: bool, bar: Any, ranks: int, threads: int) -> _Tally:
+def _run(plan: _Plan, p: Problem, keep: bool, bar: Progress, ranks: int, threads: int) -> _Tally:
     n, m = p.x.shape
     tally = _Tally.empty(n, m, ranks)
     terms = weight_free_terms(p) if plan.sigma is None and p.method == "TOPSIS" else None
@@ -262,8 +262,7 @@ def _run(plan: _Plan, p: Problem, keep: bool, bar: Any, ranks: int, threads: int
         lambda b: _block_tally(plan, p, terms, b, keep, ranks), blocks, threads=threads
     ):
         tally.merge(part)
-        if bar is not None:
-            bar.update(1)
+        bar.update(1)
     return tally
 
 
@@ -304,13 +303,6 @@ def _ranks(ranks: int | None, n: int) -> int:
     if not isinstance(ranks, (int, np.integer)) or isinstance(ranks, bool) or not 1 <= ranks <= n:
         raise CitymatchValueError(f"`ranks` must be an integer in 1..{n}; got {ranks!r}.")
     return int(ranks)
-
-
-def _progress(total: int, on: bool) -> Any:
-    if not on:
-        return None
-    tqdm = require("tqdm.auto", "`progress=True`").tqdm
-    return tqdm(total=total, unit="block", desc="rank acceptability")
 
 
 def _plan(
@@ -364,7 +356,7 @@ def rank_acceptability(
     noise_kind: NoiseKind = "relative",
     rng: np.random.Generator | int | None = None,
     chunk: int | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
     normalization: str | None = None,
     labels: Sequence[str] | None = None,
     criteria: Sequence[str] | None = None,
@@ -398,8 +390,9 @@ def rank_acceptability(
         Kept for compatibility and validated (a positive integer); it never changes the
         result: samples are scored and counted one block of 1,024 at a time (memory ≈
         1,024 × N doubles, × M under ``noise``).
-    progress : bool, default False
-        Show a tqdm progress bar (needs the ``progress`` extra).
+    progress : bool or None, default None
+        A progress bar on standard error, one step per sample block: None shows it on a
+        terminal once the call has run 2 s, True always, False never (``citymatch._progress``).
     normalization, labels, criteria, keep_samples
         As for :func:`weight_sweep`; ``keep_samples`` keeps the weight vectors used.
     method, method_options
@@ -448,12 +441,9 @@ def rank_acceptability(
     k = _ranks(ranks, p.x.shape[0])
     # pooled from ~1M sample × candidate scores on (as a pass over rows from PARALLEL_MIN_ROWS)
     workers = n_threads(plan.samples * p.x.shape[0] // 8, threads)
-    bar = _progress(-(-plan.samples // SAMPLE_BLOCK), progress)
-    try:
+    blocks = -(-plan.samples // SAMPLE_BLOCK)
+    with progress_bar(blocks, "rank acceptability", progress, unit="block") as bar:
         tally = _run(plan, p, keep_samples, bar, k, workers)
-    finally:
-        if bar is not None:
-            bar.close()
     acc = tally.counts / float(plan.samples)
     with np.errstate(invalid="ignore", divide="ignore"):
         central = tally.first_sum / tally.first_mass[:, None]

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 
 from .._display import html_table
+from .._progress import progress_bar
 from .._validate import CriterionTypes, check_real
 from ..errors import CitymatchValueError
 from ..scoring.ranks import order_best_first, tie_round
@@ -340,6 +341,7 @@ def stability_intervals(
     tie_tol: float = 1e-9,
     method: str | None = None,
     method_options: Mapping[str, object] | None = None,
+    progress: bool | None = None,
 ) -> StabilityResult:
     """Exact tipping points of each criterion's weight.
 
@@ -367,6 +369,9 @@ def stability_intervals(
         the path (:data:`SEARCH_POINTS`), each polished with Brent's method to ~1e-14; two
         crossings of one pair between neighbouring grid points (within 0.001 of weight)
         would be missed, and touches are not reported.
+    progress : bool or None, default None
+        A progress bar on standard error, one step per criterion (as in
+        :func:`rank_acceptability`).
 
     Returns
     -------
@@ -390,10 +395,12 @@ def stability_intervals(
     order = order_best_first(base)
     found = _Crossings(p, base, tie_tol, [])
     rows, bounds = [], []
-    for j in range(m):
-        row, pair = _criterion_row(j, order, int(k), found)
-        rows.append(row)
-        bounds.append(pair)
+    with progress_bar(m, "stability intervals", progress, unit="criterion") as bar:
+        for j in range(m):
+            row, pair = _criterion_row(j, order, int(k), found)
+            rows.append(row)
+            bounds.append(pair)
+            bar.update(1)
     win = int(order[0])
     near = pd.DataFrame(found.ties, columns=["criterion", "a", "b", "score_gap"])
     return StabilityResult(

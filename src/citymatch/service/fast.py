@@ -66,13 +66,15 @@ def request_matrix(req: RankRequest, cs: CriteriaSet) -> NDArray[np.float64] | N
 
     if req.screening and (cs.screening or cs.applies_to):
         return None
-    columns = [c.column for c in cs.criteria]
-    cells = [[r.get(c) for c in columns] for r in req.candidates]
-    for row in cells:
-        for v in row:
+    rows = req.candidates
+    cells = [[r.get(c.column) for r in rows] for c in cs.criteria]
+    for values in cells:
+        for v in values:
             if type(v) is not float and not (type(v) is int and -INT_LIMIT < v < INT_LIMIT):
                 return None
-    x = np.array(cells, dtype=np.float64)
+    # Column-major, as the table path's matrix (pandas keeps one float block per table): the
+    # kernels' sums then run in the same order, so the scores agree to the last bit.
+    x = np.array(cells, dtype=np.float64).T
     if not np.isfinite(x).all():
         return None
     for j, c in enumerate(cs.criteria):

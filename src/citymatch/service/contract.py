@@ -15,7 +15,7 @@ response and a digest) are :mod:`citymatch.service.records`; the service's reque
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -299,6 +299,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Cell]]:
 
 
 def _text(v: object) -> str | None:
+    if v is None or type(v) is str:
+        return v
     cell = _clean(v)
     return None if cell is None else str(cell)
 
@@ -334,26 +336,36 @@ def ranking_rows(columns: Mapping[str, Any], n: int) -> list[RankRow]:
 
     ids, names, kinds = col("id"), col("name"), col("kind")
     score, rank_ = col("score"), col("rank")
-    d_i, d_a = col("d_ideal"), col("d_anti_ideal")
-    contrib = {c.removeprefix("contrib_"): floats(c) for c in contrib_cols}
-    quant = {c: floats(c) for c in own}
     topsis = "d_ideal" in columns
+    d_i = floats("d_ideal") if topsis else [None] * n
+    d_a = floats("d_anti_ideal") if topsis else [None] * n
+    contrib = _by_row([c.removeprefix("contrib_") for c in contrib_cols], contrib_cols, floats, n)
+    quant = _by_row(own, own, floats, n)
     return _ROWS.validate_python(
         [
-            dict(
-                id=str(ids[i]),
-                name=_text(names[i]),
-                kind=_text(kinds[i]),
-                score=float(score[i]),
-                rank=int(rank_[i]),
-                d_ideal=float(d_i[i]) if topsis else None,
-                d_anti_ideal=float(d_a[i]) if topsis else None,
-                contributions={c: v[i] for c, v in contrib.items()},
-                quantities={c: v[i] for c, v in quant.items()},
-            )
+            {
+                "id": str(ids[i]),
+                "name": _text(names[i]),
+                "kind": _text(kinds[i]),
+                "score": float(score[i]),
+                "rank": int(rank_[i]),
+                "d_ideal": d_i[i],
+                "d_anti_ideal": d_a[i],
+                "contributions": contrib[i],
+                "quantities": quant[i],
+            }
             for i in range(n)
         ]
     )
+
+
+def _by_row(
+    keys: list[str], names: list[str], floats: Callable[[str], list[float]], n: int
+) -> list[dict[str, float]]:
+    """One dict per row of the columns ``names`` (as floats), keyed by ``keys``."""
+    if not names:
+        return [{} for _ in range(n)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*map(floats, names), strict=True)]
 
 
 #: Validates a ranking's rows in one call.

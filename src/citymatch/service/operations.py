@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ..rank import Ranking
 
 __all__ = [
+    "INLINE_CELLS",
     "OPERATIONS",
     "TIME_LIMIT_STATUS",
     "Operation",
@@ -53,6 +54,7 @@ __all__ = [
     "run_ahp",
     "run_portfolio",
     "run_rank",
+    "run_rank_inline",
     "run_rank_table",
     "run_review",
     "run_sensitivity",
@@ -155,6 +157,25 @@ def run_rank(req: RankRequest, folder: Path | None = None) -> RankResponse:
     return fast if fast is not None else rank_response(_rank(req, cs), top=req.top)
 
 
+#: The largest array-path rank (candidates × criteria) the service answers on its event loop
+#: instead of the pool (about a millisecond of work; see :func:`run_rank_inline`).
+INLINE_CELLS = 10_000
+
+
+def run_rank_inline(req: RankRequest, folder: Path | None = None) -> RankResponse | None:
+    """The answer to a small rank request by the array path, or None (then the pool runs it).
+
+    Small: at most :data:`INLINE_CELLS` candidates × criteria.  Such a request costs less
+    work than handing it to a thread (and the handover makes the event loop and the worker
+    wait for each other's turn at the interpreter lock), so the HTTP service answers it on
+    the event loop directly.
+    """
+    cs = resolve_criteria(req.criteria, folder)
+    if len(req.candidates) * len(cs.criteria) > INLINE_CELLS:
+        return None
+    return rank_fast(req, cs)
+
+
 def run_rank_table(req: RankRequest, folder: Path | None = None) -> RankResponse:
     """Execute a rank request by the table path (pandas, :func:`citymatch.rank`) always.
 
@@ -240,19 +261,22 @@ def run_review(req: ReviewRequest, folder: Path | None = None) -> ReviewResponse
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of the contract: its request and response models and its runner."""
+    """One operation of the contract: its request and response models and its runner(s)."""
 
     name: OperationName
     request: type[ContractModel]
     response: type[ContractModel]
     run: Callable[[Any, Path | None], ContractModel]
+    inline: Callable[[Any, Path | None], ContractModel | None] | None = None
+    """A cheap path the HTTP service may run on its event loop: the answer, or None when
+    :attr:`run` must answer in the pool of heavy work."""
 
 
 #: The five operations, by name (the HTTP routes, the records and the schemas follow it).
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
-        Operation("rank", RankRequest, RankResponse, run_rank),
+        Operation("rank", RankRequest, RankResponse, run_rank, inline=run_rank_inline),
         Operation("ahp", AHPRequest, AHPResponse, run_ahp),
         Operation("sensitivity", SensitivityRequest, SensitivityResponse, run_sensitivity),
         Operation("portfolio", PortfolioRequest, PortfolioResponse, run_portfolio),

@@ -46,6 +46,13 @@ __all__ = ["INT_LIMIT", "rank_fast", "request_matrix"]
 INT_LIMIT = 2**63
 
 
+_NUMBERS = frozenset({float, int})
+
+
+def _ints(values: list[Any]) -> list[Any]:
+    return [v for v in values if type(v) is int]
+
+
 def _plain_ints(values: list[Any]) -> bool:
     return all(type(v) is int and -INT_LIMIT < v < INT_LIMIT for v in values)
 
@@ -69,9 +76,9 @@ def request_matrix(req: RankRequest, cs: CriteriaSet) -> NDArray[np.float64] | N
     rows = req.candidates
     cells = [[r.get(c.column) for r in rows] for c in cs.criteria]
     for values in cells:
-        for v in values:
-            if type(v) is not float and not (type(v) is int and -INT_LIMIT < v < INT_LIMIT):
-                return None
+        kinds = set(map(type, values))  # exact types: bool, str, None and the rest go the table
+        if not kinds <= _NUMBERS or (int in kinds and not _plain_ints(_ints(values))):
+            return None
     # Column-major, as the table path's matrix (pandas keeps one float block per table): the
     # kernels' sums then run in the same order, so the scores agree to the last bit.
     x = np.array(cells, dtype=np.float64).T

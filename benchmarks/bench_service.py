@@ -1,22 +1,43 @@
-"""Load test of the HTTP service on loopback (not part of CI's pass/fail).
+"""The service: in-process throughput of a rank, and an HTTP load test on loopback.
 
-Starts `citymatch serve` on 127.0.0.1 (a free port), then C concurrent clients send requests for
-a bounded time: rank (100 candidates), its decision record (/v1/record/rank: the same limits,
-plus the record and its digest) and sensitivity (1,000 samples). Each body is first checked
-once: the answer must parse as the contract's response model and equal the in-process result.
-Reports requests/s, p50/p99 latency and errors (must be zero). Only loopback is ever contacted.
+Not part of CI's pass/fail.  Only loopback is ever contacted.
 
-Run:  python benchmarks/bench_service.py [--clients 8] [--seconds 10]
+1. **In process** (what one request costs a worker beyond HTTP: validate the JSON body,
+   run, serialise the answer), for two rank requests of 100 candidates:
+   ``rank_100x10`` (100 × 10 criteria, a named set from a criteria folder, ids and names) and
+   ``rank_100_cities`` (the shipped cities' rows as a client sends them, 41 fields each,
+   ``partnership-city``, screening off).  Each runs by the array path (``run_rank``, what
+   the service does) and by the table path (``run_rank_table``: pandas and ``rank()``), and —
+   with ``--baseline SRC`` (another checkout's ``src``, e.g. main before issue 15) — by that
+   code's ``OPERATIONS["rank"]`` in a subprocess, so "before" and "after" are timed in the
+   same minutes.  Target: ≥ 5× the baseline's throughput.
+2. **Over HTTP**: ``citymatch serve --workers 2`` on 127.0.0.1, and a load generator on the
+   same machine: ``wrk`` (Debian package ``wrk``; one thread, ``--connections`` open
+   connections, closed loop) when installed, else a threaded Python client (urllib).
+   Cases: ``rank_100x10`` (target ≥ 300 requests/s, p99 < 50 ms, zero errors),
+   ``rank_100_cities``, its decision record (``/v1/record/rank``) and sensitivity (1,000
+   samples).  Every answer is first checked once: it parses as the contract's model and
+   equals the in-process result (the rank answers also equal the table path's).
+
+``--busy`` runs everything with a busy neighbour (``busy.py``).  Prints a table with the
+targets, the load average and the load generator, and writes JSON to
+``benchmarks/results/service.json``.
+
+Run:  python benchmarks/bench_service.py [--seconds 10] [--connections 8] [--baseline ../main/src]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -24,26 +45,180 @@ from pathlib import Path
 
 import numpy as np
 
-import citymatch
-from citymatch._util import atomic_write
-from citymatch.service import DecisionRecord, RankResponse, SensitivityResponse, execute
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+CRITERIA_NAME = "bench10"
+TARGET_SPEEDUP = 5.0
+TARGET_RPS = 300.0
+TARGET_P99_MS = 50.0
 
 
+# ------------------------------------------------------------------ the requests
+def criteria_toml(m: int = 10) -> str:
+    """A named set of ``m`` criteria (alternating benefit / cost, ranged 0–100)."""
+    head = f'name = "{CRITERIA_NAME}"\ntitle = "Benchmark, {m} criteria"\nversion = "1"\n'
+    crit = "".join(
+        f'\n[[criteria]]\nid = "c{j}"\nlabel = "C{j}"\n'
+        f'direction = "{"benefit" if j % 2 == 0 else "cost"}"\nweight = {1 + j % 3}\n'
+        "range = [0.0, 100.0]\n"
+        for j in range(m)
+    )
+    return head + crit
+
+
+def bodies() -> dict[str, bytes]:
+    """The request bodies: rank 100 × 10, rank of 100 shipped-city rows, sensitivity."""
+    import citymatch
+
+    rng = np.random.default_rng(0)
+    synthetic = [
+        {"id": f"city-{i:03d}", "name": f"City {i}"}
+        | {f"c{j}": round(float(rng.uniform(0, 100)), 3) for j in range(10)}
+        for i in range(100)
+    ]
+    rows = json.loads(citymatch.datasets.load_cities().to_json(orient="records"))
+    cands = []
+    for i in range(100):  # 100 candidates: the shipped cities, jittered copies
+        r = dict(rows[i % len(rows)])
+        r["id"] = f"{r['id']}-{i}"
+        r["sector_alignment"] = float(np.clip(r["sector_alignment"] + rng.normal(0, 0.05), 0, 1))
+        cands.append(r)
+    cities = {"candidates": cands, "criteria": "partnership-city", "screening": False}
+    return {
+        "rank_100x10": json.dumps({"candidates": synthetic, "criteria": CRITERIA_NAME}).encode(),
+        "rank_100_cities": json.dumps(cities).encode(),
+        "sensitivity_1000": json.dumps({**cities, "samples": 1000, "seed": 1}).encode(),
+    }
+
+
+# ------------------------------------------------------------------ in process
+def time_calls(work, seconds: float) -> dict:
+    """Median wall and CPU time, and throughput, of ``work()`` called for about ``seconds``.
+
+    The CPU time (this thread's) hardly depends on what else runs on the machine; the wall
+    time does: on a shared machine compare the CPU columns.
+    """
+    for _ in range(5):
+        work()
+    times, cpu = [], []
+    stop = time.perf_counter() + seconds
+    while time.perf_counter() < stop:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        work()
+        cpu.append(time.thread_time() - c0)
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    return {
+        "calls": len(times),
+        "median_ms": 1e3 * med,
+        "calls_per_s": 1.0 / med,
+        "cpu_ms": 1e3 * statistics.median(cpu),
+    }
+
+
+def in_process_times(body: bytes, folder: Path, seconds: float, paths: tuple[str, ...]) -> dict:
+    """Per-call time of validate → run → serialise, for each path named."""
+    from citymatch.service import operations
+    from citymatch.service.contract import RankRequest
+
+    runners = {"service": operations.OPERATIONS["rank"].run}
+    if "table" in paths:
+        runners["table"] = operations.run_rank_table
+
+    out = {}
+    for name in paths:
+        run = runners[name]
+
+        def work(run=run) -> str:
+            return run(RankRequest.model_validate_json(body), folder).model_dump_json()
+
+        out[name] = time_calls(work, seconds)
+    return out
+
+
+def baseline_times(src: str, body_path: Path, folder: Path, seconds: float) -> dict:
+    """The same in-process timing with another checkout's code (a subprocess)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--time-in-process",
+        str(body_path),
+        str(folder),
+        str(seconds),
+    ]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ over HTTP
 def answer(url: str, body: bytes) -> bytes:
     req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as r:
         return r.read()
 
 
-def check(base: str, rank_body: bytes, sens_body: bytes) -> None:
+def check(base: str, texts: dict[str, bytes], folder: Path) -> None:
     """The service's answers are the contract's models and equal the in-process results."""
-    got = RankResponse.model_validate_json(answer(base + "/v1/rank", rank_body))
-    assert got == execute("rank", json.loads(rank_body)), "rank answer differs"
-    rec = DecisionRecord.model_validate_json(answer(base + "/v1/record/rank", rank_body))
+    from citymatch.service import (
+        DecisionRecord,
+        RankRequest,
+        RankResponse,
+        SensitivityResponse,
+        execute,
+    )
+    from citymatch.service.operations import run_rank_table
+
+    for name in ("rank_100x10", "rank_100_cities"):
+        body = texts[name]
+        got = RankResponse.model_validate_json(answer(base + "/v1/rank", body))
+        req = RankRequest.model_validate_json(body)
+        assert got == execute("rank", req, criteria_folder=folder), f"{name} answer differs"
+        assert got == run_rank_table(req, folder), f"{name}: the table path differs"
+    body = texts["rank_100_cities"]
+    rec = DecisionRecord.model_validate_json(answer(base + "/v1/record/rank", body))
     assert rec.digest == rec.body_digest(), "record digest does not match"
     assert rec.response == got.model_dump(mode="json"), "record response differs"
+    sens_body = texts["sensitivity_1000"]
     sens = SensitivityResponse.model_validate_json(answer(base + "/v1/sensitivity", sens_body))
     assert sens == execute("sensitivity", json.loads(sens_body)), "sensitivity answer differs"
+
+
+_WRK_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = assert(io.open("{body}", "rb"))
+wrk.body = f:read("*a")
+f:close()
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.1f %.1f %.1f\\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99), summary.duration))
+end
+"""
+
+
+def load_wrk(url: str, body_path: Path, connections: int, seconds: float) -> dict:
+    """wrk (one thread, ``connections`` connections, closed loop) against ``url``."""
+    script = body_path.with_suffix(".lua")
+    script.write_text(_WRK_LUA.replace("{body}", str(body_path)), encoding="utf-8")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
+    out = subprocess.run(
+        [*cmd, "-s", str(script), url], capture_output=True, text=True, check=True
+    ).stdout
+    m = re.search(r"RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if m is None:
+        raise RuntimeError(f"wrk gave no result:\n{out}")
+    n, sock, status = int(m[1]), int(m[2]), int(m[3])
+    return {
+        "requests": n,
+        "errors": sock + status,
+        "rps": n / (float(m[6]) / 1e6),
+        "p50_ms": float(m[4]) / 1e3,
+        "p99_ms": float(m[5]) / 1e3,
+    }
 
 
 def post(url: str, body: bytes) -> int:
@@ -53,7 +228,8 @@ def post(url: str, body: bytes) -> int:
         return r.status
 
 
-def load(url: str, body: bytes, clients: int, seconds: float) -> dict:
+def load_threads(url: str, body: bytes, clients: int, seconds: float) -> dict:
+    """A threaded urllib client (fallback when wrk is not installed)."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -89,88 +265,202 @@ def load(url: str, body: bytes, clients: int, seconds: float) -> dict:
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--json", default=str(Path(__file__).parent / "results" / "service.json"))
-    args = ap.parse_args()
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by the service process and its workers (psutil), or None."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+        return sum(p.cpu_times().user + p.cpu_times().system for p in procs)
+    except psutil.Error:
+        return None
+
+
+def start_service(workers: int, folder: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    env = {**os.environ, "CITYMATCH_CRITERIA_FOLDER": str(folder)}
+    cmd = [sys.executable, "-m", "citymatch", "serve", "--port", str(port)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "citymatch",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
+        [*cmd, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=1) as r:
+                r.read()
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("the service did not start")
+
+
+def http_cases(args, texts, paths: dict[str, Path], folder: Path) -> tuple[dict, str]:
+    proc, base = start_service(args.workers, folder)
+    wrk = shutil.which("wrk") is not None and not args.threads
+    gen = (
+        f"wrk 1 thread, {args.connections} connections"
+        if wrk
+        else f"urllib, {args.connections} threads"
+    )
+    cases = {
+        "rank_100x10": ("/v1/rank", "rank_100x10"),
+        "rank_100_cities": ("/v1/rank", "rank_100_cities"),
+        "record_rank_100_cities": ("/v1/record/rank", "rank_100_cities"),
+        "sensitivity_1000": ("/v1/sensitivity", "sensitivity_1000"),
+    }
+    out = {}
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                    r.read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("the service did not start")
-        rng = np.random.default_rng(0)
-        cities = citymatch.datasets.load_cities()
-        rows = json.loads(cities.to_json(orient="records"))
-        cands = []
-        for i in range(100):  # 100 candidates: the shipped cities, jittered copies
-            r = dict(rows[i % len(rows)])
-            r["id"] = f"{r['id']}-{i}"
-            r["sector_alignment"] = float(
-                np.clip(r["sector_alignment"] + rng.normal(0, 0.05), 0, 1)
-            )
-            cands.append(r)
-        rank_body = json.dumps(
-            {"candidates": cands, "criteria": "partnership-city", "screening": False}
-        ).encode()
-        sens_body = json.dumps(
-            {
-                "candidates": cands,
-                "criteria": "partnership-city",
-                "screening": False,
-                "samples": 1000,
-                "seed": 1,
-            }
-        ).encode()
-        check(base, rank_body, sens_body)
-        out = {
-            "workers": args.workers,
-            "clients": args.clients,
-            "seconds": args.seconds,
-            "rank_100": load(base + "/v1/rank", rank_body, args.clients, args.seconds),
-            "record_rank_100": load(
-                base + "/v1/record/rank", rank_body, args.clients, args.seconds
-            ),
-            "sensitivity_1000": load(
-                base + "/v1/sensitivity", sens_body, args.clients, args.seconds
-            ),
-        }
+        check(base, texts, folder)
+        for case, (route, body) in cases.items():
+            cpu0 = server_cpu_seconds(proc.pid)
+            if wrk:
+                out[case] = load_wrk(base + route, paths[body], args.connections, args.seconds)
+            else:
+                out[case] = load_threads(base + route, texts[body], args.connections, args.seconds)
+            cpu1 = server_cpu_seconds(proc.pid)
+            if cpu0 is not None and cpu1 is not None and out[case]["requests"]:
+                # the service's own CPU per request: what bounds throughput on a quiet machine
+                out[case]["server_cpu_ms"] = 1e3 * (cpu1 - cpu0) / out[case]["requests"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    for name in ("rank_100", "record_rank_100", "sensitivity_1000"):
-        r = out[name]
-        print(
-            f"{name:18s} {r['rps']:7.1f} req/s  p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  "
-            f"requests {r['requests']}  errors {r['errors']}"
+    return out, gen
+
+
+# ------------------------------------------------------------------ the run
+def run(args) -> dict:
+    texts = bodies()
+    tmp = Path(tempfile.mkdtemp(prefix="citymatch-bench-service-"))
+    folder = tmp / "criteria"
+    folder.mkdir()
+    (folder / f"{CRITERIA_NAME}.toml").write_text(criteria_toml(), encoding="utf-8")
+    paths = {}
+    for name, body in texts.items():
+        paths[name] = tmp / f"{name}.json"
+        paths[name].write_bytes(body)
+    result: dict = {"load_before": os.getloadavg(), "cores": os.cpu_count()}
+    inproc = {}
+    for name in ("rank_100x10", "rank_100_cities"):
+        inproc[name] = in_process_times(
+            texts[name], folder, args.in_process_seconds, ("service", "table")
         )
+        if args.baseline:
+            inproc[name]["baseline"] = baseline_times(
+                args.baseline, paths[name], folder, args.in_process_seconds
+            )["service"]
+    result["in_process"] = inproc
+    if not args.skip_http:
+        result["http"], result["load_generator"] = http_cases(args, texts, paths, folder)
+        result["workers"] = args.workers
+        result["connections"] = args.connections
+        result["seconds"] = args.seconds
+    result["load_after"] = os.getloadavg()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def target_rows(res: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(case, measured, goal, met) rows: in-process speed-up and the HTTP load test."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+    for name, r in res["in_process"].items():
+        svc, table = r["service"], r["table"]
+        ref = r.get("baseline")
+        ratio = ref["median_ms"] / svc["median_ms"] if ref else None
+        measured = (
+            f"{svc['median_ms']:.2f} ms (CPU {svc['cpu_ms']:.2f}); table "
+            f"{table['median_ms']:.2f} ms (CPU {table['cpu_ms']:.2f})"
+        )
+        if ref:
+            cpu_ratio = ref["cpu_ms"] / svc["cpu_ms"]
+            measured += (
+                f"; baseline {ref['median_ms']:.2f} ms (CPU {ref['cpu_ms']:.2f}) → "
+                f"{ratio:.1f}× (CPU {cpu_ratio:.1f}×)"
+            )
+        rows.append(
+            (
+                f"in process, {name} (validate, run, serialise)",
+                measured,
+                f"≥ {TARGET_SPEEDUP:g}× baseline",
+                None if ratio is None else ratio >= TARGET_SPEEDUP,
+            )
+        )
+    for name, r in res.get("http", {}).items():
+        met = r["errors"] == 0
+        goal = "zero errors"
+        if name == "rank_100x10":
+            goal = f"≥ {TARGET_RPS:g} req/s, p99 < {TARGET_P99_MS:g} ms, zero errors"
+            met = met and r["rps"] >= TARGET_RPS and r["p99_ms"] < TARGET_P99_MS
+        rows.append(
+            (
+                f"HTTP {res['workers']} workers, {name}",
+                f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
+                f"{r['requests']} requests, {r['errors']} errors"
+                + (f", server CPU {r['server_cpu_ms']:.2f} ms/req" if "server_cpu_ms" in r else ""),
+                goal,
+                met,
+            )
+        )
+    return rows
+
+
+def print_table(res: dict, busy: bool) -> None:
+    cond = "busy neighbour" if busy else "as installed"
+    gen = res.get("load_generator", "—")
+    print(
+        f"\n== service ({cond}; {res['cores']} cores; load average before "
+        f"{res['load_before'][0]:.2f}, after {res['load_after'][0]:.2f}; generator: {gen}) =="
+    )
+    print("| case | measured | goal | verdict |")
+    print("|---|---|---|---|")
+    for case, measured, goal, met in target_rows(res):
+        verdict = "—" if met is None else ("met" if met else "NOT met")
+        print(f"| {case} | {measured} | {goal} | {verdict} |")
+    print(
+        "(in process: median wall time per call, and this thread's CPU time, which a busy "
+        "machine hardly changes; speed-ups judged on wall time)"
+    )
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="per HTTP case")
+    ap.add_argument("--in-process-seconds", type=float, default=3.0, help="per in-process case")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", action="store_true", help="use the urllib client, not wrk")
+    ap.add_argument("--skip-http", action="store_true")
+    ap.add_argument("--busy", action="store_true", help="with a busy neighbour (busy.py)")
+    ap.add_argument("--baseline", help="another checkout's src folder to time in process")
+    ap.add_argument("--json", default=str(HERE / "results" / "service.json"))
+    ap.add_argument("--time-in-process", nargs=3, metavar=("BODY", "FOLDER", "SECONDS"))
+    args = ap.parse_args(argv)
+    if args.time_in_process:  # the baseline's subprocess: time this checkout's code, print JSON
+        body, folder, seconds = args.time_in_process
+        times = in_process_times(
+            Path(body).read_bytes(), Path(folder), float(seconds), ("service",)
+        )
+        print(json.dumps(times))
+        return times
+    from busy import busy_neighbour
+
+    from citymatch._util import atomic_write
+
+    with busy_neighbour(args.busy):
+        res = run(args)
+    res["busy"] = args.busy
+    print_table(res, args.busy)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(args.json, json.dumps(out, indent=2) + "\n")
+    atomic_write(args.json, json.dumps(res, indent=2) + "\n")
+    return res
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ Runs, in one process and in this order:
    inputs, the K = 1,000 weight batch, AHP batches, SMAA-2 and exact stability intervals;
 2. ``bench_scale``: TOPSIS against pymcdm, scikit-criteria and pyDecision for N = 1e3 … 1e7 ×
    M = 10 and 50, out-of-core Parquet, and Dask on a LocalCluster;
-3. ``bench_portfolio``: portfolio solve times for 50 / 100 / 200 / 500 projects × 5 years.
+3. ``bench_portfolio``: portfolio solve times for 50 / 100 / 200 / 500 projects × 5 years;
+4. ``bench_service``: the service in process and under load over HTTP (two workers, ``wrk``),
+   quiet and with a busy neighbour (``--skip-service`` to leave it out; ``--service-baseline
+   SRC`` times another checkout's ``src`` in process for the speed-up row).
 
 ``bench_core`` and ``bench_methods`` run twice: in the default environment (threads as
 installed) and with a busy neighbour (``busy.py``: one other process spinning on one core for
@@ -34,6 +37,7 @@ import bench_core  # noqa: E402
 import bench_methods  # noqa: E402
 import bench_portfolio  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_service  # noqa: E402
 
 Row = tuple[str, str, str, bool]
 
@@ -231,6 +235,17 @@ def targets(core: dict, scale: dict, portfolio: dict, methods: dict | None = Non
     return rows
 
 
+def service_targets(service: dict) -> list[Row]:
+    """Issue 15's service rows (the in-process speed-up only when a baseline was timed)."""
+    if not service:
+        return []
+    return [
+        (name, got, goal, met)
+        for name, got, goal, met in bench_service.target_rows(service)
+        if met is not None
+    ]
+
+
 def merged(quiet: list[Row], busy: list[Row]) -> list[tuple[str, str, str, str, bool, str]]:
     """(target, quiet, busy, goal, met, judged on) — judged on the busy column where it ran."""
     by_name = {r[0]: r for r in busy}
@@ -251,6 +266,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--skip-scale", action="store_true", help="skip bench_scale (peers, Parquet, Dask)"
     )
+    ap.add_argument("--skip-service", action="store_true", help="skip bench_service")
+    ap.add_argument("--service-baseline", help="src folder of the code to compare in process")
     args = ap.parse_args(argv)
     res = HERE / "results"
     quick = ["--quick"] if args.quick else []
@@ -273,8 +290,21 @@ def main(argv: list[str] | None = None) -> dict:
         scale = bench_scale.main(scale_args)
     print("\n== portfolio (quiet) ==")
     portfolio = bench_portfolio.main(["--json", str(res / "portfolio.json")])
+    service: dict = {}
+    service_busy: dict = {}
+    if not args.skip_service:
+        service_args = ["--seconds", "5" if args.quick else "10"]
+        if args.service_baseline:
+            service_args += ["--baseline", args.service_baseline]
+        print("\n== service (quiet) ==")
+        service = bench_service.main([*service_args, "--json", str(res / "service.json")])
+        print("\n== service (one busy neighbour) ==")
+        service_busy = bench_service.main(
+            [*service_args, "--busy", "--json", str(res / "service-busy.json")]
+        )
     rows = merged(
-        targets(core, scale, portfolio, methods), targets(core_busy, {}, {}, methods_busy)
+        targets(core, scale, portfolio, methods) + service_targets(service),
+        targets(core_busy, {}, {}, methods_busy) + service_targets(service_busy),
     )
     print(f"\n== targets ({date.today().isoformat()}, {os.cpu_count()} cores) ==")
     width = max(len(r[0]) for r in rows)
@@ -296,6 +326,8 @@ def main(argv: list[str] | None = None) -> dict:
         "methods_busy": methods_busy,
         "scale": scale,
         "portfolio": portfolio,
+        "service": service,
+        "service_busy": service_busy,
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(doc, indent=2))

@@ -241,6 +241,7 @@ _SMALL = ServiceSettings(
     max_samples=500,
     max_pairwise_cells=900,
     max_sample_cells=10_000,
+    max_request_bytes=5_000,
     max_projects=3,
     max_years=4,
     max_project_years=6,
@@ -314,7 +315,11 @@ _OVER = {
         "agreements": [{"id": f"a{i}", "class": "", "partners": [""]} for i in range(b + 1)]
     },
     "max_solve_seconds": lambda b: {"time_limit": 10 * b},
+    # a rank of N candidates × 7 criteria needs N × (7 × 32 + 64) = 288 N bytes by the estimate
+    "max_request_bytes": lambda b: {"candidates": [{"id": f"c{i}"} for i in range(b // 288 + 1)]},
 }
+# Extra fields of an over-limit example for one operation only (setting, operation → update).
+_OVER_FOR = {("max_request_bytes", "sensitivity"): {"samples": 1}}
 
 _REFUSALS = [(lim, op) for lim in LIMITS if not lim.cap for op in sorted(lim.operations)]
 _CAPS = [(lim, op) for lim in LIMITS if lim.cap for op in sorted(lim.operations)]
@@ -344,7 +349,11 @@ def test_limit_applies_to_operation_and_record_alike(small_client, limit, operat
     /v1/record/<op> both refuse an over-limit request with 422 and the same message, which
     names the field, the bound and the size got."""
     bound = getattr(_SMALL, limit.setting)
-    body = {**_BASE[operation], **_OVER[limit.setting](bound)}
+    body = {
+        **_BASE[operation],
+        **_OVER[limit.setting](bound),
+        **_OVER_FOR.get((limit.setting, operation), {}),
+    }
     direct = small_client.post(f"/v1/{operation}", json=body)
     record = small_client.post(f"/v1/record/{operation}", json=body)
     assert direct.status_code == 422, direct.text

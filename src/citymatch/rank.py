@@ -41,7 +41,7 @@ from .scoring.topsis import Normalization, topsis
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["Ranking", "rank"]
+__all__ = ["Ranking", "Scored", "rank", "score_values"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -273,7 +273,6 @@ def rank(
     refuse_parquet_beyond_memory(candidates)
     table = read_table(candidates)
     cs = resolve_weights(load_criteria(criteria), weights)
-    norm = normalization or cs.normalization
     policy = MissingValues(check_missing_policy(missing), cs)
 
     # The same steps as a streamed ranking, on the whole table as one chunk.
@@ -295,12 +294,10 @@ def rank(
             raise too_few(len(chunk.values), n_excluded)
 
     x = chunk.values
-    # Objective weights (entropy, CRITIC, std) come from the candidates left to rank.
-    cs = cs.resolved(x, what=f"the {len(x)} candidates ranked")
-    name = cs.method if method is None else method
-    same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
-    options = dict(cs.method_options if method_options is None and same else method_options or {})
-    spec = check_options(name, options)
+    scored = score_values(
+        x, cs, normalization=normalization, ideal=ideal, anti_ideal=anti_ideal,
+        threads=threads, method=method, method_options=method_options,
+    )  # fmt: skip
     # The table's columns, built once as one DataFrame (column by column insertion into a
     # DataFrame costs more than the scoring itself for a service-sized request).
     cols: dict[str, NDArray[Any]] = {"id": chunk.ids.to_numpy()}
@@ -308,23 +305,8 @@ def rank(
         cols["name"] = chunk.table[name_column].to_numpy()
     if kind_column in chunk.table.columns:
         cols["kind"] = chunk.table[kind_column].to_numpy()
-    res: TopsisResult | MethodResult
-    if spec.name == "TOPSIS":
-        res = _topsis_columns(cols, x, cs, norm, ideal, anti_ideal, threads, options)
-        used = pd.Series(res.weights, index=list(cs.ids), name="weight")
-    else:
-        if ideal is not None or anti_ideal is not None or normalization is not None:
-            raise CitymatchValueError(
-                f"`ideal`, `anti_ideal` and `normalization` are TOPSIS settings; method "
-                f"{spec.name} takes its parameters in `method_options` ({', '.join(spec.parameters) or 'none'})."
-            )
-        res = spec.function(x, cs.weights, cs.types, **options)
-        extra = res.to_frame().drop(columns=["score", "rank"])
-        cols["score"] = res.scores
-        cols["rank"] = res.ranks
-        for col in extra.columns:
-            cols[str(col)] = extra[col].to_numpy()
-        used = pd.Series(cs.weights, index=list(cs.ids), name="weight")
+    cols.update(scored.columns)
+    cs = scored.criteria
     order = np.argsort(cols["rank"], kind="stable")  # best first; ties keep input order
     out = pd.DataFrame({k: v[order] for k, v in cols.items()})
     excluded = (
@@ -337,14 +319,88 @@ def rank(
         excluded=excluded,
         filled=policy.filled_frame(),
         criteria=cs,
-        weights=used,
+        weights=pd.Series(scored.weights, index=list(cs.ids), name="weight"),
         matrix=pd.DataFrame(
             x, index=pd.Index(chunk.ids.to_numpy(), name="id"), columns=list(cs.ids)
         ),
-        result=res,
-        method=spec.name,
-        method_options=MappingProxyType(dict(options)),
+        result=scored.result,
+        method=scored.method,
+        method_options=MappingProxyType(dict(scored.options)),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Scored:
+    """The scoring step of a ranking, on a checked matrix (rows in input order).
+
+    Attributes
+    ----------
+    criteria : CriteriaSet
+        The set with the weights used (objective weights computed from the matrix).
+    columns : dict of str to ndarray
+        ``score``, ``rank``, then the method's own columns (TOPSIS: ``d_ideal``,
+        ``d_anti_ideal``, ``contrib_<criterion>``; VIKOR ``S``, ``R``, …), one value per row.
+    result : TopsisResult or MethodResult
+        The method's result.
+    weights : ndarray
+        The normalised weights used, one per criterion.
+    method : str
+        The method's canonical name.
+    options : mapping
+        The method's parameters as used.
+    """
+
+    criteria: CriteriaSet
+    columns: Mapping[str, NDArray[Any]]
+    result: TopsisResult | MethodResult
+    weights: NDArray[np.float64]
+    method: str
+    options: Mapping[str, object]
+
+
+def score_values(
+    x: NDArray[np.float64],
+    cs: CriteriaSet,
+    *,
+    normalization: Normalization | None = None,
+    ideal: Mapping[str, float] | ArrayLike | None = None,
+    anti_ideal: Mapping[str, float] | ArrayLike | None = None,
+    threads: int | None = None,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
+) -> Scored:
+    """Score and rank a checked decision matrix ``x`` (N × M) as :func:`rank` does.
+
+    The one scoring step of :func:`rank`, after the table steps (ids, screening, values,
+    missing values); the service's array path (:mod:`citymatch.service.fast`) calls it on
+    the request's values directly.  Arguments are :func:`rank`'s.
+    """
+    norm = normalization or cs.normalization
+    # Objective weights (entropy, CRITIC, std) come from the candidates left to rank.
+    cs = cs.resolved(x, what=f"the {len(x)} candidates ranked")
+    name = cs.method if method is None else method
+    same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
+    options = dict(cs.method_options if method_options is None and same else method_options or {})
+    spec = check_options(name, options)
+    cols: dict[str, NDArray[Any]] = {}
+    res: TopsisResult | MethodResult
+    if spec.name == "TOPSIS":
+        res = _topsis_columns(cols, x, cs, norm, ideal, anti_ideal, threads, options)
+        used = res.weights
+    else:
+        if ideal is not None or anti_ideal is not None or normalization is not None:
+            raise CitymatchValueError(
+                f"`ideal`, `anti_ideal` and `normalization` are TOPSIS settings; method "
+                f"{spec.name} takes its parameters in `method_options` ({', '.join(spec.parameters) or 'none'})."
+            )
+        res = spec.function(x, cs.weights, cs.types, **options)
+        extra = res.to_frame().drop(columns=["score", "rank"])
+        cols["score"] = res.scores
+        cols["rank"] = res.ranks
+        for col in extra.columns:
+            cols[str(col)] = extra[col].to_numpy()
+        used = cs.weights
+    return Scored(cs, MappingProxyType(cols), res, used, spec.name, MappingProxyType(options))
 
 
 def _topsis_columns(

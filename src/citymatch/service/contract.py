@@ -15,10 +15,12 @@ response and a digest) are :mod:`citymatch.service.records`; the service's reque
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from ..models.agreement import Agreement, Policy
 from ..models.criteria import CriteriaSet
@@ -55,6 +57,7 @@ __all__ = [
     "ahp_response",
     "portfolio_response",
     "rank_response",
+    "ranking_rows",
     "review_response",
     "sensitivity_response",
     "streamed_rank_response",
@@ -288,7 +291,6 @@ def _version() -> str:
 
 
 def _clean(v: object) -> Cell:
-    import numpy as np
     import pandas as pd
 
     if v is None or v is pd.NA or v is pd.NaT:
@@ -309,6 +311,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Cell]]:
 
 
 def _text(v: object) -> str | None:
+    if v is None or type(v) is str:
+        return v
     cell = _clean(v)
     return None if cell is None else str(cell)
 
@@ -317,37 +321,67 @@ _ROW_COLUMNS = frozenset({"id", "name", "kind", "score", "rank", "d_ideal", "d_a
 
 
 def _ranking_rows(table: pd.DataFrame) -> list[RankRow]:
-    contrib_cols = [str(c) for c in table.columns if str(c).startswith("contrib_")]
-    own = [
-        str(c) for c in table.columns if str(c) not in _ROW_COLUMNS and str(c) not in contrib_cols
-    ]
-    n = len(table)
+    return ranking_rows({str(c): table[c] for c in table.columns}, len(table))
+
+
+def ranking_rows(columns: Mapping[str, Any], n: int) -> list[RankRow]:
+    """The rows of a ranking from its columns (best first; ``n`` rows each).
+
+    ``columns`` maps the ranked table's column names (``id``, ``name``, ``kind``, ``score``,
+    ``rank``, ``d_ideal``, ``d_anti_ideal``, ``contrib_<criterion>``, the method's own) to
+    sequences with ``tolist()`` (pandas columns or numpy arrays) or lists.  The one place a
+    ranked table becomes rows, for :func:`rank_response` (a :class:`~citymatch.Ranking`'s
+    table) and the service's array path alike.  The rows are validated in one call as a list
+    (in pydantic's core: faster than building the models one by one).
+    """
+    contrib_cols = [c for c in columns if c.startswith("contrib_")]
+    own = [c for c in columns if c not in _ROW_COLUMNS and c not in contrib_cols]
 
     def col(name: str) -> list[Any]:  # one column as Python values (no per-row dicts)
-        return table[name].tolist() if name in table.columns else [None] * n
+        values = columns.get(name)
+        if values is None:
+            return [None] * n
+        return values if isinstance(values, list) else list(values.tolist())
+
+    def floats(name: str) -> list[float]:
+        return list(np.asarray(columns[name], dtype=float).tolist())
 
     ids, names, kinds = col("id"), col("name"), col("kind")
     score, rank_ = col("score"), col("rank")
-    d_i, d_a = col("d_ideal"), col("d_anti_ideal")
-    contrib = {
-        c.removeprefix("contrib_"): table[c].to_numpy(dtype=float).tolist() for c in contrib_cols
-    }
-    quant = {c: table[c].to_numpy(dtype=float).tolist() for c in own}
-    topsis = "d_ideal" in table.columns
-    return [
-        RankRow(
-            id=str(ids[i]),
-            name=_text(names[i]),
-            kind=_text(kinds[i]),
-            score=float(score[i]),
-            rank=int(rank_[i]),
-            d_ideal=float(d_i[i]) if topsis else None,
-            d_anti_ideal=float(d_a[i]) if topsis else None,
-            contributions={c: v[i] for c, v in contrib.items()},
-            quantities={c: v[i] for c, v in quant.items()},
-        )
-        for i in range(n)
-    ]
+    topsis = "d_ideal" in columns
+    d_i = floats("d_ideal") if topsis else [None] * n
+    d_a = floats("d_anti_ideal") if topsis else [None] * n
+    contrib = _by_row([c.removeprefix("contrib_") for c in contrib_cols], contrib_cols, floats, n)
+    quant = _by_row(own, own, floats, n)
+    return _ROWS.validate_python(
+        [
+            {
+                "id": str(ids[i]),
+                "name": _text(names[i]),
+                "kind": _text(kinds[i]),
+                "score": float(score[i]),
+                "rank": int(rank_[i]),
+                "d_ideal": d_i[i],
+                "d_anti_ideal": d_a[i],
+                "contributions": contrib[i],
+                "quantities": quant[i],
+            }
+            for i in range(n)
+        ]
+    )
+
+
+def _by_row(
+    keys: list[str], names: list[str], floats: Callable[[str], list[float]], n: int
+) -> list[dict[str, float]]:
+    """One dict per row of the columns ``names`` (as floats), keyed by ``keys``."""
+    if not names:
+        return [{} for _ in range(n)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*map(floats, names), strict=True)]
+
+
+#: Validates a ranking's rows in one call.
+_ROWS: TypeAdapter[list[RankRow]] = TypeAdapter(list[RankRow])
 
 
 def _excluded_rows(frame: pd.DataFrame | None) -> list[Excluded]:
@@ -418,8 +452,6 @@ def sensitivity_response(
     seed: int,
 ) -> SensitivityResponse:
     """The contract's view of a rank-acceptability and a stability analysis of ``ranking``."""
-    import numpy as np
-
     acc = acceptability.acceptability
     k = stability.k
     base = ranking.table.set_index("id")["rank"]

@@ -8,8 +8,10 @@ the table the HTTP routes, the decision records and the exported schemas all fol
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,7 @@ from .contract import (
     review_response,
     sensitivity_response,
 )
+from .fast import rank_fast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from ..rank import Ranking
 
 __all__ = [
+    "INLINE_CELLS",
     "OPERATIONS",
     "TIME_LIMIT_STATUS",
     "Operation",
@@ -50,6 +54,8 @@ __all__ = [
     "run_ahp",
     "run_portfolio",
     "run_rank",
+    "run_rank_inline",
+    "run_rank_table",
     "run_review",
     "run_sensitivity",
     "timed_out_portfolio",
@@ -58,6 +64,9 @@ __all__ = [
 
 def resolve_criteria(criteria: str | CriteriaSet, folder: Path | None = None) -> CriteriaSet:
     """A criteria set by shipped name (or from ``folder``), never from a path in a request.
+
+    A set read from ``folder`` is parsed once per version of its file (size and modification
+    time) and reused while the file is unchanged; shipped sets are parsed once per process.
 
     Raises
     ------
@@ -73,13 +82,36 @@ def resolve_criteria(criteria: str | CriteriaSet, folder: Path | None = None) ->
         and not criteria.startswith(".")
     ):
         candidate = folder / f"{criteria}.toml"
-        if candidate.is_file():
-            return load_criteria(candidate)
-    if criteria not in list_criteria():
+        try:
+            st = candidate.stat()
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISREG(st.st_mode):
+            return _folder_set(candidate, st.st_mtime_ns, st.st_size)
+    shipped = _shipped_names()
+    if criteria not in shipped:
         raise CitymatchValueError(
-            f"`criteria` must name a shipped or configured criteria set; got {criteria!r}; available: {list_criteria()}."
+            f"`criteria` must name a shipped or configured criteria set; got {criteria!r}; available: {sorted(shipped)}."
         )
-    return load_criteria(criteria)
+    return _shipped_set(criteria)
+
+
+@cache
+def _shipped_set(name: str) -> CriteriaSet:
+    """A shipped set by name, looked up once per process (sets are immutable)."""
+    return load_criteria(name)
+
+
+@cache
+def _shipped_names() -> frozenset[str]:
+    """The shipped sets' names (installed files: listed once per process)."""
+    return frozenset(list_criteria())
+
+
+@lru_cache(maxsize=64)
+def _folder_set(path: Path, mtime_ns: int, size: int) -> CriteriaSet:
+    """A configured folder's set, parsed once per version of its file (sets are immutable)."""
+    return load_criteria(path)
 
 
 def _table(req: RankRequest | SensitivityRequest, cs: CriteriaSet) -> pd.DataFrame:
@@ -99,10 +131,9 @@ def _table(req: RankRequest | SensitivityRequest, cs: CriteriaSet) -> pd.DataFra
     return pd.DataFrame({c: [r.get(c) for r in rows] for c in present})
 
 
-def _rank(req: RankRequest | SensitivityRequest, folder: Path | None) -> Ranking:
+def _rank(req: RankRequest | SensitivityRequest, cs: CriteriaSet) -> Ranking:
     from ..rank import rank
 
-    cs = resolve_criteria(req.criteria, folder)
     return rank(
         _table(req, cs),
         cs,
@@ -116,8 +147,43 @@ def _rank(req: RankRequest | SensitivityRequest, folder: Path | None) -> Ranking
 
 
 def run_rank(req: RankRequest, folder: Path | None = None) -> RankResponse:
-    """Execute a rank request."""
-    return rank_response(_rank(req, folder), top=req.top)
+    """Execute a rank request: by the array path when it needs no table step, else the table.
+
+    The conditions of the array path, and why its answer is the table path's, are in
+    :mod:`citymatch.service.fast`.
+    """
+    cs = resolve_criteria(req.criteria, folder)
+    fast = rank_fast(req, cs)
+    return fast if fast is not None else rank_response(_rank(req, cs), top=req.top)
+
+
+#: The largest array-path rank (candidates × criteria) the service answers on its event loop
+#: instead of the pool (about a millisecond of work; see :func:`run_rank_inline`).
+INLINE_CELLS = 10_000
+
+
+def run_rank_inline(req: RankRequest, folder: Path | None = None) -> RankResponse | None:
+    """The answer to a small rank request by the array path, or None (then the pool runs it).
+
+    Small: at most :data:`INLINE_CELLS` candidates × criteria.  Such a request costs less
+    work than handing it to a thread (and the handover makes the event loop and the worker
+    wait for each other's turn at the interpreter lock), so the HTTP service answers it on
+    the event loop directly.
+    """
+    cs = resolve_criteria(req.criteria, folder)
+    if len(req.candidates) * len(cs.criteria) > INLINE_CELLS:
+        return None
+    return rank_fast(req, cs)
+
+
+def run_rank_table(req: RankRequest, folder: Path | None = None) -> RankResponse:
+    """Execute a rank request by the table path (pandas, :func:`citymatch.rank`) always.
+
+    What :func:`run_rank` does for requests the array path does not take; the tests and the
+    service benchmark call it to compare the two paths.
+    """
+    cs = resolve_criteria(req.criteria, folder)
+    return rank_response(_rank(req, cs), top=req.top)
 
 
 def run_ahp(req: AHPRequest, folder: Path | None = None) -> AHPResponse:
@@ -131,7 +197,7 @@ def run_sensitivity(req: SensitivityRequest, folder: Path | None = None) -> Sens
     """Execute a sensitivity request."""
     from ..sensitivity import rank_acceptability, stability_intervals
 
-    r = _rank(req, folder)
+    r = _rank(req, resolve_criteria(req.criteria, folder))
     acc = rank_acceptability(
         r, samples=req.samples, rng=req.seed, sampler=req.sampler, concentration=req.concentration
     )
@@ -205,19 +271,22 @@ def run_review(req: ReviewRequest, folder: Path | None = None) -> ReviewResponse
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of the contract: its request and response models and its runner."""
+    """One operation of the contract: its request and response models and its runner(s)."""
 
     name: OperationName
     request: type[ContractModel]
     response: type[ContractModel]
     run: Callable[[Any, Path | None], ContractModel]
+    inline: Callable[[Any, Path | None], ContractModel | None] | None = None
+    """A cheap path the HTTP service may run on its event loop: the answer, or None when
+    :attr:`run` must answer in the pool of heavy work."""
 
 
 #: The five operations, by name (the HTTP routes, the records and the schemas follow it).
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
-        Operation("rank", RankRequest, RankResponse, run_rank),
+        Operation("rank", RankRequest, RankResponse, run_rank, inline=run_rank_inline),
         Operation("ahp", AHPRequest, AHPResponse, run_ahp),
         Operation("sensitivity", SensitivityRequest, SensitivityResponse, run_sensitivity),
         Operation("portfolio", PortfolioRequest, PortfolioResponse, run_portfolio),

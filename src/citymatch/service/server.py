@@ -15,7 +15,10 @@ Safety under hostile load:
 - every request, records included, passes the one table of request limits
   (:mod:`citymatch.service.limits`; 422 with a clear message);
 - every operation runs in one bounded pool of ``max_workers`` threads with at most
-  ``max_queue`` requests waiting (503 with ``Retry-After`` beyond).  Threads, not processes:
+  ``max_queue`` requests waiting (503 with ``Retry-After`` beyond) — except a small rank
+  that takes the array path (at most ``INLINE_CELLS`` = 10,000 candidates × criteria,
+  about a millisecond of work; :func:`~citymatch.service.operations.run_rank_inline`),
+  answered on the event loop: handing it to a thread would cost more than the work.  Threads, not processes:
   HiGHS and numpy's kernels release the GIL while they work, requests and results need no
   pickling, and the event loop — which answers ``/health`` without touching the pool — stays
   responsive;
@@ -363,6 +366,11 @@ def _add_operation_routes(
 
     async def run(req: ContractModel) -> Response:
         req = apply_limits(name, req, cfg)
+        inline = OPERATIONS[name].inline
+        if inline is not None:  # a small array-path rank: less work than the handover
+            answer = inline(req, folder)
+            if answer is not None:
+                return _json(answer)
         deadline = deadline_of(req)
 
         def job() -> Response:

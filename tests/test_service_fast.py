@@ -1,0 +1,237 @@
+"""The service's array path for rank requests (issue 15): same answer as the table path.
+
+A rank request that needs no table step goes from its values straight to the scoring step
+(:mod:`citymatch.service.fast`); these tests hold its answer — JSON bytes, scores to the
+last bit, ranks and ties, the decision record — equal to the table path's
+(:func:`citymatch.service.operations.run_rank_table`, pandas and :func:`citymatch.rank`) on
+random requests, and check that every request outside its conditions goes the table path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from citymatch.errors import CitymatchError
+from citymatch.models.criteria import load_criteria
+from citymatch.service import (
+    DecisionRecord,
+    RankRequest,
+    ServiceSettings,
+    create_app,
+    fast,
+    operations,
+)
+from citymatch.service.operations import resolve_criteria, run_rank, run_rank_table
+
+METHODS = ["topsis", "vikor", "promethee_ii", "wsm", "wpm", "waspas", "spotis", "copras", "mabac"]
+#: A few values, so that ties (equal rows, equal scores) are frequent.
+VALUES = st.sampled_from([0, 1, 2, 0.5, 0.25, 3.75, 1e-3, 7])
+
+
+def outcome(run, req):
+    """The JSON answer, or the error's type and message."""
+    try:
+        return "ok", run(req).model_dump_json()
+    except CitymatchError as exc:
+        return "error", type(exc).__name__, str(exc)
+
+
+@st.composite
+def plain_requests(draw):
+    """A rank request the array path takes: an inline set, numbers only, plain labels."""
+    m = draw(st.integers(1, 5))
+    n = draw(st.integers(2, 9))
+    criteria = []
+    for j in range(m):
+        c = {
+            "id": f"c{j}",
+            "label": f"C{j}",
+            "direction": draw(st.sampled_from(["benefit", "cost"])),
+            "weight": draw(st.sampled_from([1, 2, 0.5, 3])),
+        }
+        if draw(st.booleans()):
+            c["unit"] = "0/1"  # a yes/no criterion: values 0 or 1
+        criteria.append(c)
+    cs = {"name": "random", "title": "Random", "version": "1", "criteria": criteria}
+    if draw(st.booleans()):
+        cs["applies_to"] = ["city"]  # only matters with screening on: then the table path
+    labels = draw(st.sampled_from(["str", "int", "absent"]))
+    rows = []
+    for i in range(n):
+        row = {}
+        if labels == "str":
+            row["id"] = f"cand-{i}"
+        elif labels == "int":
+            row["id"] = 100 - 7 * i
+        if draw(st.booleans()):
+            row["name"] = draw(st.sampled_from([f"City {i}", None, ""]))
+        if draw(st.booleans()):
+            row["kind"] = "city"
+        for c in criteria:
+            v = draw(st.sampled_from([0, 1, 1.0, 0.0])) if "unit" in c else draw(VALUES)
+            row[c["id"]] = v
+        if draw(st.booleans()):
+            row["note"] = "an extra field the ranking does not read"
+        rows.append(row)
+    method = draw(st.sampled_from([None, *METHODS]))
+    body = {"candidates": rows, "criteria": cs, "method": method}
+    body["screening"] = False if "applies_to" in cs else draw(st.booleans())
+    body["missing"] = draw(st.sampled_from(["error", "drop", "worst"]))
+    if method in (None, "topsis") and draw(st.booleans()):
+        body["normalization"] = draw(st.sampled_from(["vector", "minmax", "max", "sum"]))
+    if draw(st.booleans()):
+        body["top"] = draw(st.integers(1, n + 1))
+    if draw(st.booleans()):
+        body["weights"] = {c["id"]: draw(st.sampled_from([1, 4, 0.5])) for c in criteria}
+    return RankRequest.model_validate(body)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plain_requests())
+def test_array_path_answers_exactly_as_the_table_path(req):
+    """On random plain requests (ties frequent, every method, top cuts, weight overrides,
+    every normalisation) the array path is taken and its JSON answer — scores and
+    contributions to the last bit, ranks, tie order, weights — equals the table path's, or
+    both raise the same error with the same message."""
+    cs = resolve_criteria(req.criteria)
+    try:
+        taken = fast.rank_fast(req, cs) is not None
+    except CitymatchError:
+        taken = True  # the scoring step refused it: the table path must refuse it alike
+    assert taken
+    assert outcome(run_rank, req) == outcome(run_rank_table, req)
+
+
+def test_array_path_keeps_the_tie_order_and_the_top_cut():
+    """A hand-made tie: equal rows share a rank, keep their input order, and a top cut at
+    the tie keeps all of them — on the array path, as on the table path."""
+    cs = {
+        "name": "t",
+        "title": "T",
+        "version": "1",
+        "criteria": [
+            {"id": "a", "label": "A", "direction": "benefit", "weight": 1},
+            {"id": "b", "label": "B", "direction": "cost", "weight": 1},
+        ],
+    }
+    rows = [
+        {"id": "low", "a": 0, "b": 1},
+        {"id": "tie2", "a": 1, "b": 0.5},
+        {"id": "best", "a": 2, "b": 0},
+        {"id": "tie1", "a": 1, "b": 0.5},
+    ]
+    req = RankRequest.model_validate({"candidates": rows, "criteria": cs, "top": 2})
+    assert fast.rank_fast(req, resolve_criteria(req.criteria)) is not None
+    got = run_rank(req)
+    assert [(r.id, r.rank) for r in got.ranking] == [("best", 1), ("tie2", 2), ("tie1", 2)]
+    assert got.model_dump_json() == run_rank_table(req).model_dump_json()
+
+
+def _shipped_body(rows):
+    for r in rows:  # the shipped table's rows, as a client sends them
+        r.pop("illustrative_as_of", None)
+    return {"candidates": rows, "criteria": "partnership-city", "screening": False}
+
+
+@pytest.fixture(scope="module")
+def city_rows():
+    import citymatch
+
+    return json.loads(citymatch.datasets.load_cities().to_json(orient="records"))
+
+
+def _tweak(rows, **changes):
+    rows = [dict(r) for r in rows]
+    rows[1].update(changes)
+    return rows
+
+
+TABLE_PATH_CASES = {
+    "screening rules apply": lambda rows: {"screening": True},
+    "a value is null (missing worst)": lambda rows: {
+        "candidates": _tweak(rows, trade_ties=None),
+        "missing": "worst",
+    },
+    "a value is null (missing drop)": lambda rows: {
+        "candidates": _tweak(rows, trade_ties=None),
+        "missing": "drop",
+    },
+    "a value is null (missing error)": lambda rows: {"candidates": _tweak(rows, trade_ties=None)},
+    "a numeric string": lambda rows: {"candidates": _tweak(rows, trade_ties="0.5")},
+    "a yes/no spelling": lambda rows: {"candidates": _tweak(rows, fta_in_force="Yes")},
+    "a boolean": lambda rows: {"candidates": _tweak(rows, fta_in_force=True)},
+    "a yes/no criterion at 0.5": lambda rows: {"candidates": _tweak(rows, fta_in_force=0.5)},
+    "a value out of range": lambda rows: {"candidates": _tweak(rows, trade_ties=1.5)},
+    "a repeated id": lambda rows: {"candidates": _tweak(rows, id=rows[0]["id"])},
+    "ids of mixed types": lambda rows: {"candidates": _tweak(rows, id=7)},
+    "a null id": lambda rows: {"candidates": _tweak(rows, id=None)},
+    "a numeric name": lambda rows: {"candidates": _tweak(rows, name=12)},
+    "a huge integer value": lambda rows: {"candidates": _tweak(rows, country_gdp_usd_2023=2**64)},
+    "a column absent": lambda rows: {
+        "candidates": [{k: v for k, v in r.items() if k != "trade_ties"} for r in rows]
+    },
+}
+
+
+@pytest.mark.parametrize("case", list(TABLE_PATH_CASES))
+def test_requests_needing_table_steps_go_the_table_path(case, city_rows):
+    """Screening, missing values, strings, booleans, yes/no spellings, out-of-range values,
+    repeated or mixed ids, non-text names, huge integers and absent columns are left to the
+    table path (the array path declines), so the answer or the error is the table path's."""
+    body = {**_shipped_body([dict(r) for r in city_rows[:12]])}
+    body.update(TABLE_PATH_CASES[case](body["candidates"]))
+    req = RankRequest.model_validate(body)
+    assert fast.rank_fast(req, load_criteria("partnership-city")) is None
+    assert outcome(run_rank, req) == outcome(run_rank_table, req)
+
+
+def test_shipped_rows_take_the_array_path(city_rows):
+    """The shipped cities, sent as a client sends them with screening off, take the array
+    path (41 fields per candidate, strings among them, a yes/no criterion) with the table
+    path's answer."""
+    req = RankRequest.model_validate(_shipped_body([dict(r) for r in city_rows]))
+    assert fast.rank_fast(req, load_criteria("partnership-city")) is not None
+    assert run_rank(req).model_dump_json() == run_rank_table(req).model_dump_json()
+
+
+def test_http_answer_and_record_are_identical_on_both_paths(city_rows, monkeypatch):
+    """Over HTTP, /v1/rank's bytes and /v1/record/rank's record (response and digest) are the
+    same whether the array path answers or the table path is forced."""
+    monkeypatch.delenv("CITYMATCH_RECORD_KEY", raising=False)
+    monkeypatch.delenv("CITYMATCH_RECORD_KEY_FILE", raising=False)
+    client = TestClient(create_app(ServiceSettings()))
+    body = _shipped_body([dict(r) for r in city_rows])
+    body["top"] = 5
+    fast_answer = client.post("/v1/rank", json=body)
+    fast_record = client.post("/v1/record/rank", json=body)
+    monkeypatch.setattr(operations, "rank_fast", lambda req, cs: None)
+    table_answer = client.post("/v1/rank", json=body)
+    table_record = client.post("/v1/record/rank", json=body)
+    assert fast_answer.status_code == table_answer.status_code == 200
+    assert fast_answer.content == table_answer.content
+    a = DecisionRecord.model_validate_json(fast_record.content)
+    b = DecisionRecord.model_validate_json(table_record.content)
+    assert a.response == b.response and a.digest == b.digest == a.body_digest()
+
+
+def test_a_folder_set_is_read_again_when_its_file_changes(tmp_path):
+    """A configured folder's set is reused while its file is unchanged and read again once
+    the file changes (the service needs no restart to see an edited set)."""
+    path = tmp_path / "mine.toml"
+    text = (
+        'name = "mine"\ntitle = "Mine"\nversion = "{v}"\n'
+        '[[criteria]]\nid = "a"\nlabel = "A"\ndirection = "benefit"\nweight = 1\n'
+    )
+    path.write_text(text.format(v="1"), encoding="utf-8")
+    first = resolve_criteria("mine", tmp_path)
+    assert resolve_criteria("mine", tmp_path) is first  # parsed once
+    path.write_text(text.format(v="2.0"), encoding="utf-8")
+    st_ = path.stat()
+    os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000))
+    assert resolve_criteria("mine", tmp_path).version == "2.0"

@@ -184,3 +184,18 @@ def test_join_errors_name_the_argument(agreement, reg_of):
         ag.join_register(pd.DataFrame({"name": ["a"]}), reg, as_of=date(2026, 1, 1))
     with pytest.raises(ValueError, match=r"`as_of` must be a date; got '2026-01-01'"):
         ag.existing_facts(reg, as_of="2026-01-01")  # type: ignore[arg-type]
+
+
+def test_an_agreement_before_its_start_is_pending_not_in_force(agreement, reg_of):
+    """A draft or signed agreement whose term has not started is ``pending``: not a current
+    partnership and not counted against the cap until its start date (then active)."""
+    reg = reg_of(
+        agreement(id="next", partners=("v",), start=date(2027, 1, 1), end=date(2030, 12, 31)),
+    )
+    a = next(iter(reg))
+    assert a.status_on(date(2026, 12, 31)) == "pending"
+    assert a.status_on(date(2027, 1, 1)) == "active"
+    before = ag.existing_facts(reg, as_of=date(2026, 6, 1)).loc["v"]
+    assert (before["existing_status"], before["existing_active"]) == ("pending", 0)
+    after = ag.existing_facts(reg, as_of=date(2027, 6, 1)).loc["v"]
+    assert (after["existing_status"], after["existing_active"]) == ("active", 1)

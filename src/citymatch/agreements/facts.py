@@ -16,7 +16,7 @@ The columns (:data:`EXISTING_COLUMNS`):
 ``existing_year``
     The year it was signed (missing when unknown or none).
 ``existing_status``
-    Its status on ``as_of`` (:meth:`Agreement.status_on`: active, expiring, expired, sunset,
+    Its status on ``as_of`` (:meth:`Agreement.status_on`: pending, active, expiring, expired, sunset,
     historical); missing when none.
 ``existing_active``
     1 when that agreement is in force on ``as_of`` (active or expiring), else 0.

@@ -213,7 +213,7 @@ class Spending(Frozen):
     spent: float = Field(default=0.0, ge=0)
 
 
-Status = Literal["active", "expiring", "expired", "sunset", "historical"]
+Status = Literal["pending", "active", "expiring", "expired", "sunset", "historical"]
 
 
 class KPIProgress(TypedDict):
@@ -234,8 +234,8 @@ class Agreement(Frozen):
 
     ``agreement_class`` is one of the register's classes (Partnership, Friendship, MOU,
     International Project by default).  ``status`` records decisions (``sunset``,
-    ``historical``); ``active``/``expiring``/``expired`` are derived from the term as of a
-    date by :meth:`status_on`.
+    ``historical``); ``pending`` (its term has not started), ``active``/``expiring``/``expired``
+    are derived from the term as of a date by :meth:`status_on`.
     """
 
     id: str = Field(pattern=_ID)
@@ -309,9 +309,16 @@ class Agreement(Frozen):
         return self.end
 
     def status_on(self, as_of: date, *, expiring_months: int = 12) -> Status:
-        """Status on a date: recorded sunset/historical, else active/expiring/expired from the term."""
+        """Status on a date: recorded sunset/historical, else from the term.
+
+        ``pending`` before its start (a draft or a signed agreement not yet in force: it
+        counts neither as a current partnership nor against the cap), then active, expiring
+        (within ``expiring_months`` of its end) or expired.
+        """
         if self.status in ("sunset", "historical"):
             return self.status
+        if self.start is not None and self.start > as_of:
+            return "pending"
         end = self.current_end
         if end is None:
             return "active"

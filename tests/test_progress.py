@@ -225,6 +225,23 @@ def test_rank_parquet_bar_counts_the_rows_of_both_passes(tmp_path, capsys):
     pd.testing.assert_frame_equal(on.top, off.top)
 
 
+def test_topsis_parquet_bar_counts_the_rows_of_both_passes(tmp_path, capsys):
+    """topsis_parquet: the same bar as rank_parquet (2 × the rows, both passes); off by
+    default (stderr is not a terminal) and the scores do not depend on it."""
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.uniform(1, 9, size=(137, 3)), columns=["a", "b", "c"])
+    path = tmp_path / "x.parquet"
+    frame.to_parquet(path)
+    args = (path, [0.5, 0.3, 0.2], [1, -1, 1], ["a", "b", "c"])
+    on = citymatch.scale.topsis_parquet(*args, top=5, chunk_rows=20, progress=True)
+    line = last_line(capsys.readouterr().err)
+    assert line.startswith("topsis_parquet: 100%|") and "274/274 rows" in line
+    off = citymatch.scale.topsis_parquet(*args, top=5, chunk_rows=20)
+    assert capsys.readouterr().err == ""
+    pd.testing.assert_frame_equal(on.top, off.top)
+
+
 def test_cli_progress_flags(capsys):
     """`citymatch sensitivity --progress` draws both bars on stderr; `--no-progress` and the
     default (stderr not a terminal) draw none; the printed result is the same."""

@@ -11,14 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._display import html_table
 from .._progress import counted, progress_bar
 from .._util import atomic_output, check_output_not_input, require
 from .._validate import CriterionTypes, as_point, as_types, as_weights, check_threads
@@ -41,18 +39,16 @@ from ..models.criteria import CriteriaSet, load_criteria
 from ..scoring.geometry import Normalization, check_normalization, geometry_from_stats
 from ..scoring.ranks import rank_scores
 from ..scoring.registry import require_path
-from ..scoring.results import freeze_arrays
 from ..scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
 from ..scoring.streaming import Chunk, chunk_stats, column_statistics, score_chunks
 from ..screening import occupancy_counts
+from .streamed import EXCLUDED_SAMPLE, StreamedRanking, StreamedScores
 
 __all__ = ["EXCLUDED_SAMPLE", "StreamedRanking", "StreamedScores", "rank_parquet", "topsis_parquet"]
 
 F64 = NDArray[np.float64]
 PathLike = str | os.PathLike[str]
 
-#: Rows of ``excluded`` / ``filled`` kept in a streamed ranking (the counts are exact).
-EXCLUDED_SAMPLE = 1_000
 #: Default rows per chunk.
 CHUNK_ROWS = 262_144
 
@@ -211,113 +207,6 @@ def _check_stream_args(
         check_output_not_input(output, others, name="output", role="criteria file")
 
 
-# --------------------------------------------------------------------------- results
-@dataclass(frozen=True, repr=False, eq=False)
-class StreamedScores:
-    """Result of :func:`topsis_parquet` (an immutable value).
-
-    Attributes
-    ----------
-    n : int
-        Rows scored.
-    top : DataFrame or None
-        The best ``k`` rows: ``row`` (position in the source), the id column if given,
-        ``score``, ``rank``, ``d_ideal``, ``d_anti_ideal``.
-    output : Path or None
-        The Parquet file holding every row's scores, if one was written.
-    ideal, anti_ideal, scale, weights : ndarray (M,)
-        The geometry used (identical to the in-memory kernel's).
-    normalization : str
-    """
-
-    n: int
-    top: pd.DataFrame | None
-    output: Path | None
-    ideal: F64
-    anti_ideal: F64
-    scale: F64
-    weights: F64
-    normalization: str
-
-    def __post_init__(self) -> None:
-        freeze_arrays(self)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The top-k table (empty if only an output file was written)."""
-        return self.top.copy() if self.top is not None else pd.DataFrame()
-
-    def __repr__(self) -> str:
-        k = 0 if self.top is None else len(self.top)
-        out = f", scores in {self.output}" if self.output else ""
-        return (
-            f"StreamedScores(N={self.n:,}, top {k} kept{out}, {self.normalization} normalisation)"
-        )
-
-    def _repr_html_(self) -> str:
-        return html_table(self.to_frame(), repr(self))
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class StreamedRanking:
-    """Result of :func:`rank_parquet` (an immutable value).
-
-    Attributes
-    ----------
-    n : int
-        Candidates ranked (after screening and missing-value handling).
-    top : DataFrame or None
-        The best ``top`` candidates, best first: ``row`` (position in the source), ``id``,
-        ``name`` and ``kind`` (when present), ``score``, ``rank``, ``d_ideal``,
-        ``d_anti_ideal`` and ``contrib_<criterion>`` — the same columns and values as the
-        in-memory :class:`citymatch.Ranking` table.
-    output : Path or None
-        Parquet file with ``row``, ``id``, ``score``, ``d_ideal``, ``d_anti_ideal`` for every
-        ranked candidate (in source order), if requested.
-    criteria : CriteriaSet
-        The set used (with the weights actually used).
-    ideal, anti_ideal, scale, weights : ndarray (M,)
-        The geometry used.
-    normalization : str
-    n_excluded, excluded : int, DataFrame
-        How many candidates were screened out or dropped, and the first
-        :data:`EXCLUDED_SAMPLE` of them (``id``, ``rule``, ``reason``).
-    n_filled, filled : int, DataFrame
-        How many values ``missing="worst"`` filled, and the first :data:`EXCLUDED_SAMPLE`.
-    """
-
-    n: int
-    top: pd.DataFrame | None
-    output: Path | None
-    criteria: CriteriaSet
-    ideal: F64
-    anti_ideal: F64
-    scale: F64
-    weights: F64
-    normalization: str
-    n_excluded: int
-    excluded: pd.DataFrame
-    n_filled: int
-    filled: pd.DataFrame
-
-    def __post_init__(self) -> None:
-        freeze_arrays(self)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The top-k table (empty if only an output file was written)."""
-        return self.top.copy() if self.top is not None else pd.DataFrame()
-
-    def __repr__(self) -> str:
-        k = 0 if self.top is None else len(self.top)
-        out = f", scores in {self.output}" if self.output else ""
-        return (
-            f"StreamedRanking({self.criteria.name}: {self.n:,} ranked, {self.n_excluded:,} "
-            f"excluded, top {k} kept{out}, {self.normalization} normalisation)"
-        )
-
-    def _repr_html_(self) -> str:
-        return html_table(self.to_frame(), repr(self))
-
-
 # --------------------------------------------------------------------------- topsis_parquet
 def topsis_parquet(
     source: PathLike,
@@ -331,6 +220,7 @@ def topsis_parquet(
     output: PathLike | None = None,
     chunk_rows: int = CHUNK_ROWS,
     threads: int | None = None,
+    progress: bool | None = None,
 ) -> StreamedScores:
     """TOPSIS on a Parquet file or folder larger than memory: two streaming passes.
 
@@ -352,6 +242,8 @@ def topsis_parquet(
     chunk_rows : int, default 262,144
         Rows per chunk: peak memory ≈ a few × chunk_rows × M values (plus one Parquet row
         group being decoded), independent of N.
+    progress : bool or None
+        A progress bar over the rows of both passes, as for :func:`rank_parquet`.
 
     Returns
     -------
@@ -377,8 +269,14 @@ def topsis_parquet(
             f"{offset + row}, column {columns[col]!r}."
         )
 
+    bar = progress_bar(
+        lambda: 2 * parquet_rows(Path(source)), "topsis_parquet", progress, unit="rows"
+    )
     stats, n = column_statistics(
-        (_columns_matrix(b, columns) for b in batches(source, columns, chunk_rows)),
+        (
+            _columns_matrix(b, columns)
+            for b in counted(batches(source, columns, chunk_rows), bar, len)
+        ),
         norm=norm,
         on_nonfinite=nonfinite,
     )
@@ -389,7 +287,7 @@ def topsis_parquet(
 
     def chunks() -> Iterator[Chunk]:
         offset = 0
-        for b in batches(source, read_cols, chunk_rows):
+        for b in counted(batches(source, read_cols, chunk_rows), bar, len):
             x = _columns_matrix(b, columns)
             labels = {id_column: b.column(id_column).to_pylist()} if id_column else {}  # type: ignore[attr-defined]
             yield Chunk(x, np.arange(offset, offset + x.shape[0], dtype=np.int64), labels)
@@ -397,6 +295,7 @@ def topsis_parquet(
 
     with _parquet_sink(output) as sink:
         kept = score_chunks(chunks(), ideal, anti, w * inv, top=top, sink=sink, threads=threads)
+    bar.close()
     top_frame = None
     if top is not None:
         data: dict[str, object] = {"row": kept["row"]}

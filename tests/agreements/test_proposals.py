@@ -11,6 +11,7 @@ import citymatch
 from citymatch import agreements as ag
 from citymatch.cli.main import main
 from citymatch.datasets import EXAMPLE_AS_OF, load_cities, load_example_register
+from citymatch.models.agreement import Proposal
 from helpers import ROOT
 
 FOLDER = ROOT / "examples" / "proposals"
@@ -28,8 +29,16 @@ def test_example_proposals_become_a_screened_candidate_table():
         "paris-tech",
     ]
     cities = load_cities()
-    table = ag.proposal_table(proposals, cities, load_example_register(), as_of=EXAMPLE_AS_OF)
-    assert table["id"].tolist() == ["mumbai", "panama-city", "paris"]
+    reg = load_example_register()
+    table = ag.proposal_table(proposals, cities, reg, as_of=EXAMPLE_AS_OF)
+    in_force = {
+        p for a in reg if a.status_on(EXAMPLE_AS_OF) in ("active", "expiring") for p in a.partners
+    }
+    ids = table["id"].tolist()
+    assert ids[:3] == ["mumbai", "panama-city", "paris"]  # the proposed partners first
+    assert set(ids[3:]) == in_force - {"panama-city"}  # then every partner in force, unproposed
+    assert (table["proposals"].iloc[3:] == "").all() and (table["endorsements"].iloc[3:] == 0).all()
+    table = table.iloc[:3]
     paris = table.set_index("id").loc["paris"]
     assert paris["proposals"] == "paris-council; paris-tech"
     assert (paris["endorsements"], paris["proposed_budget"], paris["proposed_staff"]) == (
@@ -50,6 +59,23 @@ def test_example_proposals_become_a_screened_candidate_table():
     r = citymatch.rank(table, "partnership-city")
     assert set(r.to_frame()["id"]) == {"mumbai", "paris"}
     assert r.excluded.set_index("id").loc["panama-city", "rule"] == "already_partner"
+
+
+def test_the_region_rule_counts_partners_in_force_that_nobody_proposed():
+    """Berlin shares its region with Frankfurt (in force, not proposed): one relationship per
+    region screens Berlin out, as it does in the full candidate table; Rome, with Milan and
+    Matera in force, likewise; Mumbai and Paris (no partner in their regions) stay."""
+    rows = [
+        Proposal.model_validate(
+            {"id": f"p-{c}", "proposer": "x", "proposer_kind": "city staff", "partner": c}
+        )
+        for c in ("berlin", "rome", "mumbai", "paris")
+    ]
+    table = ag.proposal_table(rows, load_cities(), load_example_register(), as_of=EXAMPLE_AS_OF)
+    r = citymatch.rank(table, "partnership-city", missing="worst")
+    out = r.excluded.set_index("id")["rule"]
+    assert out.loc["berlin"] == "one_per_region" and out.loc["rome"] == "one_per_region"
+    assert set(r.to_frame()["id"]) == {"mumbai", "paris"}
 
 
 def test_proposals_command(tmp_path):

@@ -82,7 +82,10 @@ def proposal_table(
     columns (:data:`PROPOSAL_COLUMNS`: their ids, proposers and proposer kinds "; "-joined,
     the number of endorsements, the budget and staff asked summed), in order of first
     proposal; with ``register``, the existing-agreement columns joined from it as of
-    ``as_of`` (default today), so screening sees current partners and the cap.
+    ``as_of`` (default today), and after the proposed partners the rows of every partner in
+    force that nobody proposed (no proposal: empty ``proposals``, 0 endorsements).  So the
+    screening rules that count current agreements (one per region, a cap) count all of them,
+    and the ranking screens those rows out as current partners.
 
     Raises
     ------
@@ -100,6 +103,10 @@ def proposal_table(
             )
         if p.partner not in order:
             order.append(p.partner)
+    if register is not None:  # partners in force nobody proposed: kept for the count rules
+        facts = join_register(rows.reset_index(drop=True), register, as_of=as_of or date.today())
+        held = facts.loc[facts["existing_active"] == 1, "id"].astype(str)
+        order += [i for i in held if i not in order]
     table = rows.loc[order].reset_index(drop=True)
     for q_col, values in _proposal_columns(proposals, order).items():
         table[q_col] = pd.Series(values, index=table.index)

@@ -249,11 +249,13 @@ def cmd_proposals(args: argparse.Namespace) -> int:
     reg = load_register(_register_path(args.register))
     table = proposal_table(proposals, cands, reg, as_of=_as_of(args.as_of, args.register))
     r = rank(table, args.criteria, missing="worst")
-    lines = [f"{len(proposals)} proposals for {len(table)} partners", "", repr(r), ""]
+    proposed = set(table.loc[table["proposals"] != "", "id"].astype(str))
+    lines = [f"{len(proposals)} proposals for {len(proposed)} partners", "", repr(r), ""]
     frame = r.to_frame().merge(table[["id", "proposals", "endorsements"]], on="id")
     lines.append(frame[["rank", "id", "score", "proposals", "endorsements"]].to_string(index=False))
-    if len(r.excluded):
-        lines += ["", "Screened out:", r.excluded[["id", "rule"]].to_string(index=False)]
+    out = r.excluded[r.excluded["id"].astype(str).isin(proposed)]  # partners in force: counted only
+    if len(out):
+        lines += ["", "Screened out:", out[["id", "rule"]].to_string(index=False)]
     emit("\n".join(lines), args.output)
     return 0
 

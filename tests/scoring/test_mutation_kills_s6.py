@@ -1,0 +1,109 @@
+"""Tests written to kill surviving mutants of session 6 (MUTATION.md, scoring modules).
+
+Every expected value is computed here from the published definition with plain loops over
+pairs or by hand, never by the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import citymatch as cm
+
+
+def _preference(kind: str, d: float, q: float, p: float) -> float:
+    """Brans's preference function P(d), written out as in the module's table."""
+    if kind == "u-shape":
+        return 1.0 if d > q else 0.0
+    if kind == "level":
+        return 1.0 if d > p else (0.5 if d > q else 0.0)
+    if kind == "linear":
+        return 1.0 if d > p else ((d - q) / (p - q) if d > q else 0.0)
+    raise AssertionError(kind)
+
+
+def _flows_pairwise(
+    y: list[float], kind: str, q: float, p: float
+) -> tuple[list[float], list[float]]:
+    """phi+ and phi- of ONE benefit criterion from the N × N pairwise table (plain loops)."""
+    n = len(y)
+    plus = [sum(_preference(kind, y[a] - y[b], q, p) for b in range(n)) / (n - 1) for a in range(n)]
+    minus = [
+        sum(_preference(kind, y[b] - y[a], q, p) for b in range(n)) / (n - 1) for a in range(n)
+    ]
+    return plus, minus
+
+
+# Values on a 0.1 grid where ``y_a − q`` and the pairwise difference ``y_a − y_b`` round to
+# different sides of a threshold: a binary search on ``y − q`` alone counts one pair too many
+# (0.8 − 0.3 is not > 0.5 in floating point, but 0.8 − 0.5 lies above 0.3) or one too few
+# (1.4 − 1.0 > 0.4 in floating point, but 1.4 − 0.4 lies below 1.0).
+_BOUNDARY_CASES = [
+    ([0.2, 0.3, 0.3, 0.4, 0.5, 0.8, 1.0], 0.5),
+    ([0.5, 1.0, 1.4000000000000001, 1.5, 1.9000000000000001], 0.4),
+    ([0.9, 1.0, 1.1, 1.5, 1.7000000000000002], 0.1),
+    ([0.30000000000000004, 1.4000000000000001, 1.6, 1.7000000000000002, 1.9000000000000001], 0.1),
+    ([0.2, 0.7000000000000001, 0.8, 1.1, 1.3, 1.5, 1.9000000000000001], 0.4),
+]
+
+
+@pytest.mark.parametrize(("y", "q"), _BOUNDARY_CASES)
+def test_u_shape_thresholds_compare_like_the_pairwise_table_on_rounding_boundaries(y, q):
+    """u-shape flows count exactly the pairs with ``fl(y_a − y_b) > q`` (the documented
+    convention), also where ``y_a − q`` rounds to the other side of ``y_b``; in any input order
+    and for a cost criterion (differences negated)."""
+    plus, minus = _flows_pairwise(y, "u-shape", q, 0.0)
+    for order in (slice(None), slice(None, None, -1)):
+        x = np.array(y)[order][:, None]
+        res = cm.promethee(x, [1.0], [1], preference="u-shape", q=q)
+        np.testing.assert_allclose(res.phi_plus, np.array(plus)[order], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(res.phi_minus, np.array(minus)[order], rtol=0, atol=1e-12)
+    cost = cm.promethee(-np.array(y)[:, None], [1.0], [-1], preference="u-shape", q=q)
+    np.testing.assert_allclose(cost.phi_plus, plus, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cost.phi_minus, minus, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["level", "linear"])
+def test_two_threshold_functions_agree_with_the_pairwise_table_on_decimal_grids(kind):
+    """level and linear flows equal the pairwise table's on 150 seeded inputs on a 0.1 grid
+    with thresholds on the same grid (many differences fall on a threshold up to rounding)."""
+    rng = np.random.default_rng(20261130)
+    for _ in range(150):
+        n = int(rng.integers(2, 9))
+        y = (rng.integers(0, 20, n) * 0.1).tolist()
+        q = int(rng.integers(0, 4)) * 0.1
+        p = q + int(rng.integers(1, 4)) * 0.1
+        plus, minus = _flows_pairwise(y, kind, q, p)
+        res = cm.promethee(np.array(y)[:, None], [1.0], [1], preference=kind, q=q, p=p)
+        np.testing.assert_allclose(res.phi_plus, plus, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(res.phi_minus, minus, rtol=0, atol=1e-9)
+
+
+def test_u_shape_agrees_with_the_pairwise_table_on_decimal_grids():
+    """u-shape flows equal the pairwise table's on 400 seeded inputs on a 0.1 grid, with
+    repeated values (blocks of equal values the boundary must move over as a whole)."""
+    rng = np.random.default_rng(6)
+    for _ in range(400):
+        n = int(rng.integers(2, 10))
+        y = (rng.integers(0, 12, n) * 0.1).tolist()
+        q = int(rng.integers(1, 6)) * 0.1
+        plus, minus = _flows_pairwise(y, "u-shape", q, 0.0)
+        res = cm.promethee(np.array(y)[:, None], [1.0], [1], preference="u-shape", q=q)
+        np.testing.assert_allclose(res.phi_plus, plus, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(res.phi_minus, minus, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("point", [{"ideal": [3.0, 3.0]}, {"anti_ideal": [0.0, 0.0]}])
+def test_topsis_one_candidate_needs_both_fixed_points(point):
+    """A single candidate is scored only with both points fixed (documented); with one fixed
+    point the other comes from the data, so one row is refused like any table of one row."""
+    with pytest.raises(
+        cm.errors.ShapeError, match=r"at least 2 candidates \(rows\) to rank; got 1"
+    ):
+        cm.topsis([[1.0, 2.0]], [0.5, 0.5], [1, 1], **point)
+    # with both fixed: the distances by hand, w = (1/2, 1/2), vector scale |x_j| = (1, 2)
+    res = cm.topsis([[1.0, 2.0]], [0.5, 0.5], [1, 1], ideal=[3.0, 3.0], anti_ideal=[0.0, 0.0])
+    d_plus = np.hypot(0.5 * (1 - 3) / 1, 0.5 * (2 - 3) / 2)
+    d_minus = np.hypot(0.5 * 1 / 1, 0.5 * 2 / 2)
+    np.testing.assert_allclose(res.scores, [d_minus / (d_plus + d_minus)], rtol=1e-12)

@@ -6,6 +6,8 @@ pairs or by hand, never by the code under test.
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -107,3 +109,38 @@ def test_topsis_one_candidate_needs_both_fixed_points(point):
     d_plus = np.hypot(0.5 * (1 - 3) / 1, 0.5 * (2 - 3) / 2)
     d_minus = np.hypot(0.5 * 1 / 1, 0.5 * 2 / 2)
     np.testing.assert_allclose(res.scores, [d_minus / (d_plus + d_minus)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("path", ["cities.parquet", pathlib.Path("cities.parquet")])
+def test_topsis_refuses_a_path_and_names_the_streamed_function(path):
+    """A path (str or PathLike) as ``matrix`` is refused with a CitymatchTypeError quoting the
+    path and naming citymatch.scale.topsis_parquet and its arguments."""
+    msg = (
+        r"`matrix` must be an array; got the path 'cities.parquet'\. Score a Parquet file or "
+        r"folder with citymatch\.scale\.topsis_parquet\(path, weights, types, columns, top=k\)\.$"
+    )
+    with pytest.raises(cm.errors.CitymatchTypeError, match=msg):
+        cm.topsis(path, [1.0], [1])
+
+
+@pytest.mark.parametrize(
+    ("threads", "error", "match"),
+    [
+        (0, cm.errors.CitymatchValueError, r"`threads` must be an integer ≥ 1; got 0\."),
+        (
+            1.5,
+            cm.errors.CitymatchTypeError,
+            r"`threads` must be an integer ≥ 1; got 1\.5 of type float",
+        ),
+        (
+            True,
+            cm.errors.CitymatchTypeError,
+            r"`threads` must be an integer ≥ 1; got True of type bool",
+        ),
+    ],
+)
+def test_topsis_refuses_a_bad_thread_count_even_on_a_small_table(threads, error, match):
+    """``threads`` is checked on every call (a two-row table never starts a thread, yet a count
+    below 1, a float or a bool is still refused, naming the argument and the value)."""
+    with pytest.raises(error, match=match):
+        cm.topsis([[1.0, 2.0], [2.0, 1.0]], [1.0, 1.0], [1, 1], threads=threads)

@@ -144,3 +144,20 @@ def test_topsis_refuses_a_bad_thread_count_even_on_a_small_table(threads, error,
     below 1, a float or a bool is still refused, naming the argument and the value)."""
     with pytest.raises(error, match=match):
         cm.topsis([[1.0, 2.0], [2.0, 1.0]], [1.0, 1.0], [1, 1], threads=threads)
+
+
+def test_u_shape_boundary_moves_over_many_nearly_equal_values():
+    """Forty values a few ulps below 1.0, then 1.0 and 1001.0, with q = 1000: ``1001 − y_b``
+    rounds to exactly 1000 for most of them (not > q), although a search on ``1001 − q = 1.0``
+    puts them all below the threshold.  The flows still count exactly the pairs of the
+    pairwise table (the boundary is moved over every one of those values, and checked)."""
+    eps = np.finfo(float).eps
+    y = [1.0 - 8 * k * eps for k in range(40, 0, -1)] + [1.0, 1001.0]
+    q = 1000.0
+    plus, minus = _flows_pairwise(y, "u-shape", q, 0.0)
+    assert round(plus[-1] * (len(y) - 1)) == 8  # the table itself: 8 pairs, not 41
+    for order in (slice(None), slice(None, None, -1)):
+        x = np.array(y)[order][:, None]
+        res = cm.promethee(x, [1.0], [1], preference="u-shape", q=q)
+        np.testing.assert_allclose(res.phi_plus, np.array(plus)[order], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(res.phi_minus, np.array(minus)[order], rtol=0, atol=1e-12)

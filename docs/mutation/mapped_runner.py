@@ -94,11 +94,14 @@ class _HitMap:
 
 def _run(args: list[str], mutant: str) -> str:
     os.environ["MUTANT_UNDER_TEST"] = mutant
+    start = time.monotonic()
     signal.alarm(LIMIT_S)
     try:
         return "survived" if pytest.main(args) == 0 else "killed"
     except _Timeout:
         return "timeout"
+    except Exception:  # e.g. the alarm raised inside a gc callback, reported at unconfigure
+        return "timeout" if time.monotonic() - start >= LIMIT_S - 1 else "error"
     finally:
         signal.alarm(0)
 

@@ -7,6 +7,7 @@ a time), never from the code under test.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from citymatch.sensitivity import rank_acceptability
 
@@ -37,4 +38,28 @@ def test_rank_acceptability_under_tiny_noise_counts_the_hand_ranks_of_each_weigh
     res = rank_acceptability(
         x, ws[0], t, weight_samples=ws, noise=1e-9, noise_kind="relative", rng=1
     )
+    np.testing.assert_allclose(res.acceptability, expected, rtol=0, atol=1e-12)
+
+
+def _wsm_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """WSM with max normalisation for ONE weight vector: benefit x/max, cost min/x."""
+    n = np.where(t > 0, x / x.max(0), x.min(0) / x)
+    return n @ (w / w.sum())
+
+
+@pytest.mark.parametrize("noise", [None, 1e-9])
+def test_rank_acceptability_of_another_method_counts_its_hand_ranks(noise):
+    """With ``method="WSM"`` the given weight vectors are scored by WSM — all at once, or
+    each perturbed matrix on its own under ``noise`` — and the rank table counts the rank
+    WSM by hand gives each candidate under each vector."""
+    x = np.array([[7.0, 3.0, 20.0], [5.0, 9.0, 40.0], [9.0, 6.0, 70.0], [3.0, 4.0, 10.0]])
+    t = np.array([1, 1, -1])
+    ws = np.array([[0.6, 0.2, 0.2], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.3, 0.3, 0.4]])
+    expected = np.zeros((4, 4))
+    for w in ws:
+        s = _wsm_by_hand(x, w, t)
+        assert np.diff(np.sort(s)).min() > 1e-3
+        for place, i in enumerate(np.argsort(-s)):
+            expected[i, place] += 1 / len(ws)
+    res = rank_acceptability(x, ws[0], t, weight_samples=ws, noise=noise, rng=1, method="WSM")
     np.testing.assert_allclose(res.acceptability, expected, rtol=0, atol=1e-12)

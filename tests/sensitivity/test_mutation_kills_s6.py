@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from citymatch.sensitivity import rank_acceptability
+from citymatch.sensitivity import rank_acceptability, weight_sweep
 
 
 def _topsis_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -63,3 +63,15 @@ def test_rank_acceptability_of_another_method_counts_its_hand_ranks(noise):
             expected[i, place] += 1 / len(ws)
     res = rank_acceptability(x, ws[0], t, weight_samples=ws, noise=noise, rng=1, method="WSM")
     np.testing.assert_allclose(res.acceptability, expected, rtol=0, atol=1e-12)
+
+
+def test_weight_sweep_defaults_to_101_points_and_takes_criterion_names():
+    """A raw-matrix sweep has 101 grid points by default (0, 0.01, …, 1) and finds the swept
+    criterion by the name given in ``criteria``; the other weights are rescaled
+    proportionally (by hand: at weight v on "price", "quality" gets 1 − v)."""
+    x = np.array([[3.0, 7.0], [5.0, 4.0], [4.0, 6.0]])
+    res = weight_sweep(x, "price", [0.4, 0.6], [-1, 1], criteria=["price", "quality"])
+    assert res.criterion == "price"
+    np.testing.assert_allclose(res.weights, np.arange(101) / 100, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.weight_vectors[:, 0], res.weights, atol=1e-12)
+    np.testing.assert_allclose(res.weight_vectors[:, 1], 1 - res.weights, atol=1e-12)

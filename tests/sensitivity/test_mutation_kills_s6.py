@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from citymatch.errors import CitymatchValueError
 from citymatch.sensitivity import rank_acceptability, weight_sweep
 
 
@@ -75,3 +76,33 @@ def test_weight_sweep_defaults_to_101_points_and_takes_criterion_names():
     np.testing.assert_allclose(res.weights, np.arange(101) / 100, rtol=0, atol=1e-12)
     np.testing.assert_allclose(res.weight_vectors[:, 0], res.weights, atol=1e-12)
     np.testing.assert_allclose(res.weight_vectors[:, 1], 1 - res.weights, atol=1e-12)
+
+
+def test_weight_sweep_scores_by_the_method_and_options_asked_for():
+    """``method="WSM"`` with ``method_options={"normalization": "sum"}``: every grid point's
+    scores are WSM with sum normalisation (x / column total, benefit criteria) by hand."""
+    x = np.array([[3.0, 7.0, 2.0], [5.0, 4.0, 6.0], [4.0, 6.0, 1.0]])
+    w = np.array([0.2, 0.5, 0.3])
+    res = weight_sweep(
+        x, 1, w, [1, 1, 1], points=5, method="WSM", method_options={"normalization": "sum"}
+    )
+    shares = x / x.sum(0)
+    for v, wv, scores in zip(res.weights, res.weight_vectors, res.scores, strict=True):
+        by_hand = np.array([0.2, 0.0, 0.3]) / 0.5 * (1 - v) + np.array([0.0, 1.0, 0.0]) * v
+        np.testing.assert_allclose(wv, by_hand, atol=1e-12)
+        np.testing.assert_allclose(scores, shares @ by_hand, rtol=1e-12)
+
+
+@pytest.mark.parametrize("points", [1, True, 2.5])
+def test_weight_sweep_refuses_a_bad_number_of_points(points):
+    """``points`` must be an integer ≥ 2 (a bool or a float is refused too)."""
+    with pytest.raises(CitymatchValueError, match=r"`points` must be an integer ≥ 2; got "):
+        weight_sweep([[1.0, 2.0], [2.0, 1.0]], 0, [0.5, 0.5], [1, 1], points=points)
+
+
+def test_weight_sweep_result_arrays_are_read_only():
+    """The sweep's grid, weight vectors, scores and ranks cannot be written to."""
+    res = weight_sweep([[1.0, 2.0], [2.0, 1.0]], 0, [0.5, 0.5], [1, 1], points=3)
+    for arr in (res.weights, res.weight_vectors, res.scores, res.ranks):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0

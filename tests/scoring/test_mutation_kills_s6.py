@@ -207,3 +207,38 @@ def test_topsis_distances_are_returned_on_the_compiled_path_too(monkeypatch):
     np.testing.assert_allclose(res.d_ideal, d_plus, rtol=1e-10)
     np.testing.assert_allclose(res.d_anti_ideal, d_minus, rtol=1e-10)
     np.testing.assert_allclose(res.scores, scores, rtol=1e-10)
+
+
+def test_topsis_scores_only_on_the_compiled_path_are_the_textbook_scores(monkeypatch):
+    """``distances=False`` for one weight vector over more than 8,192 rows on the compiled
+    kernels (threshold lowered to 0): scores only, equal to the textbook's; no distances."""
+    from citymatch.scoring import _kernels
+
+    monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 0)
+    rng = np.random.default_rng(14)
+    x = rng.random((9000, 3)) + 0.5
+    t = np.array([-1, 1, 1])
+    w = np.array([0.3, 0.3, 0.4])
+    res = cm.topsis(x, w, t, distances=False)
+    assert res.d_ideal is None and res.d_anti_ideal is None
+    np.testing.assert_allclose(res.scores, _topsis_numpy(x, w, t)[2], rtol=1e-10)
+
+
+def test_topsis_weighted_points_by_hand_with_small_scales_and_a_dead_column():
+    """``weighted_ideal`` / ``weighted_anti_ideal`` are ``w · x⁺ / s`` and ``w · x⁻ / s``
+    (vector scale s below 1 here) and 0 on a criterion whose scale is 0; under min-max they
+    are ``w`` and 0 on every live criterion."""
+    x = np.array([[0.01, 0.05, 0.0], [0.02, 0.01, 0.0], [0.03, 0.02, 0.0]])
+    w = np.array([0.2, 0.3, 0.5])
+    t = [1, -1, 1]
+    s = np.sqrt((x**2).sum(0))[:2]
+    res = cm.topsis(x, w, t)
+    np.testing.assert_allclose(
+        res.weighted_ideal, [0.2 * 0.03 / s[0], 0.3 * 0.01 / s[1], 0.0], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        res.weighted_anti_ideal, [0.2 * 0.01 / s[0], 0.3 * 0.05 / s[1], 0.0], rtol=1e-12
+    )
+    mm = cm.topsis(x, w, t, normalization="minmax")
+    np.testing.assert_array_equal(mm.weighted_ideal, [0.2, 0.3, 0.0])
+    np.testing.assert_array_equal(mm.weighted_anti_ideal, [0.0, 0.0, 0.0])

@@ -106,3 +106,30 @@ def test_weight_sweep_result_arrays_are_read_only():
     for arr in (res.weights, res.weight_vectors, res.scores, res.ranks):
         with pytest.raises(ValueError, match="read-only"):
             arr[0] = 0
+
+
+def test_rank_acceptability_under_noise_passes_the_method_options():
+    """Under ``noise`` each perturbed matrix is scored with the method's options too: WSM with
+    sum normalisation (x / column total) by hand, on a table where max normalisation would
+    rank differently."""
+    x = np.array([[10.0, 2.0], [2.0, 9.0], [2.0, 10.0]])
+    ws = np.array([[0.45, 0.55], [0.6, 0.4]])
+    by_sum = [(x / x.sum(0)) @ w for w in ws]
+    by_max = [(x / x.max(0)) @ w for w in ws]
+    assert [list(np.argsort(-s)) for s in by_sum] != [list(np.argsort(-s)) for s in by_max]
+    expected = np.zeros((3, 3))
+    for s in by_sum:
+        assert np.diff(np.sort(s)).min() > 1e-3
+        for place, i in enumerate(np.argsort(-s)):
+            expected[i, place] += 1 / len(ws)
+    res = rank_acceptability(
+        x,
+        ws[0],
+        [1, 1],
+        weight_samples=ws,
+        noise=1e-9,
+        rng=2,
+        method="WSM",
+        method_options={"normalization": "sum"},
+    )
+    np.testing.assert_allclose(res.acceptability, expected, rtol=0, atol=1e-12)

@@ -133,3 +133,10 @@ def test_rank_acceptability_under_noise_passes_the_method_options():
         method_options={"normalization": "sum"},
     )
     np.testing.assert_allclose(res.acceptability, expected, rtol=0, atol=1e-12)
+
+
+def test_weight_sweep_of_two_points_is_the_two_ends():
+    """``points=2`` (the smallest allowed) sweeps just the ends: weight 0 and weight 1."""
+    res = weight_sweep([[1.0, 2.0], [2.0, 1.0]], 0, [0.5, 0.5], [1, 1], points=2)
+    np.testing.assert_array_equal(res.weights, [0.0, 1.0])
+    np.testing.assert_array_equal(res.weight_vectors, [[0.0, 1.0], [1.0, 0.0]])

@@ -242,3 +242,14 @@ def test_topsis_weighted_points_by_hand_with_small_scales_and_a_dead_column():
     mm = cm.topsis(x, w, t, normalization="minmax")
     np.testing.assert_array_equal(mm.weighted_ideal, [0.2, 0.3, 0.0])
     np.testing.assert_array_equal(mm.weighted_anti_ideal, [0.0, 0.0, 0.0])
+
+
+def test_topsis_fixed_points_on_a_dead_column_weigh_nothing():
+    """A criterion with scale 0 (an all-zero column) adds nothing: its weighted ideal and
+    anti-ideal are 0 even when fixed points are given there; the live criterion's are
+    ``w · x / s`` by hand (s = √5)."""
+    res = cm.topsis(
+        [[1.0, 0.0], [2.0, 0.0]], [0.5, 0.5], [1, 1], ideal=[3.0, 5.0], anti_ideal=[0.5, 1.0]
+    )
+    np.testing.assert_allclose(res.weighted_ideal, [0.5 * 3 / np.sqrt(5), 0.0], rtol=1e-12)
+    np.testing.assert_allclose(res.weighted_anti_ideal, [0.5 * 0.5 / np.sqrt(5), 0.0], rtol=1e-12)

@@ -90,7 +90,7 @@ def _generate() -> None:
     rows = ["| limit | bound (default) | applies to | why it bounds memory or time |", "|---|---|---|---|"]
     for lim in LIMITS:
         bound = getattr(defaults, lim.setting)
-        rule = lim.rule.format(bound=f"{bound:,}" if isinstance(bound, int) else bound)
+        rule = lim.text(bound, grouped=True)
         ops = ", ".join(sorted(lim.operations))
         rows.append(f"| `{lim.setting}` | {rule} | {ops} | {lim.reason} |")
     (GENERATED / "limits.md").write_text("\n".join(rows) + "\n", encoding="utf-8")

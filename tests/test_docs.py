@@ -127,3 +127,16 @@ def test_ci_builds_the_docs_with_warnings_as_errors_before_the_tests():
         "myst-nb",
         "sphinx-argparse",
     }
+
+
+def test_every_limit_rule_reads_with_its_default_bound():
+    """The docs' limits table (docs/conf.py) and the 422 messages format each rule the same
+    way (``Limit.text``): every placeholder a rule uses is filled, grouped or not."""
+    from citymatch.service.limits import LIMITS, ServiceSettings
+
+    defaults = ServiceSettings()
+    for lim in LIMITS:
+        bound = getattr(defaults, lim.setting)
+        for grouped in (False, True):
+            text = lim.text(bound, grouped=grouped)
+            assert "{" not in text and str(bound if not grouped else f"{bound:,}") in text

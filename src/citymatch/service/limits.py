@@ -151,6 +151,11 @@ class Limit:
     cap: bool = False
     describe: Callable[[ContractModel, ServiceSettings], str] | None = None
 
+    def text(self, bound: float, *, grouped: bool = False) -> str:
+        """The rule for ``bound`` (``grouped``: thousands separators, for people and the docs)."""
+        shown = f"{bound:,}" if grouped and isinstance(bound, int) else bound
+        return self.rule.format(bound=shown, mib=_mib(bound))
+
 
 def _candidates(req: ContractModel, cfg: ServiceSettings) -> int:
     if isinstance(req, (RankRequest, SensitivityRequest, ReviewRequest)):
@@ -358,7 +363,7 @@ def apply_limits(operation: OperationName, request: Req, settings: ServiceSettin
         if limit.cap:
             request = request.model_copy(update={limit.field: bound})
             continue
-        rule = limit.rule.format(bound=bound, mib=_mib(bound))
+        rule = limit.text(bound)
         got_text = limit.describe(request, settings) if limit.describe else f"{got}"
         raise RequestLimitError(f"`{limit.field}`: {rule}; got {got_text}.", field=limit.field)
     return request

@@ -29,6 +29,13 @@ CITIES = ROOT / "examples" / "data" / "cities.csv"
 REGISTER = ROOT / "examples" / "register"
 
 
+def _default_signals() -> None:
+    """In the child: default handlers, whatever the runner ignores (``nohup``, a job run
+    with ``&`` ignores SIGHUP / SIGINT and children inherit that)."""
+    for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+
+
 def _start(args: list[str], cwd: Path, *, slow: bool = True) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": SRC}
     env.pop("CITYMATCH_TEST_SLOW_WRITE", None)
@@ -41,6 +48,7 @@ def _start(args: list[str], cwd: Path, *, slow: bool = True) -> subprocess.Popen
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_signals,
     )
 
 
@@ -173,6 +181,8 @@ def test_wrapper_installs_only_while_running_and_respects_ignored_signals():
     from citymatch.cli.guard import handling_signals
 
     old_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # start from the default handlers, whatever the runner ignores (nohup, `&`)
+    old = {s: signal.signal(s, signal.SIG_DFL) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
         seen = {}
@@ -191,6 +201,8 @@ def test_wrapper_installs_only_while_running_and_respects_ignored_signals():
         assert {s: seen[s] for s in before} == before
     finally:
         signal.signal(signal.SIGHUP, old_hup)
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def test_sigterm_inside_the_atomic_write_in_process(tmp_path, capsys):

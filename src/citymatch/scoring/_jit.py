@@ -44,7 +44,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _jitrows
+from . import _jitrank, _jitrows
+from ._jitrank import closeness1
 
 #: Rows per vectorised run for row-major data.
 _W = _jitrows.W
@@ -78,6 +79,10 @@ def _kernel(name: str) -> Any:
                 # The distance kernels call closeness1: compile it first and let them see the
                 # compiled version (numba resolves a kernel's globals when it compiles it).
                 globals()["closeness1"] = _jit_compile(numba, closeness1)
+                # The rank-counting kernels call their helpers: the same, in their module.
+                _jitrank.closeness1 = globals()["closeness1"]
+                for helper in ("insert_top", "select_top", "head_tied", "score_row"):
+                    setattr(_jitrank, helper, _jit_compile(numba, getattr(_jitrank, helper)))
                 # The same for the row kernels' vectorisable logarithm and exponential, with contraction to
                 # fused multiply-adds (fewer roundings, half the instructions; nothing else
                 # of fast-math).
@@ -208,12 +213,6 @@ def _stats_cols_py(xt: Any, lo: int, hi: int, out: Any) -> None:  # pragma: no c
         out[3, j] = sm
 
 
-def closeness1(p: float, q: float) -> float:  # pragma: no cover - compiled
-    """The compiled twin of :func:`._kernels.closeness` for one candidate (0.5 at a tie)."""
-    den = p + q
-    return q / den if den > 0 else 0.5
-
-
 def _dist_rows_py(
     flat: Any,
     m: int,
@@ -311,6 +310,9 @@ _PY = {
     "log_rows": _jitrows.log_rows_py,
     "log_cols": _jitrows.log_cols_py,
     "vikor_q": _jitrows.vikor_q_py,
+    "top_rows": _jitrank.top_rows_py,
+    "topsis_top": _jitrank.topsis_top_py,
+    "topsis_rows": _jitrank.topsis_rows_py,
 }
 
 
@@ -450,3 +452,40 @@ def vikor_q(
     out = np.empty(4)
     _kernel("vikor_q")(s, r, float(v), float(tie), q, out)
     return q, (float(out[0]), float(out[1]), float(out[2]), float(out[3]))
+
+
+def top_rows(
+    s: NDArray[np.float64], k1: int, scale: float
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]] | None:
+    """Each score row's ``k1`` best, best first, and whether its head is tied.
+
+    See :mod:`._jitrank`; None when a row holds a NaN.
+    """
+    order = np.empty((s.shape[0], k1), dtype=np.intp)
+    tied = np.empty(s.shape[0], dtype=np.bool_)
+    ok = _kernel("top_rows")(np.ascontiguousarray(s, dtype=np.float64), k1, scale, order, tied)
+    return (order, tied) if ok else None
+
+
+def topsis_top(
+    a_plus_t: NDArray[np.float64],
+    a_minus_t: NDArray[np.float64],
+    w2: NDArray[np.float64],
+    k1: int,
+    scale: float,
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]] | None:
+    """:func:`top_rows` of the TOPSIS scores from transposed weight-free terms, fused."""
+    order = np.empty((w2.shape[0], k1), dtype=np.intp)
+    tied = np.empty(w2.shape[0], dtype=np.bool_)
+    w2c = np.ascontiguousarray(w2, dtype=np.float64)
+    ok = _kernel("topsis_top")(a_plus_t, a_minus_t, w2c, k1, scale, order, tied)
+    return (order, tied) if ok else None
+
+
+def topsis_rows(
+    a_plus_t: NDArray[np.float64], a_minus_t: NDArray[np.float64], w2: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """TOPSIS score rows (K, N) from transposed weight-free terms (the numpy twin's bits)."""
+    out = np.empty((w2.shape[0], a_plus_t.shape[1]))
+    _kernel("topsis_rows")(a_plus_t, a_minus_t, np.ascontiguousarray(w2, dtype=np.float64), out)
+    return out

@@ -7,14 +7,34 @@ Dask, sensitivity).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
 from .._util import TIE_DECIMALS
+from . import _jit
+from ._kernels import JIT_MIN_CELLS
 
-__all__ = ["add_rank_counts", "first_place_shares", "order_best_first", "rank_scores", "tie_round"]
+__all__ = [
+    "JIT_MAX_RANKS",
+    "TIE_SCALE",
+    "add_rank_counts",
+    "add_top_counts",
+    "first_place_shares",
+    "order_best_first",
+    "rank_scores",
+    "tie_round",
+    "top_order",
+]
 
 F64 = NDArray[np.float64]
+
+#: ``10 ** TIE_DECIMALS``: the compiled kernels round as numpy does, ``rint(v · scale) / scale``.
+TIE_SCALE = 10.0**TIE_DECIMALS
+#: The compiled partial selection keeps the first k + 1 by insertion (O(N·k) at worst): used
+#: up to this k, numpy's ``argpartition`` above it.
+JIT_MAX_RANKS = 64
 
 
 def tie_round(scores: NDArray[np.floating]) -> F64:
@@ -58,26 +78,56 @@ def add_rank_counts(
     ``counts[i, r]`` gains 1 for each score row that puts candidate i at rank r + 1.  A group
     of g candidates tied (after :func:`tie_round`) over ranks a..a+g−1 gives each of them
     1/g of each of those ranks (only the ranks below k are kept).  With k = N every row is
-    fully sorted; with k < N a partial selection (``argpartition``, O(N) per row) finds the
-    first k + 1 and only they are sorted and rounded — the same counts, without the
-    N log N sort.  (Rounding is monotone, so candidates tied after rounding are adjacent in
-    the order of the raw scores, and a tie across rank k shows within the first k + 1.)
+    fully sorted; with k < N a partial selection finds the first k + 1 (:func:`top_order`)
+    and only they are sorted and rounded — the same counts, without the N log N sort.
+    (Rounding is monotone, so candidates tied after rounding are adjacent in the order of the
+    raw scores, and a tie across rank k shows within the first k + 1.)
 
     Returns the first places, sample by sample: ``(sample, candidate, share)`` arrays, in
     the order of ``np.nonzero`` over the (K, N) first-place shares (ties split 1/g, as
     :func:`first_place_shares`).
     """
     s = np.asarray(scores, dtype=np.float64)
+    order, tied = top_order(s, min(counts.shape[1] + 1, s.shape[1]))
+    return add_top_counts(order, tied, lambda rows: s[rows], counts)
+
+
+def top_order(s: F64, k1: int) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Each score row's ``k1`` best candidates, best first, and whether that head is tied.
+
+    Among equal raw scores the earlier candidate comes first (a stable sort's order).  A row
+    is *tied* when two adjacent of its ``k1`` best are equal after :func:`tie_round`; only the
+    other rows' orders are used as they are (theirs is unique).  Large inputs run the compiled
+    twin (:func:`._jit.top_rows`, one sweep per row instead of ``argpartition`` and gathers).
+    """
     n = s.shape[1]
-    k = counts.shape[1]
-    if k >= n:
+    if k1 >= n:
         order = np.argsort(-s, axis=1, kind="stable")
-    else:  # the first k + 1 (one more, to see a tie across the k-th rank), then sorted
-        top = np.argpartition(s, n - k - 1, axis=1)[:, n - k - 1 :]
+    else:
+        if s.size >= JIT_MIN_CELLS and _jit.AVAILABLE and k1 <= JIT_MAX_RANKS:
+            found = _jit.top_rows(s, k1, TIE_SCALE)
+            if found is not None:
+                return found
+        top = np.argpartition(s, n - k1, axis=1)[:, n - k1 :]
         inner = np.argsort(-np.take_along_axis(s, top, axis=1), axis=1, kind="stable")
         order = np.take_along_axis(top, inner, axis=1)
-    head = tie_round(np.take_along_axis(s, order, axis=1))
-    tied = np.any(head[:, 1:] == head[:, :-1], axis=1)
+    head = tie_round(np.take_along_axis(s, order[:, :k1], axis=1))
+    return order, np.any(head[:, 1:] == head[:, :-1], axis=1)
+
+
+def add_top_counts(
+    order: NDArray[np.intp],
+    tied: NDArray[np.bool_],
+    rows_scores: Callable[[NDArray[np.intp]], F64],
+    counts: F64,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], F64]:
+    """Add the rank counts of rows given by their best-first heads (:func:`top_order`).
+
+    ``rows_scores(rows)`` returns the full score rows of the tied rows (rare), which are split
+    by the tie rule; the others add whole counts.  Same counts and return value as
+    :func:`add_rank_counts`.
+    """
+    n, k = counts.shape
     clean = ~tied
     # Whole counts and tie shares are kept apart and added last, in that order, so that the
     # first k columns get the same bits whatever k (a row tied only beyond rank k is "clean"
@@ -89,13 +139,15 @@ def add_rank_counts(
     if clean.any():
         flat = order[clean][:, :k] * k + np.arange(k)[None, :]
         whole += np.bincount(flat.ravel(), minlength=n * k).reshape(n, k)
-    shares = np.zeros((n, k)) if tied.any() else None
-    for row in np.flatnonzero(tied):  # rare: exact ties share their ranks
+    tied_rows = np.flatnonzero(tied)
+    shares = np.zeros((n, k)) if tied_rows.size else None
+    if tied_rows.size:  # rare: exact ties share their ranks
         assert shares is not None
-        best = _split_tied_row(tie_round(s[row]), whole, shares)
-        rows.append(np.full(best.size, row))
-        cands.append(best)
-        mass.append(np.full(best.size, 1.0 / best.size))
+        for row, s_row in zip(tied_rows, tie_round(rows_scores(tied_rows)), strict=True):
+            best = _split_tied_row(s_row, whole, shares)
+            rows.append(np.full(best.size, row))
+            cands.append(best)
+            mass.append(np.full(best.size, 1.0 / best.size))
     counts += whole
     if shares is not None:
         counts += shares

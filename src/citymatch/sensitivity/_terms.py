@@ -34,10 +34,8 @@ def weight_free_terms(p: Problem) -> tuple[F64, F64]:
     return terms(p.x, p.t, p.norm)
 
 
-def _distinct_rows(a: F64) -> bool:
-    """Whether no two rows are identical (identical rows have identical row sums)."""
-    sums = np.sort(a.sum(axis=-1))
-    return bool((sums[1:] != sums[:-1]).all())
+#: Weight vectors per slice of the numpy twin: (64, N) work arrays stay in the L2 cache.
+_SLICE = 64
 
 
 def closeness_from_terms(a_plus: F64, a_minus: F64, w2: F64) -> F64:
@@ -45,21 +43,31 @@ def closeness_from_terms(a_plus: F64, a_minus: F64, w2: F64) -> F64:
 
     Two layouts: shared terms (N, M) with ``w2`` of shape (M,) or (K, M) → (N,) or (K, N);
     or one set of terms per matrix (K, N, M) with one ``w2`` row each (K, M) → (K, N), for
-    perturbed data.  Candidates with identical terms get bit-identical scores (a matrix
-    product may sum identical rows in different orders, and an exact tie must never be
-    broken by rounding): shared terms are scored once per distinct row.
+    perturbed data.  ``D²`` is summed criterion by criterion, ``j = 0, 1, …, M−1``, one
+    rounding per product and per addition: candidates with identical terms get
+    bit-identical scores (an exact tie is never broken by rounding), and the compiled twin
+    (:func:`citymatch.scoring._jit.topsis_rows`, used by SMAA's fused counting) gives the
+    same bits.
     """
     if a_plus.ndim == 3:  # per-matrix terms: an elementwise reduction, identical rows agree
         d_ideal = np.sqrt(np.einsum("knm,km->kn", a_plus, w2))
         d_anti = np.sqrt(np.einsum("knm,km->kn", a_minus, w2))
         return closeness(d_ideal, d_anti)
-    both = np.hstack([a_plus, a_minus])
-    if _distinct_rows(both):
-        return closeness(np.sqrt(w2 @ a_plus.T), np.sqrt(w2 @ a_minus.T))
-    _, first, inverse = np.unique(both, axis=0, return_index=True, return_inverse=True)
-    d_ideal = np.sqrt(w2 @ a_plus[first].T)
-    d_anti = np.sqrt(w2 @ a_minus[first].T)
-    return closeness(d_ideal, d_anti)[..., inverse.reshape(-1)]
+    w2d = np.atleast_2d(w2)
+    k, (n, m) = w2d.shape[0], a_plus.shape
+    out = np.empty((k, n))
+    step = min(k, _SLICE)
+    dp, dm, tmp = np.empty((step, n)), np.empty((step, n)), np.empty((step, n))
+    for lo in range(0, k, step):
+        b = min(step, k - lo)
+        wb, p, q, t = w2d[lo : lo + b], dp[:b], dm[:b], tmp[:b]
+        np.multiply(wb[:, :1], a_plus[:, 0], out=p)
+        np.multiply(wb[:, :1], a_minus[:, 0], out=q)
+        for j in range(1, m):
+            p += np.multiply(wb[:, j : j + 1], a_plus[:, j], out=t)
+            q += np.multiply(wb[:, j : j + 1], a_minus[:, j], out=t)
+        closeness(np.sqrt(p, out=p), np.sqrt(q, out=q), out=out[lo : lo + b], work=t)
+    return out if w2.ndim == 2 else out[0]
 
 
 def scores_at(x: F64, t: NDArray[np.int8], norm: str, w: F64) -> F64:

@@ -24,8 +24,16 @@ from .._progress import Progress, progress_bar
 from .._validate import CriterionTypes, as_weights
 from ..errors import CitymatchValueError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
+from ..scoring import _jit
+from ..scoring._kernels import JIT_MIN_CELLS
 from ..scoring.pool import n_threads, ordered_map
-from ..scoring.ranks import add_rank_counts, first_place_shares
+from ..scoring.ranks import (
+    JIT_MAX_RANKS,
+    TIE_SCALE,
+    add_rank_counts,
+    add_top_counts,
+    first_place_shares,
+)
 from ._problem import F64, Problem, Source, as_problem
 from ._terms import closeness_from_terms, method_scores, weight_free_terms
 
@@ -194,10 +202,27 @@ class _Tally:
         self.kept.extend(other.kept)
 
     def add(self, w: F64, scores: F64) -> None:
-        # first places sample by sample, in order (ties split 1/k)
-        s_idx, c_idx, mass = add_rank_counts(scores, self.counts)
-        # one addition per (sample, first-placed candidate), in sample order: tied (identical)
-        # candidates receive identical sums, bit for bit
+        """Count score rows (K, N) under weights ``w`` (K, M)."""
+        self._first(w, *add_rank_counts(scores, self.counts))
+
+    def add_terms(self, w: F64, terms_t: tuple[F64, F64], terms: tuple[F64, F64]) -> None:
+        """Count TOPSIS scores under weights ``w`` with the compiled fused kernel.
+
+        The same counts as :meth:`add` on :func:`closeness_from_terms` scores (the kernel
+        gives their bits); the (K, N) score matrix is never built, except for tied rows.
+        """
+        w2 = w * w
+        found = _jit.topsis_top(*terms_t, w2, self.counts.shape[1] + 1, TIE_SCALE)
+        if found is None:  # a NaN score: numpy's path gives the documented answer
+            self.add(w, closeness_from_terms(*terms, w2))
+            return
+        rows = add_top_counts(*found, lambda r: closeness_from_terms(*terms, w2[r]), self.counts)
+        self._first(w, *rows)
+
+    def _first(self, w: F64, s_idx: NDArray[np.intp], c_idx: NDArray[np.intp], mass: F64) -> None:
+        # first places sample by sample, in order (ties split 1/k): one addition per (sample,
+        # first-placed candidate), in sample order: tied (identical) candidates receive
+        # identical sums, bit for bit
         np.add.at(self.first_sum, c_idx, w[s_idx] * mass[:, None])
         np.add.at(self.first_mass, c_idx, mass)
 
@@ -235,15 +260,27 @@ def _scores(p: Problem, terms: tuple[F64, F64] | None, w: F64) -> F64:
 
 
 def _block_tally(
-    plan: _Plan, p: Problem, terms: tuple[F64, F64] | None, b: int, keep: bool, ranks: int
+    plan: _Plan,
+    p: Problem,
+    terms: tuple[F64, F64] | None,
+    terms_t: tuple[F64, F64] | None,
+    b: int,
+    keep: bool,
+    ranks: int,
 ) -> _Tally:
-    """Sample block ``b`` scored and counted; its scores in slices of ≤ _SCORE_CELLS."""
+    """Sample block ``b`` scored and counted; its scores in slices of ≤ _SCORE_CELLS.
+
+    With ``terms_t`` (TOPSIS's transposed terms, compiled kernels in use) the block is
+    scored and counted by the fused kernel instead.
+    """
     n, m = p.x.shape
     gen, w = _block_weights(plan, p, b)
     tally = _Tally.empty(n, m, ranks)
     if plan.sigma is not None:  # each perturbed matrix scored on its own
         xs = _perturbed(gen, p.x, plan.sigma, plan.noise_kind, w.shape[0])
         tally.add(w, _scores_noisy(xs, p, w))
+    elif terms_t is not None and terms is not None:
+        tally.add_terms(w, terms_t, terms)
     else:
         step = max(1, _SCORE_CELLS // n)
         for lo in range(0, w.shape[0], step):
@@ -257,13 +294,25 @@ def _run(plan: _Plan, p: Problem, keep: bool, bar: Progress, ranks: int, threads
     n, m = p.x.shape
     tally = _Tally.empty(n, m, ranks)
     terms = weight_free_terms(p) if plan.sigma is None and p.method == "TOPSIS" else None
+    terms_t = None
+    if terms is not None and _fused(plan.samples, n, ranks):
+        terms_t = (np.ascontiguousarray(terms[0].T), np.ascontiguousarray(terms[1].T))
     blocks = range(-(-plan.samples // SAMPLE_BLOCK))
     for part in ordered_map(
-        lambda b: _block_tally(plan, p, terms, b, keep, ranks), blocks, threads=threads
+        lambda b: _block_tally(plan, p, terms, terms_t, b, keep, ranks), blocks, threads=threads
     ):
         tally.merge(part)
         bar.update(1)
     return tally
+
+
+def _fused(samples: int, n: int, ranks: int) -> bool:
+    """Whether TOPSIS's first ``ranks`` ranks are counted by the compiled fused kernel.
+
+    When numba is in use, the job is large enough to repay loading it, and the first k + 1
+    ranks are a partial selection small enough for insertion (see :mod:`..scoring._jitrank`).
+    """
+    return _jit.AVAILABLE and samples * n >= JIT_MIN_CELLS and ranks + 1 < min(n, JIT_MAX_RANKS)
 
 
 def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:

@@ -1,0 +1,190 @@
+"""SMAA's compiled rank counting (scoring/_jitrank.py) gives the numpy path's answer, bit for bit.
+
+* The compiled partial selection finds the same best-first heads and the same tied rows as
+  ``argpartition`` + a stable sort + :func:`tie_round`, so the rank counts are identical
+  (and equal the brute-force definition), tie-free and tied.
+* The fused TOPSIS score rows are the numpy twin's bits (criterion-order sums, no fused
+  multiply-add), so SMAA counts the same scores whichever path runs.
+* ``rank_acceptability`` with the fused kernel equals it without, to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from citymatch.scoring import _jit, ranks
+from citymatch.sensitivity import acceptability as acc_mod
+from citymatch.sensitivity._terms import closeness_from_terms, terms
+
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+@st.composite
+def score_rows(draw):
+    """Score rows with many exact ties (few levels), near-ties at 12 decimals, or none."""
+    k_rows = draw(st.integers(1, 25))
+    n = draw(st.integers(2, 150))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    kind = draw(st.sampled_from(["levels", "random", "near"]))
+    if kind == "levels":
+        levels = draw(st.integers(1, 6))
+        s = rng.integers(0, levels, size=(k_rows, n)) / levels
+    elif kind == "random":
+        s = rng.random((k_rows, n))
+    else:  # equal to 12 decimals but not in the raw bits, and just apart: the tie rule's edge
+        base = rng.integers(0, 3, size=(k_rows, n)) * 1e-3
+        s = 0.5 + base + rng.choice([0.0, 4e-13, 3e-12], size=(k_rows, n))
+    k = draw(st.integers(1, n - 1))
+    return np.ascontiguousarray(s, dtype=np.float64), k
+
+
+def _brute_counts(s, k):
+    """Rank counts by definition: candidate i's rank group in each row, shares 1/g each."""
+    n = s.shape[1]
+    out = np.zeros((n, n))
+    for row in np.round(s, 12):
+        for i in range(n):
+            better = int((row > row[i]).sum())
+            group = int((row == row[i]).sum())
+            out[i, better : better + group] += 1.0 / group
+    return out[:, :k]
+
+
+def _counts(s, k, compiled):
+    """Rank counts through the compiled selection or through numpy's (the threshold moved)."""
+    saved = ranks.JIT_MIN_CELLS
+    ranks.JIT_MIN_CELLS = 0 if compiled else 10**18
+    try:
+        counts = np.zeros((s.shape[1], k))
+        first = ranks.add_rank_counts(s, counts)
+    finally:
+        ranks.JIT_MIN_CELLS = saved
+    return counts, first
+
+
+@SETTINGS
+@given(score_rows())
+def test_compiled_selection_counts_equal_numpy_and_brute_force(p):
+    """Compiled selection: the same heads and tied rows as numpy, the same counts and first
+    places bit for bit, and the counts of the definition."""
+    s, k = p
+    k1 = k + 1
+    order, tied = _jit.top_rows(s, k1, ranks.TIE_SCALE)
+    np_order = np.argsort(-s, axis=1, kind="stable")[:, :k1]  # numpy's selection, by definition
+    head = np.round(np.take_along_axis(s, np_order, axis=1), 12)
+    np_tied = (head[:, 1:] == head[:, :-1]).any(axis=1)
+    np.testing.assert_array_equal(tied, np_tied)
+    np.testing.assert_array_equal(order[~tied], np_order[~np_tied])
+    fast, fast_first = _counts(s, k, compiled=True)
+    slow, slow_first = _counts(s, k, compiled=False)
+    np.testing.assert_array_equal(fast, slow)
+    for a, b in zip(fast_first, slow_first, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(fast, _brute_counts(s, k), rtol=0, atol=1e-12)
+
+
+def test_tie_rounding_edges_decide_ties_as_numpy_rounds():
+    """Values equal at 12 decimals are tied, 13 apart are not, at the rounding edge too."""
+    s = np.array(
+        [
+            [0.5, 0.5 + 4e-13, 0.2, 0.1],  # tied at 12 decimals
+            [0.5, 0.5 + 3e-12, 0.2, 0.1],  # apart
+            [0.1234567890125, 0.1234567890124999, 0.0, 0.0],  # either side of a half
+        ]
+    )
+    _, tied = _jit.top_rows(s, 3, ranks.TIE_SCALE)
+    head = np.round(np.sort(s, axis=1)[:, ::-1][:, :3], 12)
+    expected = (head[:, 1:] == head[:, :-1]).any(axis=1)
+    assert tied.tolist() == expected.tolist()
+    assert tied[:2].tolist() == [True, False]
+
+
+def test_a_nan_score_sends_the_rows_back_to_numpy():
+    """The compiled selection reports a NaN (None); the counts are then numpy's."""
+    s = np.array([[0.3, np.nan, 0.9, 0.1], [0.2, 0.4, 0.6, 0.8]])
+    assert _jit.top_rows(s, 2, ranks.TIE_SCALE) is None
+    fast, _ = _counts(s, 1, compiled=True)
+    slow, _ = _counts(s, 1, compiled=False)
+    np.testing.assert_array_equal(fast, slow)
+
+
+@st.composite
+def term_problems(draw):
+    n = draw(st.integers(1, 60))
+    m = draw(st.integers(1, 9))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = (
+        rng.choice([1.0, 2.0, 3.5, 10.0], size=(n, m))
+        if draw(st.booleans())
+        else rng.random((n, m))
+    )
+    if draw(st.booleans()) and n > 1:
+        x[-1] = x[0]  # identical candidates must score identically
+    t = rng.choice(np.array([-1, 1], dtype=np.int8), size=m)
+    w = rng.dirichlet(np.ones(m), size=draw(st.integers(1, 20)))
+    if draw(st.booleans()):
+        w[:, 0] = 0.0  # a zero weight
+    return x, t, w
+
+
+@SETTINGS
+@given(term_problems(), st.sampled_from(["vector", "minmax"]))
+def test_fused_scores_are_the_numpy_twins_bits(p, norm):
+    """Compiled TOPSIS score rows = closeness_from_terms, bit for bit (ties at 0.5 too)."""
+    x, t, w = p
+    a_plus, a_minus = terms(x, t, norm)
+    w2 = w * w
+    expected = closeness_from_terms(a_plus, a_minus, w2)
+    got = _jit.topsis_rows(np.ascontiguousarray(a_plus.T), np.ascontiguousarray(a_minus.T), w2)
+    np.testing.assert_array_equal(got, expected)
+    if x.shape[0] > 1 and np.array_equal(x[0], x[-1]):
+        np.testing.assert_array_equal(got[:, 0], got[:, -1])
+    # an independent check of the formula: D± = sqrt(Σ w² A±), closeness D⁻/(D⁺+D⁻)
+    dp, dm = np.sqrt(w2 @ a_plus.T), np.sqrt(w2 @ a_minus.T)
+    with np.errstate(invalid="ignore"):
+        ref = np.where(dp + dm > 0, dm / (dp + dm), 0.5)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("ranks_k", [1, 4])
+def test_rank_acceptability_fused_equals_numpy_counting(monkeypatch, tied, ranks_k):
+    """SMAA with the fused compiled kernel = SMAA on numpy scores, to the last bit."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(1, 10, size=(40, 4))
+    if tied:
+        x[7] = x[3]
+        x[8] = x[3]
+    w, t = [0.4, 0.3, 0.2, 0.1], [1, -1, 1, 1]
+    calls = []
+    real = _jit.topsis_top
+
+    def spy(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(acc_mod, "_fused", lambda *a: True)
+    monkeypatch.setattr(_jit, "topsis_top", spy)
+    fused = acc_mod.rank_acceptability(x, w, t, samples=3000, rng=3, ranks=ranks_k)
+    assert calls  # the fused kernel ran
+    monkeypatch.setattr(acc_mod, "_fused", lambda *a: False)
+    plain = acc_mod.rank_acceptability(x, w, t, samples=3000, rng=3, ranks=ranks_k)
+    np.testing.assert_array_equal(fused.acceptability, plain.acceptability)
+    np.testing.assert_array_equal(fused.central_weights, plain.central_weights)
+    np.testing.assert_array_equal(fused.confidence, plain.confidence)
+    if tied:  # the identical candidates share their ranks exactly
+        np.testing.assert_array_equal(fused.acceptability[3], fused.acceptability[7])
+        assert fused.acceptability[3].sum() > 0
+
+
+def test_fused_kernel_is_chosen_only_where_it_applies():
+    """Large first-k jobs with numba use the fused kernel; all ranks or large k do not."""
+    assert acc_mod._fused(10_000, 1_000, 10) is _jit.AVAILABLE
+    assert not acc_mod._fused(10_000, 1_000, 1_000)
+    assert not acc_mod._fused(10_000, 1_000, ranks.JIT_MAX_RANKS)
+    assert not acc_mod._fused(10, 1_000, 10)

@@ -152,7 +152,7 @@ def test_fused_scores_are_the_numpy_twins_bits(p, norm):
 
 
 @pytest.mark.parametrize("tied", [False, True])
-@pytest.mark.parametrize("ranks_k", [1, 4])
+@pytest.mark.parametrize("ranks_k", [1, 4, None])
 def test_rank_acceptability_fused_equals_numpy_counting(monkeypatch, tied, ranks_k):
     """SMAA with the fused compiled kernel = SMAA on numpy scores, to the last bit."""
     rng = np.random.default_rng(5)
@@ -168,11 +168,11 @@ def test_rank_acceptability_fused_equals_numpy_counting(monkeypatch, tied, ranks
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(acc_mod, "_fused", lambda *a: True)
+    monkeypatch.setattr(acc_mod, "_compiled", lambda *a: True)
     monkeypatch.setattr(_jit, "topsis_top", spy)
     fused = acc_mod.rank_acceptability(x, w, t, samples=3000, rng=3, ranks=ranks_k)
-    assert calls  # the fused kernel ran
-    monkeypatch.setattr(acc_mod, "_fused", lambda *a: False)
+    assert bool(calls) is (ranks_k is not None)  # the fused kernel ran for the first k
+    monkeypatch.setattr(acc_mod, "_compiled", lambda *a: False)
     plain = acc_mod.rank_acceptability(x, w, t, samples=3000, rng=3, ranks=ranks_k)
     np.testing.assert_array_equal(fused.acceptability, plain.acceptability)
     np.testing.assert_array_equal(fused.central_weights, plain.central_weights)
@@ -182,9 +182,7 @@ def test_rank_acceptability_fused_equals_numpy_counting(monkeypatch, tied, ranks
         assert fused.acceptability[3].sum() > 0
 
 
-def test_fused_kernel_is_chosen_only_where_it_applies():
-    """Large first-k jobs with numba use the fused kernel; all ranks or large k do not."""
-    assert acc_mod._fused(10_000, 1_000, 10) is _jit.AVAILABLE
-    assert not acc_mod._fused(10_000, 1_000, 1_000)
-    assert not acc_mod._fused(10_000, 1_000, ranks.JIT_MAX_RANKS)
-    assert not acc_mod._fused(10, 1_000, 10)
+def test_compiled_kernels_are_chosen_for_large_jobs():
+    """Large jobs with numba use the compiled kernels; small ones stay in numpy."""
+    assert acc_mod._compiled(10_000, 1_000) is _jit.AVAILABLE
+    assert not acc_mod._compiled(10, 1_000)

@@ -206,15 +206,19 @@ class _Tally:
         self._first(w, *add_rank_counts(scores, self.counts))
 
     def add_terms(self, w: F64, terms_t: tuple[F64, F64], terms: tuple[F64, F64]) -> None:
-        """Count TOPSIS scores under weights ``w`` with the compiled fused kernel.
+        """Count TOPSIS scores under weights ``w`` with the compiled kernels.
 
-        The same counts as :meth:`add` on :func:`closeness_from_terms` scores (the kernel
-        gives their bits); the (K, N) score matrix is never built, except for tied rows.
+        The same counts as :meth:`add` on :func:`closeness_from_terms` scores (the kernels
+        give their bits).  For the first k < 64 ranks scoring and selection are fused and
+        the (K, N) score matrix is never built (except for tied rows).
         """
         w2 = w * w
-        found = _jit.topsis_top(*terms_t, w2, self.counts.shape[1] + 1, TIE_SCALE)
-        if found is None:  # a NaN score: numpy's path gives the documented answer
-            self.add(w, closeness_from_terms(*terms, w2))
+        n, k = self.counts.shape
+        found = None
+        if k + 1 < min(n, JIT_MAX_RANKS):
+            found = _jit.topsis_top(*terms_t, w2, k + 1, TIE_SCALE)
+        if found is None:  # all ranks, many ranks, or a NaN score: count the score rows
+            self.add(w, _jit.topsis_rows(*terms_t, w2))
             return
         rows = add_top_counts(*found, lambda r: closeness_from_terms(*terms, w2[r]), self.counts)
         self._first(w, *rows)
@@ -271,7 +275,7 @@ def _block_tally(
     """Sample block ``b`` scored and counted; its scores in slices of ≤ _SCORE_CELLS.
 
     With ``terms_t`` (TOPSIS's transposed terms, compiled kernels in use) the block is
-    scored and counted by the fused kernel instead.
+    scored (and, for the first k ranks, counted) by the compiled kernels instead.
     """
     n, m = p.x.shape
     gen, w = _block_weights(plan, p, b)
@@ -279,12 +283,13 @@ def _block_tally(
     if plan.sigma is not None:  # each perturbed matrix scored on its own
         xs = _perturbed(gen, p.x, plan.sigma, plan.noise_kind, w.shape[0])
         tally.add(w, _scores_noisy(xs, p, w))
-    elif terms_t is not None and terms is not None:
-        tally.add_terms(w, terms_t, terms)
     else:
         step = max(1, _SCORE_CELLS // n)
         for lo in range(0, w.shape[0], step):
-            tally.add(w[lo : lo + step], _scores(p, terms, w[lo : lo + step]))
+            if terms_t is not None and terms is not None:
+                tally.add_terms(w[lo : lo + step], terms_t, terms)
+            else:
+                tally.add(w[lo : lo + step], _scores(p, terms, w[lo : lo + step]))
     if keep:
         tally.kept.append(w)
     return tally
@@ -295,7 +300,7 @@ def _run(plan: _Plan, p: Problem, keep: bool, bar: Progress, ranks: int, threads
     tally = _Tally.empty(n, m, ranks)
     terms = weight_free_terms(p) if plan.sigma is None and p.method == "TOPSIS" else None
     terms_t = None
-    if terms is not None and _fused(plan.samples, n, ranks):
+    if terms is not None and _compiled(plan.samples, n):
         terms_t = (np.ascontiguousarray(terms[0].T), np.ascontiguousarray(terms[1].T))
     blocks = range(-(-plan.samples // SAMPLE_BLOCK))
     for part in ordered_map(
@@ -306,13 +311,13 @@ def _run(plan: _Plan, p: Problem, keep: bool, bar: Progress, ranks: int, threads
     return tally
 
 
-def _fused(samples: int, n: int, ranks: int) -> bool:
-    """Whether TOPSIS's first ``ranks`` ranks are counted by the compiled fused kernel.
+def _compiled(samples: int, n: int) -> bool:
+    """Whether TOPSIS's samples are scored (and counted) by the compiled kernels.
 
-    When numba is in use, the job is large enough to repay loading it, and the first k + 1
-    ranks are a partial selection small enough for insertion (see :mod:`..scoring._jitrank`).
+    When numba is in use and the job is large enough to repay loading it; see
+    :meth:`_Tally.add_terms` and :mod:`..scoring._jitrank`.
     """
-    return _jit.AVAILABLE and samples * n >= JIT_MIN_CELLS and ranks + 1 < min(n, JIT_MAX_RANKS)
+    return _jit.AVAILABLE and samples * n >= JIT_MIN_CELLS
 
 
 def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:

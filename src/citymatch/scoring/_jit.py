@@ -118,8 +118,9 @@ def _stats_rows_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pr
     runs = (hi - lo) // _W
     for r in range(runs):
         base = (lo + r * _W) * m
+        blk = flat[base : base + wm]  # a 1-D run: the loops below vectorise
         for k in range(wm):
-            v = np.float64(flat[base + k])
+            v = np.float64(blk[k])
             amx[k] = v if v > amx[k] else amx[k]
             amn[k] = v if v < amn[k] else amn[k]
             bss[k] += v * v
@@ -242,8 +243,9 @@ def _dist_rows_py(
         row0 = lo + r * _W
         rows = _W if r < runs else hi - row0
         base = row0 * m
+        blk = flat[base : base + rows * m]  # a 1-D run: the loops below vectorise
         for k in range(rows * m):
-            u = (np.float64(flat[base + k]) - a[k]) * c[k]
+            u = (np.float64(blk[k]) - a[k]) * c[k]
             v = u - d[k]
             tp[k] = u * u
             tq[k] = v * v

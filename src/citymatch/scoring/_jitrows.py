@@ -167,22 +167,24 @@ def affine_rows_py(
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
+        blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
         if want_ext:
             for k in range(cnt):
-                val = np.float64(flat[base + k])
+                val = np.float64(blk[k])
                 v[k] = val
                 amx[k] = val if val > amx[k] else amx[k]
                 amn[k] = val if val < amn[k] else amn[k]
                 odd[k] += val - val  # 0, or NaN once a NaN or ±inf was read
         else:
             for k in range(cnt):
-                v[k] = np.float64(flat[base + k])
+                v[k] = np.float64(blk[k])
         if has_recip:
             for k in range(cnt):
                 inv[k] = 1.0 / (v[k] if rmask[k] else 1.0)
         for q in range(n_out):
+            cxq, crq = cx[q], cr[q]
             for k in range(cnt):
-                t[k] = cx[q, k] * v[k] + cr[q, k] * inv[k]
+                t[k] = cxq[k] * v[k] + crq[k] * inv[k]
             for w in range(rows):
                 s = const[q]
                 o = w * m
@@ -254,14 +256,15 @@ def log_rows_py(
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
+        blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
         for k in range(cnt):
-            val = np.float64(flat[base + k])
+            val = np.float64(blk[k])
             low = (val < TINY) | (val != val)  # bitwise: no branch, so the loop vectorises
             bad[k] = low * live[k]
             v[k] = 1.0 if low else val
         if want_sum:
             for k in range(cnt):
-                raw = np.float64(flat[base + k])
+                raw = np.float64(blk[k])
                 t[k] = cx[k] * raw + cr[k] * (1.0 / (raw if rmask[k] else 1.0))
             for w in range(rows):
                 s = sconst
@@ -302,8 +305,9 @@ def log_cols_py(
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
+        blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
         for k in range(cnt):
-            val = a[k] * np.float64(flat[base + k]) + b[k]
+            val = a[k] * np.float64(blk[k]) + b[k]
             fine = (val >= TINY) & (val <= 1.7976931348623157e308)  # bitwise: vectorises
             ok += 1.0 - fine
             v[k] = val if fine else 1.0

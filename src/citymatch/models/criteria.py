@@ -30,7 +30,7 @@ from ..errors import (
     CriteriaFileError,
     InconsistentJudgementsWarning,
 )
-from ._base import Frozen, format_validation_error
+from ._base import Frozen, format_validation_error, validate_model
 
 __all__ = [
     "AHPNode",
@@ -498,12 +498,9 @@ class CriteriaSet(Frozen):
         data["weight_origin"] = origin
         for c, v in zip(data["criteria"], values, strict=True):
             c["weight"] = v
-        try:
-            return CriteriaSet.model_validate(data)
-        except ValidationError as exc:
-            raise CriteriaError(
-                format_validation_error(exc, f"`weights` for {self.name!r}")
-            ) from exc
+        return validate_model(
+            CriteriaSet, data, where=f"`weights` for {self.name!r}", error=CriteriaError
+        )
 
     def to_json(self) -> str:
         """JSON text (round-trips through :meth:`from_json`)."""
@@ -567,10 +564,10 @@ def _parse_file(path: Path) -> CriteriaSet:
     where = f"criteria file {str(path)!r}"
     data = read_document(path, where=where, error=CriteriaFileError)
     try:
-        return CriteriaSet.model_validate(data)
-    except ValidationError as exc:
-        raise CriteriaFileError(format_validation_error(exc, where)) from exc
-    except CriteriaError as exc:
+        return validate_model(CriteriaSet, data, where=where, error=CriteriaFileError)
+    except CriteriaFileError:
+        raise
+    except CriteriaError as exc:  # a rule checked outside pydantic's validators
         raise CriteriaFileError(f"{where}: {exc}") from exc
 
 
@@ -622,9 +619,5 @@ def _load_shipped(criteria: str) -> CriteriaSet:
     """A shipped set, parsed once per process (sets are immutable)."""
     res = _builtin_dir().joinpath(f"{criteria}.toml")
     text = res.read_text("utf-8")
-    try:
-        return CriteriaSet.model_validate(tomllib.loads(text))
-    except ValidationError as exc:  # pragma: no cover - shipped files are tested
-        raise CriteriaFileError(
-            format_validation_error(exc, f"shipped criteria set {criteria!r}")
-        ) from exc
+    where = f"shipped criteria set {criteria!r}"
+    return validate_model(CriteriaSet, tomllib.loads(text), where=where, error=CriteriaFileError)

@@ -278,6 +278,27 @@ def check_count(value: object, *, name: str, minimum: int = 0) -> int:
     return number
 
 
+def check_int(
+    value: object, *, name: str, minimum: int = 1, maximum: int | None = None, note: str = ""
+) -> int:
+    """A whole number in ``minimum..maximum`` (a size, a sample count, a k) or a ValueError.
+
+    Anything else — bool, float, text, out of range — raises :class:`CitymatchValueError`
+    "`name` must be a positive integer / an integer ≥ minimum / an integer in
+    minimum..maximum; got value" (``note`` appended in parentheses).  Unlike
+    :func:`check_count`, a wrong type is a ValueError here: the sensitivity, Dask, Parquet
+    and ranking arguments have always refused it so.
+    """
+    if _is_int(value) and value >= minimum and (maximum is None or value <= maximum):
+        return int(value)
+    if maximum is not None:
+        rule = f"an integer in {minimum}..{maximum}"
+    else:
+        rule = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+    extra = f" ({note})" if note else ""
+    raise CitymatchValueError(f"`{name}` must be {rule}; got {value!r}{extra}.")
+
+
 def check_threads(threads: object, *, name: str = "threads") -> int | None:
     """``threads``: None (automatic) or a positive integer number of worker threads."""
     if threads is None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .._validate import CriterionTypes, check_real
+from .._validate import CriterionTypes, check_int, check_real
 from ..candidates import is_binary
 from ..errors import CitymatchValueError
 from ..io import read_table
@@ -181,8 +181,7 @@ def what_it_takes(
         raise CitymatchValueError(
             f"`candidate` must be one of the candidate ids; got {candidate!r}."
         )
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
-        raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    k = check_int(k, name="k", maximum=n - 1)
     tol = check_real(tol, name="tol", minimum=0.0)
     ranges = _ranges(source, p, bounds)
     flips = _binary_ids(source, p, binary)

@@ -1,0 +1,121 @@
+"""The shared argument checks every caller goes through (issue 12: one idea, one place).
+
+``_validate.check_int`` is the one check of a whole-number argument (a size, a sample count,
+a k) for the rankings, sensitivity, Parquet and Dask paths; ``models._base.validate_model``
+is the one place a document's data becomes a model.  Each test below calls the public
+entry points, so a caller that went back to its own copy (another message, a bool let
+through) fails here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import citymatch
+from citymatch.errors import CitymatchValueError, PortfolioError, RegisterError
+from citymatch.sensitivity import (
+    ahp_weight_samples,
+    rank_acceptability,
+    stability_intervals,
+    weight_sweep,
+    what_it_takes,
+)
+
+X = np.array([[1.0, 5.0], [2.0, 3.0], [3.0, 4.0], [4.0, 1.0]])
+W, T = [0.5, 0.5], [1, -1]
+
+
+@cache
+def _ranking() -> citymatch.Ranking:
+    return citymatch.rank(citymatch.datasets.load_cities(), "partnership-city")
+
+
+CALLERS = {
+    "Ranking.top": (lambda v: _ranking().top(v), "k", "a positive integer"),
+    "weight_sweep points": (
+        lambda v: weight_sweep(X, 0, W, T, points=v),
+        "points",
+        "an integer ≥ 2",
+    ),
+    "stability_intervals k": (
+        lambda v: stability_intervals(X, W, T, k=v),
+        "k",
+        r"an integer in 1\.\.3",
+    ),
+    "what_it_takes k": (lambda v: what_it_takes(X, "3", W, T, k=v), "k", r"an integer in 1\.\.3"),
+    "rank_acceptability chunk": (
+        lambda v: rank_acceptability(X, W, T, samples=8, rng=0, chunk=v),
+        "chunk",
+        "a positive integer",
+    ),
+    "ahp_weight_samples samples": (
+        lambda v: ahp_weight_samples([[1, 3], ["1/3", 1]], samples=v, rng=0),
+        "samples",
+        "a positive integer",
+    ),
+}
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+@pytest.mark.parametrize("bad", [True, 2.0, "2", 0, -1])
+def test_every_whole_number_argument_is_refused_alike(caller, bad):
+    """A bool, a float, text or a value below the range: one ValueError, one wording."""
+    call, name, rule = CALLERS[caller]
+    with pytest.raises(CitymatchValueError, match=rf"^`{name}` must be {rule}; got "):
+        call(bad)
+    with pytest.raises(CitymatchValueError) as info:
+        call(bad)
+    assert str(info.value).endswith(f"got {bad!r}.")
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_every_whole_number_argument_takes_a_numpy_integer(caller):
+    """A numpy integer in range is accepted wherever a Python int is."""
+    call, _, _ = CALLERS[caller]
+    call(np.int64(2))
+
+
+def test_top_k_probability_states_the_ranks_counted():
+    """``top_k_probability`` refuses k beyond the ranks counted, and says how many there are."""
+    res = rank_acceptability(X, W, T, samples=8, rng=0)
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`k` must be an integer in 1\.\.4; got 5 \(ranks counted: 4\)\.$",
+    ):
+        res.top_k_probability(5)
+
+
+def test_parquet_paths_check_top_and_chunk_rows_alike(tmp_path):
+    """``topsis_parquet``/``rank_parquet`` refuse a bool ``top`` or ``chunk_rows`` as the rest do."""
+    from citymatch.scale import rank_parquet, topsis_parquet
+
+    src = tmp_path / "c.parquet"
+    pd.DataFrame({"id": ["a", "b"], "x": [1.0, 2.0]}).to_parquet(src)
+    with pytest.raises(
+        CitymatchValueError, match=r"^`top` must be a positive integer; got True\.$"
+    ):
+        topsis_parquet(src, [1.0], [1], columns=["x"], top=True)
+    with pytest.raises(
+        CitymatchValueError, match=r"^`chunk_rows` must be a positive integer; got 0\.$"
+    ):
+        rank_parquet(src, "partnership-city", chunk_rows=0)
+
+
+@pytest.mark.parametrize(
+    ("load", "error", "where"),
+    [
+        (lambda p: citymatch.load_criteria(p), citymatch.errors.CriteriaFileError, "criteria file"),
+        (lambda p: citymatch.portfolio.load_problem(p), PortfolioError, "portfolio problem"),
+        (lambda p: citymatch.agreements.load_policy(p), RegisterError, "policy file"),
+    ],
+)
+def test_every_document_names_the_file_and_the_field(tmp_path, load, error, where):
+    """A document with an unknown field: the caller's error, naming the file and the field."""
+    path = tmp_path / "doc.toml"
+    path.write_text("nonsense_field = 1\n", encoding="utf-8")
+    with pytest.raises(error, match=rf"^{where} '.*doc\.toml': .*nonsense_field"):
+        load(path)

@@ -119,3 +119,29 @@ def test_every_document_names_the_file_and_the_field(tmp_path, load, error, wher
     path.write_text("nonsense_field = 1\n", encoding="utf-8")
     with pytest.raises(error, match=rf"^{where} '.*doc\.toml': .*nonsense_field"):
         load(path)
+
+
+def test_streamed_results_share_top_table_repr_and_read_only_arrays(tmp_path):
+    """Both streamed results: ``to_frame`` copies the top table, arrays are read-only, and the
+    repr says how many rows were kept and where the scores went."""
+    from citymatch.scale import rank_parquet, topsis_parquet
+
+    src = tmp_path / "c.parquet"
+    pd.DataFrame({"id": ["a", "b", "c"], "x": [1.0, 3.0, 2.0]}).to_parquet(src)
+    scores = topsis_parquet(src, [1.0], [1], columns=["x"], top=2, output=tmp_path / "s.parquet")
+    assert repr(scores) == (
+        f"StreamedScores(N=3, top 2 kept, scores in {tmp_path / 's.parquet'}, vector normalisation)"
+    )
+    frame = scores.to_frame()
+    assert frame["row"].tolist() == [1, 2]
+    frame.loc[:, "score"] = 0.0
+    assert scores.top is not None and (scores.top["score"] > 0).all()
+    assert not scores.weights.flags.writeable
+    cities = tmp_path / "cities.parquet"
+    citymatch.datasets.load_cities().to_parquet(cities)
+    ranked = rank_parquet(cities, "partnership-city", top=3)
+    assert repr(ranked).startswith("StreamedRanking(partnership-city: ")
+    assert ", top 3 kept, vector normalisation)" in repr(ranked)
+    assert len(ranked.to_frame()) == 3 and not ranked.ideal.flags.writeable
+    empty = topsis_parquet(src, [1.0], [1], columns=["x"], output=tmp_path / "t.parquet")
+    assert empty.to_frame().empty and "top 0 kept" in repr(empty)

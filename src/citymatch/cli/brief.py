@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .output import Subparsers, UsageError, emit, non_negative_int, positive_int
-from .scoring import CANDIDATES_HELP, add_table_columns, cli_spelling
+from .scoring import CANDIDATES_HELP, add_table_columns, rank_table
 
 __all__ = ["add_brief", "cmd_brief"]
 
@@ -68,21 +68,13 @@ def cmd_brief(args: argparse.Namespace) -> int:
             f"got {args.output!r}."
         )
     from ..briefing import brief
-    from ..rank import rank
 
     if args.output is not None and Path(args.output).suffix.lower() == ".pdf":
         from ..briefing import find_browser
 
         find_browser()  # no browser: say so before any work
 
-    with cli_spelling():
-        ranking = rank(
-            args.candidates,
-            args.criteria,
-            missing=args.missing,
-            id_column=args.id_column,
-            name_column=args.name_column,
-        )
+    ranking = rank_table(args)
     sources = [f"candidates: {Path(args.candidates).name}"]
     plan = None
     if args.problem is not None:

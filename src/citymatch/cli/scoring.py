@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,6 +95,31 @@ def cli_spelling() -> Iterator[None]:
         for keyword, flag in _FLAGS.items():
             text = text.replace(keyword, flag)
         raise CandidateDataError(text) from exc
+
+
+def rank_table(
+    args: argparse.Namespace,
+    *,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
+) -> Ranking:
+    """Rank the command's table in memory, errors worded in command-line flags.
+
+    The table arguments every ranking command shares: ``candidates``, ``--criteria``,
+    ``--missing`` and the column flags of :func:`add_table_columns`.
+    """
+    from ..rank import rank
+
+    with cli_spelling():
+        return rank(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            id_column=args.id_column,
+            name_column=args.name_column,
+            method=method,
+            method_options=method_options,
+        )
 
 
 # --------------------------------------------------------------------------- rank
@@ -232,19 +257,11 @@ def cmd_rank(args: argparse.Namespace) -> int:
         return _rank_streamed(args, fmt)
     if args.scores is not None:
         raise UsageError("--scores needs --stream.")
-    from ..rank import rank
     from ..service.contract import rank_response
 
-    with cli_spelling():
-        ranking = rank(
-            args.candidates,
-            args.criteria,
-            missing=args.missing,
-            id_column=args.id_column,
-            name_column=args.name_column,
-            method=args.method,
-            method_options=method_options(args.method_option),
-        )
+    ranking = rank_table(
+        args, method=args.method, method_options=method_options(args.method_option)
+    )
     if fmt == "json":
         emit_model(rank_response(ranking, top=args.top), args.output)
         return 0
@@ -298,21 +315,13 @@ def add_sensitivity(sub: Subparsers) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``citymatch sensitivity``: the contract's sensitivity response, as a table or JSON."""
-    from ..rank import rank
     from ..sensitivity import rank_acceptability, stability_intervals
     from ..service.contract import sensitivity_response
 
     if args.samples < 1:
         raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
     fmt = output_format(args.format, args.output)
-    with cli_spelling():
-        ranking = rank(
-            args.candidates,
-            args.criteria,
-            missing=args.missing,
-            id_column=args.id_column,
-            name_column=args.name_column,
-        )
+    ranking = rank_table(args)
     acc = rank_acceptability(
         ranking,
         samples=args.samples,

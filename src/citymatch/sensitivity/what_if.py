@@ -103,6 +103,19 @@ def _binary_ids(source: Source, p: Problem, binary: Sequence[str] | None) -> set
     return ids
 
 
+def _answer(cid: str, cur: float, needed: float, text: str) -> dict[str, object]:
+    """One row of :func:`what_it_takes` (``needed`` NaN: not reachable)."""
+    reach = bool(np.isfinite(needed))
+    return {
+        "criterion": cid,
+        "current": cur,
+        "needed": needed,
+        "change": needed - cur if reach else np.nan,
+        "reachable": reach,
+        "explanation": text,
+    }
+
+
 def _flip_row(cf: _Counterfactual, j: int, cid: str, k: int, already: bool) -> dict[str, object]:
     """What it takes on a yes/no criterion: only flipping it (0 ↔ 1), never a fraction."""
     cur = float(cf.p.x[cf.i, j])
@@ -122,15 +135,7 @@ def _flip_row(cf: _Counterfactual, j: int, cid: str, k: int, already: bool) -> d
             else f"{cur:g} is its better value"
         )
         text = f"{name} cannot enter the top {k} by changing {cid} alone (yes/no: {why})"
-    reach = bool(np.isfinite(needed))
-    return {
-        "criterion": cid,
-        "current": cur,
-        "needed": needed,
-        "change": needed - cur if reach else np.nan,
-        "reachable": reach,
-        "explanation": text,
-    }
+    return _answer(cid, cur, needed, text)
 
 
 def what_it_takes(
@@ -210,16 +215,7 @@ def what_it_takes(
             else f"{name} cannot enter the top {k} by changing {cid} alone "
             f"(within [{lo:.4g}, {hi:.4g}])"
         )
-        rows.append(
-            {
-                "criterion": cid,
-                "current": cur,
-                "needed": needed,
-                "change": needed - cur if reach else np.nan,
-                "reachable": reach,
-                "explanation": text,
-            }
-        )
+        rows.append(_answer(cid, cur, needed, text))
     return pd.DataFrame(rows)
 
 

@@ -145,3 +145,12 @@ def test_streamed_results_share_top_table_repr_and_read_only_arrays(tmp_path):
     assert len(ranked.to_frame()) == 3 and not ranked.ideal.flags.writeable
     empty = topsis_parquet(src, [1.0], [1], columns=["x"], output=tmp_path / "t.parquet")
     assert empty.to_frame().empty and "top 0 kept" in repr(empty)
+
+
+def test_repeated_lists_each_value_seen_twice_or_more_once_sorted():
+    """``models._base.repeated`` (ids of criteria sets, portfolio projects, criteria orders)."""
+    from citymatch.models._base import repeated
+
+    assert repeated(["b", "a", "b", "c", "a", "b"]) == ["a", "b"]
+    assert repeated(["x", "y"]) == []
+    assert repeated(iter(["z", "z"])) == ["z"]

@@ -290,7 +290,7 @@ def add_sensitivity(sub: Subparsers) -> None:
     s.add_argument("candidates", help=CANDIDATES_HELP)
     s.add_argument("--criteria", required=True)
     add_table_columns(s)
-    s.add_argument("--samples", type=int, default=10_000)
+    s.add_argument("--samples", type=positive_int, default=10_000)
     s.add_argument("--seed", type=non_negative_int, default=0)
     s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
     s.add_argument(
@@ -318,8 +318,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from ..sensitivity import rank_acceptability, stability_intervals
     from ..service.contract import sensitivity_response
 
-    if args.samples < 1:
-        raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
     fmt = output_format(args.format, args.output)
     ranking = rank_table(args)
     acc = rank_acceptability(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import CitymatchError
 
-__all__ = ["Frozen", "format_validation_error", "validate_model"]
+__all__ = ["Frozen", "format_validation_error", "repeated", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,3 +45,8 @@ def validate_model(model: type[M], data: object, *, where: str, error: type[City
         return model.model_validate(data)
     except ValidationError as exc:
         raise error(format_validation_error(exc, where)) from exc
+
+
+def repeated(values: Iterable[str]) -> list[str]:
+    """The values that occur more than once, sorted (one pass, so linear in the count)."""
+    return sorted(v for v, n in Counter(values).items() if n > 1)

@@ -30,7 +30,7 @@ from ..errors import (
     CriteriaFileError,
     InconsistentJudgementsWarning,
 )
-from ._base import Frozen, format_validation_error, validate_model
+from ._base import Frozen, format_validation_error, repeated, validate_model
 
 __all__ = [
     "AHPNode",
@@ -259,7 +259,7 @@ class CriteriaSet(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> CriteriaSet:
         ids = [c.id for c in self.criteria]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = repeated(ids)
         if dupes:
             raise ValueError(f"criterion ids must be unique; repeated: {dupes}")
         from ..scoring.registry import check_options
@@ -352,12 +352,12 @@ class CriteriaSet(Frozen):
         order = list(self.criteria_order or ())
         missing = [i for i in ids if i not in order]
         unknown = [i for i in order if i not in ids]
-        repeated = sorted({i for i in order if order.count(i) > 1})
-        if missing or unknown or repeated:
+        twice = repeated(order)
+        if missing or unknown or twice:
             raise ValueError(
                 f"`criteria_order` must name every criterion id once, most important first "
                 f"(weights = {method!r}); missing {missing}, unknown {unknown}, "
-                f"repeated {repeated}"
+                f"repeated {twice}"
             )
 
     # ---- derived values -------------------------------------------------------------

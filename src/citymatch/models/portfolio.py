@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import Frozen
+from ._base import Frozen, repeated
 
 __all__ = ["DiversityRule", "PortfolioProblem", "Project"]
 
@@ -223,7 +223,7 @@ class PortfolioProblem(Frozen):
     @model_validator(mode="after")
     def _check(self) -> PortfolioProblem:
         ids = [p.id for p in self.projects]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = repeated(ids)
         if dupes:
             raise ValueError(f"project ids must be unique; repeated: {dupes}")
         known = set(ids)

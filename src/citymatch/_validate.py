@@ -41,6 +41,14 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _refuse_complex(arr: NDArray[Any], name: str) -> None:
+    if arr.dtype.kind == "c":
+        raise CitymatchTypeError(
+            f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
+            "(citymatch never drops an imaginary part)."
+        )
+
+
 def as_matrix(
     matrix: ArrayLike, *, name: str = "matrix", min_rows: int = 2
 ) -> NDArray[np.floating]:
@@ -55,11 +63,7 @@ def as_matrix(
         raise ShapeError(
             f"`{name}` must be a rectangular 2-D array; got {_short(matrix)}."
         ) from exc
-    if arr.dtype.kind == "c":
-        raise CitymatchTypeError(
-            f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
-            "(citymatch never drops an imaginary part)."
-        )
+    _refuse_complex(arr, name)
     if arr.dtype == object or arr.dtype.kind in "USVMm":
         raise CitymatchTypeError(
             f"`{name}` must hold numbers; got dtype {arr.dtype} "
@@ -98,12 +102,8 @@ def real_array(value: object, *, name: str, copy: bool = False) -> F64:
         raise CitymatchTypeError(
             f"`{name}` must be a rectangular array of numbers; got {_short(value)}."
         ) from exc
+    _refuse_complex(arr, name)
     kind = arr.dtype.kind
-    if kind == "c":
-        raise CitymatchTypeError(
-            f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
-            "(citymatch never drops an imaginary part)."
-        )
     if kind == "b":
         raise CitymatchTypeError(f"`{name}` must hold numbers; got booleans {_short(value)}.")
     if kind not in "iuf":

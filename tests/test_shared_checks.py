@@ -154,3 +154,48 @@ def test_repeated_lists_each_value_seen_twice_or_more_once_sorted():
     assert repeated(["b", "a", "b", "c", "a", "b"]) == ["a", "b"]
     assert repeated(["x", "y"]) == []
     assert repeated(iter(["z", "z"])) == ["z"]
+
+
+RAGGED = [[1.0, 2.0], [3.0]]
+ARRAY_CALLERS = {
+    "stability_intervals matrix": (
+        lambda v: stability_intervals(v, [1, 1], [1, 1], k=1),
+        "matrix",
+        "a 2-D array",
+    ),
+    "topsis weights": (lambda v: citymatch.topsis(X, v, T), "weights", "an array"),
+    "topsis ideal": (lambda v: citymatch.topsis(X, W, T, ideal=v), "ideal", "an array"),
+    "ahp_group expert_weights": (
+        lambda v: citymatch.ahp_group([[[1, 2], [0.5, 1]]] * 2, expert_weights=v),
+        "expert_weights",
+        "an array",
+    ),
+}
+
+
+@pytest.mark.parametrize("caller", sorted(ARRAY_CALLERS))
+def test_every_array_argument_refuses_ragged_lists_as_a_shape_error(caller):
+    """Ragged nested lists are a bad shape (ShapeError, a ValueError) for matrices and vectors
+    alike (``real_array`` used to raise a TypeError for them, ``as_matrix`` a ShapeError)."""
+    call, name, what = ARRAY_CALLERS[caller]
+    with pytest.raises(
+        citymatch.errors.ShapeError,
+        match=rf"^`{name}` must be {what} of numbers with rows of equal length; got ",
+    ):
+        call(RAGGED)
+
+
+@pytest.mark.parametrize("caller", sorted(ARRAY_CALLERS))
+def test_every_array_argument_refuses_text_and_complex_numbers(caller):
+    """Text is a TypeError naming the text; a complex array is refused, never truncated."""
+    call, name, what = ARRAY_CALLERS[caller]
+    with pytest.raises(
+        citymatch.errors.CitymatchTypeError,
+        match=rf"^`{name}` must be {what} of numbers; got 'ab'\.$",
+    ):
+        call("ab")
+    with pytest.raises(
+        citymatch.errors.CitymatchTypeError,
+        match=rf"^`{name}` must hold real numbers; got complex dtype complex128 \(citymatch never",
+    ):
+        call(np.array([[1 + 1j, 2], [3, 4]]) if name == "matrix" else np.array([1 + 1j, 1]))

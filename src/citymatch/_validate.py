@@ -41,29 +41,33 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _refuse_complex(arr: NDArray[Any], name: str) -> None:
+def _as_array(value: object, name: str, what: str) -> NDArray[Any]:
+    """``value`` as a numpy array: the first step of :func:`as_matrix` and :func:`real_array`.
+
+    Text is refused (TypeError), ragged nested lists too (ShapeError: a bad shape is a bad
+    value), and a complex dtype (citymatch never drops an imaginary part).
+    """
+    if isinstance(value, (str, bytes)):
+        raise CitymatchTypeError(f"`{name}` must be {what} of numbers; got {_short(value)}.")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise ShapeError(
+            f"`{name}` must be {what} of numbers with rows of equal length; got {_short(value)}."
+        ) from exc
     if arr.dtype.kind == "c":
         raise CitymatchTypeError(
             f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
             "(citymatch never drops an imaginary part)."
         )
+    return arr
 
 
 def as_matrix(
     matrix: ArrayLike, *, name: str = "matrix", min_rows: int = 2
 ) -> NDArray[np.floating]:
     """Return a 2-D float32/float64 array view (no copy when already float)."""
-    if isinstance(matrix, (str, bytes)):
-        raise CitymatchTypeError(
-            f"`{name}` must be a 2-D array of numbers; got a {type(matrix).__name__}."
-        )
-    try:
-        arr = np.asarray(matrix)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise ShapeError(
-            f"`{name}` must be a rectangular 2-D array; got {_short(matrix)}."
-        ) from exc
-    _refuse_complex(arr, name)
+    arr = _as_array(matrix, name, "a 2-D array")
     if arr.dtype == object or arr.dtype.kind in "USVMm":
         raise CitymatchTypeError(
             f"`{name}` must hold numbers; got dtype {arr.dtype} "
@@ -94,15 +98,7 @@ def real_array(value: object, *, name: str, copy: bool = False) -> F64:
 
     ``copy``: always return a new array (else an existing float64 array is returned as is).
     """
-    if isinstance(value, (str, bytes)):
-        raise CitymatchTypeError(f"`{name}` must be an array of numbers; got {_short(value)}.")
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as exc:  # ragged nested lists
-        raise CitymatchTypeError(
-            f"`{name}` must be a rectangular array of numbers; got {_short(value)}."
-        ) from exc
-    _refuse_complex(arr, name)
+    arr = _as_array(value, name, "an array")
     kind = arr.dtype.kind
     if kind == "b":
         raise CitymatchTypeError(f"`{name}` must hold numbers; got booleans {_short(value)}.")

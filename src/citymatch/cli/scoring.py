@@ -55,8 +55,21 @@ CANDIDATES_HELP = (
 )
 
 
-def add_table_columns(p: argparse.ArgumentParser) -> None:
-    """``--id-column`` / ``--name-column``: which columns of the analyst's table hold what."""
+def add_table_args(p: argparse.ArgumentParser) -> None:
+    """The table arguments :func:`rank_table` reads.
+
+    ``candidates``, ``--criteria``, ``--missing``, and ``--id-column`` / ``--name-column``
+    (which columns of the analyst's table hold what).
+    """
+    p.add_argument("candidates", help=CANDIDATES_HELP)
+    p.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
+    p.add_argument(
+        "--missing",
+        choices=["error", "drop", "worst"],
+        default="error",
+        help="missing criterion values: an error (default), drop the candidate, or fill with "
+        "the column's worst observed value",
+    )
     p.add_argument(
         "--id-column",
         dest="id_column",
@@ -106,7 +119,7 @@ def rank_table(
     """Rank the command's table in memory, errors worded in command-line flags.
 
     The table arguments every ranking command shares: ``candidates``, ``--criteria``,
-    ``--missing`` and the column flags of :func:`add_table_columns`.
+    ``--missing`` and the column flags (:func:`add_table_args`).
     """
     from ..rank import rank
 
@@ -126,16 +139,13 @@ def rank_table(
 def add_rank(sub: Subparsers) -> None:
     """The ``rank`` command's arguments."""
     r = sub.add_parser("rank", help="rank candidates under a criteria set")
-    r.add_argument("candidates", help=CANDIDATES_HELP)
-    r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
-    add_table_columns(r)
+    add_table_args(r)
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
     r.add_argument(
         "--format",
         choices=["table", "csv", "json", "md", "html"],
         help="what to print (default: the table as text, or what --output's suffix says)",
     )
-    r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     r.add_argument("--output", help=OUTPUT_HELP)
     r.add_argument(
         "--stream",
@@ -287,9 +297,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def add_sensitivity(sub: Subparsers) -> None:
     """The ``sensitivity`` command's arguments."""
     s = sub.add_parser("sensitivity", help="rank acceptability (SMAA-2) and weight stability")
-    s.add_argument("candidates", help=CANDIDATES_HELP)
-    s.add_argument("--criteria", required=True)
-    add_table_columns(s)
+    add_table_args(s)
     s.add_argument("--samples", type=positive_int, default=10_000)
     s.add_argument("--seed", type=non_negative_int, default=0)
     s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
@@ -301,7 +309,6 @@ def add_sensitivity(sub: Subparsers) -> None:
     )
     s.add_argument("--top-k", type=positive_int, default=3, dest="top_k")
     s.add_argument("--rows", type=positive_int, default=15, help="rows shown in the table")
-    s.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
     s.add_argument(
         "--format",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import CitymatchError
 
-__all__ = ["Frozen", "format_validation_error", "repeated", "validate_model"]
+__all__ = ["Frozen", "format_validation_error", "repeated", "require_unique", "validate_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -50,3 +50,10 @@ def validate_model(model: type[M], data: object, *, where: str, error: type[City
 def repeated(values: Iterable[str]) -> list[str]:
     """The values that occur more than once, sorted (one pass, so linear in the count)."""
     return sorted(v for v, n in Counter(values).items() if n > 1)
+
+
+def require_unique(values: Iterable[str], what: str) -> None:
+    """A model rule: ``what`` must be unique (a ValueError naming the repeated ones)."""
+    twice = repeated(values)
+    if twice:
+        raise ValueError(f"{what} must be unique; repeated: {twice}")

@@ -30,7 +30,7 @@ from ..errors import (
     CriteriaFileError,
     InconsistentJudgementsWarning,
 )
-from ._base import Frozen, format_validation_error, repeated, validate_model
+from ._base import Frozen, format_validation_error, repeated, require_unique, validate_model
 
 __all__ = [
     "AHPNode",
@@ -259,9 +259,7 @@ class CriteriaSet(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> CriteriaSet:
         ids = [c.id for c in self.criteria]
-        dupes = repeated(ids)
-        if dupes:
-            raise ValueError(f"criterion ids must be unique; repeated: {dupes}")
+        require_unique(ids, "criterion ids")
         from ..scoring.registry import check_options
 
         check_options(self.method, self.method_options)

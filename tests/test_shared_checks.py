@@ -199,3 +199,17 @@ def test_every_array_argument_refuses_text_and_complex_numbers(caller):
         match=rf"^`{name}` must hold real numbers; got complex dtype complex128 \(citymatch never",
     ):
         call(np.array([[1 + 1j, 2], [3, 4]]) if name == "matrix" else np.array([1 + 1j, 1]))
+
+
+def test_both_ahp_results_share_n_the_element_index_and_read_only_arrays():
+    """``AHPResult`` and ``AHPBatchResult``: ``n`` elements, an ``element`` index of the labels
+    (or 0..n-1), and weights that cannot be written."""
+    one = citymatch.ahp([[1, 3], ["1/3", 1]], labels=["a", "b"])
+    batch = citymatch.ahp_batch([[[1, 3], ["1/3", 1]], [[1, 1], [1, 1]]])
+    assert one.n == 2 and batch.n == 2 and len(batch) == 2
+    assert one.to_frame().index.tolist() == ["a", "b"] and one.to_frame().index.name == "element"
+    frame = batch.to_frame()
+    assert frame.index.tolist() == [0, 1] and frame.index.name == "element"
+    assert frame.to_numpy().round(3).tolist() == [[0.75, 0.5], [0.25, 0.5]]
+    for res in (one, batch):
+        assert not res.weights.flags.writeable

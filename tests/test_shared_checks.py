@@ -9,6 +9,7 @@ through) fails here.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
@@ -213,3 +214,33 @@ def test_both_ahp_results_share_n_the_element_index_and_read_only_arrays():
     assert frame.to_numpy().round(3).tolist() == [[0.75, 0.5], [0.25, 0.5]]
     for res in (one, batch):
         assert not res.weights.flags.writeable
+
+
+KNOWN_CALLERS = {
+    "bounds": lambda: what_it_takes(X, "3", W, T, k=1, bounds={"zz": (0, 1)}),
+    "binary": lambda: what_it_takes(X, "3", W, T, k=1, binary=["zz"]),
+    "intervals": lambda: rank_acceptability(
+        X, W, T, samples=8, rng=0, sampler="intervals", intervals={"zz": (0, 1)}
+    ),
+    "order": lambda: rank_acceptability(
+        X, W, T, samples=8, rng=0, sampler="ordinal", order=["zz", "c0"]
+    ),
+    "ideal": lambda: citymatch.rank(
+        citymatch.datasets.load_cities(), "partnership-city", ideal={"zz": 1.0}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KNOWN_CALLERS))
+def test_every_mapping_by_criterion_refuses_unknown_ids_alike(name):
+    """An unknown criterion id in any per-criterion argument: one message naming it and
+    listing the known ids."""
+    known = (
+        r"\['c0', 'c1'\]"
+        if name != "ideal"
+        else re.escape(str(list(citymatch.load_criteria("partnership-city").ids)))
+    )
+    with pytest.raises(
+        CitymatchValueError, match=rf"^`{name}` names unknown criteria \['zz'\]; known: {known}\.$"
+    ):
+        KNOWN_CALLERS[name]()

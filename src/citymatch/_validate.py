@@ -10,7 +10,7 @@ makes its column's max NaN), so a valid matrix is read only twice in total.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any, TypeGuard
 
@@ -293,6 +293,15 @@ def check_int(
         rule = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
     extra = f" ({note})" if note else ""
     raise CitymatchValueError(f"`{name}` must be {rule}; got {value!r}{extra}.")
+
+
+def check_known_criteria(names: Iterable[str], known: Sequence[str], *, name: str) -> None:
+    """Every criterion ``name`` names is one of ``known`` (the message lists the others)."""
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise CitymatchValueError(
+            f"`{name}` names unknown criteria {unknown}; known: {list(known)}."
+        )
 
 
 def check_threads(threads: object, *, name: str = "threads") -> int | None:

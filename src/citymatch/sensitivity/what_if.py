@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .._validate import CriterionTypes, check_int, check_real
+from .._validate import CriterionTypes, check_int, check_known_criteria, check_real
 from ..candidates import is_binary
 from ..errors import CitymatchValueError
 from ..io import read_table
@@ -74,11 +74,7 @@ def _ranges(
     if isinstance(source, Ranking):
         ranges = {c.id: c.range for c in source.criteria.criteria if c.range is not None}
     if bounds:
-        unknown = sorted(set(bounds) - set(p.criteria))
-        if unknown:
-            raise CitymatchValueError(
-                f"`bounds` names unknown criteria {unknown}; known: {p.criteria}."
-            )
+        check_known_criteria(bounds, p.criteria, name="bounds")
         ranges.update(bounds)
     return ranges
 
@@ -86,11 +82,7 @@ def _ranges(
 def _binary_ids(source: Source, p: Problem, binary: Sequence[str] | None) -> set[str]:
     """The yes/no criteria: a Ranking's criteria with a yes/no unit, plus ``binary``."""
     ids = set(binary or ())
-    unknown = sorted(ids - set(p.criteria))
-    if unknown:
-        raise CitymatchValueError(
-            f"`binary` names unknown criteria {unknown}; known: {p.criteria}."
-        )
+    check_known_criteria(ids, p.criteria, name="binary")
     if isinstance(source, Ranking):
         ids |= {c.id for c in source.criteria.criteria if is_binary(c)}
     for j, cid in enumerate(p.criteria):

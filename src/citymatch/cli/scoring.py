@@ -19,6 +19,7 @@ from ..errors import (
 from .output import (
     Subparsers,
     UsageError,
+    add_format_output,
     add_progress,
     emit,
     emit_model,
@@ -84,12 +85,6 @@ def add_table_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-#: The ``--output`` help of every command that writes a table.
-OUTPUT_HELP = (
-    "write to this file (atomically) instead of stdout, in the format its suffix names: "
-    ".csv, .xlsx, .json, .parquet, .md, .html, or .txt / no suffix for the printed text"
-)
-
 #: Library keywords a table error may name, as the command line spells them.
 _FLAGS = {"`id_column`": "--id-column", "`name_column`": "--name-column"}
 
@@ -141,12 +136,9 @@ def add_rank(sub: Subparsers) -> None:
     r = sub.add_parser("rank", help="rank candidates under a criteria set")
     add_table_args(r)
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
-    r.add_argument(
-        "--format",
-        choices=["table", "csv", "json", "md", "html"],
-        help="what to print (default: the table as text, or what --output's suffix says)",
+    add_format_output(
+        r, formats=("table", "csv", "json", "md", "html"), printed="the table as text"
     )
-    r.add_argument("--output", help=OUTPUT_HELP)
     r.add_argument(
         "--stream",
         action="store_true",
@@ -310,12 +302,7 @@ def add_sensitivity(sub: Subparsers) -> None:
     s.add_argument("--top-k", type=positive_int, default=3, dest="top_k")
     s.add_argument("--rows", type=positive_int, default=15, help="rows shown in the table")
     s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
-    s.add_argument(
-        "--format",
-        choices=["table", "json"],
-        help="what to print (default: text, or what --output's suffix says)",
-    )
-    s.add_argument("--output", help=OUTPUT_HELP)
+    add_format_output(s)
     add_progress(s)
     s.set_defaults(func=cmd_sensitivity)
 
@@ -392,12 +379,7 @@ def add_ahp(sub: Subparsers) -> None:
     a.add_argument("matrix")
     a.add_argument("--method", choices=["eigenvector", "geometric_mean"], default="eigenvector")
     a.add_argument("--ri", default="saaty1980", help="random-index table")
-    a.add_argument(
-        "--format",
-        choices=["table", "json"],
-        help="what to print (default: text, or what --output's suffix says)",
-    )
-    a.add_argument("--output", help=OUTPUT_HELP)
+    add_format_output(a)
     a.set_defaults(func=cmd_ahp)
 
 

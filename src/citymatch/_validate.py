@@ -10,7 +10,7 @@ makes its column's max NaN), so a valid matrix is read only twice in total.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any, TypeGuard
 
@@ -41,25 +41,33 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def as_matrix(
-    matrix: ArrayLike, *, name: str = "matrix", min_rows: int = 2
-) -> NDArray[np.floating]:
-    """Return a 2-D float32/float64 array view (no copy when already float)."""
-    if isinstance(matrix, (str, bytes)):
-        raise CitymatchTypeError(
-            f"`{name}` must be a 2-D array of numbers; got a {type(matrix).__name__}."
-        )
+def _as_array(value: object, name: str, what: str) -> NDArray[Any]:
+    """``value`` as a numpy array: the first step of :func:`as_matrix` and :func:`real_array`.
+
+    Text is refused (TypeError), ragged nested lists too (ShapeError: a bad shape is a bad
+    value), and a complex dtype (citymatch never drops an imaginary part).
+    """
+    if isinstance(value, (str, bytes)):
+        raise CitymatchTypeError(f"`{name}` must be {what} of numbers; got {_short(value)}.")
     try:
-        arr = np.asarray(matrix)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
         raise ShapeError(
-            f"`{name}` must be a rectangular 2-D array; got {_short(matrix)}."
+            f"`{name}` must be {what} of numbers with rows of equal length; got {_short(value)}."
         ) from exc
     if arr.dtype.kind == "c":
         raise CitymatchTypeError(
             f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
             "(citymatch never drops an imaginary part)."
         )
+    return arr
+
+
+def as_matrix(
+    matrix: ArrayLike, *, name: str = "matrix", min_rows: int = 2
+) -> NDArray[np.floating]:
+    """Return a 2-D float32/float64 array view (no copy when already float)."""
+    arr = _as_array(matrix, name, "a 2-D array")
     if arr.dtype == object or arr.dtype.kind in "USVMm":
         raise CitymatchTypeError(
             f"`{name}` must hold numbers; got dtype {arr.dtype} "
@@ -90,20 +98,8 @@ def real_array(value: object, *, name: str, copy: bool = False) -> F64:
 
     ``copy``: always return a new array (else an existing float64 array is returned as is).
     """
-    if isinstance(value, (str, bytes)):
-        raise CitymatchTypeError(f"`{name}` must be an array of numbers; got {_short(value)}.")
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as exc:  # ragged nested lists
-        raise CitymatchTypeError(
-            f"`{name}` must be a rectangular array of numbers; got {_short(value)}."
-        ) from exc
+    arr = _as_array(value, name, "an array")
     kind = arr.dtype.kind
-    if kind == "c":
-        raise CitymatchTypeError(
-            f"`{name}` must hold real numbers; got complex dtype {arr.dtype} "
-            "(citymatch never drops an imaginary part)."
-        )
     if kind == "b":
         raise CitymatchTypeError(f"`{name}` must hold numbers; got booleans {_short(value)}.")
     if kind not in "iuf":
@@ -276,6 +272,36 @@ def check_count(value: object, *, name: str, minimum: int = 0) -> int:
     if number < minimum:
         raise CitymatchValueError(f"`{name}` must be an integer ≥ {minimum}; got {number}.")
     return number
+
+
+def check_int(
+    value: object, *, name: str, minimum: int = 1, maximum: int | None = None, note: str = ""
+) -> int:
+    """A whole number in ``minimum..maximum`` (a size, a sample count, a k) or a ValueError.
+
+    Anything else — bool, float, text, out of range — raises :class:`CitymatchValueError`
+    "`name` must be a positive integer / an integer ≥ minimum / an integer in
+    minimum..maximum; got value" (``note`` appended in parentheses).  Unlike
+    :func:`check_count`, a wrong type is a ValueError here: the sensitivity, Dask, Parquet
+    and ranking arguments have always refused it so.
+    """
+    if _is_int(value) and value >= minimum and (maximum is None or value <= maximum):
+        return int(value)
+    if maximum is not None:
+        rule = f"an integer in {minimum}..{maximum}"
+    else:
+        rule = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+    extra = f" ({note})" if note else ""
+    raise CitymatchValueError(f"`{name}` must be {rule}; got {value!r}{extra}.")
+
+
+def check_known_criteria(names: Iterable[str], known: Sequence[str], *, name: str) -> None:
+    """Every criterion ``name`` names is one of ``known`` (the message lists the others)."""
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise CitymatchValueError(
+            f"`{name}` names unknown criteria {unknown}; known: {list(known)}."
+        )
 
 
 def check_threads(threads: object, *, name: str = "threads") -> int | None:

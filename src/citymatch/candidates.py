@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from ._validate import check_known_criteria
 from .errors import (
     CandidateDataError,
     CellError,
@@ -453,11 +454,7 @@ def fixed_point(
 ) -> ArrayLike | None:
     """A fixed ideal / anti-ideal point given by criterion id (mapping) or in order."""
     if isinstance(p, Mapping):
-        unknown = sorted(set(p) - set(cs.ids))
-        if unknown:
-            raise CitymatchValueError(
-                f"`{label}` names unknown criteria {unknown}; known: {list(cs.ids)}."
-            )
+        check_known_criteria(p, cs.ids, name=label)
         return [float(p.get(i, np.nan)) for i in cs.ids]
     return p
 

@@ -14,6 +14,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from ._display import html_table
+from ._validate import check_int
 from .candidates import (
     EXCLUDED_COLUMNS,
     Missing,
@@ -104,8 +105,7 @@ class Ranking:
 
     def top(self, k: int) -> pd.DataFrame:
         """Candidates with rank ≤ k (ties at the cut are all kept, so possibly > k rows)."""
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-            raise CitymatchValueError(f"`k` must be a positive integer; got {k!r}.")
+        k = check_int(k, name="k")
         return self.table[self.table["rank"] <= k].copy()
 
     def plot(self, *, top: int = 15, ax: Axes | None = None) -> Axes:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_count, check_seed, real_array
+from ._validate import check_count, check_known_criteria, check_seed, real_array
 from .errors import CitymatchValueError, ShapeError, WeightsError
 
 __all__ = [
@@ -81,11 +81,7 @@ def check_sampler(
         if intervals is None:
             raise CitymatchValueError("`intervals` is required with sampler='intervals'.")
         if isinstance(intervals, Mapping):
-            unknown = sorted(set(intervals) - set(crit))
-            if unknown:
-                raise CitymatchValueError(
-                    f"`intervals` names unknown criteria {unknown}; known: {crit}."
-                )
+            check_known_criteria(intervals, crit, name="intervals")
             box = np.array([intervals.get(c, (0.0, 1.0)) for c in crit], dtype=np.float64)
         else:
             box = np.array(intervals, dtype=np.float64)
@@ -115,9 +111,7 @@ def check_sampler(
                 "`order` (criteria from most to least important) is required with sampler='ordinal'."
             )
         names = [str(o) for o in order]
-        unknown = sorted(set(names) - set(crit))
-        if unknown:
-            raise CitymatchValueError(f"`order` names unknown criteria {unknown}; known: {crit}.")
+        check_known_criteria(names, crit, name="order")
         if sorted(names) != sorted(crit):
             raise CitymatchValueError(
                 f"`order` must rank every criterion exactly once; got {names}, criteria {crit}."

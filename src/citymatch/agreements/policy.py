@@ -24,11 +24,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from pydantic import ValidationError
-
 from .._files import read_document
 from ..errors import CitymatchValueError, RegisterError
-from ..models._base import format_validation_error
+from ..models._base import validate_model
 from ..models.agreement import Agreement, Policy
 
 __all__ = [
@@ -202,10 +200,7 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
     """
     where = f"policy file {str(Path(path))!r}"
     data = read_document(path, where=where, error=RegisterError)
-    try:
-        return Policy.model_validate(data)
-    except ValidationError as exc:
-        raise RegisterError(format_validation_error(exc, where)) from exc
+    return validate_model(Policy, data, where=where, error=RegisterError)
 
 
 def class_rules(policy: Policy) -> Mapping[str, ClassRules]:

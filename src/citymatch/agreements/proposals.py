@@ -18,11 +18,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from .._files import decode_text, parse_document
 from ..errors import RegisterError
-from ..models._base import format_validation_error
+from ..models._base import validate_model
 from ..models.agreement import Proposal
 from .facts import join_register
 from .register import Register
@@ -58,10 +57,7 @@ def load_proposals(folder: str | os.PathLike[str]) -> list[Proposal]:
         where = f"proposal file {str(path)!r}"
         text = decode_text(path.read_bytes(), where=where, error=RegisterError)
         data = parse_document(text, kind="toml", where=where, error=RegisterError)
-        try:
-            p = Proposal.model_validate(data)
-        except ValidationError as exc:
-            raise RegisterError(format_validation_error(exc, where)) from exc
+        p = validate_model(Proposal, data, where=where, error=RegisterError)
         if p.id in seen:
             raise RegisterError(f"{where}: id {p.id!r} is already used by {str(seen[p.id])!r}.")
         seen[p.id] = path

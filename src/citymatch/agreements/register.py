@@ -26,13 +26,12 @@ from types import MappingProxyType
 
 import pandas as pd
 import tomli_w
-from pydantic import ValidationError
 
 from .._display import html_table
 from .._files import decode_text, parse_document
 from .._util import atomic_write, file_lock
 from ..errors import ConcurrentModificationError, RegisterError
-from ..models._base import format_validation_error
+from ..models._base import validate_model
 from ..models.agreement import Agreement
 
 __all__ = ["DEFAULT_CLASSES", "LOCK_FILE", "Register", "load_register", "to_toml"]
@@ -236,10 +235,7 @@ def _read_agreement(path: Path, raw: bytes) -> Agreement:
     where = f"register file {str(path)!r}"
     text = decode_text(raw, where=where, error=RegisterError)
     data = parse_document(text, kind="toml", where=where, error=RegisterError)
-    try:
-        return Agreement.model_validate(data)
-    except ValidationError as exc:
-        raise RegisterError(format_validation_error(exc, f"register file {str(path)!r}")) from exc
+    return validate_model(Agreement, data, where=where, error=RegisterError)
 
 
 def load_register(

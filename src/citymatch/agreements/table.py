@@ -31,12 +31,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from .._util import atomic_output, atomic_write, require
 from ..errors import RegisterError
 from ..io import escape_cell, unescape_cell
-from ..models._base import format_validation_error
+from ..models._base import validate_model
 from ..models.agreement import Agreement
 from .register import Register
 
@@ -294,9 +292,8 @@ def import_table(path: str | os.PathLike[str]) -> list[Agreement]:
     for n, row in enumerate(_read_rows(source)):
         where = f"agreements file {str(source)!r}, row {n}"
         try:
-            out.append(Agreement.model_validate(_row_to_data(row, xlsx)))
-        except ValidationError as exc:
-            raise RegisterError(format_validation_error(exc, where)) from exc
+            data = _row_to_data(row, xlsx)
         except ValueError as exc:  # a cell that does not parse, or details that are not JSON
             raise RegisterError(f"{where}: {exc}") from exc
+        out.append(validate_model(Agreement, data, where=where, error=RegisterError))
     return out

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .output import Subparsers, UsageError, emit, non_negative_int, positive_int
-from .scoring import CANDIDATES_HELP, add_table_columns, cli_spelling
+from .scoring import add_table_args, rank_table
 
 __all__ = ["add_brief", "cmd_brief"]
 
@@ -26,10 +26,7 @@ def add_brief(sub: Subparsers) -> None:
         "per year.  PDF output needs a Chromium-family browser (chromium, google-chrome; or "
         "$CITYMATCH_BROWSER).",
     )
-    b.add_argument("candidates", help=CANDIDATES_HELP)
-    b.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
-    add_table_columns(b)
-    b.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
+    add_table_args(b)
     b.add_argument(
         "--portfolio",
         dest="problem",
@@ -68,21 +65,13 @@ def cmd_brief(args: argparse.Namespace) -> int:
             f"got {args.output!r}."
         )
     from ..briefing import brief
-    from ..rank import rank
 
     if args.output is not None and Path(args.output).suffix.lower() == ".pdf":
         from ..briefing import find_browser
 
         find_browser()  # no browser: say so before any work
 
-    with cli_spelling():
-        ranking = rank(
-            args.candidates,
-            args.criteria,
-            missing=args.missing,
-            id_column=args.id_column,
-            name_column=args.name_column,
-        )
+    ranking = rank_table(args)
     sources = [f"candidates: {Path(args.candidates).name}"]
     plan = None
     if args.problem is not None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Subparsers",
     "UsageError",
+    "add_format_output",
     "add_progress",
     "emit",
     "emit_json",
@@ -42,6 +43,29 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 class UsageError(Exception):
     """A command-line usage error: one line on stderr, exit code 2."""
+
+
+#: The ``--output`` help of every command that writes a table.
+OUTPUT_HELP = (
+    "write to this file (atomically) instead of stdout, in the format its suffix names: "
+    ".csv, .xlsx, .json, .parquet, .md, .html, or .txt / no suffix for the printed text"
+)
+
+
+def add_format_output(
+    p: argparse.ArgumentParser,
+    *,
+    formats: tuple[str, ...] = ("table", "json"),
+    printed: str = "text",
+    output_help: str = OUTPUT_HELP,
+) -> None:
+    """``--format`` and ``--output``: the two flags :func:`output_format` reads."""
+    p.add_argument(
+        "--format",
+        choices=list(formats),
+        help=f"what to print (default: {printed}, or what --output's suffix says)",
+    )
+    p.add_argument("--output", help=output_help)
 
 
 def add_progress(p: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .output import (
     Subparsers,
     UsageError,
+    add_format_output,
     add_progress,
     emit,
     emit_json,
@@ -74,10 +75,11 @@ def add_portfolio(sub: Subparsers) -> None:
     pp.add_argument(
         "problem", help="portfolio problem, JSON or TOML ('example' for the shipped Toronto plan)"
     )
-    pp.add_argument(
-        "--format",
-        choices=["table", "json"],
-        help="what to print (default: text, or what --output's suffix says)",
+    add_format_output(
+        pp,
+        output_help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html "
+        "write the selected projects (JSON: the full response), .txt or no suffix the printed "
+        "text",
     )
     pp.add_argument(
         "--frontier", action="store_true", help="also compute the value-vs-budget frontier"
@@ -89,11 +91,6 @@ def add_portfolio(sub: Subparsers) -> None:
         default=60.0,
         dest="time_limit",
         help="seconds for each solve (default 60)",
-    )
-    pp.add_argument(
-        "--output",
-        help="write to this file (atomically): .csv, .xlsx, .json, .parquet, .md, .html write "
-        "the selected projects (JSON: the full response), .txt or no suffix the printed text",
     )
     pp.add_argument(
         "--policy",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from ..errors import (
 from .output import (
     Subparsers,
     UsageError,
+    add_format_output,
     add_progress,
     emit,
     emit_model,
@@ -55,8 +56,21 @@ CANDIDATES_HELP = (
 )
 
 
-def add_table_columns(p: argparse.ArgumentParser) -> None:
-    """``--id-column`` / ``--name-column``: which columns of the analyst's table hold what."""
+def add_table_args(p: argparse.ArgumentParser) -> None:
+    """The table arguments :func:`rank_table` reads.
+
+    ``candidates``, ``--criteria``, ``--missing``, and ``--id-column`` / ``--name-column``
+    (which columns of the analyst's table hold what).
+    """
+    p.add_argument("candidates", help=CANDIDATES_HELP)
+    p.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
+    p.add_argument(
+        "--missing",
+        choices=["error", "drop", "worst"],
+        default="error",
+        help="missing criterion values: an error (default), drop the candidate, or fill with "
+        "the column's worst observed value",
+    )
     p.add_argument(
         "--id-column",
         dest="id_column",
@@ -70,12 +84,6 @@ def add_table_columns(p: argparse.ArgumentParser) -> None:
         help="column holding each candidate's name, shown in the ranking (default: 'name')",
     )
 
-
-#: The ``--output`` help of every command that writes a table.
-OUTPUT_HELP = (
-    "write to this file (atomically) instead of stdout, in the format its suffix names: "
-    ".csv, .xlsx, .json, .parquet, .md, .html, or .txt / no suffix for the printed text"
-)
 
 #: Library keywords a table error may name, as the command line spells them.
 _FLAGS = {"`id_column`": "--id-column", "`name_column`": "--name-column"}
@@ -97,21 +105,40 @@ def cli_spelling() -> Iterator[None]:
         raise CandidateDataError(text) from exc
 
 
+def rank_table(
+    args: argparse.Namespace,
+    *,
+    method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
+) -> Ranking:
+    """Rank the command's table in memory, errors worded in command-line flags.
+
+    The table arguments every ranking command shares: ``candidates``, ``--criteria``,
+    ``--missing`` and the column flags (:func:`add_table_args`).
+    """
+    from ..rank import rank
+
+    with cli_spelling():
+        return rank(
+            args.candidates,
+            args.criteria,
+            missing=args.missing,
+            id_column=args.id_column,
+            name_column=args.name_column,
+            method=method,
+            method_options=method_options,
+        )
+
+
 # --------------------------------------------------------------------------- rank
 def add_rank(sub: Subparsers) -> None:
     """The ``rank`` command's arguments."""
     r = sub.add_parser("rank", help="rank candidates under a criteria set")
-    r.add_argument("candidates", help=CANDIDATES_HELP)
-    r.add_argument("--criteria", required=True, help="shipped set name or TOML/JSON path")
-    add_table_columns(r)
+    add_table_args(r)
     r.add_argument("--top", type=int, help="show the top K only (ties at the cut are kept)")
-    r.add_argument(
-        "--format",
-        choices=["table", "csv", "json", "md", "html"],
-        help="what to print (default: the table as text, or what --output's suffix says)",
+    add_format_output(
+        r, formats=("table", "csv", "json", "md", "html"), printed="the table as text"
     )
-    r.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
-    r.add_argument("--output", help=OUTPUT_HELP)
     r.add_argument(
         "--stream",
         action="store_true",
@@ -232,19 +259,11 @@ def cmd_rank(args: argparse.Namespace) -> int:
         return _rank_streamed(args, fmt)
     if args.scores is not None:
         raise UsageError("--scores needs --stream.")
-    from ..rank import rank
     from ..service.contract import rank_response
 
-    with cli_spelling():
-        ranking = rank(
-            args.candidates,
-            args.criteria,
-            missing=args.missing,
-            id_column=args.id_column,
-            name_column=args.name_column,
-            method=args.method,
-            method_options=method_options(args.method_option),
-        )
+    ranking = rank_table(
+        args, method=args.method, method_options=method_options(args.method_option)
+    )
     if fmt == "json":
         emit_model(rank_response(ranking, top=args.top), args.output)
         return 0
@@ -270,10 +289,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def add_sensitivity(sub: Subparsers) -> None:
     """The ``sensitivity`` command's arguments."""
     s = sub.add_parser("sensitivity", help="rank acceptability (SMAA-2) and weight stability")
-    s.add_argument("candidates", help=CANDIDATES_HELP)
-    s.add_argument("--criteria", required=True)
-    add_table_columns(s)
-    s.add_argument("--samples", type=int, default=10_000)
+    add_table_args(s)
+    s.add_argument("--samples", type=positive_int, default=10_000)
     s.add_argument("--seed", type=non_negative_int, default=0)
     s.add_argument("--sampler", choices=["uniform", "dirichlet"], default="uniform")
     s.add_argument(
@@ -284,35 +301,19 @@ def add_sensitivity(sub: Subparsers) -> None:
     )
     s.add_argument("--top-k", type=positive_int, default=3, dest="top_k")
     s.add_argument("--rows", type=positive_int, default=15, help="rows shown in the table")
-    s.add_argument("--missing", choices=["error", "drop", "worst"], default="error")
     s.add_argument("--plot", help="save the rank-acceptability heat map (.png, .svg, .pdf)")
-    s.add_argument(
-        "--format",
-        choices=["table", "json"],
-        help="what to print (default: text, or what --output's suffix says)",
-    )
-    s.add_argument("--output", help=OUTPUT_HELP)
+    add_format_output(s)
     add_progress(s)
     s.set_defaults(func=cmd_sensitivity)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``citymatch sensitivity``: the contract's sensitivity response, as a table or JSON."""
-    from ..rank import rank
     from ..sensitivity import rank_acceptability, stability_intervals
     from ..service.contract import sensitivity_response
 
-    if args.samples < 1:
-        raise UsageError(f"--samples must be a positive integer; got {args.samples}.")
     fmt = output_format(args.format, args.output)
-    with cli_spelling():
-        ranking = rank(
-            args.candidates,
-            args.criteria,
-            missing=args.missing,
-            id_column=args.id_column,
-            name_column=args.name_column,
-        )
+    ranking = rank_table(args)
     acc = rank_acceptability(
         ranking,
         samples=args.samples,
@@ -378,12 +379,7 @@ def add_ahp(sub: Subparsers) -> None:
     a.add_argument("matrix")
     a.add_argument("--method", choices=["eigenvector", "geometric_mean"], default="eigenvector")
     a.add_argument("--ri", default="saaty1980", help="random-index table")
-    a.add_argument(
-        "--format",
-        choices=["table", "json"],
-        help="what to print (default: text, or what --output's suffix says)",
-    )
-    a.add_argument("--output", help=OUTPUT_HELP)
+    add_format_output(a)
     a.set_defaults(func=cmd_ahp)
 
 

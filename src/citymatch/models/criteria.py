@@ -30,7 +30,7 @@ from ..errors import (
     CriteriaFileError,
     InconsistentJudgementsWarning,
 )
-from ._base import Frozen, format_validation_error
+from ._base import Frozen, format_validation_error, repeated, require_unique, validate_model
 
 __all__ = [
     "AHPNode",
@@ -259,9 +259,7 @@ class CriteriaSet(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> CriteriaSet:
         ids = [c.id for c in self.criteria]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"criterion ids must be unique; repeated: {dupes}")
+        require_unique(ids, "criterion ids")
         from ..scoring.registry import check_options
 
         check_options(self.method, self.method_options)
@@ -352,12 +350,12 @@ class CriteriaSet(Frozen):
         order = list(self.criteria_order or ())
         missing = [i for i in ids if i not in order]
         unknown = [i for i in order if i not in ids]
-        repeated = sorted({i for i in order if order.count(i) > 1})
-        if missing or unknown or repeated:
+        twice = repeated(order)
+        if missing or unknown or twice:
             raise ValueError(
                 f"`criteria_order` must name every criterion id once, most important first "
                 f"(weights = {method!r}); missing {missing}, unknown {unknown}, "
-                f"repeated {repeated}"
+                f"repeated {twice}"
             )
 
     # ---- derived values -------------------------------------------------------------
@@ -498,12 +496,9 @@ class CriteriaSet(Frozen):
         data["weight_origin"] = origin
         for c, v in zip(data["criteria"], values, strict=True):
             c["weight"] = v
-        try:
-            return CriteriaSet.model_validate(data)
-        except ValidationError as exc:
-            raise CriteriaError(
-                format_validation_error(exc, f"`weights` for {self.name!r}")
-            ) from exc
+        return validate_model(
+            CriteriaSet, data, where=f"`weights` for {self.name!r}", error=CriteriaError
+        )
 
     def to_json(self) -> str:
         """JSON text (round-trips through :meth:`from_json`)."""
@@ -567,10 +562,10 @@ def _parse_file(path: Path) -> CriteriaSet:
     where = f"criteria file {str(path)!r}"
     data = read_document(path, where=where, error=CriteriaFileError)
     try:
-        return CriteriaSet.model_validate(data)
-    except ValidationError as exc:
-        raise CriteriaFileError(format_validation_error(exc, where)) from exc
-    except CriteriaError as exc:
+        return validate_model(CriteriaSet, data, where=where, error=CriteriaFileError)
+    except CriteriaFileError:
+        raise
+    except CriteriaError as exc:  # a rule checked outside pydantic's validators
         raise CriteriaFileError(f"{where}: {exc}") from exc
 
 
@@ -622,9 +617,5 @@ def _load_shipped(criteria: str) -> CriteriaSet:
     """A shipped set, parsed once per process (sets are immutable)."""
     res = _builtin_dir().joinpath(f"{criteria}.toml")
     text = res.read_text("utf-8")
-    try:
-        return CriteriaSet.model_validate(tomllib.loads(text))
-    except ValidationError as exc:  # pragma: no cover - shipped files are tested
-        raise CriteriaFileError(
-            format_validation_error(exc, f"shipped criteria set {criteria!r}")
-        ) from exc
+    where = f"shipped criteria set {criteria!r}"
+    return validate_model(CriteriaSet, tomllib.loads(text), where=where, error=CriteriaFileError)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ._base import Frozen
+from ._base import Frozen, require_unique
 
 __all__ = ["DiversityRule", "PortfolioProblem", "Project"]
 
@@ -223,9 +223,7 @@ class PortfolioProblem(Frozen):
     @model_validator(mode="after")
     def _check(self) -> PortfolioProblem:
         ids = [p.id for p in self.projects]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"project ids must be unique; repeated: {dupes}")
+        require_unique(ids, "project ids")
         known = set(ids)
         for name in ("budget", "staff"):
             v = getattr(self, name)

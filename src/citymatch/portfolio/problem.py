@@ -7,11 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeAlias
 
-from pydantic import ValidationError
-
 from .._files import read_document
 from ..errors import CitymatchTypeError, PortfolioError
-from ..models._base import format_validation_error
+from ..models._base import validate_model
 from ..models.portfolio import PortfolioProblem
 
 __all__ = ["ProblemLike", "load_problem", "project_values"]
@@ -47,10 +45,7 @@ def load_problem(problem: ProblemLike) -> PortfolioProblem:
             "`problem` must be a PortfolioProblem, a dict or a JSON/TOML path; "
             f"got {type(problem).__name__}."
         )
-    try:
-        return PortfolioProblem.model_validate(data)
-    except ValidationError as exc:
-        raise PortfolioError(format_validation_error(exc, where)) from exc
+    return validate_model(PortfolioProblem, data, where=where, error=PortfolioError)
 
 
 def _read(path: Path, where: str) -> object:

@@ -18,7 +18,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._util import require
-from .._validate import CriterionTypes, as_types, as_weights
+from .._validate import CriterionTypes, as_types, as_weights, check_int
 from ..errors import CitymatchTypeError, CitymatchValueError, NonFiniteError, ShapeError
 from ..sampling import SAMPLE_BLOCK, block_rng, draw, seed_sequence
 from ..scoring import _kernels
@@ -143,8 +143,7 @@ def topsis_dask(
 
 def topk(scores: da.Array, k: int, *, client: Client | str | None = None) -> pd.DataFrame:
     """The best ``k`` rows of a dask score array (``dask.array.argtopk``; never a full sort)."""
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise CitymatchValueError(f"`k` must be a positive integer; got {k!r}.")
+    k = check_int(k, name="k")
     cl = _client(client)
     (idx_any,) = _compute(cl, scores.argtopk(int(k)))
     idx = np.sort(np.asarray(idx_any))
@@ -216,15 +215,12 @@ def rank_acceptability_dask(
     """
     dask = require("dask", "running on Dask")
     norm = check_normalization(normalization)
-    if not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
-        raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
-    if not isinstance(block, (int, np.integer)) or isinstance(block, bool) or block < 1:
-        raise CitymatchValueError(f"`block` must be a positive integer; got {block!r}.")
+    samples = check_int(samples, name="samples")
+    block = check_int(block, name="block")
     cl = _client(client)
     x = _dask_array(data, columns)
     n, m = x.shape
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
-        raise CitymatchValueError(f"`k` must be an integer in 1..{n}; got {k!r}.")
+    k = check_int(k, name="k", maximum=n)
     ideal, anti, inv, base = _geometry(x, weights, types, norm, cl)
     blocks = x.to_delayed().ravel()
     starts = np.concatenate([[0], np.cumsum(x.chunks[0])[:-1]]).astype(np.int64)

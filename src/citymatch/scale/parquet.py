@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._progress import counted, progress_bar
 from .._util import atomic_output, check_output_not_input, require
-from .._validate import CriterionTypes, as_point, as_types, as_weights, check_threads
+from .._validate import CriterionTypes, as_point, as_types, as_weights, check_int, check_threads
 from ..candidates import (
     EXCLUDED_COLUMNS,
     Missing,
@@ -191,8 +191,7 @@ def _check_stream_args(
     for name, value in (("top", top), ("chunk_rows", chunk_rows)):
         if name == "top" and value is None:
             continue
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise CitymatchValueError(f"`{name}` must be a positive integer; got {value!r}.")
+        check_int(value, name=name)
     if output is None:
         return
     out = Path(output).resolve()

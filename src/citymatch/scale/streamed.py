@@ -25,8 +25,30 @@ F64 = NDArray[np.float64]
 EXCLUDED_SAMPLE = 1_000
 
 
+class _TopKept:
+    """What both streamed results share: the kept top table, the scores file, read-only arrays."""
+
+    top: pd.DataFrame | None
+    output: Path | None
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The top-k table (empty if only an output file was written)."""
+        return self.top.copy() if self.top is not None else pd.DataFrame()
+
+    def _kept(self) -> str:
+        k = 0 if self.top is None else len(self.top)
+        out = f", scores in {self.output}" if self.output else ""
+        return f"top {k} kept{out}"
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_frame(), repr(self))
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class StreamedScores:
+class StreamedScores(_TopKept):
     """Result of :func:`topsis_parquet` (an immutable value).
 
     Attributes
@@ -52,26 +74,12 @@ class StreamedScores:
     weights: F64
     normalization: str
 
-    def __post_init__(self) -> None:
-        freeze_arrays(self)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The top-k table (empty if only an output file was written)."""
-        return self.top.copy() if self.top is not None else pd.DataFrame()
-
     def __repr__(self) -> str:
-        k = 0 if self.top is None else len(self.top)
-        out = f", scores in {self.output}" if self.output else ""
-        return (
-            f"StreamedScores(N={self.n:,}, top {k} kept{out}, {self.normalization} normalisation)"
-        )
-
-    def _repr_html_(self) -> str:
-        return html_table(self.to_frame(), repr(self))
+        return f"StreamedScores(N={self.n:,}, {self._kept()}, {self.normalization} normalisation)"
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class StreamedRanking:
+class StreamedRanking(_TopKept):
     """Result of :func:`rank_parquet` (an immutable value).
 
     Attributes
@@ -112,20 +120,8 @@ class StreamedRanking:
     n_filled: int
     filled: pd.DataFrame
 
-    def __post_init__(self) -> None:
-        freeze_arrays(self)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The top-k table (empty if only an output file was written)."""
-        return self.top.copy() if self.top is not None else pd.DataFrame()
-
     def __repr__(self) -> str:
-        k = 0 if self.top is None else len(self.top)
-        out = f", scores in {self.output}" if self.output else ""
         return (
             f"StreamedRanking({self.criteria.name}: {self.n:,} ranked, {self.n_excluded:,} "
-            f"excluded, top {k} kept{out}, {self.normalization} normalisation)"
+            f"excluded, {self._kept()}, {self.normalization} normalisation)"
         )
-
-    def _repr_html_(self) -> str:
-        return html_table(self.to_frame(), repr(self))

@@ -183,8 +183,26 @@ class TopsisResult:
         return html_table(frame, self._footer())
 
 
+class _Compared:
+    """What both AHP results share: ``n``, the element index, read-only arrays."""
+
+    weights: F64
+    labels: tuple[str, ...] | None
+
+    def __post_init__(self) -> None:
+        freeze_arrays(self)
+
+    @property
+    def n(self) -> int:
+        """Number of compared elements."""
+        return int(self.weights.shape[-1])
+
+    def _elements(self) -> pd.Index:
+        return pd.Index(list(self.labels) if self.labels else list(range(self.n)), name="element")
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class AHPResult:
+class AHPResult(_Compared):
     """Result of :func:`citymatch.ahp` for one pairwise matrix (read-only arrays).
 
     Attributes
@@ -222,18 +240,9 @@ class AHPResult:
     method: str
     labels: tuple[str, ...] | None = None
 
-    def __post_init__(self) -> None:
-        freeze_arrays(self)
-
-    @property
-    def n(self) -> int:
-        """Number of compared elements."""
-        return int(self.weights.shape[-1])
-
     def to_frame(self) -> pd.DataFrame:
         """Weights per element."""
-        index = pd.Index(list(self.labels) if self.labels else list(range(self.n)), name="element")
-        return pd.DataFrame({"weight": self.weights}, index=index)
+        return pd.DataFrame({"weight": self.weights}, index=self._elements())
 
     def _footer(self) -> str:
         return f"AHP · {self.method} · n={self.n} · RI table {self.ri_table} (RI={self.ri:g})"
@@ -252,7 +261,7 @@ class AHPResult:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class AHPBatchResult:
+class AHPBatchResult(_Compared):
     """Result of :func:`citymatch.ahp_batch` for K matrices (read-only arrays).
 
     The fields of :class:`AHPResult`, one entry per matrix: ``weights`` (K, n);
@@ -270,21 +279,12 @@ class AHPBatchResult:
     method: str
     labels: tuple[str, ...] | None = None
 
-    def __post_init__(self) -> None:
-        freeze_arrays(self)
-
-    @property
-    def n(self) -> int:
-        """Number of compared elements."""
-        return int(self.weights.shape[-1])
-
     def __len__(self) -> int:
         return int(self.weights.shape[0])
 
     def to_frame(self) -> pd.DataFrame:
         """Weights per element, one column per matrix."""
-        index = pd.Index(list(self.labels) if self.labels else list(range(self.n)), name="element")
-        return pd.DataFrame(self.weights.T, index=index)
+        return pd.DataFrame(self.weights.T, index=self._elements())
 
     def _footer(self) -> str:
         return (

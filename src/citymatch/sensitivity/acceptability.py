@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._progress import Progress, progress_bar
-from .._validate import CriterionTypes, as_weights
+from .._validate import CriterionTypes, as_weights, check_int
 from ..errors import CitymatchValueError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
 from ..scoring import _jit
@@ -485,10 +485,8 @@ def rank_acceptability(
         method_options=method_options,
     )
     sigma = _noise_sigma(noise, noise_kind, p)
-    if chunk is not None and (
-        not isinstance(chunk, (int, np.integer)) or isinstance(chunk, bool) or chunk < 1
-    ):
-        raise CitymatchValueError(f"`chunk` must be a positive integer; got {chunk!r}.")
+    if chunk is not None:
+        check_int(chunk, name="chunk")
     plan = _plan(
         p, samples, weight_samples, sampler, concentration, intervals, order, sigma, noise_kind, rng
     )

@@ -11,7 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from .._display import html_table
-from .._validate import judgement_value
+from .._validate import check_int, judgement_value
 from ..errors import CitymatchValueError
 from ..models.criteria import CriteriaSet
 from ..sampling import seed_sequence
@@ -167,8 +167,7 @@ def ahp_weight_samples(
         )
     if not (isinstance(spread, (int, float)) and spread >= 0 and np.isfinite(spread)):
         raise CitymatchValueError(f"`spread` must be a finite number ≥ 0; got {spread!r}.")
-    if not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
-        raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
+    samples = check_int(samples, name="samples")
     if max_cr is not None and not (
         isinstance(max_cr, (int, float)) and np.isfinite(max_cr) and max_cr >= 0
     ):

@@ -22,8 +22,7 @@ from scipy.optimize import brentq
 
 from .._display import html_table
 from .._progress import progress_bar
-from .._validate import CriterionTypes, check_real
-from ..errors import CitymatchValueError
+from .._validate import CriterionTypes, check_int, check_real
 from ..scoring.ranks import order_best_first, tie_round
 from ..scoring.registry import method_spec
 from ._problem import F64, Problem, Source, as_problem, sweep_path
@@ -388,8 +387,7 @@ def stability_intervals(
         method_options=method_options,
     )
     n, m = p.x.shape
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
-        raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    k = check_int(k, name="k", maximum=n - 1)
     tie_tol = check_real(tie_tol, name="tie_tol", minimum=0.0)
     base = method_scores(p, p.x, p.w)
     order = order_best_first(base)

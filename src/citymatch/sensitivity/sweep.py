@@ -11,8 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
-from .._validate import CriterionTypes
-from ..errors import CitymatchValueError
+from .._validate import CriterionTypes, check_int
 from ..scoring.ranks import rank_scores
 from ._problem import F64, Source, as_problem, criterion_index, sweep_path
 from ._terms import method_scores
@@ -123,8 +122,7 @@ def weight_sweep(
         method=method,
         method_options=method_options,
     )
-    if not isinstance(points, (int, np.integer)) or isinstance(points, bool) or points < 2:
-        raise CitymatchValueError(f"`points` must be an integer ≥ 2; got {points!r}.")
+    points = check_int(points, name="points", minimum=2)
     j = criterion_index(p, criterion)
     r, d = sweep_path(p.w, j)
     grid = np.linspace(0.0, 1.0, int(points))

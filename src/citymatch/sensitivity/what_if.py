@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from .._validate import CriterionTypes, check_real
+from .._validate import CriterionTypes, check_int, check_known_criteria, check_real
 from ..candidates import is_binary
 from ..errors import CitymatchValueError
 from ..io import read_table
@@ -74,11 +74,7 @@ def _ranges(
     if isinstance(source, Ranking):
         ranges = {c.id: c.range for c in source.criteria.criteria if c.range is not None}
     if bounds:
-        unknown = sorted(set(bounds) - set(p.criteria))
-        if unknown:
-            raise CitymatchValueError(
-                f"`bounds` names unknown criteria {unknown}; known: {p.criteria}."
-            )
+        check_known_criteria(bounds, p.criteria, name="bounds")
         ranges.update(bounds)
     return ranges
 
@@ -86,11 +82,7 @@ def _ranges(
 def _binary_ids(source: Source, p: Problem, binary: Sequence[str] | None) -> set[str]:
     """The yes/no criteria: a Ranking's criteria with a yes/no unit, plus ``binary``."""
     ids = set(binary or ())
-    unknown = sorted(ids - set(p.criteria))
-    if unknown:
-        raise CitymatchValueError(
-            f"`binary` names unknown criteria {unknown}; known: {p.criteria}."
-        )
+    check_known_criteria(ids, p.criteria, name="binary")
     if isinstance(source, Ranking):
         ids |= {c.id for c in source.criteria.criteria if is_binary(c)}
     for j, cid in enumerate(p.criteria):
@@ -101,6 +93,19 @@ def _binary_ids(source: Source, p: Problem, binary: Sequence[str] | None) -> set
                 f"{sorted(set(col[~np.isin(col, (0.0, 1.0))].tolist()))[:5]}."
             )
     return ids
+
+
+def _answer(cid: str, cur: float, needed: float, text: str) -> dict[str, object]:
+    """One row of :func:`what_it_takes` (``needed`` NaN: not reachable)."""
+    reach = bool(np.isfinite(needed))
+    return {
+        "criterion": cid,
+        "current": cur,
+        "needed": needed,
+        "change": needed - cur if reach else np.nan,
+        "reachable": reach,
+        "explanation": text,
+    }
 
 
 def _flip_row(cf: _Counterfactual, j: int, cid: str, k: int, already: bool) -> dict[str, object]:
@@ -122,15 +127,7 @@ def _flip_row(cf: _Counterfactual, j: int, cid: str, k: int, already: bool) -> d
             else f"{cur:g} is its better value"
         )
         text = f"{name} cannot enter the top {k} by changing {cid} alone (yes/no: {why})"
-    reach = bool(np.isfinite(needed))
-    return {
-        "criterion": cid,
-        "current": cur,
-        "needed": needed,
-        "change": needed - cur if reach else np.nan,
-        "reachable": reach,
-        "explanation": text,
-    }
+    return _answer(cid, cur, needed, text)
 
 
 def what_it_takes(
@@ -181,8 +178,7 @@ def what_it_takes(
         raise CitymatchValueError(
             f"`candidate` must be one of the candidate ids; got {candidate!r}."
         )
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k < n:
-        raise CitymatchValueError(f"`k` must be an integer in 1..{n - 1}; got {k!r}.")
+    k = check_int(k, name="k", maximum=n - 1)
     tol = check_real(tol, name="tol", minimum=0.0)
     ranges = _ranges(source, p, bounds)
     flips = _binary_ids(source, p, binary)
@@ -211,16 +207,7 @@ def what_it_takes(
             else f"{name} cannot enter the top {k} by changing {cid} alone "
             f"(within [{lo:.4g}, {hi:.4g}])"
         )
-        rows.append(
-            {
-                "criterion": cid,
-                "current": cur,
-                "needed": needed,
-                "change": needed - cur if reach else np.nan,
-                "reachable": reach,
-                "explanation": text,
-            }
-        )
+        rows.append(_answer(cid, cur, needed, text))
     return pd.DataFrame(rows)
 
 

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._progress import Progress, progress_bar
-from .._validate import CriterionTypes, as_weights, check_int
+from .._validate import CriterionTypes, as_weights, check_int, check_known_criteria
 from ..errors import CitymatchValueError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
 from ..scoring import _jit
@@ -98,10 +98,7 @@ class RankAcceptabilityResult:
     def top_k_probability(self, k: int) -> pd.Series:
         """Probability of each candidate ranking in the top ``k``."""
         n = self.ranks
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
-            raise CitymatchValueError(
-                f"`k` must be an integer in 1..{n}; got {k!r} (ranks counted: {n})."
-            )
+        k = check_int(k, name="k", maximum=n, note=f"ranks counted: {n}")
         return pd.Series(self.acceptability[:, :k].sum(axis=1), index=self.ids, name=f"p_top{k}")
 
     def to_frame(self) -> pd.DataFrame:
@@ -148,11 +145,7 @@ def _noise_sigma(noise: Noise | None, kind: str, p: Problem) -> F64 | None:
         raise CitymatchValueError(f"`noise_kind` must be 'relative' or 'absolute'; got {kind!r}.")
     m = p.x.shape[1]
     if isinstance(noise, Mapping):
-        unknown = sorted(set(noise) - set(p.criteria))
-        if unknown:
-            raise CitymatchValueError(
-                f"`noise` names unknown criteria {unknown}; known: {p.criteria}."
-            )
+        check_known_criteria(noise, p.criteria, name="noise")
         sigma = np.array([float(noise.get(c, 0.0)) for c in p.criteria])
     else:
         sigma = np.broadcast_to(np.asarray(noise, dtype=np.float64), (m,)).copy()
@@ -354,9 +347,7 @@ def _ranks(ranks: int | None, n: int) -> int:
                 "default; pass ranks=k (e.g. ranks=10) to count the first k ranks (N × k)."
             )
         return n
-    if not isinstance(ranks, (int, np.integer)) or isinstance(ranks, bool) or not 1 <= ranks <= n:
-        raise CitymatchValueError(f"`ranks` must be an integer in 1..{n}; got {ranks!r}.")
-    return int(ranks)
+    return check_int(ranks, name="ranks", maximum=n)
 
 
 def _plan(
@@ -378,9 +369,8 @@ def _plan(
         given, batched = as_weights(weight_samples, m, name="weight_samples")
         given = given if batched else given[None]
         samples = given.shape[0]
-    elif not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
-        raise CitymatchValueError(f"`samples` must be a positive integer; got {samples!r}.")
     else:
+        samples = check_int(samples, name="samples")
         box, perm = check_sampler(sampler, m, p.w, p.criteria, concentration, intervals, order)
     return _Plan(
         int(samples),

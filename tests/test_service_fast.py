@@ -410,3 +410,18 @@ def test_other_routes_and_methods_pass_the_lane(lane_spy):
         assert client.post("/v1/ahp", json={"matrix": [[1]]}).status_code == 200
         assert client.get("/health").status_code == 200
     assert lane_spy == []
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["declared", "chunked"])
+def test_fast_lane_leaves_big_bodies_to_the_route(streamed, city_rows, lane_spy):
+    """A body over LANE_MAX_BYTES (declared or streamed) is never parsed by the lane: the
+    route reads it (the rest of the stream included) and answers it."""
+    body = _shipped_body([dict(r) for r in city_rows[:5]])
+    body["candidates"][0]["note"] = "x" * lane.LANE_MAX_BYTES
+    data = json.dumps(body).encode()
+    content = (data[i : i + 65536] for i in range(0, len(data), 65536)) if streamed else data
+    with TestClient(_LANE_APP) as client:
+        r = client.post("/v1/rank", content=content, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["ranked"] == 5
+    assert lane_spy == []

@@ -40,10 +40,14 @@ from .operations import OPERATIONS
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["LANE_PATH", "RankLane", "key_matches"]
+__all__ = ["LANE_MAX_BYTES", "LANE_PATH", "RankLane", "key_matches"]
 
 #: The route the lane serves.
 LANE_PATH = "/v1/rank"
+#: Largest body the lane reads (1 MiB): a small rank (at most ``INLINE_CELLS`` candidates ×
+#: criteria) fits with room for dozens of other fields per candidate; a larger body goes to
+#: FastAPI unparsed, so a big request (the pool's work) is never parsed twice.
+LANE_MAX_BYTES = 1 << 20
 
 _HEADERS = [(b"content-type", b"application/json")]
 
@@ -97,6 +101,8 @@ class RankLane:
                 ctype, seen_ctype = value, True
             elif name == b"x-api-key" and not seen_key:
                 key, seen_key = value, True
+            elif name == b"content-length" and value.isdigit() and int(value) > LANE_MAX_BYTES:
+                return False
         expected = os.environ.get(self.settings.api_key_env)
         return _json_declared(ctype) and (not expected or key_matches(key, expected))
 
@@ -120,18 +126,21 @@ class RankLane:
             await self.app(scope, receive, send)
             return
         received: list[Message] = []
+        size = 0
         try:
-            while True:
+            while size <= LANE_MAX_BYTES:  # beyond: FastAPI reads on (the body limits hold)
                 message = await receive()
                 received.append(message)
+                size += len(message.get("body", b""))
                 if message["type"] != "http.request" or not message.get("more_body", False):
                     break
         except Exception as exc:  # the body limits' refusal: FastAPI answers it, as today
             await self.app(scope, _replay(received, receive, exc), send)
             return
         last = received[-1]
+        complete = last["type"] == "http.request" and not last.get("more_body", False)
         body = b"".join(m.get("body", b"") for m in received)
-        answer = self.answer(body) if last["type"] == "http.request" else None
+        answer = self.answer(body) if complete and size <= LANE_MAX_BYTES else None
         if answer is None:
             await self.app(scope, _replay(received, receive, None), send)
             return

@@ -13,7 +13,11 @@ Not part of CI's pass/fail.  Only loopback is ever contacted.
    same minutes.  Target: ≥ 5× the baseline's throughput.
 2. **Over HTTP**: ``citymatch serve --workers 2`` on 127.0.0.1, and a load generator on the
    same machine: ``wrk`` (Debian package ``wrk``; one thread, ``--connections`` open
-   connections, closed loop) when installed, else a threaded Python client (urllib).
+   connections, closed loop) when installed, else a threaded Python client (urllib).  The
+   table names uvicorn's HTTP parser and loop (httptools and uvloop with the ``server``
+   extra; h11 and asyncio without) and gives the service's own CPU time per request
+   (``psutil``: the server process and its workers), the figure a busy machine hardly
+   changes.
    Cases: ``rank_100x10`` (target ≥ 300 requests/s, p99 < 50 ms, zero errors),
    ``rank_100_cities``, its decision record (``/v1/record/rank``) and sensitivity (1,000
    samples).  Every answer is first checked once: it parses as the contract's model and
@@ -279,6 +283,16 @@ def server_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def http_stack() -> str:
+    """uvicorn's HTTP parser and event loop as it picks them here (the ``server`` extra
+    installs the compiled ones; without them uvicorn falls back to h11 and asyncio)."""
+    import importlib.util
+
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn {parser} {loop}"
+
+
 def start_service(workers: int, folder: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -310,7 +324,7 @@ def http_cases(args, texts, paths: dict[str, Path], folder: Path) -> tuple[dict,
         f"wrk 1 thread, {args.connections} connections"
         if wrk
         else f"urllib, {args.connections} threads"
-    )
+    ) + f"; server {http_stack()}"
     cases = {
         "rank_100x10": ("/v1/rank", "rank_100x10"),
         "rank_100_cities": ("/v1/rank", "rank_100_cities"),

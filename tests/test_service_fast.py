@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -235,3 +236,192 @@ def test_a_folder_set_is_read_again_when_its_file_changes(tmp_path):
     st_ = path.stat()
     os.utime(path, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000))
     assert resolve_criteria("mine", tmp_path).version == "2.0"
+
+
+# ------------------------------------------------------------------ the fast lane (HTTP)
+from citymatch.service import lane  # noqa: E402
+
+_LANE_APP = create_app(ServiceSettings(max_candidates=50))
+
+
+@pytest.fixture
+def lane_spy(monkeypatch):
+    """Record what the fast lane answered (None: handed to FastAPI), request by request."""
+    seen: list[bytes | None] = []
+    real = lane.RankLane.answer
+
+    def spy(self, body):
+        got = real(self, body)
+        seen.append(got)
+        return got
+
+    monkeypatch.setattr(lane.RankLane, "answer", spy)
+    return seen
+
+
+def _both_ways(monkeypatch, body: bytes, headers: dict[str, str] | None = None):
+    """The answer with the fast lane, and with the lane switched off (FastAPI's route)."""
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    with TestClient(_LANE_APP, raise_server_exceptions=False) as client:
+        with_lane = client.post("/v1/rank", content=body, headers=sent)
+        with monkeypatch.context() as m:
+            m.setattr(lane.RankLane, "answer", lambda self, body: None)
+            without = client.post("/v1/rank", content=body, headers=sent)
+    return with_lane, without
+
+
+def _same(a, b) -> None:
+    assert a.status_code == b.status_code, (a.text[:300], b.text[:300])
+    assert a.content == b.content
+    assert a.headers["content-type"] == b.headers["content-type"]
+    assert a.headers["content-length"] == b.headers["content-length"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(req=plain_requests())
+def test_fast_lane_answers_byte_for_byte_as_the_route(req):
+    """On random plain requests (every method, ties, top cuts, overrides), /v1/rank's answer
+    from the fast lane — status, bytes, content type and length — is the FastAPI route's
+    answer to the same body, and the lane did answer each request it could."""
+    import contextlib
+
+    body = req.model_dump_json().encode()
+    with pytest.MonkeyPatch.context() as mp:
+        seen: list[bytes | None] = []
+        real = lane.RankLane.answer
+        mp.setattr(lane.RankLane, "answer", lambda self, b: seen.append(real(self, b)) or seen[-1])
+        a, b = _both_ways(mp, body)
+    _same(a, b)
+    with contextlib.suppress(CitymatchError):  # a refusal: the lane must have handed it on
+        if fast.rank_fast(req, resolve_criteria(req.criteria)) is not None:
+            assert seen[0] is not None and a.status_code == 200
+            return
+    assert seen[0] is None
+
+
+BAD_BODIES = {
+    "malformed JSON": b'{"candidates": [',
+    "a lone surrogate escape": (
+        b'{"criteria": "partnership-city", "candidates": [{"id": "\\ud800"}, {"id": "b"}]}'
+    ),
+    "invalid UTF-8": b'{"criteria": "partnership-city\xff", "candidates": []}',
+    "UTF-16": json.dumps({"criteria": "x", "candidates": [{}, {}]}).encode("utf-16"),
+    "a missing field": b'{"candidates": [{"id": "a"}, {"id": "b"}]}',
+    "a wrong type": b'{"criteria": "partnership-city", "candidates": "many"}',
+    "one candidate": b'{"criteria": "partnership-city", "candidates": [{"id": "a"}]}',
+    "an unknown field": b'{"criteria": "c", "candidates": [{}, {}], "colour": "red"}',
+    "an unknown set": b'{"criteria": "nope", "candidates": [{"id": "a"}, {"id": "b"}]}',
+    "over the candidate limit": json.dumps(
+        {"criteria": "partnership-city", "candidates": [{"id": str(i)} for i in range(51)]}
+    ).encode(),
+    "a library error (columns absent)": (
+        b'{"criteria": "partnership-city", "candidates": [{"id": "a"}, {"id": "b"}]}'
+    ),
+    "nested 10,000 deep": b'{"candidates": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+    "not an object": b"[1, 2]",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BODIES))
+def test_fast_lane_hands_every_bad_body_to_the_route(case, monkeypatch, lane_spy):
+    """Malformed JSON, a lone surrogate, invalid UTF-8, UTF-16, missing/wrong/unknown
+    fields, an unknown set, a limit exceeded, a library error, deep nesting, a non-object
+    and an empty body: the lane declines each (the route answers), so the status and the
+    error's JSON are exactly the route's — byte for byte.  (The lone surrogate is the
+    route's 500 today: the table path's pandas cannot encode it; the lane changes nothing.)"""
+    a, b = _both_ways(monkeypatch, BAD_BODIES[case])
+    assert lane_spy == [None]
+    _same(a, b)
+    assert "detail" in a.json()
+
+
+def test_malformed_json_keeps_its_422_shape():
+    """A malformed JSON body to /v1/rank is 422 with FastAPI's json_invalid detail (the
+    shape the service gave before the lane): loc ["body", offset], the decoder's message."""
+    with TestClient(_LANE_APP) as client:
+        r = client.post(
+            "/v1/rank", content=b'{"candidates": [', headers={"Content-Type": "application/json"}
+        )
+    assert r.status_code == 422
+    (detail,) = r.json()["detail"]
+    assert detail["type"] == "json_invalid" and detail["loc"] == ["body", 16]
+    assert set(detail) == {"loc", "msg", "type"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Content-Type": "text/plain"}, 422),
+        ({"Content-Type": "application/json; charset=utf-8"}, 200),
+        ({"Content-Type": "application/vnd.api+json"}, 200),
+    ],
+)
+def test_fast_lane_reads_only_plain_json_content_types(headers, status, city_rows, lane_spy):
+    """The lane takes `application/json` (parameters allowed); any other content type is the
+    route's to answer (a `+json` type is still served, a text type is 422 naming it)."""
+    body = json.dumps(_shipped_body([dict(r) for r in city_rows[:5]])).encode()
+    with TestClient(_LANE_APP) as client:
+        r = client.post("/v1/rank", content=body, headers=headers)
+    assert r.status_code == status, r.text
+    answered = bool(lane_spy) and lane_spy[0] is not None
+    assert answered == ("charset" in headers["Content-Type"])
+    if status == 422:
+        assert r.json()["detail"][0]["msg"].startswith("request body must be JSON")
+
+
+def test_fast_lane_requires_the_api_key(monkeypatch, city_rows, lane_spy):
+    """With an API key set, the lane answers only a request carrying it; a missing, wrong or
+    non-ASCII key is the route's 401."""
+    monkeypatch.setenv("CITYMATCH_API_KEY", "s3cret")
+    body = json.dumps(_shipped_body([dict(r) for r in city_rows[:5]])).encode()
+    with TestClient(create_app()) as client:
+        for key, status in [(None, 401), ("wrong", 401), ("s3cret\u00e9", 401), ("s3cret", 200)]:
+            headers = {"Content-Type": "application/json"}
+            if key is not None:
+                headers["X-API-Key"] = key.encode("latin-1")  # type: ignore[assignment]
+            r = client.post("/v1/rank", content=body, headers=headers)
+            assert r.status_code == status, (key, r.text)
+    assert len(lane_spy) == 1 and lane_spy[0] is not None  # only the request with the key
+
+
+def test_fast_lane_body_limit_applies_to_a_streamed_body(city_rows):
+    """A chunked body (no Content-Length) over the body limit is 413 with the limit's
+    message: the lane reads through the body limits and hands their refusal to the route."""
+    app = create_app(ServiceSettings(max_body_bytes=1000))
+
+    def chunks():
+        for _ in range(10):
+            yield b" " * 500
+
+    with TestClient(app) as client:
+        r = client.post("/v1/rank", content=chunks(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert re.fullmatch(
+        r"request body must be at most 1000 bytes; got more \(\d+ bytes read, reading stopped\)\.",
+        r.json()["detail"],
+    )
+
+
+def test_other_routes_and_methods_pass_the_lane(lane_spy):
+    """Only POST /v1/rank meets the lane: GET, another route, a trailing slash never do."""
+    with TestClient(_LANE_APP) as client:
+        assert client.get("/v1/rank").status_code == 405
+        assert client.post("/v1/ahp", json={"matrix": [[1]]}).status_code == 200
+        assert client.get("/health").status_code == 200
+    assert lane_spy == []
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["declared", "chunked"])
+def test_fast_lane_leaves_big_bodies_to_the_route(streamed, city_rows, lane_spy):
+    """A body over LANE_MAX_BYTES (declared or streamed) is never parsed by the lane: the
+    route reads it (the rest of the stream included) and answers it."""
+    body = _shipped_body([dict(r) for r in city_rows[:5]])
+    body["candidates"][0]["note"] = "x" * lane.LANE_MAX_BYTES
+    data = json.dumps(body).encode()
+    content = (data[i : i + 65536] for i in range(0, len(data), 65536)) if streamed else data
+    with TestClient(_LANE_APP) as client:
+        r = client.post("/v1/rank", content=content, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["ranked"] == 5
+    assert lane_spy == []

@@ -7,7 +7,9 @@
   :func:`verify_record`, :func:`load_record_key`);
 - :mod:`.limits` — the service's settings and its one table of request limits;
 - :mod:`.server` — the FastAPI application (:func:`create_app`, :func:`serve`; extra
-  ``server``, imported on first use).
+  ``server``, imported on first use);
+- :mod:`.fast` and :mod:`.lane` — the array path of a rank request (no pandas) and the
+  HTTP fast lane that answers small ones without FastAPI's request machinery.
 """
 
 from .contract import (

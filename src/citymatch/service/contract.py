@@ -15,7 +15,7 @@ response and a digest) are :mod:`citymatch.service.records`; the service's reque
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -343,41 +343,51 @@ def ranking_rows(columns: Mapping[str, Any], n: int) -> list[RankRow]:
             return [None] * n
         return values if isinstance(values, list) else list(values.tolist())
 
+    def texts(name: str) -> list[str | None]:
+        return [v if v is None or type(v) is str else _text(v) for v in col(name)]
+
     def floats(name: str) -> list[float]:
         return list(np.asarray(columns[name], dtype=float).tolist())
 
-    ids, names, kinds = col("id"), col("name"), col("kind")
-    score, rank_ = col("score"), col("rank")
+    ids = [str(v) for v in col("id")]
+    names, kinds = texts("name"), texts("kind")
+    score = floats("score")
+    rank_ = [int(v) for v in col("rank")]
     topsis = "d_ideal" in columns
     d_i = floats("d_ideal") if topsis else [None] * n
     d_a = floats("d_anti_ideal") if topsis else [None] * n
-    contrib = _by_row([c.removeprefix("contrib_") for c in contrib_cols], contrib_cols, floats, n)
-    quant = _by_row(own, own, floats, n)
+    contrib = _by_row([c.removeprefix("contrib_") for c in contrib_cols], contrib_cols, columns, n)
+    quant = _by_row(own, own, columns, n)
     return _ROWS.validate_python(
         [
             {
-                "id": str(ids[i]),
-                "name": _text(names[i]),
-                "kind": _text(kinds[i]),
-                "score": float(score[i]),
-                "rank": int(rank_[i]),
-                "d_ideal": d_i[i],
-                "d_anti_ideal": d_a[i],
-                "contributions": contrib[i],
-                "quantities": quant[i],
+                "id": i,
+                "name": nm,
+                "kind": kd,
+                "score": sc,
+                "rank": rk,
+                "d_ideal": di,
+                "d_anti_ideal": da,
+                "contributions": co,
+                "quantities": qu,
             }
-            for i in range(n)
+            for i, nm, kd, sc, rk, di, da, co, qu in zip(
+                ids, names, kinds, score, rank_, d_i, d_a, contrib, quant, strict=True
+            )
         ]
     )
 
 
 def _by_row(
-    keys: list[str], names: list[str], floats: Callable[[str], list[float]], n: int
+    keys: list[str], names: list[str], columns: Mapping[str, Any], n: int
 ) -> list[dict[str, float]]:
     """One dict per row of the columns ``names`` (as floats), keyed by ``keys``."""
     if not names:
         return [{} for _ in range(n)]
-    return [dict(zip(keys, row, strict=True)) for row in zip(*map(floats, names), strict=True)]
+    block = np.empty((n, len(names)))  # row-major: one tolist() gives the rows
+    for j, name in enumerate(names):
+        block[:, j] = np.asarray(columns[name], dtype=float)
+    return [dict(zip(keys, row, strict=True)) for row in block.tolist()]
 
 
 #: Validates a ranking's rows in one call.

@@ -29,6 +29,7 @@ the same error on both paths, from the same code.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -73,23 +74,31 @@ def request_matrix(req: RankRequest, cs: CriteriaSet) -> NDArray[np.float64] | N
 
     if req.screening and (cs.screening or cs.applies_to):
         return None
-    rows = req.candidates
-    cells = [[r.get(c.column) for r in rows] for c in cs.criteria]
-    for values in cells:
-        kinds = set(map(type, values))  # exact types: bool, str, None and the rest go the table
-        if not kinds <= _NUMBERS or (int in kinds and not _plain_ints(_ints(values))):
-            return None
+    crit = cs.criteria
+    columns = [c.column for c in crit]
+    pick = itemgetter(*columns)  # one C call per candidate: its values, in criteria order
+    try:
+        picked = [pick(r) for r in req.candidates]
+    except KeyError:  # a column absent: the missing-value policy decides (table path)
+        return None
+    # One tuple of N values per criterion (a single criterion's values are bare).
+    cells = list(zip(*picked, strict=True)) if len(columns) > 1 else [tuple(picked)]
+    flat = [v for col in cells for v in col]
+    kinds = set(map(type, flat))  # exact types: bool, str, None and the rest go the table
+    if not kinds <= _NUMBERS or (int in kinds and not _plain_ints(_ints(flat))):
+        return None
     # Column-major, as the table path's matrix (pandas keeps one float block per table): the
     # kernels' sums then run in the same order, so the scores agree to the last bit.
     x = np.array(cells, dtype=np.float64).T
     if not np.isfinite(x).all():
         return None
-    for j, c in enumerate(cs.criteria):
-        col = x[:, j]
-        if c.range is not None and ((col < c.range[0]) | (col > c.range[1])).any():
-            return None
-        if is_binary(c) and not ((col == 0.0) | (col == 1.0)).all():
-            return None
+    lo = np.array([-np.inf if c.range is None else c.range[0] for c in crit])
+    hi = np.array([np.inf if c.range is None else c.range[1] for c in crit])
+    if ((x < lo) | (x > hi)).any():
+        return None
+    binary = [j for j, c in enumerate(crit) if is_binary(c)]
+    if binary and not ((x[:, binary] == 0.0) | (x[:, binary] == 1.0)).all():
+        return None
     return x
 
 

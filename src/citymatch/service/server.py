@@ -18,7 +18,10 @@ Safety under hostile load:
   ``max_queue`` requests waiting (503 with ``Retry-After`` beyond) — except a small rank
   that takes the array path (at most ``INLINE_CELLS`` = 10,000 candidates × criteria,
   about a millisecond of work; :func:`~citymatch.service.operations.run_rank_inline`),
-  answered on the event loop: handing it to a thread would cost more than the work.  Threads, not processes:
+  answered on the event loop: handing it to a thread would cost more than the work — and,
+  when it succeeds, answered by the fast lane (:mod:`citymatch.service.lane`: one-step
+  JSON validation, no FastAPI request machinery; everything else it hands to FastAPI with
+  the body as received).  Threads, not processes:
   HiGHS and numpy's kernels release the GIL while they work, requests and results need no
   pickling, and the event loop — which answers ``/health`` without touching the pool — stays
   responsive;
@@ -38,13 +41,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hmac
 import inspect
 import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -54,6 +56,7 @@ from pydantic import BaseModel
 from .._util import require
 from ..errors import CitymatchError, RequestLimitError
 from .contract import SCHEMA_VERSION, ContractModel, PortfolioRequest
+from .lane import RankLane, key_matches
 from .limits import ServiceSettings, apply_limits
 from .operations import OPERATIONS, Operation, timed_out_portfolio
 from .records import DecisionRecord, RecordKey, load_record_key, make_record
@@ -110,6 +113,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version=__version__,
         description="Rank, test and choose international city partnerships (TOPSIS, AHP, SMAA-2, MILP).",
     )
+    # Inside the body limits (added first = inner): the lane reads the body through them.
+    app.add_middleware(RankLane, settings=cfg)
     app.add_middleware(_BodyLimit, max_bytes=cfg.max_body_bytes, timeout=cfg.body_timeout)
     _add_error_handlers(app)
     auth = [Depends(_api_key_check(cfg.api_key_env))]
@@ -170,8 +175,9 @@ class _BodyLimit:
             if complete:  # the body is in: later reads wait for the disconnect, unbounded
                 return await receive()
             left = deadline - time.monotonic()
-            try:
-                message = await asyncio.wait_for(receive(), timeout=max(left, 0.0))
+            try:  # a timer, not a task per message (asyncio.wait_for's)
+                async with asyncio.timeout(max(left, 0.0)):
+                    message = await receive()
             except TimeoutError:
                 msg = f"request body must arrive within {self.timeout:g} seconds; it did not."
                 raise HTTPException(status_code=408, detail=msg) from None
@@ -292,20 +298,22 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, internal)
 
 
-def _api_key_check(env: str) -> Callable[..., None]:
+def _api_key_check(env: str) -> Callable[..., Awaitable[None]]:
     """A dependency refusing (401) requests without the key, when ``$env`` holds one.
 
     The header is compared as the bytes sent (HTTP headers are latin-1 on the wire) with the
-    key's UTF-8 bytes, so a non-ASCII header is a wrong key, never a server error.
+    key's UTF-8 bytes (:func:`~citymatch.service.lane.key_matches`, the fast lane's check
+    too), so a non-ASCII header is a wrong key, never a server error.  A coroutine: FastAPI
+    runs a plain function dependency in a thread, a handover per request.
     """
     from fastapi import Header, HTTPException
 
-    def check_key(x_api_key: str | None = Header(default=None)) -> None:
+    async def check_key(x_api_key: str | None = Header(default=None)) -> None:
         expected = os.environ.get(env)
         if not expected:
             return
-        sent = (x_api_key or "").encode("latin-1", errors="replace")
-        if not (x_api_key and hmac.compare_digest(sent, expected.encode("utf-8"))):
+        sent = None if x_api_key is None else x_api_key.encode("latin-1", errors="replace")
+        if not key_matches(sent, expected):
             raise HTTPException(status_code=401, detail="missing or wrong X-API-Key header.")
 
     return check_key

@@ -328,12 +328,28 @@ def test_fast_lane_hands_every_bad_body_to_the_route(case, monkeypatch, lane_spy
     """Malformed JSON, a lone surrogate, invalid UTF-8, UTF-16, missing/wrong/unknown
     fields, an unknown set, a limit exceeded, a library error, deep nesting, a non-object
     and an empty body: the lane declines each (the route answers), so the status and the
-    error's JSON are exactly the route's — byte for byte.  (The lone surrogate is the
-    route's 500 today: the table path's pandas cannot encode it; the lane changes nothing.)"""
+    error's JSON are exactly the route's — byte for byte, and a client error, never a 500
+    (a lone surrogate is refused by the contract: UTF-8 cannot carry it)."""
     a, b = _both_ways(monkeypatch, BAD_BODIES[case])
     assert lane_spy == [None]
     _same(a, b)
     assert "detail" in a.json()
+    assert 400 <= a.status_code < 500
+
+
+def test_a_lone_surrogate_is_refused_naming_the_field():
+    """A candidate id that UTF-8 cannot carry is a 422 naming the field and the rule (the
+    table path's pandas used to fail on it with a 500)."""
+    with TestClient(_LANE_APP) as client:
+        r = client.post(
+            "/v1/rank",
+            content=BAD_BODIES["a lone surrogate escape"],
+            headers={"Content-Type": "application/json"},
+        )
+    assert r.status_code == 422
+    hits = [d for d in r.json()["detail"] if "lone surrogate" in d["msg"]]
+    assert hits and hits[0]["loc"][:4] == ["body", "candidates", 0, "id"]
+    assert "cannot be written as UTF-8; got '\\ud800'" in hits[0]["msg"]
 
 
 def test_malformed_json_keeps_its_422_shape():

@@ -17,10 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from ..models.agreement import Agreement, Policy
 from ..models.criteria import CriteriaSet
@@ -68,8 +68,25 @@ SCHEMA_VERSION: Literal["1"] = "1"
 #: The names of the operations (``/v1/<name>``, ``citymatch record <name>``).
 OperationName = Literal["rank", "ahp", "sensitivity", "portfolio", "review"]
 
-#: One cell of a table in a response: JSON scalars only (non-finite floats become null).
-Cell = float | int | str | bool | None
+
+def _encodable(text: str) -> str:
+    """Text that can be written as UTF-8 (a JSON escape can name a lone surrogate)."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "text must be valid Unicode: a lone surrogate (such as \\ud800) cannot be written "
+                f"as UTF-8; got {text!r}"
+            ) from None
+    return text
+
+
+#: Text in a request or response: any string that UTF-8 can carry.
+Text = Annotated[str, AfterValidator(_encodable)]
+
+#: One cell of a table in a request or response: JSON scalars only (non-finite floats become null).
+Cell = float | int | Text | bool | None
 
 
 class ContractModel(BaseModel):

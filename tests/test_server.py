@@ -492,6 +492,28 @@ def test_criteria_folder(tmp_path, rows):
     assert r.status_code == 200 and r.json()["criteria"] == "equal-weights"
 
 
+def test_worker_app_moves_start_up_objects_out_of_the_collectors_way(monkeypatch):
+    """A serving process's app (the worker factory) has its start-up objects frozen out of
+    the cyclic collector (gc.freeze: no full-heap pauses in the p99) and the ranking path's
+    modules loaded; the app still answers."""
+    import gc
+    import sys
+
+    from citymatch.service import server
+
+    monkeypatch.delenv("CITYMATCH_SERVICE_SETTINGS", raising=False)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        app = server.app_from_env()
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    assert frozen > 10_000  # numpy, pandas, pydantic, FastAPI and citymatch's own objects
+    assert "citymatch.rank" in sys.modules and "pandas" in sys.modules
+    assert TestClient(app).get("/health").status_code == 200
+
+
 # ------------------------------------------------------------------ contract fuzzing
 import schemathesis  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402

@@ -443,7 +443,27 @@ def app_from_env() -> FastAPI:
     """
     raw = json.loads(os.environ.get(_SETTINGS_ENV) or "{}")
     folder = raw.pop("criteria_folder", None) or os.environ.get("CITYMATCH_CRITERIA_FOLDER")
-    return create_app(ServiceSettings(**raw, criteria_folder=Path(folder) if folder else None))
+    return _settled(
+        create_app(ServiceSettings(**raw, criteria_folder=Path(folder) if folder else None))
+    )
+
+
+def _settled(app: FastAPI) -> FastAPI:
+    """The app of a serving process, after moving what start-up built out of the collector's way.
+
+    A worker imports numpy, pandas, pydantic and FastAPI (a few hundred thousand objects that
+    live as long as the process); the cyclic garbage collector's full collections walk them all
+    and pause a request for tens of milliseconds now and then — the service's p99.  The
+    modules a ranking needs are imported now, and ``gc.freeze()`` moves everything alive into a
+    generation the collector no longer scans (what CPython's documentation advises for servers).
+    """
+    import gc
+
+    from ..rank import rank  # noqa: F401 — the table path and its pandas, loaded once here
+
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def serve(
@@ -477,4 +497,4 @@ def serve(
             log_level="info",
         )
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(_settled(create_app(settings)), host=host, port=port, log_level="info")

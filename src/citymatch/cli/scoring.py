@@ -309,21 +309,20 @@ def add_sensitivity(sub: Subparsers) -> None:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``citymatch sensitivity``: the contract's sensitivity response, as a table or JSON."""
-    from ..sensitivity import rank_acceptability, stability_intervals
+    from ..sensitivity.report import acceptability_and_stability
     from ..service.contract import sensitivity_response
 
     fmt = output_format(args.format, args.output)
     ranking = rank_table(args)
-    acc = rank_acceptability(
+    acc, stab = acceptability_and_stability(
         ranking,
         samples=args.samples,
         rng=args.seed,
         sampler=args.sampler,
         concentration=args.concentration,
+        k=args.top_k,
         progress=args.progress,
     )
-    k = min(args.top_k, len(ranking.table) - 1)
-    stab = stability_intervals(ranking, k=k, progress=args.progress)
     if args.plot:
         from ..plot import save
 

@@ -195,13 +195,17 @@ def run_ahp(req: AHPRequest, folder: Path | None = None) -> AHPResponse:
 
 def run_sensitivity(req: SensitivityRequest, folder: Path | None = None) -> SensitivityResponse:
     """Execute a sensitivity request."""
-    from ..sensitivity import rank_acceptability, stability_intervals
+    from ..sensitivity.report import acceptability_and_stability
 
     r = _rank(req, resolve_criteria(req.criteria, folder))
-    acc = rank_acceptability(
-        r, samples=req.samples, rng=req.seed, sampler=req.sampler, concentration=req.concentration
+    acc, stab = acceptability_and_stability(
+        r,
+        samples=req.samples,
+        rng=req.seed,
+        sampler=req.sampler,
+        concentration=req.concentration,
+        k=req.k,
     )
-    stab = stability_intervals(r, k=min(req.k, len(r.table) - 1))
     return sensitivity_response(r, acc, stab, seed=req.seed)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import citymatch as cm
 from citymatch import sensitivity as sa
+from citymatch.errors import CitymatchTypeError, CitymatchValueError
 
 
 def _first_weights(a: list[float]) -> set[float]:
@@ -61,3 +63,102 @@ def test_multiplicative_perturbation_has_the_documented_log_normal_spread():
     log_ratio = np.log(w[:, 0] / w[:, 1])
     assert abs(log_ratio.mean() - np.log(2.5)) < 0.02
     assert abs(log_ratio.std() - 0.3) < 0.015
+
+
+def test_ahp_weight_samples_defaults_draw_1000_samples_one_saaty_step_away():
+    """By default 1,000 samples are drawn, each judgement moved by at most one Saaty step: a
+    2×2 judgement of 3 becomes 2, 3 or 4 (w₀ = 2/3, 3/4 or 4/5), never 1 or 5."""
+    w, cr = sa.ahp_weight_samples([[1, 3], ["1/3", 1]], rng=8)
+    assert w.shape == (1000, 2) and cr.shape == (1000,)
+    assert set(np.round(w[:, 0], 12)) == _first_weights([2.0, 3.0, 4.0])
+
+
+def test_ahp_weight_samples_takes_one_sample_and_a_zero_cr_limit():
+    """``samples=1`` and ``max_cr=0`` are valid (a 2×2 matrix is always consistent), and a
+    sample count that is not a positive integer (True, 2.5) is refused."""
+    w, cr = sa.ahp_weight_samples([[1, 3], ["1/3", 1]], samples=1, max_cr=0.0, rng=1)
+    assert w.shape == (1, 2) and cr.tolist() == [0.0]
+    for bad in (True, 2.5):
+        with pytest.raises(
+            CitymatchValueError, match=rf"`samples` must be a positive integer; got {bad}"
+        ):
+            sa.ahp_weight_samples([[1, 3], ["1/3", 1]], samples=bad)
+
+
+def test_ahp_weight_samples_refusal_counts_kept_and_drawn_sets():
+    """When too few perturbed sets meet ``max_cr``, the refusal states how many were kept and
+    drawn: under spread 0 every set is the given matrix (CR > 0, so none has CR ≤ 1e-12), and
+    20 samples allow 50 × 20 = 1,000 draws, made in blocks of 256 (so 1,024)."""
+    m = [[1, 3, 5, 7], ["1/3", 1, 2, 4], ["1/5", "1/2", 1, 3], ["1/7", "1/4", "1/3", 1]]
+    with pytest.raises(CitymatchValueError, match=r"^only 0 of 1024 perturbed judgement sets"):
+        sa.ahp_weight_samples(m, samples=20, spread=0.0, max_cr=1e-12, rng=5)
+
+
+def _node_cr(m: np.ndarray, ri: float) -> tuple[np.ndarray, float]:
+    """Principal eigenvector (sum 1) and CR = (λmax − n)/((n − 1)·RI), by numpy's eig."""
+    vals, vecs = np.linalg.eig(m)
+    k = int(np.argmax(vals.real))
+    v = np.abs(vecs[:, k].real)
+    n = m.shape[0]
+    return v / v.sum(), (vals[k].real - n) / ((n - 1) * ri) if n > 2 else 0.0
+
+
+def test_ahp_weight_samples_of_a_hierarchy_use_its_ri_table_and_exact_eigenvectors():
+    """A criteria set's own RI table (Alonso & Lamata 2006: RI(3) = 0.5247, RI(4) = 0.8816)
+    gives each sample's largest node CR, and the weights are the nodes' principal
+    eigenvectors multiplied down the tree (to 1e-9; spread 0 keeps every judgement)."""
+    cs = cm.load_criteria("partnership-city")
+    assert cs.ahp is not None
+    cs = cs.model_copy(update={"ahp": cs.ahp.model_copy(update={"ri": "alonso_lamata2006"})})
+    ri = {3: 0.5247, 4: 0.8816, 2: 1.0}
+    nodes = {
+        n.id: (list(n.children), np.array([[sa.eval_fraction(v) for v in r] for r in n.matrix]))
+        for n in cs.ahp.nodes
+    }
+    local = {nid: _node_cr(m, ri[m.shape[0]]) for nid, (_, m) in nodes.items()}
+    expected = {}
+    for child, share in zip(nodes["goal"][0], local["goal"][0], strict=True):
+        for leaf, v in zip(nodes[child][0], local[child][0], strict=True):
+            expected[leaf] = share * v
+    w, cr = sa.ahp_weight_samples(cs, samples=2, spread=0.0, rng=0)
+    np.testing.assert_allclose(w, np.tile([expected[i] for i in cs.ids], (2, 1)), atol=1e-9)
+    np.testing.assert_allclose(cr, max(c for _, c in local.values()), rtol=1e-9)
+
+
+def _sweep_scores(x: np.ndarray, wv: np.ndarray, t: np.ndarray, norm: str, plain) -> np.ndarray:
+    return np.array([plain(x, v, t, norm) for v in wv])
+
+
+def test_weight_sweep_of_a_ranking_takes_the_weights_and_types_given(ranking, plain_topsis):
+    """A Ranking's weights and types are overridden by the ones passed: the sweep's base
+    proportions are the given weights, and its scores are textbook TOPSIS with the given
+    directions."""
+    x = ranking.matrix.to_numpy()
+    m = x.shape[1]
+    w = np.arange(1.0, m + 1)
+    t = -ranking.criteria.types
+    res = sa.weight_sweep(ranking, 0, weights=w, types=t, points=3)
+    rest = w[1:] / w[1:].sum()
+    np.testing.assert_allclose(res.weight_vectors[0], [0.0, *rest], atol=1e-12)
+    np.testing.assert_allclose(
+        res.scores, _sweep_scores(x, res.weight_vectors, t, "vector", plain_topsis), atol=1e-9
+    )
+
+
+def test_weight_sweep_of_a_ranking_keeps_its_normalisation(plain_topsis):
+    """A TOPSIS ranking made with min-max normalisation is swept under min-max."""
+    r = cm.rank(cm.datasets.load_cities(), "partnership-city", normalization="minmax")
+    res = sa.weight_sweep(r, 1, points=2)
+    x = r.matrix.to_numpy()
+    expected = _sweep_scores(x, res.weight_vectors, r.criteria.types, "minmax", plain_topsis)
+    np.testing.assert_allclose(res.scores, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"), [({"weights": [1, 1]}, "types"), ({"types": [1, 1]}, "weights")]
+)
+def test_a_raw_matrix_needs_both_weights_and_types(given, missing):
+    """A raw matrix with only one of ``weights`` / ``types`` is refused, naming the other."""
+    msg = rf"^pass a Ranking, or `matrix` with `weights` and `types`; got a matrix without {missing}\.$"
+    with pytest.raises(CitymatchTypeError, match=msg):
+        sa.weight_sweep([[1.0, 2.0], [2.0, 1.0]], 0, **given)

@@ -162,3 +162,91 @@ def test_a_raw_matrix_needs_both_weights_and_types(given, missing):
     msg = rf"^pass a Ranking, or `matrix` with `weights` and `types`; got a matrix without {missing}\.$"
     with pytest.raises(CitymatchTypeError, match=msg):
         sa.weight_sweep([[1.0, 2.0], [2.0, 1.0]], 0, **given)
+
+
+def test_ahp_weight_samples_refuse_exactly_when_the_draw_budget_is_spent():
+    """The budget is 50 draws per requested sample: 256 samples (rounds of 256) are refused
+    after exactly 50 rounds, 12,800 draws; 5 samples all kept in the first round of 256 draws
+    (≥ 250) are returned, not refused."""
+    m = [[1, 2, 4], ["1/2", 1, 4], ["1/4", "1/4", 1]]  # CR > 0, unchanged under spread 0
+    with pytest.raises(CitymatchValueError, match=r"^only 0 of 12800 perturbed judgement sets"):
+        sa.ahp_weight_samples(m, samples=256, spread=0.0, max_cr=1e-12, rng=0)
+    w, _ = sa.ahp_weight_samples(m, samples=5, spread=0.0, max_cr=0.5, rng=0)
+    assert w.shape == (5, 3)
+
+
+_SAATY = np.array(
+    [1 / 9, 1 / 8, 1 / 7, 1 / 6, 1 / 5, 1 / 4, 1 / 3, 1 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+)
+_M4 = np.array([[1, 2, 4, 3], [1 / 2, 1, 4, 1], [1 / 4, 1 / 4, 1, 2], [1 / 3, 1, 1 / 2, 1]])
+
+
+def _eig(m: np.ndarray) -> tuple[np.ndarray, float]:
+    """Principal eigenvector (sum 1) and eigenvalue, by numpy's eig."""
+    vals, vecs = np.linalg.eig(m)
+    k = int(np.argmax(vals.real))
+    v = np.abs(vecs[:, k].real)
+    return v / v.sum(), float(vals[k].real)
+
+
+def _cr4(m: np.ndarray, ri: float) -> float:
+    return (_eig(m)[1] - 4) / (3 * ri)
+
+
+def _revised(m: np.ndarray, i: int, j: int, v: float) -> np.ndarray:
+    out = m.copy()
+    out[i, j], out[j, i] = v, 1 / v
+    return out
+
+
+def test_ahp_repair_judgement_table_against_numpy_eig():
+    """Each judgement i < j of a 4×4 matrix, worst error first: its consistent value w_i/w_j
+    (w: numpy's principal eigenvector), the nearest value on Saaty's scale (in log distance),
+    the error |ln(a_ij w_j / w_i)| and the CR after that one revision under the RI table asked
+    for (Alonso & Lamata 2006: RI(4) = 0.8816); the table has exactly these columns."""
+    res = sa.ahp_repair(_M4, ri="alonso_lamata2006", threshold=0.5)
+    w, _ = _eig(_M4)
+    rows = []
+    for i in range(4):
+        for j in range(i + 1, 4):
+            cv = w[i] / w[j]
+            near = float(_SAATY[np.argmin(np.abs(np.log(_SAATY) - np.log(cv)))])
+            err = abs(np.log(_M4[i, j] * w[j] / w[i]))
+            rows.append((err, str(i), str(j), cv, near, _cr4(_revised(_M4, i, j, near), 0.8816)))
+    rows.sort(reverse=True)  # the errors are distinct (0.74, 0.71, 0.63, 0.21, 0.19, 0.04)
+    t = res.judgements
+    assert list(t.columns) == [
+        "i", "j", "a_ij", "consistent_value", "nearest_saaty", "error", "cr_if_revised"
+    ]  # fmt: skip
+    assert list(zip(t["i"], t["j"], strict=True)) == [(r[1], r[2]) for r in rows]
+    np.testing.assert_allclose(t["error"], [r[0] for r in rows], rtol=1e-6)
+    np.testing.assert_allclose(t["consistent_value"], [r[3] for r in rows], rtol=1e-6)
+    assert t["nearest_saaty"].tolist() == [r[4] for r in rows]
+    np.testing.assert_allclose(t["cr_if_revised"], [r[5] for r in rows], rtol=1e-6)
+    assert res.cr == pytest.approx(_cr4(_M4, 0.8816), rel=1e-6)
+
+
+def test_ahp_repair_repr_names_the_worst_judgement_and_the_final_cr():
+    """The repr states the CR, the worst judgement (the first row: a[2,3] = 2, consistent value
+    w₂/w₃) with its consistent value, the number of revisions and the CR after the last; the
+    given CR when none was needed; the HTML form carries the same line.  The first revision is
+    the best of the three worst judgements' two candidate values."""
+    w, _ = _eig(_M4)
+    res = sa.ahp_repair(_M4)
+    cr = _cr4(_M4, 0.90)  # Saaty's RI(4)
+    head = f"AHPRepairResult(CR {cr:.4f}; worst judgement a[2,3] = 2 (consistent value {w[2] / w[3]:.4g}); "
+    assert repr(res).startswith(head)
+    assert repr(res).endswith(f"revision(s) → CR {float(res.steps['cr_after'].iloc[-1]):.4f})")
+    assert repr(res) in res._repr_html_()
+    candidates = [
+        _cr4(_revised(_M4, i, j, v), 0.90)
+        for i, j in ((2, 3), (1, 2), (1, 3))
+        for v in (
+            float(_SAATY[np.argmin(np.abs(np.log(_SAATY) - np.log(w[i] / w[j])))]),
+            w[i] / w[j],
+        )
+        if v != _M4[i, j]
+    ]
+    assert res.steps["cr_after"].iloc[0] == pytest.approx(min(candidates), abs=1e-9)
+    consistent = sa.ahp_repair([[1, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]])
+    assert repr(consistent).endswith("0 revision(s) → CR 0.0000)")

@@ -7,12 +7,14 @@ property of the documented distribution, never computed by the code under test.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 import citymatch as cm
 from citymatch import sensitivity as sa
-from citymatch.errors import CitymatchTypeError, CitymatchValueError
+from citymatch.errors import CitymatchTypeError, CitymatchValueError, ShapeError
 
 
 def _first_weights(a: list[float]) -> set[float]:
@@ -250,3 +252,35 @@ def test_ahp_repair_repr_names_the_worst_judgement_and_the_final_cr():
     assert res.steps["cr_after"].iloc[0] == pytest.approx(min(candidates), abs=1e-9)
     consistent = sa.ahp_repair([[1, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]])
     assert repr(consistent).endswith("0 revision(s) → CR 0.0000)")
+
+
+def test_ahp_repair_steps_lower_the_cr_under_the_ri_table_asked_for():
+    """With threshold 0 the greedy repair goes on while a revision lowers the CR (each step's
+    CR below the last) and then stops; the first step is the best of the three worst
+    judgements' candidates under the RI table asked for (Alonso & Lamata: RI(4) = 0.8816)."""
+    w, _ = _eig(_M4)
+    res = sa.ahp_repair(_M4, ri="alonso_lamata2006", threshold=0.0)
+    candidates = [
+        _cr4(_revised(_M4, i, j, v), 0.8816)
+        for i, j in ((2, 3), (1, 2), (1, 3))
+        for v in (
+            float(_SAATY[np.argmin(np.abs(np.log(_SAATY) - np.log(w[i] / w[j])))]),
+            w[i] / w[j],
+        )
+        if v != _M4[i, j]
+    ]
+    assert res.steps["cr_after"].iloc[0] == pytest.approx(min(candidates), abs=1e-9)
+    crs = [res.cr, *res.steps["cr_after"]]
+    assert all(b < a for a, b in itertools.pairwise(crs))
+
+
+def test_ahp_repair_stops_at_a_cr_equal_to_the_threshold_and_checks_its_arguments():
+    """A CR equal to the threshold needs no revision (CR ≤ threshold); the steps table keeps
+    its five columns when empty; wrong labels and a negative threshold are refused."""
+    cr = sa.ahp_repair(_M4).cr
+    res = sa.ahp_repair(_M4, threshold=cr)
+    assert res.steps.empty and list(res.steps.columns) == ["i", "j", "from", "to", "cr_after"]
+    with pytest.raises(ShapeError, match=r"`labels` must have 4 names \(one per element\); got 2"):
+        sa.ahp_repair(_M4, labels=["a", "b"])
+    with pytest.raises(CitymatchValueError, match=r"`threshold` must be a number ≥ 0; got -1.0"):
+        sa.ahp_repair(_M4, threshold=-1.0)

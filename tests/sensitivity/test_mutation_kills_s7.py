@@ -14,7 +14,7 @@ import pytest
 
 import citymatch as cm
 from citymatch import sensitivity as sa
-from citymatch.errors import CitymatchTypeError, CitymatchValueError, ShapeError
+from citymatch.errors import CitymatchTypeError, CitymatchValueError, NonFiniteError, ShapeError
 
 
 def _first_weights(a: list[float]) -> set[float]:
@@ -284,3 +284,45 @@ def test_ahp_repair_stops_at_a_cr_equal_to_the_threshold_and_checks_its_argument
         sa.ahp_repair(_M4, labels=["a", "b"])
     with pytest.raises(CitymatchValueError, match=r"`threshold` must be a number ≥ 0; got -1.0"):
         sa.ahp_repair(_M4, threshold=-1.0)
+
+
+_X3 = [[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]]
+
+
+def test_weight_sweep_shares_the_rest_equally_when_the_other_weights_are_zero():
+    """When every other weight is zero the remainder 1 − v is shared equally: with weights
+    (1, 0, 0) the sweep of criterion 0 starts at (0, 1/2, 1/2); with (1, 0) at (0, 1)."""
+    x = [[1.0, 2.0, 3.0], [2.0, 1.0, 1.0], [3.0, 3.0, 2.0]]
+    res = sa.weight_sweep(x, 0, [1, 0, 0], [1, 1, 1], points=3)
+    np.testing.assert_allclose(res.weight_vectors, [[0, 0.5, 0.5], [0.5, 0.25, 0.25], [1, 0, 0]])
+    two = sa.weight_sweep(_X3, 0, [1, 0], [1, 1], points=2)
+    np.testing.assert_allclose(two.weight_vectors, [[0, 1], [1, 0]])
+
+
+def test_sensitivity_input_refusals_name_the_argument_and_value():
+    """Raw-array inputs are checked: the criterion index range, a batch of weights, labels of
+    the wrong length, a non-finite cell, a normalisation given to another method — including
+    the method of a Ranking made by VIKOR."""
+    with pytest.raises(
+        CitymatchValueError, match=r"^`criterion` index must be in 0\.\.1; got 2\.$"
+    ):
+        sa.weight_sweep(_X3, 2, [1, 1], [1, 1])
+    with pytest.raises(
+        ShapeError, match=r"^`weights` must be one vector of 2 weights here; got shape \(2, 2\)\.$"
+    ):
+        sa.weight_sweep(_X3, 0, [[1, 1], [1, 2]], [1, 1])
+    with pytest.raises(
+        ShapeError, match=r"^`labels` must have 3 names \(one per candidate\); got 2\.$"
+    ):
+        sa.weight_sweep(_X3, 0, [1, 1], [1, 1], labels=["a", "b"])
+    with pytest.raises(
+        NonFiniteError,
+        match=r"^`matrix` must contain only finite numbers; got nan at row 0, column 1",
+    ):
+        sa.weight_sweep([[1.0, np.nan], [2.0, 3.0]], 0, [1, 1], [1, 1])
+    msg = r"^`normalization` is a TOPSIS setting; method VIKOR takes its parameters in `method_options`\.$"
+    with pytest.raises(CitymatchValueError, match=msg):
+        sa.weight_sweep(_X3, 0, [1, 1], [1, 1], method="vikor", normalization="max")
+    vikor = cm.rank(cm.datasets.load_cities(), "partnership-city", method="VIKOR")
+    with pytest.raises(CitymatchValueError, match=msg):
+        sa.weight_sweep(vikor, 0, normalization="max")

@@ -291,12 +291,15 @@ _X3 = [[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]]
 
 def test_weight_sweep_shares_the_rest_equally_when_the_other_weights_are_zero():
     """When every other weight is zero the remainder 1 − v is shared equally: with weights
-    (1, 0, 0) the sweep of criterion 0 starts at (0, 1/2, 1/2); with (1, 0) at (0, 1)."""
+    (1, 0, 0) the sweep of criterion 0 starts at (0, 1/2, 1/2), with (1, 0) at (0, 1); a
+    single criterion is swept from 0 to 1 alone."""
     x = [[1.0, 2.0, 3.0], [2.0, 1.0, 1.0], [3.0, 3.0, 2.0]]
     res = sa.weight_sweep(x, 0, [1, 0, 0], [1, 1, 1], points=3)
     np.testing.assert_allclose(res.weight_vectors, [[0, 0.5, 0.5], [0.5, 0.25, 0.25], [1, 0, 0]])
     two = sa.weight_sweep(_X3, 0, [1, 0], [1, 1], points=2)
     np.testing.assert_allclose(two.weight_vectors, [[0, 1], [1, 0]])
+    one = sa.weight_sweep([[1.0], [2.0]], 0, [1], [1], points=2)
+    np.testing.assert_allclose(one.weight_vectors, [[0], [1]])
 
 
 def test_sensitivity_input_refusals_name_the_argument_and_value():

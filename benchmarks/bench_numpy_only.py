@@ -26,30 +26,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("CITYMATCH_JIT", "0")  # numpy only, before citymatch is imported
 
 import numpy as np
+from bench_core import timeit as median_time
 from busy import busy_neighbour
 
 import citymatch
 from citymatch.scoring import _kernels
 from citymatch.scoring.pool import n_threads, over_rows
-
-
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
 
 STEPS = [
     "transposed read: u = xᵀ − x⁺",

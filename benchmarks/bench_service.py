@@ -294,25 +294,34 @@ def http_stack() -> str:
 
 
 def start_service(workers: int, folder: Path) -> tuple[subprocess.Popen, str]:
+    """Start ``citymatch serve`` and wait until every worker has finished its start-up.
+
+    Waiting for ``/health`` alone is not enough with several workers: the first worker
+    answers while the others still import, and a load generator that connects then puts
+    every connection on the first one.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "CITYMATCH_CRITERIA_FOLDER": str(folder)}
     cmd = [sys.executable, "-m", "citymatch", "serve", "--port", str(port)]
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [*cmd, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=1) as r:
+    for _ in range(1200):
+        log.seek(0)
+        if log.read().count(b"Application startup complete") >= workers:
+            with urllib.request.urlopen(base + "/health", timeout=5) as r:
                 r.read()
             return proc, base
-        except OSError:
-            time.sleep(0.1)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
     proc.terminate()
     raise SystemExit("the service did not start")
 

@@ -322,10 +322,13 @@ def test_worker_processes_get_every_setting(monkeypatch, tmp_path):
     setting, not only the criteria folder, reaches it."""
     import uvicorn
 
-    from citymatch.service import server
+    from citymatch.service import listen, server
 
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.update(k))
+    monkeypatch.setattr(
+        listen, "serve_workers", lambda app, h, p, n: seen.update(app=app, factory=True, workers=n)
+    )
     monkeypatch.setenv("CITYMATCH_SERVICE_SETTINGS", "{}")  # restored after the test
     cfg = ServiceSettings(max_queue=3, max_body_bytes=1234, criteria_folder=tmp_path)
     server.serve(settings=cfg, workers=2)

@@ -475,10 +475,17 @@ def serve(
 ) -> None:
     """Run the service with uvicorn (blocking); ``workers > 1`` starts worker processes.
 
+    With ``SO_REUSEPORT`` (Linux, the BSDs, macOS) each worker listens on a socket of its
+    own and the kernel spreads the connections over them (:mod:`citymatch.service.listen`);
+    a port already in use is an ``OSError`` naming it.
+
     Raises
     ------
     MissingDependencyError
         uvicorn or FastAPI is not installed (the ``server`` extra).
+    OSError
+        With several workers: the address cannot be bound (in use, not local); the message
+        names it.
     """
     uvicorn = require("uvicorn", "the HTTP service")
     if workers > 1:
@@ -488,6 +495,11 @@ def serve(
             os.environ[_SETTINGS_ENV] = json.dumps(
                 {**fields, "criteria_folder": None if folder is None else str(folder)}
             )
+        from .listen import REUSE_PORT, serve_workers
+
+        if REUSE_PORT:  # a listening socket per worker: connections spread over the workers
+            serve_workers("citymatch.service.server:app_from_env", host, port, workers)
+            return
         uvicorn.run(
             "citymatch.service.server:app_from_env",
             factory=True,

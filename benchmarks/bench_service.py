@@ -305,6 +305,7 @@ def start_service(workers: int, folder: Path) -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     env = {**os.environ, "CITYMATCH_CRITERIA_FOLDER": str(folder)}
     cmd = [sys.executable, "-m", "citymatch", "serve", "--port", str(port)]
+    cmd += ["--criteria-folder", str(folder)]
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [*cmd, "--workers", str(workers)],

@@ -317,6 +317,20 @@ def test_serve_passes_its_limits_to_the_service(monkeypatch):
     assert cfg == ServiceSettings(max_queue=3, body_timeout=1.5)
 
 
+def test_serve_reads_the_criteria_folder_from_the_environment(monkeypatch, tmp_path):
+    """`CITYMATCH_CRITERIA_FOLDER` is `--criteria-folder`'s default, with one worker as with
+    several (the workers' factory reads it too); the flag wins over it."""
+    from citymatch.cli.main import main
+    from citymatch.service import server
+
+    got = []
+    monkeypatch.setattr(server, "serve", lambda host, port, settings, workers: got.append(settings))
+    monkeypatch.setenv("CITYMATCH_CRITERIA_FOLDER", str(tmp_path))
+    assert main(["serve"]) == 0
+    assert main(["serve", "--criteria-folder", str(tmp_path / "other")]) == 0
+    assert [cfg.criteria_folder for cfg in got] == [tmp_path, tmp_path / "other"]
+
+
 def test_worker_processes_get_every_setting(monkeypatch, tmp_path):
     """With --workers > 1 uvicorn builds the app in each worker from the environment: every
     setting, not only the criteria folder, reaches it."""

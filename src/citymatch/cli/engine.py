@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -75,7 +76,8 @@ def add_serve(sub: Subparsers) -> None:
     sv.add_argument(
         "--criteria-folder",
         dest="criteria_folder",
-        help="extra folder of criteria sets served by name",
+        default=os.environ.get("CITYMATCH_CRITERIA_FOLDER") or None,
+        help="extra folder of criteria sets served by name (default: $CITYMATCH_CRITERIA_FOLDER)",
     )
     sv.add_argument(
         "--workers", type=int, default=1, help="worker processes (one per core is typical)"

@@ -441,3 +441,23 @@ def test_fast_lane_leaves_big_bodies_to_the_route(streamed, city_rows, lane_spy)
     assert r.status_code == 200, r.text[:300]
     assert r.json()["ranked"] == 5
     assert lane_spy == []
+
+
+@given(req=plain_requests())
+def test_fast_json_is_the_models_json_byte_for_byte(req):
+    """`rank_fast_json` (the fast lane's answer, built without the response models) gives
+    exactly the bytes of `rank_fast(...).model_dump_json()`, and declines the same requests."""
+    from citymatch.service.fast import rank_fast, rank_fast_json
+    from citymatch.service.operations import resolve_criteria
+
+    cs = resolve_criteria(req.criteria)
+    try:
+        model = rank_fast(req, cs)
+    except CitymatchError as exc:
+        with pytest.raises(type(exc)):
+            rank_fast_json(req, cs)
+        return
+    got = rank_fast_json(req, cs)
+    assert (got is None) == (model is None)
+    if model is not None:
+        assert got == model.model_dump_json().encode()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ..sensitivity import RankAcceptabilityResult, StabilityResult
 
 __all__ = [
+    "ROWS_ADAPTER",
     "SCHEMA_VERSION",
     "AHPRequest",
     "AHPResponse",
@@ -57,6 +58,7 @@ __all__ = [
     "ahp_response",
     "portfolio_response",
     "rank_response",
+    "ranking_row_dicts",
     "ranking_rows",
     "review_response",
     "sensitivity_response",
@@ -348,8 +350,19 @@ def ranking_rows(columns: Mapping[str, Any], n: int) -> list[RankRow]:
     ``rank``, ``d_ideal``, ``d_anti_ideal``, ``contrib_<criterion>``, the method's own) to
     sequences with ``tolist()`` (pandas columns or numpy arrays) or lists.  The one place a
     ranked table becomes rows, for :func:`rank_response` (a :class:`~citymatch.Ranking`'s
-    table) and the service's array path alike.  The rows are validated in one call as a list
-    (in pydantic's core: faster than building the models one by one).
+    table) and the service's array path alike.  The rows (:func:`ranking_row_dicts`) are
+    validated in one call as a list (in pydantic's core: faster than building the models one
+    by one).
+    """
+    return ROWS_ADAPTER.validate_python(ranking_row_dicts(columns, n))
+
+
+def ranking_row_dicts(columns: Mapping[str, Any], n: int) -> list[dict[str, Any]]:
+    """The rows of :func:`ranking_rows` as plain dicts, keys in :class:`RankRow`'s field order.
+
+    Each dict is what its :class:`RankRow` dumps to (every field given, Python ``str``,
+    ``int``, ``float`` and ``None`` only), so serialising the dicts gives the models' JSON
+    byte for byte; the service's fast lane serialises them without building the models.
     """
     contrib_cols = [c for c in columns if c.startswith("contrib_")]
     own = [c for c in columns if c not in _ROW_COLUMNS and c not in contrib_cols]
@@ -375,24 +388,22 @@ def ranking_rows(columns: Mapping[str, Any], n: int) -> list[RankRow]:
     d_a = floats("d_anti_ideal") if topsis else [None] * n
     contrib = _by_row([c.removeprefix("contrib_") for c in contrib_cols], contrib_cols, columns, n)
     quant = _by_row(own, own, columns, n)
-    return _ROWS.validate_python(
-        [
-            {
-                "id": i,
-                "name": nm,
-                "kind": kd,
-                "score": sc,
-                "rank": rk,
-                "d_ideal": di,
-                "d_anti_ideal": da,
-                "contributions": co,
-                "quantities": qu,
-            }
-            for i, nm, kd, sc, rk, di, da, co, qu in zip(
-                ids, names, kinds, score, rank_, d_i, d_a, contrib, quant, strict=True
-            )
-        ]
-    )
+    return [
+        {
+            "id": i,
+            "name": nm,
+            "kind": kd,
+            "score": sc,
+            "rank": rk,
+            "d_ideal": di,
+            "d_anti_ideal": da,
+            "contributions": co,
+            "quantities": qu,
+        }
+        for i, nm, kd, sc, rk, di, da, co, qu in zip(
+            ids, names, kinds, score, rank_, d_i, d_a, contrib, quant, strict=True
+        )
+    ]
 
 
 def _by_row(
@@ -408,7 +419,7 @@ def _by_row(
 
 
 #: Validates a ranking's rows in one call.
-_ROWS: TypeAdapter[list[RankRow]] = TypeAdapter(list[RankRow])
+ROWS_ADAPTER: TypeAdapter[list[RankRow]] = TypeAdapter(list[RankRow])
 
 
 def _excluded_rows(frame: pd.DataFrame | None) -> list[Excluded]:

@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic_core import to_json
 
-from .contract import RankRequest, RankResponse, ranking_rows
+from .contract import ROWS_ADAPTER, SCHEMA_VERSION, RankRequest, RankResponse, ranking_row_dicts
 
 if TYPE_CHECKING:
     from ..models.criteria import CriteriaSet
 
-__all__ = ["INT_LIMIT", "rank_fast", "request_matrix"]
+__all__ = ["INT_LIMIT", "rank_fast", "rank_fast_json", "request_matrix"]
 
 #: Integers (ids and values) of at least this magnitude go the table path (pandas keeps
 #: them in object columns).
@@ -107,6 +108,36 @@ def rank_fast(req: RankRequest, cs: CriteriaSet) -> RankResponse | None:
 
     ``cs`` is the request's criteria set, resolved (by name or inline).
     """
+    parts = _answer(req, cs)
+    if parts is None:
+        return None
+    fields, rows = parts
+    return RankResponse(**fields, ranking=ROWS_ADAPTER.validate_python(rows))
+
+
+def rank_fast_json(req: RankRequest, cs: CriteriaSet) -> bytes | None:
+    """:func:`rank_fast`'s answer as JSON bytes, without building the response models.
+
+    The bytes equal ``rank_fast(req, cs).model_dump_json()`` (tested on random requests):
+    the dicts hold exactly what the models dump to, in their field order, and pydantic-core
+    serialises both.  The service's fast lane sends them; building and validating 100 row
+    models would cost it about a sixth of its time.
+    """
+    parts = _answer(req, cs)
+    if parts is None:
+        return None
+    fields, rows = parts
+    doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    for name in RankResponse.model_fields:  # the model's field order
+        if name != "schema_version":
+            doc[name] = rows if name == "ranking" else fields[name]
+    return to_json(doc, inf_nan_mode="null")
+
+
+def _answer(
+    req: RankRequest, cs: CriteriaSet
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The response's fields but the ranking, and the ranking's rows (plain), or None."""
     from .. import __version__
     from ..candidates import resolve_weights
     from ..rank import score_values
@@ -144,18 +175,18 @@ def rank_fast(req: RankRequest, cs: CriteriaSet) -> RankResponse | None:
         columns["kind"] = [kinds[i] for i in order]
     columns.update({k: v[order] for k, v in scored.columns.items()})
     used = scored.criteria
-    return RankResponse(
-        criteria=used.name,
-        criteria_version=used.version,
-        weights={str(k): float(v) for k, v in zip(used.ids, scored.weights, strict=True)},
-        weight_source=used.weight_source,
-        method=scored.method,
-        normalization=(
+    fields: dict[str, Any] = {
+        "criteria": used.name,
+        "criteria_version": used.version,
+        "weights": {str(k): float(v) for k, v in zip(used.ids, scored.weights, strict=True)},
+        "weight_source": used.weight_source,
+        "method": scored.method,
+        "normalization": (
             scored.result.normalization if isinstance(scored.result, TopsisResult) else None
         ),
-        ranked=n,
-        ranking=ranking_rows(columns, len(order)),
-        excluded_count=0,
-        excluded=[],
-        citymatch_version=__version__,
-    )
+        "ranked": n,
+        "excluded_count": 0,
+        "excluded": [],
+        "citymatch_version": __version__,
+    }
+    return fields, ranking_row_dicts(columns, len(order))

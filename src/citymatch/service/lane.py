@@ -11,9 +11,10 @@ a request itself:
    is parsed and validated in one step by pydantic-core
    (:meth:`RankRequest.model_validate_json <pydantic.BaseModel.model_validate_json>`);
 2. the one table of request limits (:func:`~citymatch.service.limits.apply_limits`), then
-   the array path's runner, looked up in :data:`~citymatch.service.operations.OPERATIONS`
-   per request as the route does;
-3. the answer is serialised by pydantic-core straight to bytes and sent as the route sends
+   the array path (:func:`~citymatch.service.operations.run_rank_inline_json`: the same
+   conditions and work as the route's ``run_rank_inline``);
+3. the answer is serialised by pydantic-core straight to bytes from plain values — the
+   bytes of the route's response model, without building it — and sent as the route sends
    it (status 200, ``content-type: application/json``).
 
 It answers **only successes**.  Anything else — another route or method, a body not
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .contract import RankRequest
 from .limits import ServiceSettings, apply_limits
-from .operations import OPERATIONS
+from .operations import run_rank_inline_json
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -108,17 +109,11 @@ class RankLane:
 
     def answer(self, body: bytes) -> bytes | None:
         """The JSON answer to ``body`` by the array path, or None (then FastAPI answers)."""
-        inline = OPERATIONS["rank"].inline
-        if inline is None:
-            return None
         try:
             req = apply_limits("rank", RankRequest.model_validate_json(body), self.settings)
-            res = inline(req, self.settings.criteria_folder)
+            return run_rank_inline_json(req, self.settings.criteria_folder)
         except Exception:  # an error's answer (422, 500) is FastAPI's, with its own wording
             return None
-        if res is None:
-            return None
-        return res.__pydantic_serializer__.to_json(res, by_alias=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer an admitted request whose answer :meth:`answer` gives; hand on the rest."""

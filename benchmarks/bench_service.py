@@ -132,6 +132,15 @@ def in_process_times(body: bytes, folder: Path, seconds: float, paths: tuple[str
 
     out = {}
     for name in paths:
+        if name == "lane":  # the HTTP service's own work per body: bytes in, bytes out
+            from citymatch.service.lane import RankLane
+            from citymatch.service.limits import ServiceSettings
+
+            lane = RankLane(None, ServiceSettings(criteria_folder=folder))  # type: ignore[arg-type]
+            if lane.answer(body) is None:
+                raise SystemExit("the fast lane declined the benchmark's body")
+            out[name] = time_calls(lambda lane=lane: lane.answer(body), seconds)
+            continue
         run = runners[name]
 
         def work(run=run) -> str:
@@ -375,7 +384,7 @@ def run(args) -> dict:
     inproc = {}
     for name in ("rank_100x10", "rank_100_cities"):
         inproc[name] = in_process_times(
-            texts[name], folder, args.in_process_seconds, ("service", "table")
+            texts[name], folder, args.in_process_seconds, ("lane", "service", "table")
         )
         if args.baseline:
             inproc[name]["baseline"] = baseline_times(
@@ -396,12 +405,14 @@ def target_rows(res: dict) -> list[tuple[str, str, str, bool | None]]:
     """(case, measured, goal, met) rows: in-process speed-up and the HTTP load test."""
     rows: list[tuple[str, str, str, bool | None]] = []
     for name, r in res["in_process"].items():
-        svc, table = r["service"], r["table"]
+        # The service's own work per request (the fast lane: bytes in, bytes out) is judged;
+        # the operation's model path and the table path are shown beside it.
+        svc, ops, table = r.get("lane", r["service"]), r["service"], r["table"]
         ref = r.get("baseline")
         ratio = ref["median_ms"] / svc["median_ms"] if ref else None
         measured = (
-            f"{svc['median_ms']:.2f} ms (CPU {svc['cpu_ms']:.2f}); table "
-            f"{table['median_ms']:.2f} ms (CPU {table['cpu_ms']:.2f})"
+            f"lane {svc['median_ms']:.2f} ms (CPU {svc['cpu_ms']:.2f}); models "
+            f"{ops['median_ms']:.2f} ms; table {table['median_ms']:.2f} ms"
         )
         if ref:
             cpu_ratio = ref["cpu_ms"] / svc["cpu_ms"]
@@ -411,7 +422,7 @@ def target_rows(res: dict) -> list[tuple[str, str, str, bool | None]]:
             )
         rows.append(
             (
-                f"in process, {name} (validate, run, serialise)",
+                f"in process, {name} (body → answer bytes)",
                 measured,
                 f"≥ {TARGET_SPEEDUP:g}× baseline",
                 None if ratio is None else ratio >= TARGET_SPEEDUP,

@@ -133,3 +133,46 @@ def test_serve_with_workers_takes_the_own_socket_path(monkeypatch):
     monkeypatch.setenv("CITYMATCH_SERVICE_SETTINGS", "{}")
     server.serve("127.0.0.1", 8123, workers=2)
     assert got == [("citymatch.service.server:app_from_env", "127.0.0.1", 8123, 2)]
+
+
+def test_a_second_service_is_refused_before_the_first_ones_workers_listen():
+    """While a service's workers are still starting (or all restarting), its address is held
+    by the reserving socket alone; a second service's reservation of the same port must
+    still fail — else both services' workers would listen on it and silently share it."""
+    first = listen.reserve("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        with pytest.raises(OSError, match=rf"cannot listen on 127\.0\.0\.1:{port}: "):
+            second = listen.reserve("127.0.0.1", port)
+            second.close()  # only reached when the reservation wrongly succeeded
+        # ... and the first service's workers still get their own sockets on it.
+        worker = _sent_to_worker(first)
+        worker.listen(8)
+        worker.close()
+    finally:
+        first.close()
+
+
+@pytest.mark.parametrize("reuse_port", [False, True], ids=["plain-listener", "reuseport"])
+def test_reserve_succeeds_right_after_a_closed_service_left_time_wait(reuse_port):
+    """A service stopped a moment ago leaves its closed connections in TIME_WAIT on the
+    port (the server closed them first); a new service reserves the port all the same,
+    whether the old one listened with a plain socket (one worker) or per-worker sockets."""
+    old = socket.socket()
+    old.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        old.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    old.bind(("127.0.0.1", 0))
+    old.listen(8)
+    port = old.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    conn, _ = old.accept()
+    conn.close()  # the server's side closes first: TIME_WAIT on the service's port
+    assert client.recv(1) == b""
+    client.close()
+    old.close()
+    sock = listen.reserve("127.0.0.1", port)
+    try:
+        assert sock.getsockname()[1] == port
+    finally:
+        sock.close()

@@ -67,6 +67,11 @@ def reserve(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
+        # SO_REUSEADDR lets the bind pass a closed service's TIME_WAIT connections; kept on a
+        # socket that never listens, it would also let another service's plain bind (the
+        # probe above) pass while no worker listens yet (start-up, restarts): both services
+        # would then share the port.  Cleared, the address stays this service's alone.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
     except OSError as exc:
         sock.close()
         raise OSError(

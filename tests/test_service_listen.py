@@ -140,17 +140,18 @@ def test_a_second_service_is_refused_before_the_first_ones_workers_listen():
     by the reserving socket alone; a second service's reservation of the same port must
     still fail — else both services' workers would listen on it and silently share it."""
     first = listen.reserve("127.0.0.1", 0)
+    wrongly: list[socket.socket] = []  # a reservation that should not have succeeded
     try:
         port = first.getsockname()[1]
         with pytest.raises(OSError, match=rf"cannot listen on 127\.0\.0\.1:{port}: "):
-            second = listen.reserve("127.0.0.1", port)
-            second.close()  # only reached when the reservation wrongly succeeded
+            wrongly.append(listen.reserve("127.0.0.1", port))
         # ... and the first service's workers still get their own sockets on it.
         worker = _sent_to_worker(first)
         worker.listen(8)
         worker.close()
     finally:
-        first.close()
+        for sock in [*wrongly, first]:
+            sock.close()
 
 
 @pytest.mark.parametrize("reuse_port", [False, True], ids=["plain-listener", "reuseport"])

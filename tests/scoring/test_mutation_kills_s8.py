@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from citymatch.scoring import _kernels
+from citymatch.scoring import _jit, _kernels
 
 
 def _col_stats(x):
@@ -291,3 +291,23 @@ def test_column_major_statistics_on_the_compiled_path_fall_back_on_a_non_finite_
     assert st.sumsq is None
     assert st.max[1] == bad or (np.isnan(bad) and np.isnan(st.max[1]))
     assert st.max[0] == xt[0].max() and st.min[2] == xt[2].min()
+
+
+# ------------------------------------------------------------------ which kernel runs
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba switched off or not installed")
+def test_the_compiled_kernels_start_at_the_documented_cell_counts(monkeypatch):
+    """``use_jit``: from ``JIT_MIN_CELLS`` cells on (not above) and only for a layout the
+    compiled kernels read; ``_use_jit_chunk`` the same with ``JIT_MIN_CHUNK_CELLS`` (M × rows)."""
+    x = _grid(40, 6, 15)  # 240 cells, C-contiguous
+    strided = _grid(40, 12, 15)[:, ::2]  # 240 cells, neither C nor F contiguous
+    monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 240)
+    assert _kernels.use_jit(x) is True
+    assert _kernels.use_jit(strided) is False
+    monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 241)
+    assert _kernels.use_jit(x) is False
+    xt = np.ascontiguousarray(x.T)
+    monkeypatch.setattr(_kernels, "JIT_MIN_CHUNK_CELLS", 240)
+    assert _kernels._use_jit_chunk(xt) is True
+    assert _kernels._use_jit_chunk(strided.T) is False
+    monkeypatch.setattr(_kernels, "JIT_MIN_CHUNK_CELLS", 241)
+    assert _kernels._use_jit_chunk(xt) is False

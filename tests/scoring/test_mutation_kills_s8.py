@@ -311,3 +311,23 @@ def test_the_compiled_kernels_start_at_the_documented_cell_counts(monkeypatch):
     assert _kernels._use_jit_chunk(strided.T) is False
     monkeypatch.setattr(_kernels, "JIT_MIN_CHUNK_CELLS", 241)
     assert _kernels._use_jit_chunk(xt) is False
+
+
+@pytest.mark.parametrize("rows", [64, 3])  # the wide view, and the narrow tail alone
+def test_numpy_column_stats_of_float32_data_are_reduced_in_float64(rows):
+    """float32 input is reduced in float64 (documented in stats.py): a Σx² beyond float32's
+    range (3e19² ≈ 9e38) and a Σx that float32 cannot hold (2²⁴ + 1 + …) come out exact."""
+    x = np.ones((rows, 2), dtype=np.float32)
+    x[0] = [3e19, 2.0**24]
+    st = _kernels.column_stats(x, sumsq=True, total=True, threads=1, jit=False)
+    _assert_stats(st, x)
+    assert st.sum[1] == 2.0**24 + rows - 1 and np.isfinite(st.sumsq[0])
+
+
+def test_numpy_column_stats_overflow_to_inf_without_a_warning():
+    """A Σx² or Σx beyond float64 comes out as inf (the caller checks it), silently: warnings
+    are errors in this suite."""
+    x = np.full((70, 2), 2.0**900)  # Σx = 70·2⁹⁰⁰ exactly; Σx² overflows
+    x[:, 1] = 1.7e308
+    st = _kernels.column_stats(x, sumsq=True, total=True, threads=1, jit=False)
+    assert st.sumsq[0] == np.inf and st.sum[1] == np.inf and st.sum[0] == 70 * 2.0**900

@@ -98,12 +98,22 @@ def test_column_stats_give_only_the_sums_asked_for(sumsq, total, jit):
     _assert_stats(st, x, sumsq=sumsq, total=total)
 
 
-@pytest.mark.parametrize("jit", [False, True])
-def test_column_stats_default_to_max_and_min_only(jit):
-    """Called without ``sumsq``/``total``, only max and min are computed."""
+def test_column_stats_default_to_max_and_min_only():
+    """Called with only the matrix, max and min are computed (on whichever kernel the size
+    picks) and the sums are left out."""
     x = _grid(100, 2, 8)
-    st = _kernels.column_stats(x, jit=jit)
-    _assert_stats(st, x, sumsq=False, total=False)
+    _assert_stats(_kernels.column_stats(x), x, sumsq=False, total=False)
+    for jit in (False, True):
+        _assert_stats(_kernels.column_stats(x, jit=jit), x, sumsq=False, total=False)
+
+
+@pytest.mark.parametrize(("n", "m"), [(5, 70), (64, 64), (130, 65)])
+def test_numpy_column_stats_of_wide_tables_with_few_rows(n, m):
+    """More criteria than rows (and 64-row blocks at 64+ criteria) give the plain column
+    statistics."""
+    x = _grid(n, m, 16)
+    x[n - 1, m - 1] = 10.25
+    _assert_stats(_kernels.column_stats(x, sumsq=True, total=True, threads=1, jit=False), x)
 
 
 @pytest.mark.parametrize("jit", [False, True])

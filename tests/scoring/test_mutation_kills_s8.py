@@ -341,3 +341,19 @@ def test_numpy_column_stats_overflow_to_inf_without_a_warning():
     x[:, 1] = 1.7e308
     st = _kernels.column_stats(x, sumsq=True, total=True, threads=1, jit=False)
     assert st.sumsq[0] == np.inf and st.sum[1] == np.inf and st.sum[0] == 70 * 2.0**900
+
+
+@pytest.mark.parametrize("jit", [None, False, True])
+def test_distances_and_statistics_of_a_strided_view_on_any_kernel_choice(jit):
+    """A view that is neither C- nor F-contiguous (every other column) is scored like the
+    textbook, with the default thread count and with ``jit`` left out, off or asked for
+    (the compiled kernels cannot read it: numpy does)."""
+    x = _grid(90, 6, 17)[:, ::2]
+    types = np.array([1, -1, 1])
+    ideal, anti = _points(x, types)
+    coef = np.array([0.2, 0.3, 0.1])
+    kw = {} if jit is None else {"jit": jit}
+    got = _kernels.distances(x, ideal, anti, coef, **kw)
+    for g, want in zip(got, _textbook(x, ideal, anti, coef), strict=True):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=0)
+    _assert_stats(_kernels.column_stats(x, sumsq=True, total=True, **kw), x)

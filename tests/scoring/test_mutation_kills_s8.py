@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+from citymatch.errors import NumericRangeError
 from citymatch.scoring import _jit, _kernels
 
 
@@ -357,3 +358,37 @@ def test_distances_and_statistics_of_a_strided_view_on_any_kernel_choice(jit):
     for g, want in zip(got, _textbook(x, ideal, anti, coef), strict=True):
         np.testing.assert_allclose(g, want, rtol=1e-13, atol=0)
     _assert_stats(_kernels.column_stats(x, sumsq=True, total=True, **kw), x)
+
+
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba switched off or not installed")
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("threads", [None, 1, 2])
+def test_compiled_scores_only_are_the_textbook_closeness(order, threads):
+    """``scores_only`` (the compiled kernel writing only the closeness) gives every row's
+    textbook closeness, over two 8192-row chunks with two threads, both layouts; a row at the
+    ideal point scores exactly 1, at the anti-ideal point exactly 0."""
+    n = 2 * 8192 + 5
+    x = _grid(n, 3, 18, order=order)
+    x[0] = [12.0, -12.0, 12.0]
+    x[n - 1] = [-12.0, 12.0, -12.0]
+    types = np.array([1, -1, 1])
+    ideal, anti = _points(x, types)
+    coef = np.array([0.2, 0.3, 0.1])
+    got = _kernels.scores_only(x, ideal, anti, coef, threads=threads)
+    assert got.shape == (n,)
+    dp, dm = (np.sqrt((((x - p) * coef) ** 2).sum(axis=1)) for p in (ideal, anti))
+    np.testing.assert_allclose(got, dm / (dp + dm), rtol=1e-12, atol=0)
+    assert got[0] == 1.0 and got[n - 1] == 0.0
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_kernel_distances_name_the_scores_in_their_refusal(jit):
+    """A score that comes out non-finite (D⁺ = D⁻ = inf: ``inf/inf``) is refused with the
+    message naming the TOPSIS scores and counting the places."""
+    x = np.array([[1e10, 1.0], [0.0, 2.0]])  # 1e10·1e300 overflows in row 1 only
+    with pytest.raises(
+        NumericRangeError, match=r"^TOPSIS scores came out non-finite in 1 place \(NaN or ±inf\)"
+    ):
+        _kernels.distances(
+            x, np.array([0.0, 2.0]), np.array([1e-300, 1.0]), np.array([1e300, 1.0]), jit=jit
+        )

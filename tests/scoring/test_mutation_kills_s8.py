@@ -392,3 +392,16 @@ def test_kernel_distances_name_the_scores_in_their_refusal(jit):
         _kernels.distances(
             x, np.array([0.0, 2.0]), np.array([1e-300, 1.0]), np.array([1e300, 1.0]), jit=jit
         )
+
+
+def test_column_major_statistics_default_to_max_and_min_and_overflow_silently(monkeypatch):
+    """``column_stats_columns`` with only the data gives max and min, no sums; a Σx² beyond
+    float64 is inf without a warning (the caller checks it); over the compiled threshold,
+    Σx is kept when asked for."""
+    xt = np.ascontiguousarray(_grid(2, 70, 19))
+    _assert_stats(_kernels.column_stats_columns(xt), xt.T, sumsq=False, total=False)
+    big = np.full((2, 70), 2.0**900)
+    st = _kernels.column_stats_columns(big, sumsq=True, total=True)
+    assert (st.sumsq == np.inf).all() and (st.sum == 70 * 2.0**900).all()
+    monkeypatch.setattr(_kernels, "JIT_MIN_CHUNK_CELLS", 0)
+    _assert_stats(_kernels.column_stats_columns(xt, total=True), xt.T, sumsq=False, total=True)

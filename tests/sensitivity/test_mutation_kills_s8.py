@@ -1,0 +1,93 @@
+"""Tests written to kill surviving mutants of session 8 (docs/mutation/session8-acc.md):
+``sensitivity/acceptability.py`` and ``sensitivity/report.py``.
+
+Expected values are counted here by hand (ranks of a TOPSIS written out in this file, one
+weight vector at a time), never taken from the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from citymatch.errors import CitymatchValueError
+from citymatch.sensitivity import rank_acceptability
+
+
+def _topsis_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """TOPSIS closeness for ONE weight vector, Hwang & Yoon's vector normalisation."""
+    v = (w / w.sum()) * x / np.sqrt((x**2).sum(0))
+    best = np.where(t > 0, v.max(0), v.min(0))
+    worst = np.where(t > 0, v.min(0), v.max(0))
+    d_plus = np.sqrt(((v - best) ** 2).sum(1))
+    d_minus = np.sqrt(((v - worst) ** 2).sum(1))
+    return d_minus / (d_plus + d_minus)
+
+
+@pytest.fixture
+def pyplot():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+def _twenty():
+    """20 candidates on 3 criteria with 40 given weight vectors (fast: one block)."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(1, 10, size=(20, 3))
+    ws = rng.dirichlet(np.ones(3), size=40)
+    return x, ws, np.array([1, -1, 1])
+
+
+def _expected_ranks(res):
+    """Each candidate's expected rank by hand: Σ_r r · acceptability[i, r − 1] (all N ranks)."""
+    n = res.acceptability.shape[0]
+    return {res.ids[i]: sum((r + 1) * res.acceptability[i, r] for r in range(n)) for i in range(n)}
+
+
+def test_plot_shows_the_top_15_by_default_top_on_request_and_draws_on_the_axes_given(pyplot):
+    """``plot()`` draws the 15 candidates of best expected rank (the documented default
+    ``top=15``), best first; ``plot(top=4)`` four of them, and ``plot(ax=ax)`` draws on (and
+    returns) the caller's axes.  Expected ranks are summed here from the acceptability table."""
+    x, ws, t = _twenty()
+    res = rank_acceptability(x, ws[0], t, weight_samples=ws)
+    er = _expected_ranks(res)
+    best = sorted(er.values())
+    ax = res.plot()
+    shown = [er[tick.get_text()] for tick in ax.get_yticklabels()]
+    np.testing.assert_allclose(shown, best[:15], rtol=0, atol=1e-9)
+    _, mine = pyplot.subplots()
+    assert res.plot(top=4, ax=mine) is mine
+    shown = [er[tick.get_text()] for tick in mine.get_yticklabels()]
+    np.testing.assert_allclose(shown, best[:4], rtol=0, atol=1e-9)
+
+
+def test_html_preview_lists_the_best_expected_ranks_first_with_the_first_10_ranks():
+    """The notebook table shows 12 of the 20 candidates, best expected rank first, with rank
+    columns 1..10 only (and says how many rows are left out)."""
+    x, ws, t = _twenty()
+    res = rank_acceptability(x, ws[0], t, weight_samples=ws)
+    er = _expected_ranks(res)
+    html = res._repr_html_()
+    head, body = html.split("<tbody>")
+    assert re.findall(r"<th>(\d+)</th>", head) == [str(r) for r in range(1, 11)]
+    assert "confidence" not in head
+    shown = [er[i] for i in re.findall(r"<tr>\s*<th>(\d+)</th>", body)]
+    np.testing.assert_allclose(shown, sorted(er.values())[:12], rtol=0, atol=1e-9)
+    assert "… 8 more rows" in html
+
+
+def test_top_k_probability_refusal_names_the_ranks_counted():
+    """Asking for more ranks than were counted is refused with the count in the message."""
+    x, ws, t = _twenty()
+    res = rank_acceptability(x, ws[0], t, weight_samples=ws, ranks=5)
+    with pytest.raises(
+        CitymatchValueError,
+        match=r"^`k` must be an integer in 1\.\.5; got 6 \(ranks counted: 5\)\.$",
+    ):
+        res.top_k_probability(6)

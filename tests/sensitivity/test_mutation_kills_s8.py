@@ -91,3 +91,21 @@ def test_top_k_probability_refusal_names_the_ranks_counted():
         match=r"^`k` must be an integer in 1\.\.5; got 6 \(ranks counted: 5\)\.$",
     ):
         res.top_k_probability(6)
+
+
+def test_defaults_are_10000_samples_and_concentration_50():
+    """The documented defaults: ``samples=10_000`` (the kept vectors and ``samples`` say so)
+    and, for the Dirichlet sampler, ``concentration=50`` — the default run equals the run
+    with ``concentration=50.0`` given, and differs from one with 51."""
+    x = np.array([[7.0, 3.0, 20.0], [5.0, 9.0, 40.0], [9.0, 6.0, 70.0]])
+    t, w = [1, 1, -1], [0.5, 0.3, 0.2]
+    default = rank_acceptability(x, w, t, sampler="dirichlet", rng=3, keep_samples=True)
+    assert default.samples == 10_000 and default.weight_samples.shape == (10_000, 3)
+    given = rank_acceptability(
+        x, w, t, samples=10_000, sampler="dirichlet", concentration=50.0, rng=3, keep_samples=True
+    )
+    np.testing.assert_array_equal(default.weight_samples, given.weight_samples)
+    other = rank_acceptability(
+        x, w, t, samples=10_000, sampler="dirichlet", concentration=51.0, rng=3, keep_samples=True
+    )
+    assert not np.array_equal(default.weight_samples, other.weight_samples)

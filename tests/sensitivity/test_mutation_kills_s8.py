@@ -109,3 +109,10 @@ def test_defaults_are_10000_samples_and_concentration_50():
         x, w, t, samples=10_000, sampler="dirichlet", concentration=51.0, rng=3, keep_samples=True
     )
     assert not np.array_equal(default.weight_samples, other.weight_samples)
+
+
+def test_threads_is_checked():
+    """``threads`` must be a positive integer: 0 is refused with its name, rule and value."""
+    x = np.array([[7.0, 3.0], [5.0, 9.0], [9.0, 6.0]])
+    with pytest.raises(CitymatchValueError, match=r"^`threads` must be an integer ≥ 1; got 0\.$"):
+        rank_acceptability(x, [0.5, 0.5], [1, 1], samples=10, rng=0, threads=0)

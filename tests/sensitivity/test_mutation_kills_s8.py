@@ -116,3 +116,23 @@ def test_threads_is_checked():
     x = np.array([[7.0, 3.0], [5.0, 9.0], [9.0, 6.0]])
     with pytest.raises(CitymatchValueError, match=r"^`threads` must be an integer ≥ 1; got 0\.$"):
         rank_acceptability(x, [0.5, 0.5], [1, 1], samples=10, rng=0, threads=0)
+
+
+def test_a_candidate_first_in_exactly_one_sample_has_that_sample_as_central_weights():
+    """Central weights are the mean of the weight vectors under which the candidate ranks
+    first — also when that is one vector only (first-place mass exactly 1); its confidence
+    is then its first place under that vector.  A candidate never first has NaN for both.
+    Winners by the hand TOPSIS."""
+    x = np.array([[9.0, 1.0], [1.0, 9.0], [5.0, 4.0]])
+    t = np.array([1, 1])
+    ws = np.array([[0.9, 0.1], [0.1, 0.9], [0.2, 0.8]])
+    winners = [int(np.argmax(_topsis_by_hand(x, w, t))) for w in ws]
+    assert winners == [0, 1, 1]
+    res = rank_acceptability(x, [0.5, 0.5], t, weight_samples=ws)
+    np.testing.assert_allclose(res.central_weights[0], ws[0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(res.central_weights[1], (ws[1] + ws[2]) / 2, rtol=0, atol=1e-15)
+    assert np.isnan(res.central_weights[2]).all()
+    for i in (0, 1):
+        s = _topsis_by_hand(x, res.central_weights[i], t)
+        assert res.confidence[i] == float(s[i] == s.max()) / (s == s.max()).sum()
+    assert res.confidence[0] == 1.0 and np.isnan(res.confidence[2])

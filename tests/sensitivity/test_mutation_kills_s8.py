@@ -1,8 +1,8 @@
 """Tests written to kill surviving mutants of session 8 (docs/mutation/session8-acc.md):
-``sensitivity/acceptability.py`` and ``sensitivity/report.py``.
+``sensitivity/acceptability.py`` and ``sensitivity/stability.py``.
 
 Expected values are counted here by hand (ranks of a TOPSIS written out in this file, one
-weight vector at a time), never taken from the code under test.
+weight vector at a time) or hand-solved (a WSM case), never taken from the code under test.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from citymatch.errors import CitymatchValueError
-from citymatch.sensitivity import rank_acceptability
+from citymatch.sensitivity import rank_acceptability, stability_intervals
 
 
 def _topsis_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -136,3 +136,22 @@ def test_a_candidate_first_in_exactly_one_sample_has_that_sample_as_central_weig
         s = _topsis_by_hand(x, res.central_weights[i], t)
         assert res.confidence[i] == float(s[i] == s.max()) / (s == s.max()).sum()
     assert res.confidence[0] == 1.0 and np.isnan(res.confidence[2])
+
+
+def test_wsm_pair_with_a_constant_score_gap_is_no_near_tie():
+    """WSM, max normalisation (the values are their own normalised values: each column's
+    maximum is 1).  Along c0's weight v: a = 0.6 + 0.4v, b = 0.3 + 0.4v, c = 1 − 0.8v, so
+    a − b = 0.3 everywhere — a pair that never ties is no near tie — while a and c tie at
+    v = 1/3 and b and c at v = 7/12 (hand-solved interval ends)."""
+    x = np.array([[1.0, 0.6], [0.7, 0.3], [0.2, 1.0]])
+    res = stability_intervals(x, [0.5, 0.5], [1, 1], k=2, method="WSM")
+    assert res.near_ties.empty
+    row = res.to_frame().set_index("criterion").loc["c0"]
+    np.testing.assert_allclose(
+        row[["top_low", "top_high", "topk_low", "topk_high", "order_low", "order_high"]].to_numpy(
+            dtype=float
+        ),
+        [1 / 3, 1.0, 0.0, 7 / 12, 1 / 3, 7 / 12],
+        rtol=0,
+        atol=1e-12,
+    )

@@ -155,3 +155,16 @@ def test_wsm_pair_with_a_constant_score_gap_is_no_near_tie():
         rtol=0,
         atol=1e-12,
     )
+
+
+def test_stability_refuses_a_negative_tie_tol_and_plots_on_the_axes_given(pyplot):
+    """A negative ``tie_tol`` is refused with its name, rule and value; the tornado chart
+    draws on (and returns) the caller's axes."""
+    x = np.array([[1.0, 0.6], [0.7, 0.3], [0.2, 1.0]])
+    with pytest.raises(
+        CitymatchValueError, match=r"^`tie_tol` must be a finite number ≥ 0; got -1\.0\.$"
+    ):
+        stability_intervals(x, [0.5, 0.5], [1, 1], k=2, tie_tol=-1.0)
+    res = stability_intervals(x, [0.5, 0.5], [1, 1], k=2)
+    _, mine = pyplot.subplots()
+    assert res.plot(ax=mine) is mine

@@ -232,3 +232,26 @@ def test_the_model_keeps_the_existing_agreements_per_year_and_a_read_only_object
     with pytest.raises(ValueError, match="read-only"):
         model.objective[0] = 0.0
     assert not np.shares_memory(model.objective, np.zeros(1))
+
+
+# --------------------------------------------------------------------------- solve.py
+def test_tiny_project_values_give_the_same_plan_as_the_docstring_example():
+    """The docstring's knapsack (values 16, 22, 12, 8; costs 5, 7, 4, 3; budget 14) with every
+    value multiplied by 1e-9: the best plan is still P2, P3, P4 (value 42e-9), not a plan the
+    solver picks because it reads the objective as zero."""
+    projects = [
+        {"id": f"P{i}", "value": v * 1e-9, "cost": c}
+        for i, (v, c) in enumerate([(16, 5), (22, 7), (12, 4), (8, 3)], 1)
+    ]
+    plan = citymatch.optimize_portfolio(_problem(projects, budget=14))
+    assert plan.success
+    assert sorted(k for k, v in plan.x.items() if v) == ["P2", "P3", "P4"]
+    assert plan.fun == pytest.approx(42e-9, rel=1e-9)
+
+
+def test_a_plan_keeps_its_notes_as_a_tuple():
+    """``Plan.notes`` is a tuple of str even when given a list (every field immutable)."""
+    plan = citymatch.portfolio.Plan(
+        citymatch.portfolio.OPTIMAL, "m", {"a": 2026}, 1.0, 0.0, notes=["a note"]
+    )
+    assert plan.notes == ("a note",) and isinstance(plan.notes, tuple)

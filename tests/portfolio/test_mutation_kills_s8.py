@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import citymatch
+from citymatch.errors import CitymatchValueError
 from citymatch.portfolio import PortfolioError
 from citymatch.portfolio.model import build
 from citymatch.portfolio.problem import load_problem
@@ -255,3 +256,14 @@ def test_a_plan_keeps_its_notes_as_a_tuple():
         citymatch.portfolio.OPTIMAL, "m", {"a": 2026}, 1.0, 0.0, notes=["a note"]
     )
     assert plan.notes == ("a note",) and isinstance(plan.notes, tuple)
+
+
+def test_gap_bounds_and_types_are_checked():
+    """``gap`` 0 (proven optimal) and no time limit are accepted; a gap of 1, a bool and a
+    string are refused with the rule and the value."""
+    problem = _problem([{"id": "a", "value": 1}])
+    plan = citymatch.optimize_portfolio(problem, gap=0, time_limit=None)
+    assert plan.success and dict(plan.x) == {"a": 2026}
+    for bad in (1, 1.0, False, True, "0.1"):
+        with pytest.raises(CitymatchValueError, match=r"^`gap` must be in \[0, 1\); got "):
+            citymatch.optimize_portfolio(problem, gap=bad)

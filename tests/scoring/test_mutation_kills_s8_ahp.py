@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from citymatch import ahp_batch, random_index
-from citymatch.errors import CitymatchTypeError, RandomIndexError
+from citymatch import ahp, ahp_batch, random_index
+from citymatch.errors import CitymatchTypeError, RandomIndexError, ShapeError
 
 TABLES = (
     "'saaty1980', 'saaty2005_anp', 'alonso_lamata2006', 'donegan_dodd1991', "
@@ -87,3 +87,43 @@ def test_batched_geometric_mean_weights_are_normalised_per_matrix():
     assert res.weights.shape == (2, 3)
     np.testing.assert_allclose(res.weights[0], _geometric_weights(m1), rtol=1e-12)
     np.testing.assert_allclose(res.weights[1], _geometric_weights(m2), rtol=1e-12)
+
+
+def test_a_nearly_cyclic_matrix_gets_the_principal_eigenvector():
+    """a12 = 1000, a23 = 500, a13 = 1/800: so inconsistent that the second eigenvalue is within
+    0.3 % of the first in modulus (the slow case).  For n = 3 the principal eigenvector is the
+    normalised row geometric means and λmax = 1 + p^(1/3) + p^(−1/3) with p = a12·a23/a13;
+    both are worked out here.  Alone, and two such matrices in a batch with consistent ones."""
+    a = [[1, 1000, 1 / 800], [1 / 1000, 1, 500], [800, 1 / 500, 1]]
+    p = 1000 * 500 * 800
+    lam = 1 + p ** (1 / 3) + p ** (-1 / 3)
+    res = ahp_batch(a)
+    np.testing.assert_allclose(res.weights[0], _geometric_weights(a), rtol=1e-9)
+    assert res.lambda_max[0] == pytest.approx(lam, rel=1e-9)
+    b = [[1, 1 / 700, 600], [700, 1, 1 / 900], [1 / 600, 900, 1]]
+    q = (1 / 700) * (1 / 900) / 600
+    ones = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    both = ahp_batch([ones, a, b, ones])
+    np.testing.assert_allclose(both.weights[1], _geometric_weights(a), rtol=1e-9)
+    np.testing.assert_allclose(both.weights[2], _geometric_weights(b), rtol=1e-9)
+    np.testing.assert_allclose(both.weights[[0, 3]], np.full((2, 3), 1 / 3), rtol=1e-12)
+    lam_b = 1 + q ** (1 / 3) + q ** (-1 / 3)
+    np.testing.assert_allclose(both.lambda_max, [3.0, lam, lam_b, 3.0], rtol=1e-9)
+
+
+def test_ahp_refuses_a_stack_and_names_ahp_batch():
+    """A (2, 2, 2) stack given to ``ahp`` is refused, naming its shape and ``ahp_batch``."""
+    with pytest.raises(
+        ShapeError,
+        match=r"^`pairwise` must be one \(n, n\) matrix; got a stack of shape \(2, 2, 2\)\. Use "
+        r"citymatch\.ahp_batch\(\) for K matrices at once\.$",
+    ):
+        ahp([[[1, 3], [1 / 3, 1]], [[1, 2], [1 / 2, 1]]])
+
+
+@pytest.mark.parametrize("method", ["eigenvector", "geometric_mean"])
+def test_the_result_states_its_method(method):
+    """``AHPResult.method`` is the method asked for (also in the repr's header)."""
+    res = ahp([[1, 3], [1 / 3, 1]], method=method)
+    assert res.method == method
+    assert f"AHP · {method} · n=2" in repr(res)

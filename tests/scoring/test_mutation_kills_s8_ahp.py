@@ -127,3 +127,34 @@ def test_the_result_states_its_method(method):
     res = ahp([[1, 3], [1 / 3, 1]], method=method)
     assert res.method == method
     assert f"AHP · {method} · n=2" in repr(res)
+
+
+def test_a_batch_result_carries_every_documented_field():
+    """Two 3×3 consistent matrices (weights 4:2:1 and equal): λmax = 3, CI = CR = 0 for both,
+    RI(3) = 0.58 from Saaty's table, the threshold, method and labels as given."""
+    m1 = [[1, 2, 4], [1 / 2, 1, 2], [1 / 4, 1 / 2, 1]]
+    ones = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    res = ahp_batch([m1, ones], threshold=0.2, method="geometric_mean", labels=["a", "b", "c"])
+    np.testing.assert_allclose(res.weights, [[4 / 7, 2 / 7, 1 / 7], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(res.lambda_max, [3.0, 3.0], rtol=1e-12)
+    np.testing.assert_allclose(res.ci, [0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(res.cr, [0.0, 0.0], atol=1e-12)
+    assert (res.ri, res.ri_table, res.threshold) == (0.58, "saaty1980", 0.2)
+    assert res.method == "geometric_mean" and res.labels == ("a", "b", "c")
+    assert res.consistent.tolist() == [True, True]
+
+
+def test_threshold_zero_counts_a_consistent_matrix_and_a_bool_threshold_is_refused():
+    """``consistent`` is ``cr <= threshold``: with threshold 0 a consistent 2×2 matrix (CR 0)
+    is consistent.  A bool threshold is refused."""
+    assert ahp([[1, 3], [1 / 3, 1]], threshold=0).consistent is True
+    with pytest.raises(ValueError, match=r"^`threshold` must be a number ≥ 0; got True\.$"):
+        ahp([[1, 3], [1 / 3, 1]], threshold=True)
+
+
+def test_one_element_has_weight_one_and_lambda_one():
+    """A 1×1 matrix: weight 1, λmax = n = 1, CI = CR = 0 (alone and in a batch of two)."""
+    res = ahp([[1]])
+    assert res.weights.tolist() == [1.0] and (res.lambda_max, res.ci, res.cr) == (1.0, 0.0, 0.0)
+    batch = ahp_batch([[[1]], [[1]]])
+    assert batch.weights.tolist() == [[1.0], [1.0]] and batch.lambda_max.tolist() == [1.0, 1.0]

@@ -8,7 +8,7 @@ machine with wrk's 8 connections, about half the runs put all 8 on one worker (p
 CPU 31 and 608 ticks), and the service ran at one worker's speed — 240–290 requests/s
 against 410–560 with the connections shared (``benchmarks/README.md``, session 8).
 
-Where the platform has ``SO_REUSEPORT`` (Linux, the BSDs, macOS), each worker opens its own
+On Linux (``SO_REUSEPORT``), each worker opens its own
 listening socket on the address instead, and the kernel spreads new connections over them.
 The supervisor keeps a bound socket that never listens (it reserves the address and tells
 the workers where to listen), after a plain bind has checked that nobody else — another
@@ -25,6 +25,7 @@ import errno
 import inspect
 import logging
 import socket
+import sys
 from typing import Any
 
 import uvicorn
@@ -32,7 +33,9 @@ import uvicorn
 __all__ = ["REUSE_PORT", "reserve", "serve_workers"]
 
 #: Whether each worker can listen on its own socket (``SO_REUSEPORT``).
-REUSE_PORT: bool = hasattr(socket, "SO_REUSEPORT")
+#: Linux only: there the kernel spreads a port's connections over its SO_REUSEPORT sockets
+#: (the BSDs and macOS need other options for that; they keep uvicorn's shared socket).
+REUSE_PORT: bool = sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
 def reserve(host: str, port: int) -> socket.socket:

@@ -475,7 +475,7 @@ def serve(
 ) -> None:
     """Run the service with uvicorn (blocking); ``workers > 1`` starts worker processes.
 
-    With ``SO_REUSEPORT`` (Linux, the BSDs, macOS) each worker listens on a socket of its
+    On Linux (``SO_REUSEPORT``) each worker listens on a socket of its
     own and the kernel spreads the connections over them (:mod:`citymatch.service.listen`);
     a port already in use is an ``OSError`` naming it.
 

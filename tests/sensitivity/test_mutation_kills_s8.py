@@ -14,16 +14,7 @@ import pytest
 
 from citymatch.errors import CitymatchValueError
 from citymatch.sensitivity import rank_acceptability, stability_intervals
-
-
-def _topsis_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """TOPSIS closeness for ONE weight vector, Hwang & Yoon's vector normalisation."""
-    v = (w / w.sum()) * x / np.sqrt((x**2).sum(0))
-    best = np.where(t > 0, v.max(0), v.min(0))
-    worst = np.where(t > 0, v.min(0), v.max(0))
-    d_plus = np.sqrt(((v - best) ** 2).sum(1))
-    d_minus = np.sqrt(((v - worst) ** 2).sum(1))
-    return d_minus / (d_plus + d_minus)
+from helpers import topsis_by_hand as _topsis_by_hand
 
 
 @pytest.fixture

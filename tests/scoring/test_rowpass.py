@@ -123,16 +123,28 @@ def test_compiled_log_is_within_one_ulp_of_numpy():
 
 
 @pytest.mark.parametrize("jit", [True, False])
-def test_sums_and_extremes_equal_their_definitions(jit):
-    """One read for affine sums and the column max/min: sums as defined, extremes exact."""
+def test_sums_within_equal_their_definitions(jit):
+    """One read for affine sums and the range check: sums as defined, the check exact.
+
+    A cell just outside a bound (by one ulp), on either side, or a NaN anywhere makes the
+    check False; the bounds themselves count as inside.
+    """
     rng = np.random.default_rng(4)
     x = rng.normal(size=(PARALLEL_MIN_ROWS + 777, 6))
     coef = rng.normal(size=(2, 6))
     const = rng.normal(size=2)
-    sums, st = rowpass.sums_and_extremes(x, coef, const, jit=jit)
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    sums, inside = rowpass.sums_within(x, coef, const, lo, hi, jit=jit)
     np.testing.assert_allclose(sums, (x @ coef.T + const).T, rtol=1e-12, atol=1e-12)
-    np.testing.assert_array_equal(st.max, x.max(axis=0))
-    np.testing.assert_array_equal(st.min, x.min(axis=0))
+    assert inside is True
+    for i, j, v in [
+        (5, 2, np.nextafter(lo[2], -np.inf)),
+        (PARALLEL_MIN_ROWS + 700, 4, np.nextafter(hi[4], np.inf)),
+        (9_000, 0, np.nan),
+    ]:
+        y = x.copy()
+        y[i, j] = v
+        assert rowpass.sums_within(y, coef, const, lo, hi, jit=jit)[1] is False, (i, j, v)
 
 
 def test_compiled_vikor_q_equals_the_numpy_path_bit_for_bit():

@@ -121,8 +121,8 @@ def _stats_rows_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pr
         blk = flat[base : base + wm]  # a 1-D run: the loops below vectorise
         for k in range(wm):
             v = np.float64(blk[k])
-            amx[k] = v if v > amx[k] else amx[k]
-            amn[k] = v if v < amn[k] else amn[k]
+            amx[k] = np.fmax(amx[k], v)  # a blend, not a masked store (slow on AMD)
+            amn[k] = np.fmin(amn[k], v)
             bss[k] += v * v
             bsm[k] += v
         if r % _FLUSH == _FLUSH - 1:
@@ -180,8 +180,8 @@ def _stats_cols_py(xt: Any, lo: int, hi: int, out: Any) -> None:  # pragma: no c
             base = lo + r * span
             for k in range(span):
                 v = np.float64(col[base + k])
-                amx[k] = v if v > amx[k] else amx[k]
-                amn[k] = v if v < amn[k] else amn[k]
+                amx[k] = np.fmax(amx[k], v)  # a blend, not a masked store (slow on AMD)
+                amn[k] = np.fmin(amn[k], v)
                 bss[k] += v * v
                 bsm[k] += v
             if r % _FLUSH == _FLUSH - 1:
@@ -385,23 +385,23 @@ def affine_rows(
     row_max: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
     sums: NDArray[np.float64],
     mx: NDArray[np.float64],
-    ext: NDArray[np.float64] | None = None,
-) -> None:
+    within: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+) -> bool:
     """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
 
-    Same contract as :func:`.rowpass.affine_rows`; with ``ext`` (3, M) also the column
-    max and min of those rows and a non-finite flag (see ``_jitrows.affine_rows_py``).
+    Same contract as :func:`.rowpass.affine_rows`; with ``within = (lo_b, hi_b)`` (M,) each
+    also whether every cell of those rows lies in ``[lo_b_j, hi_b_j]`` (a NaN does not), the
+    return value (True when not asked).
     """
     m = x.shape[1]
     mxa, mxb = row_max if row_max is not None else (np.zeros(m), np.zeros(m))
-    _kernel("affine_rows")(
+    blo, bhi = within if within is not None else (np.zeros(m), np.zeros(m))
+    outside = _kernel("affine_rows")(
         x.reshape(-1), m, lo, hi, _tiled(coef), _tiled(rcoef), _tiled(recip.astype(np.float64)) > 0,
         np.asarray(const, dtype=np.float64), bool(recip.any()), _tiled(mxa), _tiled(mxb),
-        row_max is not None, ext is not None, sums, mx, ext if ext is not None else _NOWHERE2,
+        row_max is not None, within is not None, _tiled(blo), _tiled(bhi), sums, mx,
     )  # fmt: skip
-
-
-_NOWHERE2 = np.empty((3, 1))
+    return bool(outside == 0.0)
 
 
 def log_rows(

@@ -141,50 +141,46 @@ def affine_rows_py(
     ax: Any,
     bx: Any,
     want_max: bool,
-    want_ext: bool,
+    want_in: bool,
+    blo: Any,
+    bhi: Any,
     sums: Any,
     mx: Any,
-    ext: Any,
-) -> None:  # pragma: no cover - compiled
-    """Rows ``lo:hi``: K weighted sums, optionally a row maximum and the column extremes.
+) -> float:  # pragma: no cover - compiled
+    """Rows ``lo:hi``: K weighted sums, optionally a row maximum and a range check.
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij + cr[q, j]/x_ij`` (the reciprocal only where
-    ``rmask``), ``mx[i] = max_j (ax_j·x_ij + bx_j)``, and ``ext`` (3, M) the column max and
-    min of the rows read (NaN skipped) and a flag row: 0, or NaN where the column holds a NaN
-    or ±inf (the caller then asks numpy, which names the cell).
-    The coefficient arrays are tiled over the W rows of a run (length W·M); terms are added
-    in column order ``j = 0, 1, …``.
+    ``rmask``; without reciprocal columns the ``cr`` term is not evaluated: it is 0 there by
+    contract), ``mx[i] = max_j (ax_j·x_ij + bx_j)``; with ``want_in`` the count of cells
+    outside ``[blo_j, bhi_j]`` or NaN is returned (0.0 otherwise).
+    The coefficient and bound arrays are tiled over the W rows of a run (length W·M); terms
+    are added in column order ``j = 0, 1, …``.
     """
     wm = W * m
     n_out = cx.shape[0]
-    v = np.empty(wm)
     inv = np.ones(wm)
     t = np.empty(wm)
-    amx = np.full(wm, -np.inf)
-    amn = np.full(wm, np.inf)
-    odd = np.zeros(wm)
+    out = np.zeros(wm)
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
-        if want_ext:
+        if want_in:
             for k in range(cnt):
                 val = np.float64(blk[k])
-                v[k] = val
-                amx[k] = val if val > amx[k] else amx[k]
-                amn[k] = val if val < amn[k] else amn[k]
-                odd[k] += val - val  # 0, or NaN once a NaN or ±inf was read
-        else:
-            for k in range(cnt):
-                v[k] = np.float64(blk[k])
+                out[k] += 1.0 - ((val >= blo[k]) & (val <= bhi[k]))  # NaN counts as outside
         if has_recip:
             for k in range(cnt):
-                inv[k] = 1.0 / (v[k] if rmask[k] else 1.0)
+                inv[k] = 1.0 / (np.float64(blk[k]) if rmask[k] else 1.0)
         for q in range(n_out):
             cxq, crq = cx[q], cr[q]
-            for k in range(cnt):
-                t[k] = cxq[k] * v[k] + crq[k] * inv[k]
+            if has_recip:
+                for k in range(cnt):
+                    t[k] = cxq[k] * np.float64(blk[k]) + crq[k] * inv[k]
+            else:
+                for k in range(cnt):
+                    t[k] = cxq[k] * np.float64(blk[k])
             for w in range(rows):
                 s = const[q]
                 o = w * m
@@ -193,26 +189,17 @@ def affine_rows_py(
                 sums[q, row0 + w] = s
         if want_max:
             for k in range(cnt):
-                t[k] = ax[k] * v[k] + bx[k]
+                t[k] = ax[k] * np.float64(blk[k]) + bx[k]
             for w in range(rows):
                 r = -np.inf
                 o = w * m
                 for j in range(m):
                     r = t[o + j] if t[o + j] > r else r
                 mx[row0 + w] = r
-    if want_ext:
-        for j in range(m):
-            hi_v = -np.inf
-            lo_v = np.inf
-            bad = 0.0
-            for w in range(W):
-                k = w * m + j
-                hi_v = amx[k] if amx[k] > hi_v else hi_v
-                lo_v = amn[k] if amn[k] < lo_v else lo_v
-                bad += odd[k]
-            ext[0, j] = hi_v
-            ext[1, j] = lo_v
-            ext[2, j] = bad
+    total = 0.0
+    for k in range(wm):
+        total += out[k]
+    return total
 
 
 def log_rows_py(

@@ -36,11 +36,11 @@ F64 = NDArray[np.float64]
 def _cost_term(s_minus: F64) -> F64:
     """``Σ S₋ / (S₋ᵢ Σ 1/S₋)`` along the last axis, with the zero-S₋ limit."""
     total = s_minus.sum(axis=-1, keepdims=True)
-    zero = s_minus <= 0
-    if not zero.any():  # the usual case: ΣS₋ · (1/S₋ᵢ) / Σ(1/S₋), two passes
+    if s_minus.min() > 0:  # the usual case: ΣS₋ · (1/S₋ᵢ) / Σ(1/S₋), two passes
         inv_all = 1.0 / s_minus
         inv_all *= total / inv_all.sum(axis=-1, keepdims=True)
         return inv_all
+    zero = s_minus <= 0
     nz = zero.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore"):
         inv = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s_minus))
@@ -92,6 +92,10 @@ def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Copr
     s_plus, s_minus = weighted_sums(
         x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
     )
-    q = s_plus + _cost_term(s_minus) if (~inp.benefit).any() else s_plus
+    if (~inp.benefit).any():
+        q = _cost_term(s_minus)  # a new array: S₊ is added in place (a + b is b + a in IEEE)
+        q += s_plus
+    else:
+        q = s_plus
     utility = q / q.max(axis=-1, keepdims=True)
     return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)

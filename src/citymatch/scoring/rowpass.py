@@ -18,9 +18,8 @@ from numpy.typing import NDArray
 from . import _jit, _kernels
 from ._kernels import block_rows, use_jit
 from .pool import n_threads, over_rows
-from .stats import ColumnStats, merge_stats
 
-__all__ = ["affine_rows", "log_column_sums", "log_rows", "log_rows_and_sums", "sums_and_extremes"]
+__all__ = ["affine_rows", "log_column_sums", "log_rows", "log_rows_and_sums", "sums_within"]
 
 F64 = NDArray[np.float64]
 _ONE = np.empty(1)  # the row-maximum output when none is asked for
@@ -64,40 +63,41 @@ def affine_rows(
     return sums, (mx if row_max is not None else None)
 
 
-def sums_and_extremes(
+def sums_within(
     x: NDArray[np.floating],
     coef: F64,
     const: F64,
+    lo: F64,
+    hi: F64,
     *,
     threads: int | None = None,
     jit: bool | None = None,
-) -> tuple[F64, ColumnStats]:
-    """Affine row sums (as :func:`affine_rows`, no reciprocals) and the column max and min.
+) -> tuple[F64, bool]:
+    """Affine row sums (as :func:`affine_rows`, no reciprocals) and whether ``x`` is in range.
 
+    The second value is True when every cell lies in ``[lo_j, hi_j]`` (a NaN does not).
     One read of ``x`` on the compiled path (two with numpy): for a method whose forms do not
     depend on the data (SPOTIS with given bounds) the range check and the scores share it.
-    The statistics are those of
-    :func:`._kernels.column_stats` (a NaN cell makes its column's max and min NaN).
     """
     m = x.shape[1]
     if not _jit_rows(x, jit):
         sums = affine_rows(
             x, coef, const, np.zeros_like(coef), np.zeros(m, dtype=bool), threads=threads, jit=False
         )[0] if coef.shape[0] else np.empty((0, x.shape[0]))  # fmt: skip
-        return sums, _kernels.column_stats(x, threads=threads, jit=False)
+        st = _kernels.column_stats(x, threads=threads, jit=False)  # a NaN makes max/min NaN
+        return sums, bool((st.min >= lo).all() and (st.max <= hi).all())
     n = x.shape[0]
     sums = np.empty((coef.shape[0], n))
     recip = np.zeros(m, dtype=bool)
-
-    def part(lo: int, hi: int) -> tuple[ColumnStats, bool]:
-        ext = np.empty((3, m))
-        _jit.affine_rows(x, lo, hi, coef, const, np.zeros_like(coef), recip, None, sums, _ONE, ext)
-        return ColumnStats(ext[0], ext[1], None, None), bool(np.isfinite(ext[2]).all())
-
-    parts = over_rows(n, n_threads(n, threads), part)
-    if not all(ok for _, ok in parts):  # a NaN or ±inf: numpy's statistics show where
-        return sums, _kernels.column_stats(x, threads=threads, jit=False)
-    return sums, merge_stats([st for st, _ in parts])
+    zero = np.zeros_like(coef)
+    inside = over_rows(
+        n,
+        n_threads(n, threads),
+        lambda a, b: _jit.affine_rows(
+            x, a, b, coef, const, zero, recip, None, sums, _ONE, (lo, hi)
+        ),
+    )
+    return sums, all(inside)
 
 
 def _affine_range(

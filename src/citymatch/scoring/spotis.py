@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import CriterionTypes
+from .._validate import CriterionTypes, raise_nonfinite
 from ..errors import CitymatchValueError, ShapeError
 from . import rowpass
 from .affine import ColumnForm, checked_stats, weighted_sum
@@ -51,11 +51,16 @@ def _bounds(x: F64, bounds: ArrayLike) -> F64:
 def _within(x: F64, b: F64, st: ColumnStats) -> None:
     """The data lie within the bounds (the cell is looked for only when a column is out)."""
     if not ((st.min >= b[:, 0]).all() and (st.max <= b[:, 1]).all()):
-        i, j = (int(v) for v in np.argwhere((x < b[:, 0]) | (x > b[:, 1]))[0])
-        raise CitymatchValueError(
-            f"`matrix` must lie within `bounds`; got {x[i, j]} at row {i}, column {j}, outside "
-            f"[{b[j, 0]}, {b[j, 1]}]."
-        )
+        _outside(x, b)
+
+
+def _outside(x: F64, b: F64) -> None:
+    """Raise naming the first cell of (finite) ``x`` outside the bounds (one must be)."""
+    i, j = (int(v) for v in np.argwhere((x < b[:, 0]) | (x > b[:, 1]))[0])
+    raise CitymatchValueError(
+        f"`matrix` must lie within `bounds`; got {x[i, j]} at row {i}, column {j}, outside "
+        f"[{b[j, 0]}, {b[j, 1]}]."
+    )
 
 
 def spotis(
@@ -86,7 +91,7 @@ def spotis(
     """
     inp = decision_inputs(matrix, weights, types, min_rows=1, check_finite=False)
     # Given bounds, one weight vector and the best bounds as the ideal, the forms do not depend
-    # on the data: the range check and the scores share one read (rowpass.sums_and_extremes).
+    # on the data: the range check and the scores share one read (rowpass.sums_within).
     fused = bounds is not None and ideal is None and inp.w.ndim == 1
     if bounds is None:
         st: ColumnStats | None = checked_stats(inp.x)
@@ -114,10 +119,11 @@ def spotis(
         a = np.where(live, np.where(inp.benefit, -1.0, 1.0) / safe, 0.0)
         c = np.where(live, np.where(inp.benefit, star, -star) / safe, 0.0)
         if fused:
-            sums, seen = rowpass.sums_and_extremes(inp.x, (inp.w * a)[None], np.array([inp.w @ c]))
-            if not np.isfinite(sums).all():
-                checked_stats(inp.x)  # names the NaN or infinite cell
-            _within(inp.x, b, seen)
+            coef, const = (inp.w * a)[None], np.array([inp.w @ c])
+            sums, inside = rowpass.sums_within(inp.x, coef, const, b[:, 0], b[:, 1])
+            if not inside:  # name the cell: a NaN or ±inf first, then one out of range
+                raise_nonfinite(inp.x, "matrix")
+                _outside(inp.x, b)
             scores = sums[0]
         else:
             scores = weighted_sum(inp.x, ColumnForm.affine(a, c), inp.w)

@@ -248,4 +248,24 @@ def test_ahp_group_weights_table_repr_and_html_by_hand():
     np.testing.assert_allclose(three.expert_weights, [0.75, 0.25], rtol=0, atol=1e-15)
     np.testing.assert_allclose(three.to_frame()["cr"], [0.0, CR_C], rtol=0, atol=1e-9)
     assert three.to_frame()["consistent"].tolist() == [True, False]
+    assert repr(three).endswith(f"expert CR=[0.0, {round(CR_C, 4)}])")
     assert three.cr == pytest.approx(float(three.aggregate.cr))
+
+
+def test_normalize_divides_small_scales_and_zeroes_a_column_of_zeros():
+    """Values below 1 (every scale under 1) and an all-zero column (scale 0): each column
+    is divided by its own scale — ‖x‖, max − min, max or Σ — and the zero column stays 0."""
+    x = np.array([[0.1, 0.4, 0.0], [0.2, 0.2, 0.0], [0.4, 0.1, 0.0]])
+    w, t = [0.3, 0.3, 0.4], [1, -1, 1]
+    live = x[:, :2]
+    scales = {
+        "vector": np.sqrt((live**2).sum(0)),
+        "max": live.max(0),
+        "sum": live.sum(0),
+    }
+    for name, s in scales.items():
+        got = topsis(x, w, t, normalization=name).normalize(x)
+        np.testing.assert_allclose(got[:, :2], live / s, rtol=0, atol=1e-15)
+        assert (got[:, 2] == 0.0).all(), name
+    mm = topsis(x, w, t, normalization="minmax").normalize(x)
+    np.testing.assert_allclose(mm, [[0, 0, 0], [1 / 3, 2 / 3, 0], [1, 1, 0]], rtol=0, atol=1e-15)

@@ -269,3 +269,24 @@ def test_normalize_divides_small_scales_and_zeroes_a_column_of_zeros():
         assert (got[:, 2] == 0.0).all(), name
     mm = topsis(x, w, t, normalization="minmax").normalize(x)
     np.testing.assert_allclose(mm, [[0, 0, 0], [1 / 3, 2 / 3, 0], [1, 1, 0]], rtol=0, atol=1e-15)
+
+
+def test_distances_with_small_scales_a_zero_column_and_a_barely_changed_matrix():
+    """Columns whose scale is under 1 are divided by it, an all-zero column (scale 0) adds
+    nothing — D⁺, D⁻ by hand on the two live columns (weights 0.3, 0.3 of 1) — and a matrix
+    changed by 5e-8 in one cell (scores moved by ~3.5e-9, beyond the 1e-9 check) is refused."""
+    x = np.array([[0.1, 0.4, 0.0], [0.2, 0.2, 0.0], [0.4, 0.1, 0.0]])
+    live = x[:, :2]
+    v = 0.3 * live / np.sqrt((live**2).sum(0))
+    best = np.array([v[:, 0].max(), v[:, 1].min()])
+    worst = np.array([v[:, 0].min(), v[:, 1].max()])
+    dp = np.sqrt(((v - best) ** 2).sum(1))
+    dm = np.sqrt(((v - worst) ** 2).sum(1))
+    got = topsis(x, [0.3, 0.3, 0.4], [1, -1, 1]).distances(x)
+    np.testing.assert_allclose(got[0], dp, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got[1], dm, rtol=0, atol=1e-12)
+    res = topsis(X, [0.3, 0.7], T)
+    other = X.copy()
+    other[1, 0] += 5e-8
+    with pytest.raises(CitymatchValueError, match=r"^`matrix` is not the matrix these scores"):
+        res.distances(other)

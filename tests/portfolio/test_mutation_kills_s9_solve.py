@@ -102,6 +102,17 @@ def test_scale_rows_divides_each_row_and_its_bounds_by_its_largest_coefficient()
     np.testing.assert_array_equal(shi, [2.0, 4.0, 0.0])
 
 
+def test_scale_rows_keeps_a_row_of_stored_zeros_as_it_is():
+    """A row whose only stored coefficient is 0 (largest |coefficient| 0) is left as it is:
+    0 ≤ 0 stays feasible (no division by zero, no NaN bound)."""
+    a = sparse.csr_array((np.array([0.0]), np.array([0]), np.array([0, 1])), shape=(1, 2))
+    scaled, slo, shi = solve_module.scale_rows(a, np.array([-np.inf]), np.array([0.0]))
+    assert scaled.shape == (1, 2)
+    np.testing.assert_array_equal(scaled.toarray(), [[0.0, 0.0]])
+    np.testing.assert_array_equal(slo, [-np.inf])
+    np.testing.assert_array_equal(shi, [0.0])
+
+
 @pytest.mark.parametrize(
     ("values", "costs", "budget", "picked", "value"),
     [
@@ -202,3 +213,128 @@ def test_a_conflict_search_out_of_time_keeps_every_rule(monkeypatch):
     assert plan.status is citymatch.portfolio.INFEASIBLE
     assert plan.conflicts == ("a is mandatory", "b is mandatory", "d is mandatory", "budget 2026")
     assert limits == [60.0]
+
+
+def test_an_infeasible_plan_has_no_value_and_no_gap():
+    """No plan satisfies the rules: fun and gap are NaN (not None), the plan is not feasible."""
+    plan = citymatch.optimize_portfolio(INFEASIBLE)
+    assert isinstance(plan.fun, float) and np.isnan(plan.fun)
+    assert isinstance(plan.gap, float) and np.isnan(plan.gap)
+    assert not plan.feasible and not plan.success
+
+
+# --------------------------------------------------------------------------- LP relaxation
+def test_the_relaxation_sums_a_projects_fractions_over_its_start_years():
+    """P may start in 2026 or 2027; discounted at 10 %, a 2026 start is worth 10 and a 2027
+    one 10/1.1, so the bound starts it wholly in 2026: x_fraction 1 (the sum over both years,
+    not the 2027 share 0), fun 10, gap 0 (proven), the solver's message kept."""
+    problem = {
+        "start_year": 2026,
+        "years": 2,
+        "discount_rate": 0.1,
+        **FREE,
+        "projects": [{"id": "P", "value": 10}],
+    }
+    plan = citymatch.optimize_portfolio(problem, relax=True)
+    assert plan.relaxed and plan.status is citymatch.portfolio.OPTIMAL
+    assert dict(plan.x_fraction) == {"P": pytest.approx(1.0, abs=1e-9)}
+    assert plan.fun == pytest.approx(10.0, abs=1e-9)
+    assert plan.gap == 0.0
+    assert isinstance(plan.message, str) and plan.message
+    assert plan.explain() == f"LP relaxation (a bound, not a plan): value 10 ({plan.message})."
+
+
+# --------------------------------------------------------------------------- the note's solve
+# One year, at most one new project: P1 (3) alone; without the rule P1 and P2 (5).
+NOTE_PROBLEM = {**one_year([3, 2], [1, 1], 5), "new_per_year_max": 1}
+NOTE = (
+    "The 0–1 new-projects-a-year rule binds: without it the best plan is worth 5 instead of 3 "
+    "(+67%). To switch it off, set new_per_year_min = 0 and new_per_year_max = null in the "
+    "problem (None in Python; in TOML, which has no null, any number at least the number of "
+    "projects)."
+)
+
+
+def _spy_options(monkeypatch: pytest.MonkeyPatch, *times: float) -> list[dict[str, Any]]:
+    """Fake the clock and record the options of each HiGHS call."""
+    calls: list[dict[str, Any]] = []
+    real: Callable[..., Any] = solve_module.milp
+
+    def milp(*args: Any, options: dict[str, Any], **kw: Any) -> Any:
+        calls.append(dict(options))
+        return real(*args, options=options, **kw)
+
+    clock = types.SimpleNamespace(monotonic=_Clock(*times).monotonic)
+    monkeypatch.setattr(solve_module, "time", clock)
+    monkeypatch.setattr(solve_module, "milp", milp)
+    return calls
+
+
+def test_the_notes_solve_gets_the_time_left_and_the_gap(monkeypatch):
+    """The solve without the rule (for the note) is part of the call: with 0.5 s of the 60 s
+    left it gets 0.5 s (not more, not none), and both solves get the requested gap."""
+    calls = _spy_options(monkeypatch, 1000.0, 1000.0, 1059.5)
+    plan = citymatch.optimize_portfolio(NOTE_PROBLEM, time_limit=60, gap=0.01)
+    assert chosen(plan) == ["P1"] and plan.notes == (NOTE,)
+    assert [c.get("time_limit") for c in calls] == [60.0, 0.5]
+    assert [c["mip_rel_gap"] for c in calls] == [0.01, 0.01]
+
+
+def test_the_notes_solve_without_a_time_limit(monkeypatch):
+    """Without a time limit neither solve gets one, and the note is there."""
+    calls = _spy_options(monkeypatch, 1000.0)
+    plan = citymatch.optimize_portfolio(NOTE_PROBLEM, time_limit=None)
+    assert plan.notes == (NOTE,)
+    assert [c.get("time_limit") for c in calls] == [None, None]
+
+
+def test_no_note_from_a_timed_out_solve(monkeypatch):
+    """When the solve without the rule stops at its time limit, its best plan is not proven
+    best: no note is made from it, even if it is worth more."""
+    real = solve_module.run_milp
+
+    def run_milp(model: Model, rows: Any = None, **kw: Any) -> Any:
+        if rows is None:
+            return real(model, rows, **kw)
+        x = np.ones(model.nvar)
+        return solve_module.MilpOutcome(
+            citymatch.portfolio.TIME_LIMIT, "Time limit reached.", x, 5.0, 0.5
+        )
+
+    monkeypatch.setattr(solve_module, "run_milp", run_milp)
+    plan = citymatch.optimize_portfolio(NOTE_PROBLEM)
+    assert chosen(plan) == ["P1"] and plan.notes == ()
+
+
+def _fake_first_solve(monkeypatch: pytest.MonkeyPatch, outcome: Any) -> None:
+    """The plan's own solve (all rows) returns ``outcome``; every other solve is real."""
+    real = solve_module.run_milp
+
+    def run_milp(model: Model, rows: Any = None, **kw: Any) -> Any:
+        return outcome if rows is None else real(model, rows, **kw)
+
+    monkeypatch.setattr(solve_module, "run_milp", run_milp)
+
+
+def test_a_time_out_before_any_plan_searches_no_conflicts(monkeypatch):
+    """HiGHS stops at the time limit before finding a plan: TIME_LIMIT, no plan, and no
+    conflicts (the problem is not known to be infeasible), fun and gap NaN."""
+    outcome = solve_module.MilpOutcome(
+        citymatch.portfolio.TIME_LIMIT, "Time limit reached.", None, float("nan"), 0.0
+    )
+    _fake_first_solve(monkeypatch, outcome)
+    plan = citymatch.optimize_portfolio(INFEASIBLE)
+    assert plan.status is citymatch.portfolio.TIME_LIMIT and plan.conflicts == ()
+    assert set(plan.x.values()) == {None} and np.isnan(plan.fun) and np.isnan(plan.gap)
+
+
+def test_a_plan_found_before_the_time_limit_gets_no_note(monkeypatch):
+    """A time-out with P2 (2) as the best plan found: the rule binds at it, but its value is
+    not the best under the rule (P1, 3), so no note blames the rule for the gap to 5."""
+    outcome = solve_module.MilpOutcome(
+        citymatch.portfolio.TIME_LIMIT, "Time limit reached.", np.array([0.0, 1.0]), 2.0, 0.5
+    )
+    _fake_first_solve(monkeypatch, outcome)
+    plan = citymatch.optimize_portfolio(NOTE_PROBLEM)
+    assert plan.status is citymatch.portfolio.TIME_LIMIT and chosen(plan) == ["P2"]
+    assert plan.fun == 2 and plan.notes == ()

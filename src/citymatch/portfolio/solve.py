@@ -299,22 +299,23 @@ def plan_status(code: int, message: str) -> PlanStatus:
     return PlanStatus(code)
 
 
-#: Largest ratio of |coefficients| within one constraint row the solve accepts.  After row
-#: scaling the smallest coefficient is 1/ratio; HiGHS's feasibility tolerance (1e-7) must not
-#: swallow it, or one small cost could be spent beyond a budget unseen.
+#: Ratio of |coefficients| within one constraint row the solve refuses (it accepts ratios below
+#: it).  After row scaling the smallest coefficient is 1/ratio; HiGHS's MIP feasibility
+#: tolerance (1e-6) must not swallow it, or one small cost could be spent beyond a budget
+#: unseen (at a ratio of exactly 1e6 it is: costs 1 and 1e6 both fit a budget of 1e6).
 MAX_ROW_RANGE = 1e6
 
 
 def check_row_ranges(rows: Sequence[Row]) -> None:
-    """Refuse a constraint whose non-zero coefficients span more than :data:`MAX_ROW_RANGE`."""
+    """Refuse a constraint whose non-zero coefficients span :data:`MAX_ROW_RANGE` or more."""
     for row in rows:
         mags = [abs(v) for v in row.coefs.values() if v != 0]
-        if len(mags) > 1 and max(mags) > MAX_ROW_RANGE * min(mags):
+        if len(mags) > 1 and max(mags) >= MAX_ROW_RANGE * min(mags):
             unit = f" {row.unit}" if row.unit else ""
             raise PortfolioError(
                 f"constraint {row.name!r} mixes coefficients from {min(mags):g} to {max(mags):g}"
-                f"{unit} (ratio {max(mags) / min(mags):.3g}); the solver resolves at most a ratio "
-                f"of {MAX_ROW_RANGE:g} within one constraint (its feasibility tolerance is 1e-7): "
+                f"{unit} (ratio {max(mags) / min(mags):.3g}); the solver resolves only ratios below "
+                f"{MAX_ROW_RANGE:g} within one constraint (its MIP feasibility tolerance is 1e-6): "
                 "round negligible amounts to 0 or express them in larger units."
             )
 

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from citymatch.scoring import rowpass
-from citymatch.scoring.pool import PARALLEL_MIN_ROWS
 
 
 @pytest.mark.parametrize("jit", [True, False])
@@ -22,11 +21,11 @@ def test_sums_and_extremes_give_nan_extremes_for_a_nan_column(jit):
     max and min NaN (the compiled pass skips NaN, so it must hand such a matrix to numpy);
     the other columns keep their exact extremes and the sums follow their definition."""
     rng = np.random.default_rng(11)
-    x = rng.normal(size=(PARALLEL_MIN_ROWS + 321, 5))
-    x[PARALLEL_MIN_ROWS + 7, 2] = np.nan
+    x = rng.normal(size=(3000, 5))
+    x[2007, 2] = np.nan
     coef = rng.normal(size=(1, 5))
     const = np.array([0.5])
-    sums, st = rowpass.sums_and_extremes(x, coef, const, jit=jit)
+    sums, st = rowpass.sums_and_extremes(x, coef, const, threads=2, jit=jit)
     clean = [0, 1, 3, 4]
     want_max = [max(x[:, j]) for j in clean]
     want_min = [min(x[:, j]) for j in clean]
@@ -51,3 +50,15 @@ def test_log_rows_of_a_float32_matrix_use_float64_logarithms():
         for i in range(x.shape[0])
     ]
     np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_log_rows_cover_every_block_of_a_wide_matrix(threads):
+    """80 criteria make the numpy pass's blocks ~1,000 rows: a 2,600-row matrix spans three
+    blocks, and every row (on one thread or split over two) gets ``e^c · Π_j x_ij^g_j``."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(0.8, 1.25, size=(2600, 80))
+    g = rng.uniform(-0.5, 0.5, size=80)
+    got = rowpass.log_rows(x, g, -0.3, threads=threads, jit=False)
+    want = math.exp(-0.3) * np.prod(x**g, axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -392,7 +392,7 @@ def ahp_group(
             )
         lam = lam / lam.sum()
     agg = np.exp(np.tensordot(lam, np.log(a), axes=1))
-    kw: dict[str, Any] = dict(method=method, ri=ri, threshold=threshold, labels=labels)
+    kw: dict[str, Any] = dict(method=method, ri=ri, threshold=threshold, rtol=rtol, labels=labels)
     return GroupAHPResult(
         aggregate=ahp(agg, **kw),
         matrix=agg,

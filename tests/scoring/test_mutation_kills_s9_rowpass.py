@@ -1,7 +1,7 @@
 """Tests written to kill surviving mutants of ``scoring/rowpass.py`` (session 9, first run).
 
 Expected values are the definitions written out with plain numpy / Python on the whole matrix
-(float64 logarithms, ``max``/``min`` over the column with NaN propagated), never the pass under
+(float64 logarithms, exactly rounded sums), never the pass under
 test.
 """
 
@@ -16,24 +16,21 @@ from citymatch.scoring import rowpass
 
 
 @pytest.mark.parametrize("jit", [True, False])
-def test_sums_and_extremes_give_nan_extremes_for_a_nan_column(jit):
-    """Documented: the statistics are those of ``column_stats`` — a NaN cell makes its column's
-    max and min NaN (the compiled pass skips NaN, so it must hand such a matrix to numpy);
-    the other columns keep their exact extremes and the sums follow their definition."""
+def test_sums_within_count_a_nan_cell_as_outside(jit):
+    """Documented: a NaN cell is not within any bounds, so the range check fails (the compiled
+    pass compares each cell); the sums of the other rows follow their definition."""
     rng = np.random.default_rng(11)
     x = rng.normal(size=(3000, 5))
-    x[2007, 2] = np.nan
+    lo, hi = np.full(5, -10.0), np.full(5, 10.0)
     coef = rng.normal(size=(1, 5))
     const = np.array([0.5])
-    sums, st = rowpass.sums_and_extremes(x, coef, const, threads=2, jit=jit)
-    clean = [0, 1, 3, 4]
-    want_max = [max(x[:, j]) for j in clean]
-    want_min = [min(x[:, j]) for j in clean]
-    assert math.isnan(st.max[2]) and math.isnan(st.min[2])
-    np.testing.assert_array_equal(st.max[clean], want_max)
-    np.testing.assert_array_equal(st.min[clean], want_min)
+    assert rowpass.sums_within(x, coef, const, lo, hi, threads=2, jit=jit)[1] is True
+    x[2007, 2] = np.nan
+    sums, inside = rowpass.sums_within(x, coef, const, lo, hi, threads=2, jit=jit)
+    assert inside is False
     ok = ~np.isnan(x).any(axis=1)
-    np.testing.assert_allclose(sums[0][ok], (x[ok] @ coef[0]) + 0.5, rtol=1e-12, atol=1e-12)
+    want = [math.fsum([*(x[i] * coef[0]), 0.5]) for i in np.flatnonzero(ok)]
+    np.testing.assert_allclose(sums[0][ok], want, rtol=1e-12, atol=1e-12)
     assert np.isnan(sums[0][~ok]).all()
 
 

@@ -365,7 +365,9 @@ def stability_intervals(
         SPOTIS and MABAC the scores are linear in the weights, so the tie functions along
         the path are linear and the ends exact.  For VIKOR, WPM, WASPAS and COPRAS the ends
         come from a stated numeric search: order changes between the 1,001 grid points of
-        the path (:data:`SEARCH_POINTS`), each polished with Brent's method to ~1e-14; two
+        the path (:data:`SEARCH_POINTS`), each polished with Brent's method to ~1e-14 in
+        the weight where the score gap is steep (a shallow crossing is only as sharp as the
+        12-decimal tie rounding of the gap allows: ~1e-12 divided by its slope); two
         crossings of one pair between neighbouring grid points (within 0.001 of weight)
         would be missed, and touches are not reported.
     progress : bool or None, default None

@@ -222,26 +222,30 @@ def test_n_threads_rules_and_errors(cores):
     assert not pool.in_pool()
 
 
+def _child_blas_report() -> bytes:
+    ThreadpoolController().limit(limits=2, user_api="blas")
+
+    def blas() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen = pool.over_rows(2 * B, 2, lambda lo, hi: blas())
+    ok = len(seen) >= 2 and all(t and set(t) == {1} for t in seen) and set(blas()) == {2}
+    return b"ok" if ok else repr((seen, blas())).encode()
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_forked_child_limits_blas_in_its_own_pool():
-    """A child forked after the pool was used starts with no pooled section running: its
-    own pooled work sees BLAS limited to one thread, and its setting comes back after."""
+    """A child forked while the parent is inside a pooled section starts with none running:
+    its own pooled work sees BLAS limited to one thread, and its setting comes back after."""
     pool.over_rows(2 * B, 2, lambda lo, hi: lo)  # the pool exists in the parent
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            ctl = ThreadpoolController()
-            ctl.limit(limits=2, user_api="blas")
-
-            def blas():
-                return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-
-            seen = pool.over_rows(2 * B, 2, lambda lo, hi: blas())
-            ok = len(seen) >= 2 and all(t and set(t) == {1} for t in seen) and set(blas()) == {2}
-            os.write(write_end, b"ok" if ok else repr((seen, blas())).encode())
-        finally:
-            os._exit(0)
+    with pool.blas_single_threaded():
+        pid = os.fork()
+        if pid == 0:  # the child never leaves the parent's section: it ends here
+            try:
+                os.write(write_end, _child_blas_report())
+            finally:
+                os._exit(0)
     os.close(write_end)
     deadline = time.monotonic() + 30
     while os.waitpid(pid, os.WNOHANG)[0] == 0:

@@ -50,3 +50,14 @@ def test_the_refusal_names_the_cell_outside_not_one_on_a_bound(ideal):
         match=r"got 10\.5 at row 2, column 0, outside \[0\.0, 10\.0\]",
     ):
         cm.spotis(x, W, TYPES, bounds=BOUNDS, ideal=ideal)
+
+
+def test_a_nan_cell_is_named_on_the_one_read_path():
+    """With given bounds (one read for the scores and the range check) a NaN is refused as a
+    non-finite value of `matrix`, naming its cell, not as a value out of range."""
+    x = [[5.0, 2.0], [6.0, 1.0], [7.0, np.nan]]
+    with pytest.raises(
+        cm.errors.NonFiniteError,
+        match=r"^`matrix` must contain only finite numbers; got nan at row 2, column 1 \(1 non-finite cell in all\)\.$",
+    ):
+        cm.spotis(x, W, TYPES, bounds=BOUNDS)

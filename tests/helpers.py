@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 REF_DIR = Path(__file__).parent / "reference" / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,11 +21,36 @@ def load_ref(name: str) -> dict[str, Any]:
     return json.loads((REF_DIR / f"{name}.json").read_text("utf-8"))
 
 
-def topsis_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """TOPSIS closeness for ONE weight vector, Hwang & Yoon's vector normalisation."""
+def topsis_distances_by_hand(
+    x: np.ndarray, w: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """TOPSIS ``(D⁺, D⁻, closeness)`` for ONE weight vector, Hwang & Yoon's vector
+    normalisation, distances on weights summing to 1."""
     v = (w / w.sum()) * x / np.sqrt((x**2).sum(0))
     best = np.where(t > 0, v.max(0), v.min(0))
     worst = np.where(t > 0, v.min(0), v.max(0))
     d_plus = np.sqrt(((v - best) ** 2).sum(1))
     d_minus = np.sqrt(((v - worst) ** 2).sum(1))
-    return d_minus / (d_plus + d_minus)
+    return d_plus, d_minus, d_minus / (d_plus + d_minus)
+
+
+def topsis_by_hand(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """TOPSIS closeness for ONE weight vector (:func:`topsis_distances_by_hand`)."""
+    return topsis_distances_by_hand(x, w, t)[2]
+
+
+def child_report(pid: int, read_end: int, seconds: float, hung: str) -> bytes:
+    """Wait for the forked child ``pid`` and return what it wrote to the pipe ``read_end``.
+
+    A child still running after ``seconds`` is killed and the test fails with ``hung``.
+    """
+    deadline = time.monotonic() + seconds
+    while os.waitpid(pid, os.WNOHANG)[0] == 0:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read_end)
+            pytest.fail(hung)
+        time.sleep(0.02)
+    with os.fdopen(read_end, "rb") as pipe:
+        return pipe.read()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
-import time
 
 import numpy as np
 import pytest
 
 import citymatch
 from citymatch.scoring import _kernels
+from helpers import child_report
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -33,15 +32,5 @@ def test_threaded_scoring_works_in_a_forked_child():
         finally:
             os._exit(0)
     os.close(write_end)
-    deadline = time.monotonic() + 60
-    while os.waitpid(pid, os.WNOHANG)[0] == 0:
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            os.close(read_end)
-            pytest.fail(
-                "the forked child hung in its threaded TOPSIS (the parent's pool, no threads)"
-            )
-        time.sleep(0.05)
-    with os.fdopen(read_end, "rb") as pipe:
-        assert pipe.read() == b"same"
+    hung = "the forked child hung in its threaded TOPSIS (the parent's pool, no threads)"
+    assert child_report(pid, read_end, 60, hung) == b"same"

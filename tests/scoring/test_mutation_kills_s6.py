@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import citymatch as cm
+from helpers import topsis_distances_by_hand
 
 
 def _preference(kind: str, d: float, q: float, p: float) -> float:
@@ -163,16 +164,6 @@ def test_u_shape_boundary_moves_over_many_nearly_equal_values():
         np.testing.assert_allclose(res.phi_minus, np.array(minus)[order], rtol=0, atol=1e-12)
 
 
-def _topsis_numpy(x: np.ndarray, w: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, ...]:
-    """TOPSIS by the textbook (vector normalisation), distances on weights summing to 1."""
-    v = (w / w.sum()) * x / np.sqrt((x**2).sum(0))
-    best = np.where(t > 0, v.max(0), v.min(0))
-    worst = np.where(t > 0, v.min(0), v.max(0))
-    d_plus = np.sqrt(((v - best) ** 2).sum(1))
-    d_minus = np.sqrt(((v - worst) ** 2).sum(1))
-    return d_plus, d_minus, d_minus / (d_plus + d_minus)
-
-
 def test_topsis_distances_are_returned_for_one_vector_and_none_for_a_batch():
     """One weight vector: the distances are returned by default, also for a table of more
     than 8,192 rows (the row-block kernel); a (K, M) batch: the distance fields are None."""
@@ -180,7 +171,7 @@ def test_topsis_distances_are_returned_for_one_vector_and_none_for_a_batch():
     x = rng.random((9000, 3)) + 0.5
     t = np.array([1, -1, 1])
     w = np.array([0.5, 0.3, 0.2])
-    d_plus, d_minus, scores = _topsis_numpy(x, w, t)
+    d_plus, d_minus, scores = topsis_distances_by_hand(x, w, t)
     res = cm.topsis(x, w, t)
     assert res.d_ideal is not None and res.d_anti_ideal is not None
     np.testing.assert_allclose(res.d_ideal, d_plus, rtol=1e-10)
@@ -188,7 +179,9 @@ def test_topsis_distances_are_returned_for_one_vector_and_none_for_a_batch():
     np.testing.assert_allclose(res.scores, scores, rtol=1e-10)
     batch = cm.topsis(x[:5], np.stack([w, w[::-1]]), t)
     assert batch.d_ideal is None and batch.d_anti_ideal is None
-    np.testing.assert_allclose(batch.scores[0], _topsis_numpy(x[:5], w, t)[2], rtol=1e-10)
+    np.testing.assert_allclose(
+        batch.scores[0], topsis_distances_by_hand(x[:5], w, t)[2], rtol=1e-10
+    )
 
 
 def test_topsis_distances_are_returned_on_the_compiled_path_too(monkeypatch):
@@ -201,7 +194,7 @@ def test_topsis_distances_are_returned_on_the_compiled_path_too(monkeypatch):
     x = rng.random((9000, 3)) + 0.5
     t = np.array([1, 1, -1])
     w = np.array([0.2, 0.3, 0.5])
-    d_plus, d_minus, scores = _topsis_numpy(x, w, t)
+    d_plus, d_minus, scores = topsis_distances_by_hand(x, w, t)
     res = cm.topsis(x, w, t)
     assert res.d_ideal is not None and res.d_anti_ideal is not None
     np.testing.assert_allclose(res.d_ideal, d_plus, rtol=1e-10)
@@ -221,7 +214,7 @@ def test_topsis_scores_only_on_the_compiled_path_are_the_textbook_scores(monkeyp
     w = np.array([0.3, 0.3, 0.4])
     res = cm.topsis(x, w, t, distances=False)
     assert res.d_ideal is None and res.d_anti_ideal is None
-    np.testing.assert_allclose(res.scores, _topsis_numpy(x, w, t)[2], rtol=1e-10)
+    np.testing.assert_allclose(res.scores, topsis_distances_by_hand(x, w, t)[2], rtol=1e-10)
 
 
 def test_topsis_weighted_points_by_hand_with_small_scales_and_a_dead_column():

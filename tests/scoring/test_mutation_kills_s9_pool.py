@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from threadpoolctl import ThreadpoolController, threadpool_info
 from citymatch.errors import ArgumentError, CitymatchValueError
 from citymatch.scoring import pool
 from citymatch.scoring.registry import METHODS, check_options, method_spec, require_path
+from helpers import child_report
 
 B = 8192  # BLOCK_ROWS, as documented
 PMR = 131072  # PARALLEL_MIN_ROWS, as documented
@@ -247,15 +247,7 @@ def test_forked_child_limits_blas_in_its_own_pool():
             finally:
                 os._exit(0)
     os.close(write_end)
-    deadline = time.monotonic() + 30
-    while os.waitpid(pid, os.WNOHANG)[0] == 0:
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail("the forked child hung")
-        time.sleep(0.02)
-    with os.fdopen(read_end, "rb") as pipe:
-        assert pipe.read() == b"ok"
+    assert child_report(pid, read_end, 30, "the forked child hung") == b"ok"
 
 
 # --- the method registry --------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from citymatch.errors import CitymatchValueError, ShapeError
 from citymatch.scoring.ahp import ahp, ahp_batch, ahp_group
 from citymatch.scoring.topsis import topsis
+from helpers import topsis_distances_by_hand
 
 X = np.array([[1.0, 4.0], [2.0, 2.0], [4.0, 1.0]])
 T = np.array([1, -1])
@@ -27,16 +28,6 @@ CIRCULAR = [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]]  # λmax = 1 + 9 + 1/9,
 LAMBDA_C = 1 + 9 + 1 / 9
 CI_C = (LAMBDA_C - 3) / 2
 CR_C = CI_C / 0.58  # Saaty's (1980) RI for n = 3
-
-
-def _by_hand(x, w, t):
-    """Vector-normalised weighted TOPSIS: (D⁺, D⁻, closeness) for one weight vector."""
-    v = (w / w.sum()) * x / np.sqrt((x**2).sum(0))
-    best = np.where(t > 0, v.max(0), v.min(0))
-    worst = np.where(t > 0, v.min(0), v.max(0))
-    dp = np.sqrt(((v - best) ** 2).sum(1))
-    dm = np.sqrt(((v - worst) ** 2).sum(1))
-    return dp, dm, dm / (dp + dm)
 
 
 def _ranks(s):
@@ -49,7 +40,7 @@ def test_topsis_table_repr_and_html_for_one_weight_vector():
     two distances; the repr names normalisation, N × M and the best candidate with its
     score; the HTML preview lists the rows best first above the same footer."""
     w = np.array([0.3, 0.7])
-    dp, dm, s = _by_hand(X, w, T)
+    dp, dm, s = topsis_distances_by_hand(X, w, T)
     res = topsis(X, w, T)
     expected = pd.DataFrame(
         {"score": s, "rank": _ranks(s), "d_ideal": dp, "d_anti_ideal": dm}
@@ -71,7 +62,7 @@ def test_topsis_batch_table_repr_and_html_keep_the_weight_order():
     ``weights``, ``candidate``, ``score``, ``rank`` (and the distances when asked for); the
     repr states K; the HTML preview keeps the batch order."""
     res = topsis(X, W2, T, distances=True)
-    hand = [_by_hand(X, w, T) for w in W2]
+    hand = [topsis_distances_by_hand(X, w, T) for w in W2]
     expected = pd.DataFrame(
         {
             "weights": [0, 0, 0, 1, 1, 1],
@@ -100,7 +91,7 @@ def test_distances_are_recomputed_from_the_scored_matrix_and_refuse_another():
     vector, (K, N) for a batch — as read-only arrays; a matrix of the wrong shape or a
     different matrix is refused with a message naming ``matrix``."""
     w = np.array([0.3, 0.7])
-    dp, dm, _ = _by_hand(X, w, T)
+    dp, dm, _ = topsis_distances_by_hand(X, w, T)
     got = topsis(X, w, T, distances=False).distances(X)
     assert got[0].shape == (3,) and got[1].shape == (3,)
     np.testing.assert_allclose(got[0], dp, rtol=0, atol=1e-12)
@@ -108,8 +99,12 @@ def test_distances_are_recomputed_from_the_scored_matrix_and_refuse_another():
     assert not got[0].flags.writeable and not got[1].flags.writeable
     batch = topsis(X, W2, T).distances(X)
     assert batch[0].shape == (2, 3)
-    np.testing.assert_allclose(batch[0], [_by_hand(X, v, T)[0] for v in W2], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(batch[1], [_by_hand(X, v, T)[1] for v in W2], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        batch[0], [topsis_distances_by_hand(X, v, T)[0] for v in W2], rtol=0, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        batch[1], [topsis_distances_by_hand(X, v, T)[1] for v in W2], rtol=0, atol=1e-12
+    )
     res = topsis(X, w, T)
     for bad in (X[:2], X.ravel(), X.T):
         with pytest.raises(

@@ -94,8 +94,12 @@ def test_partial_rank_counts_equal_the_counts_by_hand():
         counts = np.zeros((6, k))
         r, c, m = add_rank_counts(np.array(rows), counts)
         np.testing.assert_allclose(counts, _counts_by_hand(rows, k), rtol=0, atol=1e-12)
-        firsts = [(i, j, 1.0 / len(b)) for i, row in enumerate(rows)
-                  for b in [[j for j in range(6) if row[j] == max(row)]] for j in b]
+        firsts = [
+            (i, j, 1.0 / len(b))
+            for i, row in enumerate(rows)
+            for b in [[j for j in range(6) if row[j] == max(row)]]
+            for j in b
+        ]
         assert list(zip(r.tolist(), c.tolist(), m.tolist(), strict=True)) == firsts
 
 
@@ -106,3 +110,127 @@ def test_scores_equal_to_twelve_decimals_tie_in_partial_counts():
     add_rank_counts(np.array(rows), counts)
     expect = _counts_by_hand([[0.5, 0.5, 0.2, 0.1], rows[1]], 2)
     np.testing.assert_allclose(counts, expect, rtol=0, atol=1e-12)
+
+
+def _stats_by_hand(x):
+    cols = np.asarray(x, dtype=np.float64).T.tolist()
+    return (
+        [max(c) for c in cols],
+        [min(c) for c in cols],
+        [math.fsum(v * v for v in c) for c in cols],
+        [math.fsum(c) for c in cols],
+    )
+
+
+def _part(x):
+    mx, mn, ss, sm = _stats_by_hand(x)
+    return ColumnStats(np.array(mx), np.array(mn), np.array(ss), np.array(sm))
+
+
+def test_merged_statistics_are_those_of_the_union():
+    """merge_stats of three row sets: max, min, Σx², Σx of all their rows together."""
+    a, b, c = [[1.0, -2.0], [3.0, 0.5]], [[-4.0, 8.0]], [[2.0, 2.0], [0.25, -3.0]]
+    got = merge_stats([_part(a), _part(b), _part(c)])
+    mx, mn, ss, sm = _stats_by_hand(a + b + c)
+    assert got.max.tolist() == mx
+    assert got.min.tolist() == mn
+    assert got.sumsq is not None and got.sumsq.tolist() == ss
+    assert got.sum is not None and got.sum.tolist() == sm
+    alone = merge_stats([_part(b)])
+    assert alone.max.tolist() == [-4.0, 8.0] and alone.sum is not None
+    assert alone.sum.tolist() == [-4.0, 8.0]
+    bare = merge_stats([ColumnStats(p.max, p.min, None, None) for p in (_part(a), _part(c))])
+    assert bare.sumsq is None and bare.sum is None
+    assert bare.max.tolist() == [3.0, 2.0] and bare.min.tolist() == [0.25, -3.0]
+
+
+def test_merged_statistics_propagate_nan_from_any_part():
+    """A NaN max or min in any part (first or last) makes that column's merged max/min NaN."""
+    ok = ColumnStats(np.array([1.0, 2.0]), np.array([0.0, 1.0]), None, None)
+    bad = ColumnStats(np.array([np.nan, 5.0]), np.array([0.5, np.nan]), None, None)
+    for parts in ([ok, bad], [bad, ok]):
+        got = merge_stats(parts)
+        assert math.isnan(got.max[0]) and got.max[1] == 5.0
+        assert got.min[0] == 0.0 and math.isnan(got.min[1])
+
+
+def test_observed_statistics_skip_missing_cells_and_fills_add_them():
+    """observed_stats over the non-missing cells; with_fills adds count·v² and count·v."""
+    x = np.array([[1.0, np.nan, 4.0], [-2.0, 3.0, np.nan], [5.0, np.nan, np.nan]])
+    miss = np.isnan(x)
+    got = observed_stats(x, miss)
+    assert got.max.tolist() == [5.0, 3.0, 4.0]
+    assert got.min.tolist() == [-2.0, 3.0, 4.0]
+    assert got.sumsq is not None and got.sumsq.tolist() == [30.0, 9.0, 16.0]
+    assert got.sum is not None and got.sum.tolist() == [4.0, 3.0, 4.0]
+    count = np.array([0, 2, 2], dtype=np.int64)
+    filled = with_fills(got, count, np.array([np.nan, 3.0, -1.0]))
+    assert filled.max.tolist() == [5.0, 3.0, 4.0] and filled.min.tolist() == [-2.0, 3.0, 4.0]
+    assert filled.sumsq is not None and filled.sumsq.tolist() == [30.0, 27.0, 18.0]
+    assert filled.sum is not None and filled.sum.tolist() == [4.0, 9.0, 2.0]
+    none = with_fills(ColumnStats(got.max, got.min, None, None), count, np.array([0.0, 3.0, 1.0]))
+    assert none.sumsq is None and none.sum is None
+
+
+def test_column_statistics_merge_chunks_and_count_rows():
+    """Pass 1 over chunks (one empty): union statistics, row count, only the asked sums."""
+    chunks = [[[1.0, 2.0], [3.0, -1.0]], [], [[0.5, 4.0]]]
+    arrays = [np.array(c, dtype=np.float64).reshape(-1, 2) for c in chunks]
+    mx, mn, ss, sm = _stats_by_hand(chunks[0] + chunks[2])
+
+    def boom(chunk, offset):
+        return AssertionError("finite data")
+
+    vec, n = column_statistics(iter(arrays), norm="vector", on_nonfinite=boom)
+    assert n == 3 and vec is not None
+    assert vec.max.tolist() == mx and vec.min.tolist() == mn
+    assert vec.sumsq is not None and vec.sumsq.tolist() == ss and vec.sum is None
+    tot, _ = column_statistics(iter(arrays), norm="sum", on_nonfinite=boom)
+    assert tot is not None and tot.sumsq is None
+    assert tot.sum is not None and tot.sum.tolist() == sm
+    assert column_statistics(iter([np.zeros((0, 2))]), norm="max", on_nonfinite=boom) == (None, 0)
+
+
+def test_column_statistics_report_the_first_nonfinite_chunk_at_its_offset():
+    """The error is built from the first chunk holding NaN or ±inf, at its first row's offset."""
+    seen = []
+
+    def err(chunk, offset):
+        seen.append((chunk.tolist(), offset))
+        return ValueError(f"bad at {offset}")
+
+    arrays = [np.ones((2, 2)), np.array([[1.0, np.inf]]), np.array([[np.nan, 1.0]])]
+    try:
+        column_statistics(iter(arrays), norm="max", on_nonfinite=err)
+    except ValueError as e:
+        assert str(e) == "bad at 2"
+    else:
+        raise AssertionError("no error")
+    assert seen == [([[1.0, np.inf]], 2)]
+    try:
+        column_statistics(iter([np.array([[-np.inf, 0.0]])]), norm="max", on_nonfinite=err)
+    except ValueError as e:
+        assert str(e) == "bad at 0"
+    else:
+        raise AssertionError("no error")
+
+
+def test_running_top_k_keeps_the_best_and_ties_by_source_order():
+    """TopK over three chunks: the best k, best first, ties (12 decimals) by source row."""
+    chunks = [
+        ([0.5, 0.9, 0.5], [0, 1, 2], ["a", "b", "c"]),
+        ([0.5 + 1e-13, 0.95], [3, 4], ["d", "e"]),
+        ([0.1, 0.5], [5, 6], ["f", "g"]),
+    ]
+    everything = [(s, r, lab) for ss, rr, ll in chunks for s, r, lab in zip(ss, rr, ll)]
+    for k in (1, 2, 3, 4, 6, 9):
+        top = TopK(k)
+        for ss, rr, ll in chunks:
+            top.push(np.array(ss), np.array(rr, dtype=np.int64), name=ll, extra=np.array(rr) * 2)
+        got = top.ordered()
+        expect = sorted(everything, key=lambda t: (-round(t[0], 12), t[1]))[:k]
+        assert got["row"].tolist() == [t[1] for t in expect]
+        assert got["name"].tolist() == [t[2] for t in expect]
+        assert got["extra"].tolist() == [2 * t[1] for t in expect]
+        assert got["score"].tolist() == [t[0] for t in expect]
+    assert TopK(3).ordered() == {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from citymatch.scoring.ranks import add_rank_counts, rank_scores, tie_round, top_order
 from citymatch.scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
@@ -200,19 +201,11 @@ def test_column_statistics_report_the_first_nonfinite_chunk_at_its_offset():
         return ValueError(f"bad at {offset}")
 
     arrays = [np.ones((2, 2)), np.array([[1.0, np.inf]]), np.array([[np.nan, 1.0]])]
-    try:
+    with pytest.raises(ValueError, match=r"^bad at 2$"):
         column_statistics(iter(arrays), norm="max", on_nonfinite=err)
-    except ValueError as e:
-        assert str(e) == "bad at 2"
-    else:
-        raise AssertionError("no error")
     assert seen == [([[1.0, np.inf]], 2)]
-    try:
+    with pytest.raises(ValueError, match=r"^bad at 0$"):
         column_statistics(iter([np.array([[-np.inf, 0.0]])]), norm="max", on_nonfinite=err)
-    except ValueError as e:
-        assert str(e) == "bad at 0"
-    else:
-        raise AssertionError("no error")
 
 
 def test_running_top_k_keeps_the_best_and_ties_by_source_order():
@@ -222,7 +215,9 @@ def test_running_top_k_keeps_the_best_and_ties_by_source_order():
         ([0.5 + 1e-13, 0.95], [3, 4], ["d", "e"]),
         ([0.1, 0.5], [5, 6], ["f", "g"]),
     ]
-    everything = [(s, r, lab) for ss, rr, ll in chunks for s, r, lab in zip(ss, rr, ll)]
+    everything = [
+        (s, r, lab) for ss, rr, ll in chunks for s, r, lab in zip(ss, rr, ll, strict=True)
+    ]
     for k in (1, 2, 3, 4, 6, 9):
         top = TopK(k)
         for ss, rr, ll in chunks:

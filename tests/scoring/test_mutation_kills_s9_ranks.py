@@ -90,6 +90,7 @@ def test_partial_rank_counts_equal_the_counts_by_hand():
         [0.6, 0.6, 0.6, 0.3, 0.9, 0.8],
         [0.9, 0.2, 0.2, 0.3, 0.4, 0.1],
         [0.4, 0.4, 0.4, 0.4, 0.4, 0.4],
+        [0.9, 0.5, 0.5, 0.1, 0.2, 0.3],  # a unique best above a tie
     ]
     for k in (1, 2, 3, 5):
         counts = np.zeros((6, k))

@@ -95,7 +95,8 @@ def add_rank_counts(
 def top_order(s: F64, k1: int) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     """Each score row's ``k1`` best candidates, best first, and whether that head is tied.
 
-    Among equal raw scores the earlier candidate comes first (a stable sort's order).  A row
+    With ``k1 >= N`` equal raw scores keep input order (a stable sort's order); with ``k1 < N``
+    the partial selection keeps no such order (nor, at the cut, a rule for which is kept).  A row
     is *tied* when two adjacent of its ``k1`` best are equal after :func:`tie_round`; only the
     other rows' orders are used as they are (theirs is unique).  Large inputs run the compiled
     twin (:func:`._jit.top_rows`, one sweep per row instead of ``argpartition`` and gathers).

@@ -15,7 +15,7 @@ import pytest
 
 from citymatch.scoring.ranks import add_rank_counts, rank_scores, tie_round, top_order
 from citymatch.scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
-from citymatch.scoring.streaming import TopK, column_statistics
+from citymatch.scoring.streaming import TopK, chunk_stats, column_statistics
 
 
 def _ranks_by_hand(row):
@@ -230,3 +230,29 @@ def test_running_top_k_keeps_the_best_and_ties_by_source_order():
         assert got["extra"].tolist() == [2 * t[1] for t in expect]
         assert got["score"].tolist() == [t[0] for t in expect]
     assert TopK(3).ordered() == {}
+
+
+def test_statistics_are_float64_for_float32_input():
+    """observed_stats and chunk_stats of float32 data: float64 values, any memory layout."""
+    rows = [[0.1, 3.0, -2.5], [1e7 + 1.0, 0.5, 0.25], [2.0, -1.0, 4.0], [0.75, 0.3, 1.5]]
+    x32 = np.array(rows, dtype=np.float32)
+    mx, mn, ss, sm = _stats_by_hand(x32)  # of the float32 values, widened exactly
+    got = observed_stats(x32, np.zeros(x32.shape, dtype=bool))
+    for arr, want in zip(got, (mx, mn, ss, sm), strict=True):
+        assert arr is not None and arr.dtype == np.float64
+        np.testing.assert_allclose(arr, want, rtol=1e-15, atol=0)
+    layouts = (x32, np.asfortranarray(x32), np.array(x32.T.tolist(), dtype=np.float32).T)
+    for x in (*layouts, x32[::2]):
+        want = _stats_by_hand(x)
+        part = chunk_stats(x, sumsq=True, total=True)
+        for arr, w in zip(part, want, strict=True):
+            assert arr is not None and arr.dtype == np.float64
+            np.testing.assert_allclose(arr, w, rtol=1e-12, atol=0)
+
+
+def test_a_single_filled_cell_adds_its_value():
+    """with_fills with count 1: Σx² gains v², Σx gains v (count 0 adds nothing, even for NaN)."""
+    base = ColumnStats(np.array([2.0, 1.0]), np.array([0.0, -1.0]), np.zeros(2), np.zeros(2))
+    got = with_fills(base, np.array([1, 0], dtype=np.int64), np.array([-3.0, np.nan]))
+    assert got.sumsq is not None and got.sumsq.tolist() == [9.0, 0.0]
+    assert got.sum is not None and got.sum.tolist() == [-3.0, 0.0]

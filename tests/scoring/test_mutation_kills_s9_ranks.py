@@ -205,6 +205,11 @@ def test_column_statistics_report_the_first_nonfinite_chunk_at_its_offset():
     with pytest.raises(ValueError, match=r"^bad at 2$"):
         column_statistics(iter(arrays), norm="max", on_nonfinite=err)
     assert seen == [([[1.0, np.inf]], 2)]
+    inf_in_max_only = np.array([[1.0, 2.0], [3.0, np.inf]])  # column min stays finite
+    with pytest.raises(ValueError, match=r"^bad at 0$"):
+        column_statistics(iter([inf_in_max_only]), norm="max", on_nonfinite=err)
+    with pytest.raises(ValueError, match=r"^bad at 0$"):
+        column_statistics(iter([-inf_in_max_only]), norm="max", on_nonfinite=err)
     with pytest.raises(ValueError, match=r"^bad at 0$"):
         column_statistics(iter([np.array([[-np.inf, 0.0]])]), norm="max", on_nonfinite=err)
 

@@ -261,3 +261,22 @@ def test_a_single_filled_cell_adds_its_value():
     got = with_fills(base, np.array([1, 0], dtype=np.int64), np.array([-3.0, np.nan]))
     assert got.sumsq is not None and got.sumsq.tolist() == [9.0, 0.0]
     assert got.sum is not None and got.sum.tolist() == [-3.0, 0.0]
+
+
+def test_running_top_k_of_many_rows_and_its_field_types():
+    """TopK over 300 distinct scores in two chunks: the best 7; labels kept as given, numbers as numbers."""
+    scores = [((i * 37) % 301) / 301 for i in range(300)]
+    top = TopK(7)
+    for lo, hi in ((0, 170), (170, 300)):
+        labels: list[object] = [i if i % 2 else f"c{i}" for i in range(lo, hi)]
+        top.push(
+            np.array(scores[lo:hi]),
+            np.arange(lo, hi, dtype=np.int64),
+            name=labels,
+            n=np.arange(lo, hi),
+        )
+    got = top.ordered()
+    best = sorted(range(300), key=lambda i: (-scores[i], i))[:7]
+    assert got["row"].tolist() == best
+    assert got["name"].tolist() == [i if i % 2 else f"c{i}" for i in best]
+    assert got["n"].dtype.kind == "i" and got["n"].tolist() == best

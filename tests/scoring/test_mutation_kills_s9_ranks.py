@@ -280,3 +280,11 @@ def test_running_top_k_of_many_rows_and_its_field_types():
     assert got["row"].tolist() == best
     assert got["name"].tolist() == [i if i % 2 else f"c{i}" for i in best]
     assert got["n"].dtype.kind == "i" and got["n"].tolist() == best
+
+
+def test_running_top_k_cut_of_one_chunk():
+    """TopK(6) of 66 distinct scores (37·i mod 66)/66 in one chunk: exactly the best 6."""
+    scores = [((i * 37) % 66) / 66 for i in range(66)]
+    top = TopK(6)
+    top.push(np.array(scores), np.arange(66, dtype=np.int64))
+    assert top.ordered()["row"].tolist() == sorted(range(66), key=lambda i: -scores[i])[:6]

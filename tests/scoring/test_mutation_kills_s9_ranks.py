@@ -15,7 +15,7 @@ import pytest
 
 from citymatch.scoring.ranks import add_rank_counts, rank_scores, tie_round, top_order
 from citymatch.scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
-from citymatch.scoring.streaming import TopK, chunk_stats, column_statistics
+from citymatch.scoring.streaming import Chunk, TopK, chunk_stats, column_statistics, score_chunks
 
 
 def _ranks_by_hand(row):
@@ -288,3 +288,28 @@ def test_running_top_k_cut_of_one_chunk():
     top = TopK(6)
     top.push(np.array(scores), np.arange(66, dtype=np.int64))
     assert top.ordered()["row"].tolist() == sorted(range(66), key=lambda i: -scores[i])[:6]
+
+
+def test_score_chunks_sends_every_chunk_to_the_sink_and_keeps_the_top():
+    """Pass 2 by hand: D⁺, D⁻ and closeness per row to the sink (empty chunk skipped), best first."""
+    r2 = math.sqrt(2.0)
+    ideal, anti, coef = np.array([1.0, 1.0]), np.zeros(2), np.ones(2)
+    chunks = [
+        Chunk(np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([0, 1]), {"id": ["a", "b"]}),
+        Chunk(np.zeros((0, 2)), np.zeros(0, dtype=np.int64), {"id": []}),
+        Chunk(np.array([[1.0, 0.0]]), np.array([2]), {"id": np.array(["c"], dtype=object)}),
+    ]
+    seen: list[dict[str, object]] = []
+    assert score_chunks(iter(chunks), ideal, anti, coef, top=None, sink=seen.append) == {}
+    assert [sorted(d) for d in seen] == [["d_anti_ideal", "d_ideal", "id", "row", "score"]] * 2
+    assert seen[0]["id"] == ["a", "b"] and isinstance(seen[1]["id"], np.ndarray)
+    got = {k: np.concatenate([np.asarray(d[k]) for d in seen]).tolist() for k in seen[0]}
+    assert got["row"] == [0, 1, 2] and got["id"] == ["a", "b", "c"]
+    np.testing.assert_allclose(got["d_ideal"], [0.0, r2, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(got["d_anti_ideal"], [r2, 0.0, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(got["score"], [1.0, 0.0, 0.5], rtol=1e-15)
+    kept = score_chunks(iter(chunks), ideal, anti, coef, top=2, sink=None)
+    assert sorted(kept) == ["d_anti_ideal", "d_ideal", "id", "row", "score"]
+    assert kept["row"].tolist() == [0, 2] and kept["id"].tolist() == ["a", "c"]
+    with_x = score_chunks(iter(chunks), ideal, anti, coef, top=1, sink=None, keep_x=True)
+    assert with_x["x"].tolist() == [[1.0, 1.0]]

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 
+from citymatch.errors import CitymatchValueError
 from citymatch.scoring.ranks import add_rank_counts, rank_scores, tie_round, top_order
 from citymatch.scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
 from citymatch.scoring.streaming import Chunk, TopK, chunk_stats, column_statistics, score_chunks
@@ -313,3 +314,14 @@ def test_score_chunks_sends_every_chunk_to_the_sink_and_keeps_the_top():
     assert kept["row"].tolist() == [0, 2] and kept["id"].tolist() == ["a", "c"]
     with_x = score_chunks(iter(chunks), ideal, anti, coef, top=1, sink=None, keep_x=True)
     assert with_x["x"].tolist() == [[1.0, 1.0]]
+
+
+def test_score_chunks_checks_threads_before_reading_a_chunk():
+    """threads=0 is refused with the argument's name and rule, before the first chunk is read."""
+
+    def chunks():
+        raise AssertionError("a chunk was read")
+        yield  # pragma: no cover
+
+    with pytest.raises(CitymatchValueError, match=r"`threads` must be an integer ≥ 1; got 0\."):
+        score_chunks(chunks(), np.ones(2), np.zeros(2), np.ones(2), top=None, sink=None, threads=0)

@@ -325,3 +325,36 @@ def test_score_chunks_checks_threads_before_reading_a_chunk():
 
     with pytest.raises(CitymatchValueError, match=r"`threads` must be an integer ≥ 1; got 0\."):
         score_chunks(chunks(), np.ones(2), np.zeros(2), np.ones(2), top=None, sink=None, threads=0)
+
+
+def test_top_order_on_the_compiled_path_is_the_brute_force_head(monkeypatch):
+    """The compiled twin (taken from ``JIT_MIN_CELLS`` score cells; lowered here so a small
+    input reaches it) gives each row's k best, best first, and flags a row whose head holds
+    two equal scores — as a full sort by hand does."""
+    from citymatch.scoring import _jit, ranks
+
+    if not _jit.AVAILABLE:
+        pytest.fail("numba (a test dependency) is not installed")
+    calls = []
+    real = _jit.top_rows
+
+    def spy(*args):
+        calls.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(ranks, "JIT_MIN_CELLS", 0)
+    monkeypatch.setattr(_jit, "top_rows", spy)
+    rng = np.random.default_rng(5)
+    s = rng.permutation(200).reshape(5, 40).astype(float) / 7.0  # distinct scores
+    s[3, 11] = s[3, int(np.argmax(s[3]))]  # row 3: its best score twice
+    k1 = 4
+    order, tied = top_order(s, k1)
+    assert calls == [k1]  # the compiled twin answered
+    for i, row in enumerate(s.tolist()):
+        best = sorted(range(40), key=lambda j: -row[j])[:k1]
+        got = order[i, :k1].tolist()
+        if i == 3:
+            assert sorted(got[:2]) == sorted(best[:2]) and got[2:] == best[2:]
+        else:
+            assert got == best
+    assert tied.tolist() == [False, False, False, True, False]

@@ -461,3 +461,46 @@ def test_fast_json_is_the_models_json_byte_for_byte(req):
     assert (got is None) == (model is None)
     if model is not None:
         assert got == model.model_dump_json().encode()
+
+
+#: JSON-like documents as the fast lane builds them: dicts with text keys, lists, text, ints
+#: (beyond 64 bits too), floats (non-finite and extreme exponents too), None and booleans.
+JSON_DOCS = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([1e16, 1e17, 1e21, 1e22, 1e-5, 1e-7, 5e-324, -0.0, 100.0, 2.0**63])
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=JSON_DOCS)
+def test_dumps_writes_pydantic_cores_bytes(doc):
+    """`fast.dumps` (orjson when installed) writes exactly the bytes of
+    `pydantic_core.to_json(doc, inf_nan_mode="null")`, for what orjson refuses (an integer
+    beyond 64 bits) too."""
+    from pydantic_core import to_json
+
+    assert fast.dumps(doc) == to_json(doc, inf_nan_mode="null")
+
+
+def test_dumps_uses_orjson_and_falls_back_without_it(monkeypatch):
+    """The lane's serialiser is orjson (the `server` and `test` extras install it); without it
+    the answer is pydantic-core's, the same bytes."""
+    import orjson
+
+    doc = {"a": [0.1, 1e-5, float("nan"), None, "é"], "b": {"c": 2**64}}
+    calls = []
+    real = orjson.dumps
+    spy = type("Spy", (), {"dumps": staticmethod(lambda d: calls.append(d) or real(d))})
+    monkeypatch.setattr(fast, "_orjson", spy)
+    expected = b'{"a":[0.1,0.00001,null,null,"\xc3\xa9"],"b":{"c":18446744073709551616}}'
+    assert fast.dumps(doc) == expected  # orjson refuses 2**64: pydantic-core writes it
+    assert calls == [doc]
+    assert fast.dumps({"x": 1.5}) == b'{"x":1.5}' and len(calls) == 2
+    monkeypatch.setattr(fast, "_orjson", None)
+    assert fast.dumps(doc) == expected

@@ -153,6 +153,9 @@ def as_types(types: CriterionTypes, m: int, *, name: str = "types") -> NDArray[n
         raise CitymatchTypeError(
             f"`{name}` must be a sequence with one entry per criterion; got the string {types!r}."
         )
+    if isinstance(types, np.ndarray) and types.dtype.kind in "iu" and types.shape == (m,):
+        if ((types == 1) | (types == -1)).all():  # the common case (a criteria set's signs)
+            return types.astype(np.int8)
     seq: list[object] = list(types) if not isinstance(types, np.ndarray) else types.tolist()
     if len(seq) != m:
         raise ShapeError(f"`{name}` must have {m} elements (one per criterion); got {len(seq)}.")

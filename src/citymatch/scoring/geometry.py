@@ -33,6 +33,7 @@ __all__ = [
 F64 = NDArray[np.float64]
 
 _MAX = float(np.finfo(np.float64).max)
+_TINY = float(np.finfo(np.float64).tiny)
 #: Below this max|x| a column's squares lose precision (x² nears the subnormal range): its
 #: vector norm is recomputed from the column scaled by max|x| (in memory) or refused (streamed).
 SMALL = 1e-140
@@ -167,7 +168,10 @@ def geometry_from_stats(
                     f"normalisation (they set its scale); both are {fixed_ideal[j]} at criterion {j}."
                 )
 
-    check_span(stats, x_ideal, x_anti)
+    if fixed_ideal is None and fixed_anti is None:  # the points are the data's: max − min
+        check_span(stats)
+    else:
+        check_span(stats, x_ideal, x_anti)
     big = np.maximum(np.abs(stats.max), np.abs(stats.min))
     if norm == "vector":
         assert stats.sumsq is not None
@@ -188,14 +192,17 @@ def geometry_from_stats(
     return x_ideal, x_anti, scale, _inverse_scale(scale, big, norm, x_ideal == x_anti)
 
 
-def check_span(stats: ColumnStats, x_ideal: F64, x_anti: F64) -> None:
+def check_span(stats: ColumnStats, x_ideal: F64 | None = None, x_anti: F64 | None = None) -> None:
     """Refuse a column whose values (with the ideal points) span more than float64 holds.
 
     TOPSIS takes differences ``x − x⁺``: they are finite exactly when ``max − min`` is, so
     the limit is ``max − min ≤ finfo(float64).max`` per column (checked on M numbers).
+    Without fixed points (None) the span is the data's own.
     """
-    lo = np.minimum(stats.min, np.minimum(x_ideal, x_anti))
-    hi = np.maximum(stats.max, np.maximum(x_ideal, x_anti))
+    lo, hi = stats.min, stats.max
+    if x_ideal is not None and x_anti is not None:
+        lo = np.minimum(lo, np.minimum(x_ideal, x_anti))
+        hi = np.maximum(hi, np.maximum(x_ideal, x_anti))
     with np.errstate(over="ignore", invalid="ignore"):
         span = hi - lo
     if not np.isfinite(span).all():
@@ -260,7 +267,7 @@ def _sum_scale(total: F64, big: F64, x: NDArray[np.floating] | None) -> F64:
 
 def _inverse_scale(scale: F64, big: F64, norm: str, same: NDArray[np.bool_]) -> F64:
     """``1/s`` per column; 0 where the column separates no one; subnormal columns refused."""
-    tiny = np.finfo(np.float64).tiny
+    tiny = _TINY
     sub = (big > 0) & (big < tiny) & ~same  # a constant column separates no one: harmless
     if sub.any():
         j = int(np.argmax(sub))

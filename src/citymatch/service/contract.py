@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date
+from itertools import repeat
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
@@ -379,10 +380,10 @@ def ranking_row_dicts(columns: Mapping[str, Any], n: int) -> list[dict[str, Any]
     def floats(name: str) -> list[float]:
         return list(np.asarray(columns[name], dtype=float).tolist())
 
-    ids = [str(v) for v in col("id")]
+    ids = list(map(str, col("id")))
     names, kinds = texts("name"), texts("kind")
     score = floats("score")
-    rank_ = [int(v) for v in col("rank")]
+    rank_ = list(map(int, col("rank")))
     topsis = "d_ideal" in columns
     d_i = floats("d_ideal") if topsis else [None] * n
     d_a = floats("d_anti_ideal") if topsis else [None] * n
@@ -415,7 +416,7 @@ def _by_row(
     block = np.empty((n, len(names)))  # row-major: one tolist() gives the rows
     for j, name in enumerate(names):
         block[:, j] = np.asarray(columns[name], dtype=float)
-    return [dict(zip(keys, row, strict=True)) for row in block.tolist()]
+    return list(map(dict, map(zip, repeat(keys), block.tolist())))  # each row has len(keys)
 
 
 #: Validates a ranking's rows in one call.

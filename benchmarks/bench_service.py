@@ -56,6 +56,8 @@ CRITERIA_NAME = "bench10"
 TARGET_SPEEDUP = 5.0
 TARGET_RPS = 300.0
 TARGET_P99_MS = 50.0
+#: The HTTP case judged against the targets (run ``--runs`` times, judged on the median run).
+TARGET_CASE = "rank_100x10"
 
 
 # ------------------------------------------------------------------ the requests
@@ -351,22 +353,56 @@ def http_cases(args, texts, paths: dict[str, Path], folder: Path) -> tuple[dict,
         "sensitivity_1000": ("/v1/sensitivity", "sensitivity_1000"),
     }
     out = {}
+    port = int(base.rsplit(":", 1)[1])
     try:
         check(base, texts, folder)
         for case, (route, body) in cases.items():
-            cpu0 = server_cpu_seconds(proc.pid)
-            if wrk:
-                out[case] = load_wrk(base + route, paths[body], args.connections, args.seconds)
-            else:
-                out[case] = load_threads(base + route, texts[body], args.connections, args.seconds)
-            cpu1 = server_cpu_seconds(proc.pid)
-            if cpu0 is not None and cpu1 is not None and out[case]["requests"]:
-                # the service's own CPU per request: what bounds throughput on a quiet machine
-                out[case]["server_cpu_ms"] = 1e3 * (cpu1 - cpu0) / out[case]["requests"]
+            runs = []
+            for _ in range(args.runs if case == TARGET_CASE else 1):
+                split: list[list[int]] = []
+                probe = threading.Timer(
+                    args.seconds / 2, lambda got=split: got.append(worker_split(proc.pid, port))
+                )
+                cpu0 = server_cpu_seconds(proc.pid)
+                probe.start()
+                if wrk:
+                    r = load_wrk(base + route, paths[body], args.connections, args.seconds)
+                else:
+                    r = load_threads(base + route, texts[body], args.connections, args.seconds)
+                probe.join()
+                cpu1 = server_cpu_seconds(proc.pid)
+                if cpu0 is not None and cpu1 is not None and r["requests"]:
+                    # the service's own CPU per request: what bounds throughput on a quiet machine
+                    r["server_cpu_ms"] = 1e3 * (cpu1 - cpu0) / r["requests"]
+                r["split"] = split[0] if split else []
+                runs.append(r)
+            # the median run by p99 (all runs kept): one run's p99 depends much on how the
+            # kernel happened to spread its connections over the workers (see worker_split)
+            out[case] = {**sorted(runs, key=lambda r: r["p99_ms"])[len(runs) // 2], "runs": runs}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     return out, gen
+
+
+def worker_split(pid: int, port: int) -> list[int]:
+    """Open connections to ``port`` held by each worker of the service ``pid``, fewest first.
+
+    Each worker listens on its own ``SO_REUSEPORT`` socket and the kernel assigns a new
+    connection to one of them by a hash of its addresses: 8 connections land 4 + 4 only about
+    a quarter of the time (binomial), and a worker holding 6 or 7 of them sets the p99.
+    """
+    try:
+        import psutil
+
+        counts = []
+        for proc in psutil.Process(pid).children(recursive=True):
+            mine = [c for c in proc.net_connections(kind="tcp") if c.laddr and c.laddr.port == port]
+            if any(c.status == psutil.CONN_LISTEN for c in mine):  # a worker (it listens)
+                counts.append(sum(c.status == psutil.CONN_ESTABLISHED for c in mine))
+    except Exception:  # psutil missing, a worker gone: the split is only reported
+        return []
+    return sorted(counts)
 
 
 # ------------------------------------------------------------------ the run
@@ -396,6 +432,7 @@ def run(args) -> dict:
         result["workers"] = args.workers
         result["connections"] = args.connections
         result["seconds"] = args.seconds
+        result["runs"] = args.runs
     result["load_after"] = os.getloadavg()
     shutil.rmtree(tmp, ignore_errors=True)
     return result
@@ -431,19 +468,26 @@ def target_rows(res: dict) -> list[tuple[str, str, str, bool | None]]:
     for name, r in res.get("http", {}).items():
         met = r["errors"] == 0
         goal = "zero errors"
-        if name == "rank_100x10":
+        runs = r.get("runs", [r])
+        if name == TARGET_CASE:
             goal = f"≥ {TARGET_RPS:g} req/s, p99 < {TARGET_P99_MS:g} ms, zero errors"
             met = met and r["rps"] >= TARGET_RPS and r["p99_ms"] < TARGET_P99_MS
-        rows.append(
-            (
-                f"HTTP {res['workers']} workers, {name}",
-                f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
-                f"{r['requests']} requests, {r['errors']} errors"
-                + (f", server CPU {r['server_cpu_ms']:.2f} ms/req" if "server_cpu_ms" in r else ""),
-                goal,
-                met,
-            )
+            met = met and all(x["errors"] == 0 for x in runs)
+        measured = (
+            f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
+            f"{r['requests']} requests, {r['errors']} errors"
+            + (f", server CPU {r['server_cpu_ms']:.2f} ms/req" if "server_cpu_ms" in r else "")
         )
+        if len(runs) > 1:
+            measured += (
+                " (median of "
+                + "; ".join(
+                    f"{x['rps']:.0f} req/s p99 {x['p99_ms']:.1f} ms split {x.get('split') or '?'}"
+                    for x in runs
+                )
+                + ")"
+            )
+        rows.append((f"HTTP {res['workers']} workers, {name}", measured, goal, met))
     return rows
 
 
@@ -470,6 +514,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seconds", type=float, default=10.0, help="per HTTP case")
     ap.add_argument("--in-process-seconds", type=float, default=3.0, help="per in-process case")
     ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help=f"load runs of {TARGET_CASE}, each with new connections (judged on the median p99)",
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", action="store_true", help="use the urllib client, not wrk")
     ap.add_argument("--skip-http", action="store_true")

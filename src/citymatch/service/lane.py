@@ -13,7 +13,8 @@ a request itself:
 2. the one table of request limits (:func:`~citymatch.service.limits.apply_limits`), then
    the array path (:func:`~citymatch.service.operations.run_rank_inline_json`: the same
    conditions and work as the route's ``run_rank_inline``);
-3. the answer is serialised by pydantic-core straight to bytes from plain values — the
+3. the answer is serialised straight to bytes from plain values
+   (:func:`~citymatch.service.fast.dumps`: orjson, writing pydantic-core's bytes) — the
    bytes of the route's response model, without building it — and sent as the route sends
    it (status 200, ``content-type: application/json``).
 

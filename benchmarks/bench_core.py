@@ -46,6 +46,24 @@ def timeit(fn, repeat: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+def timeit_pair(fn_a, fn_b, repeat: int, warmup: int = 1) -> tuple[float, float]:
+    """Median times of two calls timed in turns (a, b, a, b, …), for a fair ratio.
+
+    On a machine whose speed drifts (a neighbour, the host), timing all of ``fn_a`` and then
+    all of ``fn_b`` can put them in different phases; in turns, both see the same ones.
+    """
+    for _ in range(warmup):
+        fn_a()
+        fn_b()
+    times_a, times_b = [], []
+    for _ in range(repeat):
+        for fn, times in ((fn_a, times_a), (fn_b, times_b)):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times_a), statistics.median(times_b)
+
+
 def peak_extra_bytes(fn) -> int:
     tracemalloc.start()
     tracemalloc.reset_peak()

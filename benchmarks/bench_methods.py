@@ -7,6 +7,8 @@ Run:  python benchmarks/bench_methods.py [--quick] [--json PATH]
    matching normalisation), results checked equal before timing (COPRAS: pymcdm 1.x cancels a
    sum in Q; MABAC: pymcdm's border area, a product of N values, underflows to 0 at this N —
    citymatch takes the geometric mean through logs — so only the time is compared for those).
+   The two are timed in turns (citymatch, pymcdm, citymatch, …; 7 each, medians), so a drift
+   in the machine's speed during the run touches both alike.
 2. PROMETHEE II (linear preference function) on N = 2,000 × 10: one weight vector, and a batch
    of K = 100 weight vectors (one call) against a Python loop of K pymcdm calls.
 3. PROMETHEE II on N = 1,000,000 × 10 alone (pymcdm's N × N tables cannot hold it).
@@ -24,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from bench_core import timeit  # the suite's one timer (median after a warm-up)
+from bench_core import timeit, timeit_pair  # the suite's timers (medians after a warm-up)
 from busy import busy_neighbour
 from pymcdm import methods as pm
 from pymcdm import normalizations as pn
@@ -67,7 +69,7 @@ def linear_methods(n: int, m: int, repeat: int) -> list[dict]:
             np.testing.assert_allclose(a, b, atol=1e-9)
         elif name not in ("COPRAS", "MABAC"):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-        t_ours, t_theirs = timeit(ours, repeat), timeit(theirs, repeat)
+        t_ours, t_theirs = timeit_pair(ours, theirs, repeat)  # in turns: the same machine phases
         rows.append({"method": name, "n": n, "m": m, "citymatch_s": t_ours, "pymcdm_s": t_theirs,
                      "speedup": t_theirs / t_ours})  # fmt: skip
         print(f"{name:8s} {n:>9,}×{m}: citymatch {t_ours * 1e3:8.1f} ms, pymcdm {t_theirs * 1e3:8.1f} ms "
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 def _run(args: argparse.Namespace) -> dict:
     n = 100_000 if args.quick else 1_000_000
-    repeat = 3 if args.quick else 5
+    repeat = 3 if args.quick else 7
     print(f"== scoring methods, {os.cpu_count()} cores ==")
     rows = linear_methods(n, 10, repeat)
     batch = promethee_batch(500 if args.quick else 2_000, 10, 20 if args.quick else 100, repeat)

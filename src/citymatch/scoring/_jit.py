@@ -50,7 +50,7 @@ from ._jitrank import closeness1
 #: Rows per vectorised run for row-major data.
 _W = _jitrows.W
 #: Runs between flushes of the partial column sums into the running totals.
-_FLUSH = 64
+_FLUSH = _jitrows.FLUSH
 #: Rows per tile for column-major data.
 _TILE = 512
 
@@ -308,7 +308,11 @@ _PY = {
     "stats_cols": _stats_cols_py,
     "dist_rows": _dist_rows_py,
     "dist_cols": _dist_cols_py,
+    "extremes": _jitrows.extremes_py,
     "affine_rows": _jitrows.affine_rows_py,
+    "within_rows": _jitrows.within_rows_py,
+    "split_rows": _jitrows.split_rows_py,
+    "copras_q": _jitrows.copras_q_py,
     "log_rows": _jitrows.log_rows_py,
     "log_cols": _jitrows.log_cols_py,
     "vikor_q": _jitrows.vikor_q_py,
@@ -374,6 +378,16 @@ def _tiled(a: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.ascontiguousarray(np.tile(np.asarray(a, dtype=np.float64), _W))
 
 
+def extremes(x: NDArray[Any], lo: int, hi: int) -> NDArray[np.float64]:
+    """Max, min and Σx of each column over rows ``lo:hi`` of C-contiguous ``x`` as (3, M).
+
+    Max and min skip NaN: a non-finite Σx means "recompute with NaN-aware reductions".
+    """
+    out = np.empty((3, x.shape[1]))
+    _kernel("extremes")(x.reshape(-1), x.shape[1], lo, hi, out)
+    return out
+
+
 def affine_rows(
     x: NDArray[Any],
     lo: int,
@@ -385,23 +399,71 @@ def affine_rows(
     row_max: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
     sums: NDArray[np.float64],
     mx: NDArray[np.float64],
-    within: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
-) -> bool:
+) -> None:
     """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
 
-    Same contract as :func:`.rowpass.affine_rows`; with ``within = (lo_b, hi_b)`` (M,) each
-    also whether every cell of those rows lies in ``[lo_b_j, hi_b_j]`` (a NaN does not), the
-    return value (True when not asked).
+    Same contract as :func:`.rowpass.affine_rows`.
     """
     m = x.shape[1]
     mxa, mxb = row_max if row_max is not None else (np.zeros(m), np.zeros(m))
-    blo, bhi = within if within is not None else (np.zeros(m), np.zeros(m))
-    outside = _kernel("affine_rows")(
+    _kernel("affine_rows")(
         x.reshape(-1), m, lo, hi, _tiled(coef), _tiled(rcoef), _tiled(recip.astype(np.float64)) > 0,
         np.asarray(const, dtype=np.float64), bool(recip.any()), _tiled(mxa), _tiled(mxb),
-        row_max is not None, within is not None, _tiled(blo), _tiled(bhi), sums, mx,
+        row_max is not None, sums, mx,
     )  # fmt: skip
-    return bool(outside == 0.0)
+
+
+def within_rows(
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    coef: NDArray[np.float64],
+    const: NDArray[np.float64],
+    within: tuple[NDArray[np.float64], NDArray[np.float64]],
+    sums: NDArray[np.float64],
+) -> bool:
+    """Affine row sums (``coef`` (K, M), K ≥ 1) of rows ``lo:hi`` and a range check.
+
+    True when those rows lie within ``within = (lo_b, hi_b)`` and every sum is finite (a NaN
+    or ±inf cell fails).
+    """
+    bad = _kernel("within_rows")(
+        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef), np.asarray(const, dtype=np.float64),
+        _tiled(within[0]), _tiled(within[1]), sums,
+    )  # fmt: skip
+    return bool(bad == 0.0)
+
+
+def split_rows(
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    coef: NDArray[np.float64],
+    plus: NDArray[np.bool_],
+    block: int,
+    sums: tuple[NDArray[np.float64], NDArray[np.float64]],
+    part: NDArray[np.float64],
+) -> None:
+    """Row sums of ``coef`` (M,) over the ``plus`` columns and over the others, rows ``lo:hi``.
+
+    See ``split_rows_py``: ``part[b] = (Σ minus-sums, Σ 1/minus-sums)`` per block of rows.
+    """
+    _kernel("split_rows")(
+        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef), np.flatnonzero(plus),
+        np.flatnonzero(~plus), block, sums[0], sums[1], part,
+    )  # fmt: skip
+
+
+def copras_q(
+    sp: NDArray[np.float64],
+    sm: NDArray[np.float64],
+    c: float,
+    lo: int,
+    hi: int,
+    q: NDArray[np.float64],
+) -> float:
+    """COPRAS's ``Q = (1/S₋)·c + S₊`` on rows ``lo:hi`` into ``q``; their largest Q."""
+    return float(_kernel("copras_q")(sp, sm, float(c), lo, hi, q))
 
 
 def log_rows(

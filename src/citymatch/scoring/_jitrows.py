@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "FLUSH",
     "INV_LN2",
     "LN2_HI",
     "LN2_LO",
@@ -36,15 +37,21 @@ __all__ = [
     "TINY",
     "W",
     "affine_rows_py",
+    "copras_q_py",
     "exp_run",
+    "extremes_py",
     "log_cols_py",
     "log_rows_py",
     "log_run",
+    "split_rows_py",
     "vikor_q_py",
+    "within_rows_py",
 ]
 
 #: Rows per run (the run of W × M values is the kernels' L1 buffer).
 W = 64
+#: Runs between flushes of the partial column sums into the running totals.
+FLUSH = 64
 #: The bits of √½: ``(bits(x) − LOG_OFF) >> 52`` is the exponent that puts ``z`` in [√½, √2).
 LOG_OFF = 0x3FE6A09E667F3BCD
 #: ``1.5 · 2**52`` and its bits: adding a small integer to the bits and subtracting the float
@@ -141,35 +148,26 @@ def affine_rows_py(
     ax: Any,
     bx: Any,
     want_max: bool,
-    want_in: bool,
-    blo: Any,
-    bhi: Any,
     sums: Any,
     mx: Any,
-) -> float:  # pragma: no cover - compiled
-    """Rows ``lo:hi``: K weighted sums, optionally a row maximum and a range check.
+) -> None:  # pragma: no cover - compiled
+    """Rows ``lo:hi``: K weighted sums and optionally a row maximum.
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij + cr[q, j]/x_ij`` (the reciprocal only where
     ``rmask``; without reciprocal columns the ``cr`` term is not evaluated: it is 0 there by
-    contract), ``mx[i] = max_j (ax_j·x_ij + bx_j)``; with ``want_in`` the count of cells
-    outside ``[blo_j, bhi_j]`` or NaN is returned (0.0 otherwise).
-    The coefficient and bound arrays are tiled over the W rows of a run (length W·M); terms
+    contract), ``mx[i] = max_j (ax_j·x_ij + bx_j)``.
+    The coefficient arrays are tiled over the W rows of a run (length W·M); terms
     are added in column order ``j = 0, 1, …``.
     """
     wm = W * m
     n_out = cx.shape[0]
     inv = np.ones(wm)
     t = np.empty(wm)
-    out = np.zeros(wm)
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
-        if want_in:
-            for k in range(cnt):
-                val = np.float64(blk[k])
-                out[k] += 1.0 - ((val >= blo[k]) & (val <= bhi[k]))  # NaN counts as outside
         if has_recip:
             for k in range(cnt):
                 inv[k] = 1.0 / (np.float64(blk[k]) if rmask[k] else 1.0)
@@ -196,10 +194,6 @@ def affine_rows_py(
                 for j in range(m):
                     r = t[o + j] if t[o + j] > r else r
                 mx[row0 + w] = r
-    total = 0.0
-    for k in range(wm):
-        total += out[k]
-    return total
 
 
 def log_rows_py(
@@ -351,3 +345,213 @@ def vikor_q_py(s: Any, r: Any, v: float, tie: float, q: Any, out: Any) -> None: 
     out[1] = r_lo
     out[2] = first
     out[3] = second
+
+
+# Running extremes below are kept in two arrays read and written alternately (run by run):
+# ``hi1[k] = v if v > hi0[k] else hi0[k]`` then compiles to one vmaxpd.  Written back into
+# the array it was read from, the compiler drops the store of the unchanged value and makes
+# the rest a masked store (vmaskmovpd: slow on AMD); np.fmax is exact for NaN but costs
+# three compares and three blends per vector.  These selects drop a NaN, so each kernel
+# detects NaN (and ±inf) through a sum instead (NaN and inf propagate through sums).
+
+
+def extremes_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragma: no cover
+    """Max, min and Σx of each column over rows ``lo:hi`` into ``out`` (3, M).
+
+    The column statistics of the methods (no Σx²): the same blocked sums, in the same order,
+    as the statistics kernel of :mod:`._jit` (so the same bits), and extremes by selects,
+    which skip NaN: the caller must treat a non-finite Σx as "recompute with NaN-aware
+    reductions" (which also covers ±inf and overflow).
+    """
+    wm = W * m
+    hi0 = np.full(wm, -np.inf)
+    hi1 = np.full(wm, -np.inf)
+    lo0 = np.full(wm, np.inf)
+    lo1 = np.full(wm, np.inf)
+    asm = np.zeros(wm)
+    bsm = np.zeros(wm)
+    runs = (hi - lo) // W
+    for r in range(runs):
+        base = (lo + r * W) * m
+        blk = flat[base : base + wm]  # a 1-D run: the loop below vectorises
+        for k in range(wm):
+            v = np.float64(blk[k])
+            a = hi0[k]
+            hi1[k] = v if v > a else a
+            b = lo0[k]
+            lo1[k] = v if v < b else b
+            bsm[k] += v
+        hi0, hi1 = hi1, hi0
+        lo0, lo1 = lo1, lo0
+        if r % FLUSH == FLUSH - 1:
+            for k in range(wm):
+                asm[k] += bsm[k]
+                bsm[k] = 0.0
+    for k in range(wm):
+        asm[k] += bsm[k]
+    for i in range(lo + runs * W, hi):  # tail rows go to the first run's slots
+        for j in range(m):
+            v = np.float64(flat[i * m + j])
+            hi0[j] = v if v > hi0[j] else hi0[j]
+            lo0[j] = v if v < lo0[j] else lo0[j]
+            asm[j] += v
+    for j in range(m):
+        mx = -np.inf
+        mn = np.inf
+        sm = 0.0
+        for w in range(W):
+            k = w * m + j
+            mx = hi0[k] if hi0[k] > mx else mx
+            mn = lo0[k] if lo0[k] < mn else mn
+            sm += asm[k]
+        out[0, j] = mx
+        out[1, j] = mn
+        out[2, j] = sm
+
+
+def within_rows_py(
+    flat: Any, m: int, lo: int, hi: int, cx: Any, const: Any, blo: Any, bhi: Any, sums: Any
+) -> float:  # pragma: no cover - compiled
+    """Rows ``lo:hi``: K affine row sums and a range check, in one read.
+
+    ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij`` (terms added in column order, as
+    :func:`affine_rows_py`); ``cx``, ``blo``, ``bhi`` are tiled over a run (W·M), K ≥ 1.
+    Returns the number of run slots whose extremes leave ``[blo, bhi]`` plus a term that is
+    NaN when a sum is not finite (a NaN or ±inf cell makes its row's sums so: ``0·NaN`` and
+    ``0·inf`` are NaN): 0.0 exactly when every cell is within its bounds and every sum finite.
+    """
+    wm = W * m
+    n_out = cx.shape[0]
+    t = np.empty(wm)
+    hi0 = np.full(wm, -np.inf)
+    hi1 = np.full(wm, -np.inf)
+    lo0 = np.full(wm, np.inf)
+    lo1 = np.full(wm, np.inf)
+    fin = np.zeros(W)
+    flip = False
+    for row0 in range(lo, hi, W):
+        rows = min(W, hi - row0)
+        cnt = rows * m
+        base = row0 * m
+        blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
+        hs, hd = (hi1, hi0) if flip else (hi0, hi1)
+        ls, ld = (lo1, lo0) if flip else (lo0, lo1)
+        flip = not flip
+        for k in range(cnt):
+            v = np.float64(blk[k])
+            a = hs[k]
+            hd[k] = v if v > a else a
+            b = ls[k]
+            ld[k] = v if v < b else b
+        for k in range(cnt, wm):  # a short last run: carry the slots it does not touch
+            hd[k] = hs[k]
+            ld[k] = ls[k]
+        for q in range(n_out):
+            cxq = cx[q]
+            for k in range(cnt):
+                t[k] = cxq[k] * np.float64(blk[k])
+            for w in range(rows):
+                s = const[q]
+                o = w * m
+                for j in range(m):
+                    s += t[o + j]
+                sums[q, row0 + w] = s
+            for w in range(rows):
+                fin[w] += sums[q, row0 + w] * 0.0  # NaN from a NaN or ±inf sum
+    hs, ls = (hi1, lo1) if flip else (hi0, lo0)
+    bad = 0.0
+    for k in range(wm):
+        bad += 1.0 - ((ls[k] >= blo[k]) & (hs[k] <= bhi[k]))
+    for w in range(W):
+        bad += fin[w]
+    return bad
+
+
+def split_rows_py(
+    flat: Any,
+    m: int,
+    lo: int,
+    hi: int,
+    ct: Any,
+    plus: Any,
+    minus: Any,
+    block: int,
+    sp: Any,
+    sm: Any,
+    part: Any,
+) -> None:  # pragma: no cover - compiled
+    """Rows ``lo:hi`` (``lo`` a multiple of ``block``): two row sums over disjoint columns.
+
+    ``sp[i] = Σ_{j ∈ plus} ct_j x_ij`` and ``sm[i] = Σ_{j ∈ minus} ct_j x_ij``, each from 0.0
+    with its terms in column order (``plus``, ``minus``: increasing column indices; ``ct``
+    tiled over a run).  For each block ``b`` of ``block`` rows, ``part[b] = (Σ sm, Σ 1/sm)``
+    over its rows (fixed blocks: the totals do not depend on how rows are split over threads).
+    """
+    wm = W * m
+    t = np.empty(wm)
+    tot = np.zeros(W)
+    inv = np.zeros(W)
+    for b0 in range(lo, hi, block):
+        b1 = min(hi, b0 + block)
+        for w in range(W):
+            tot[w] = 0.0
+            inv[w] = 0.0
+        for row0 in range(b0, b1, W):
+            rows = min(W, b1 - row0)
+            cnt = rows * m
+            base = row0 * m
+            blk = flat[base : base + cnt]  # a 1-D run: the loop below vectorises
+            for k in range(cnt):
+                t[k] = ct[k] * np.float64(blk[k])
+            for w in range(rows):
+                o = w * m
+                s = 0.0
+                for j in plus:
+                    s += t[o + j]
+                sp[row0 + w] = s
+                s = 0.0
+                for j in minus:
+                    s += t[o + j]
+                sm[row0 + w] = s
+            for w in range(rows):
+                v = sm[row0 + w]
+                tot[w] += v
+                inv[w] += 1.0 / v
+        a = 0.0
+        c = 0.0
+        for w in range(W):
+            a += tot[w]
+            c += inv[w]
+        part[b0 // block, 0] = a
+        part[b0 // block, 1] = c
+
+
+def copras_q_py(
+    sp: Any, sm: Any, c: float, lo: int, hi: int, q: Any
+) -> float:  # pragma: no cover - compiled
+    """COPRAS's ``q[i] = (1/sm[i])·c + sp[i]`` for rows ``lo:hi``; the largest ``q`` of them.
+
+    The operations of the numpy path, in its order (so the same bits for the same ``c``).
+    """
+    top0 = np.full(W, -np.inf)
+    top1 = np.full(W, -np.inf)
+    flip = False
+    for row0 in range(lo, hi, W):
+        rows = min(W, hi - row0)
+        qr = q[row0 : row0 + rows]
+        spr = sp[row0 : row0 + rows]
+        smr = sm[row0 : row0 + rows]
+        for w in range(rows):
+            qr[w] = (1.0 / smr[w]) * c + spr[w]
+        ts, td = (top1, top0) if flip else (top0, top1)
+        flip = not flip
+        for w in range(rows):
+            a = ts[w]
+            td[w] = qr[w] if qr[w] > a else a
+        for w in range(rows, W):
+            td[w] = ts[w]
+    ts = top1 if flip else top0
+    best = -np.inf
+    for w in range(W):
+        best = ts[w] if ts[w] > best else best
+    return best

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
+from . import rowpass
 from .affine import ColumnForm, checked_stats, weighted_sums
 from .inputs import decision_inputs
 from .method_results import CoprasResult
@@ -87,15 +88,24 @@ def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Copr
         raise CitymatchValueError(
             f"`matrix` column {j} sums to 0: COPRAS divides each column by its sum; drop the column."
         )
-    b = inp.benefit.astype(np.float64)
-    zero = np.zeros_like(col)
-    s_plus, s_minus = weighted_sums(
-        x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
-    )
-    if (~inp.benefit).any():
+    totals = None
+    if inp.w.ndim == 1:  # one read for both sums (each over its own columns)
+        s_plus, s_minus, totals = rowpass.split_sums(x, inp.w * (1.0 / col), inp.benefit)
+    else:
+        b = inp.benefit.astype(np.float64)
+        zero = np.zeros_like(col)
+        s_plus, s_minus = weighted_sums(
+            x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
+        )
+    top: float | F64
+    if not (~inp.benefit).any():
+        q, top = s_plus, s_plus.max(axis=-1, keepdims=True)
+    elif totals is not None and np.isfinite(totals[1]):  # every S₋ > 0 (else 1/S₋ is inf)
+        # the compiled tail: the cost term and S₊ in one pass, with the totals of the row pass
+        q, top = rowpass.recip_plus(s_plus, s_minus, totals[0] / totals[1])
+    else:
         q = _cost_term(s_minus)  # a new array: S₊ is added in place (a + b is b + a in IEEE)
         q += s_plus
-    else:
-        q = s_plus
-    utility = q / q.max(axis=-1, keepdims=True)
+        top = q.max(axis=-1, keepdims=True)
+    utility = q / top
     return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)

@@ -49,6 +49,8 @@ from ._jitrank import closeness1
 
 #: Rows per vectorised run for row-major data.
 _W = _jitrows.W
+#: Rows per run of the chained-sum kernels (range check, split sums).
+_V = _jitrows.V
 #: Runs between flushes of the partial column sums into the running totals.
 _FLUSH = _jitrows.FLUSH
 #: Rows per tile for column-major data.
@@ -88,10 +90,38 @@ def _kernel(name: str) -> Any:
                 # of fast-math).
                 _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
+                _jitrows.prefetch = _prefetch(numba)
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
     return fn
+
+
+def _prefetch(numba: Any) -> Any:
+    """``prefetch(a, i)``: the ``llvm.prefetch`` intrinsic on ``&a[i]`` (read, keep in cache).
+
+    A hint that never faults; where it cannot be built, a compiled no-op.
+    """
+    try:
+        from llvmlite import ir
+        from numba.core import cgutils, types
+        from numba.extending import intrinsic
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            data = context.make_array(sig.args[0])(context, builder, args[0]).data
+            i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+            fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+            ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
+            builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+            return context.get_dummy_value()
+
+        def typer(typingctx: Any, arr: Any, idx: Any) -> Any:
+            return types.void(arr, idx), codegen
+
+        return intrinsic(typer)
+    except Exception:  # pragma: no cover - an older or newer numba without this API
+        return _jit_compile(numba, _jitrows.prefetch)
 
 
 def _jit_compile(numba: Any, py: Any, **options: Any) -> Any:
@@ -373,9 +403,9 @@ def distances(
 _NOWHERE = np.empty(1)
 
 
-def _tiled(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Coefficients (…, M) repeated over the W rows of a run: (…, W·M), C-contiguous."""
-    return np.ascontiguousarray(np.tile(np.asarray(a, dtype=np.float64), _W))
+def _tiled(a: NDArray[np.float64], rows: int = _W) -> NDArray[np.float64]:
+    """Coefficients (…, M) repeated over the ``rows`` rows of a run: (…, rows·M), C-contiguous."""
+    return np.ascontiguousarray(np.tile(np.asarray(a, dtype=np.float64), rows))
 
 
 def extremes(x: NDArray[Any], lo: int, hi: int) -> NDArray[np.float64]:
@@ -428,8 +458,8 @@ def within_rows(
     or ±inf cell fails).
     """
     bad = _kernel("within_rows")(
-        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef), np.asarray(const, dtype=np.float64),
-        _tiled(within[0]), _tiled(within[1]), sums,
+        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef, _V),
+        np.asarray(const, dtype=np.float64), _tiled(within[0], _V), _tiled(within[1], _V), sums,
     )  # fmt: skip
     return bool(bad == 0.0)
 
@@ -449,8 +479,8 @@ def split_rows(
     See ``split_rows_py``: ``part[b] = (Σ minus-sums, Σ 1/minus-sums)`` per block of rows.
     """
     _kernel("split_rows")(
-        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef), np.flatnonzero(plus),
-        np.flatnonzero(~plus), block, sums[0], sums[1], part,
+        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef, _V), np.asarray(plus, dtype=np.bool_),
+        block, sums[0], sums[1], part,
     )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "AHEAD",
     "FLUSH",
     "INV_LN2",
     "LN2_HI",
@@ -35,6 +36,7 @@ __all__ = [
     "MAGIC",
     "MAGIC_BITS",
     "TINY",
+    "V",
     "W",
     "affine_rows_py",
     "copras_q_py",
@@ -43,6 +45,7 @@ __all__ = [
     "log_cols_py",
     "log_rows_py",
     "log_run",
+    "prefetch",
     "split_rows_py",
     "vikor_q_py",
     "within_rows_py",
@@ -52,6 +55,22 @@ __all__ = [
 W = 64
 #: Runs between flushes of the partial column sums into the running totals.
 FLUSH = 64
+#: Rows per run of the kernels that sum rows in a dependent chain (range check, split
+#: sums): shorter runs interleave the reads with the arithmetic better on one core.
+V = 16
+#: How far ahead (in values) those kernels ask for the matrix (:func:`prefetch`).
+AHEAD = 1024
+
+
+def prefetch(a: Any, i: int) -> None:  # pragma: no cover - replaced when compiled
+    """Ask for the cache line of ``a[i]`` ahead of its use (a hint; nothing in Python).
+
+    :mod:`._jit` replaces it with an intrinsic (``llvm.prefetch``) before it compiles the
+    kernels, so that the memory reads of the next runs overlap the arithmetic of this one:
+    on one core the hardware prefetcher alone lets the two take turns.
+    """
+
+
 #: The bits of √½: ``(bits(x) − LOG_OFF) >> 52`` is the exponent that puts ``z`` in [√½, √2).
 LOG_OFF = 0x3FE6A09E667F3BCD
 #: ``1.5 · 2**52`` and its bits: adding a small integer to the bits and subtracting the float
@@ -361,7 +380,8 @@ def extremes_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragm
     The column statistics of the methods (no Σx²): the same blocked sums, in the same order,
     as the statistics kernel of :mod:`._jit` (so the same bits), and extremes by selects,
     which skip NaN: the caller must treat a non-finite Σx as "recompute with NaN-aware
-    reductions" (which also covers ±inf and overflow).
+    reductions" (which also covers ±inf and overflow).  Four runs are folded per sweep
+    (``(((s + v₀) + v₁) + v₂) + v₃`` is the order of four sweeps): a quarter of the stores.
     """
     wm = W * m
     hi0 = np.full(wm, -np.inf)
@@ -371,38 +391,60 @@ def extremes_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragm
     asm = np.zeros(wm)
     bsm = np.zeros(wm)
     runs = (hi - lo) // W
-    for r in range(runs):
+    flip = False
+    r = 0
+    while r < runs:
+        g = 4 if r + 4 <= runs and r % FLUSH + 4 <= FLUSH else 1
         base = (lo + r * W) * m
-        blk = flat[base : base + wm]  # a 1-D run: the loop below vectorises
-        for k in range(wm):
-            v = np.float64(blk[k])
-            a = hi0[k]
-            hi1[k] = v if v > a else a
-            b = lo0[k]
-            lo1[k] = v if v < b else b
-            bsm[k] += v
-        hi0, hi1 = hi1, hi0
-        lo0, lo1 = lo1, lo0
-        if r % FLUSH == FLUSH - 1:
+        hs, hd = (hi1, hi0) if flip else (hi0, hi1)
+        ls, ld = (lo1, lo0) if flip else (lo0, lo1)
+        flip = not flip
+        if g == 4:  # 1-D runs: the loops below vectorise
+            b0, b1 = flat[base : base + wm], flat[base + wm : base + 2 * wm]
+            b2, b3 = flat[base + 2 * wm : base + 3 * wm], flat[base + 3 * wm : base + 4 * wm]
+            for k in range(wm):
+                v0, v1 = np.float64(b0[k]), np.float64(b1[k])
+                v2, v3 = np.float64(b2[k]), np.float64(b3[k])
+                a = hs[k]
+                a = v0 if v0 > a else a
+                a = v1 if v1 > a else a
+                a = v2 if v2 > a else a
+                hd[k] = v3 if v3 > a else a
+                b = ls[k]
+                b = v0 if v0 < b else b
+                b = v1 if v1 < b else b
+                b = v2 if v2 < b else b
+                ld[k] = v3 if v3 < b else b
+                bsm[k] = (((bsm[k] + v0) + v1) + v2) + v3
+        else:
+            blk = flat[base : base + wm]
+            for k in range(wm):
+                v = np.float64(blk[k])
+                a = hs[k]
+                hd[k] = v if v > a else a
+                b = ls[k]
+                ld[k] = v if v < b else b
+                bsm[k] += v
+        r += g
+        if r % FLUSH == 0:
             for k in range(wm):
                 asm[k] += bsm[k]
                 bsm[k] = 0.0
+    hs, ls = (hi1, lo1) if flip else (hi0, lo0)
     for k in range(wm):
         asm[k] += bsm[k]
     for i in range(lo + runs * W, hi):  # tail rows go to the first run's slots
         for j in range(m):
             v = np.float64(flat[i * m + j])
-            hi0[j] = v if v > hi0[j] else hi0[j]
-            lo0[j] = v if v < lo0[j] else lo0[j]
+            hs[j] = v if v > hs[j] else hs[j]
+            ls[j] = v if v < ls[j] else ls[j]
             asm[j] += v
     for j in range(m):
-        mx = -np.inf
-        mn = np.inf
-        sm = 0.0
+        mx, mn, sm = -np.inf, np.inf, 0.0
         for w in range(W):
             k = w * m + j
-            mx = hi0[k] if hi0[k] > mx else mx
-            mn = lo0[k] if lo0[k] < mn else mn
+            mx = hs[k] if hs[k] > mx else mx
+            mn = ls[k] if ls[k] < mn else mn
             sm += asm[k]
         out[0, j] = mx
         out[1, j] = mn
@@ -415,22 +457,23 @@ def within_rows_py(
     """Rows ``lo:hi``: K affine row sums and a range check, in one read.
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij`` (terms added in column order, as
-    :func:`affine_rows_py`); ``cx``, ``blo``, ``bhi`` are tiled over a run (W·M), K ≥ 1.
+    :func:`affine_rows_py`); ``cx``, ``blo``, ``bhi`` are tiled over a run (V·M), K ≥ 1.
     Returns the number of run slots whose extremes leave ``[blo, bhi]`` plus a term that is
     NaN when a sum is not finite (a NaN or ±inf cell makes its row's sums so: ``0·NaN`` and
     ``0·inf`` are NaN): 0.0 exactly when every cell is within its bounds and every sum finite.
     """
-    wm = W * m
+    wm = V * m
     n_out = cx.shape[0]
+    last = flat.shape[0] - 1
     t = np.empty(wm)
     hi0 = np.full(wm, -np.inf)
     hi1 = np.full(wm, -np.inf)
     lo0 = np.full(wm, np.inf)
     lo1 = np.full(wm, np.inf)
-    fin = np.zeros(W)
+    fin = np.zeros(V)
     flip = False
-    for row0 in range(lo, hi, W):
-        rows = min(W, hi - row0)
+    for row0 in range(lo, hi, V):
+        rows = min(V, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
@@ -451,6 +494,10 @@ def within_rows_py(
             for k in range(cnt):
                 t[k] = cxq[k] * np.float64(blk[k])
             for w in range(rows):
+                if q == 0:  # two lines per row (a row of 10 values spans 80 bytes)
+                    ahead = base + AHEAD + w * m
+                    prefetch(flat, min(ahead, last))
+                    prefetch(flat, min(ahead + 8, last))
                 s = const[q]
                 o = w * m
                 for j in range(m):
@@ -462,7 +509,7 @@ def within_rows_py(
     bad = 0.0
     for k in range(wm):
         bad += 1.0 - ((ls[k] >= blo[k]) & (hs[k] <= bhi[k]))
-    for w in range(W):
+    for w in range(V):
         bad += fin[w]
     return bad
 
@@ -474,7 +521,6 @@ def split_rows_py(
     hi: int,
     ct: Any,
     plus: Any,
-    minus: Any,
     block: int,
     sp: Any,
     sm: Any,
@@ -482,44 +528,52 @@ def split_rows_py(
 ) -> None:  # pragma: no cover - compiled
     """Rows ``lo:hi`` (``lo`` a multiple of ``block``): two row sums over disjoint columns.
 
-    ``sp[i] = Σ_{j ∈ plus} ct_j x_ij`` and ``sm[i] = Σ_{j ∈ minus} ct_j x_ij``, each from 0.0
-    with its terms in column order (``plus``, ``minus``: increasing column indices; ``ct``
-    tiled over a run).  For each block ``b`` of ``block`` rows, ``part[b] = (Σ sm, Σ 1/sm)``
-    over its rows (fixed blocks: the totals do not depend on how rows are split over threads).
+    ``sp[i] = Σ_{j: plus_j} ct_j x_ij`` and ``sm[i] = Σ_{j: not plus_j} ct_j x_ij``, each
+    from 0.0 with its terms in column order (``ct`` tiled over a run, V·M; the two chains are
+    independent, so they run side by side).  For each block ``b`` of ``block`` rows,
+    ``part[b] = (Σ sm, Σ 1/sm)`` over its rows (fixed blocks: the totals do not depend on how
+    the rows are split over threads).
     """
-    wm = W * m
+    wm = V * m
+    last = flat.shape[0] - 1
     t = np.empty(wm)
-    tot = np.zeros(W)
-    inv = np.zeros(W)
+    tot = np.zeros(V)
+    inv = np.zeros(V)
     for b0 in range(lo, hi, block):
         b1 = min(hi, b0 + block)
-        for w in range(W):
+        for w in range(V):
             tot[w] = 0.0
             inv[w] = 0.0
-        for row0 in range(b0, b1, W):
-            rows = min(W, b1 - row0)
+        for row0 in range(b0, b1, V):
+            rows = min(V, b1 - row0)
             cnt = rows * m
             base = row0 * m
-            blk = flat[base : base + cnt]  # a 1-D run: the loop below vectorises
+            blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
             for k in range(cnt):
                 t[k] = ct[k] * np.float64(blk[k])
+            spr = sp[row0 : row0 + rows]
+            smr = sm[row0 : row0 + rows]
             for w in range(rows):
+                ahead = base + AHEAD + w * m
+                prefetch(flat, min(ahead, last))
+                prefetch(flat, min(ahead + 8, last))
                 o = w * m
-                s = 0.0
-                for j in plus:
-                    s += t[o + j]
-                sp[row0 + w] = s
-                s = 0.0
-                for j in minus:
-                    s += t[o + j]
-                sm[row0 + w] = s
+                s1 = 0.0
+                s2 = 0.0
+                for j in range(m):
+                    if plus[j]:  # the same columns in every row: the branch is predicted
+                        s1 += t[o + j]
+                    else:
+                        s2 += t[o + j]
+                spr[w] = s1
+                smr[w] = s2
             for w in range(rows):
-                v = sm[row0 + w]
+                v = smr[w]
                 tot[w] += v
                 inv[w] += 1.0 / v
         a = 0.0
         c = 0.0
-        for w in range(W):
+        for w in range(V):
             a += tot[w]
             c += inv[w]
         part[b0 // block, 0] = a

@@ -97,15 +97,14 @@ def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Copr
         s_plus, s_minus = weighted_sums(
             x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
         )
-    top: float | F64
-    if not (~inp.benefit).any():
-        q, top = s_plus, s_plus.max(axis=-1, keepdims=True)
-    elif totals is not None and np.isfinite(totals[1]):  # every S₋ > 0 (else 1/S₋ is inf)
-        # the compiled tail: the cost term and S₊ in one pass, with the totals of the row pass
-        q, top = rowpass.recip_plus(s_plus, s_minus, totals[0] / totals[1])
-    else:
+    if totals is not None and (~inp.benefit).any() and np.isfinite(totals[1]):
+        # every S₋ > 0 (else a 1/S₋ is inf): the compiled tail, with the row pass's totals
+        q, utility = rowpass.recip_plus(s_plus, s_minus, totals[0] / totals[1])
+        return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)
+    if (~inp.benefit).any():
         q = _cost_term(s_minus)  # a new array: S₊ is added in place (a + b is b + a in IEEE)
         q += s_plus
-        top = q.max(axis=-1, keepdims=True)
-    utility = q / top
+    else:
+        q = s_plus
+    utility = q / q.max(axis=-1, keepdims=True)
     return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)

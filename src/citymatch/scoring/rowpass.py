@@ -137,12 +137,17 @@ def split_sums(
     return sp, sm, (float(tot[0]), float(tot[1]))
 
 
-def recip_plus(sp: F64, sm: F64, c: float, *, threads: int | None = None) -> tuple[F64, float]:
-    """``q = (1/sm)·c + sp`` elementwise (compiled, on the pool) and ``max q``."""
+def recip_plus(sp: F64, sm: F64, c: float, *, threads: int | None = None) -> tuple[F64, F64]:
+    """``q = (1/sm)·c + sp`` elementwise and ``q / max q``: two passes over N on the pool.
+
+    (COPRAS's relative significance and utility degree, compiled.)
+    """
     n = sp.shape[0]
-    q = np.empty(n)
-    tops = over_rows(n, n_threads(n, threads), lambda lo, hi: _jit.copras_q(sp, sm, c, lo, hi, q))
-    return q, max(tops)
+    q, u = np.empty(n), np.empty(n)
+    parts = n_threads(n, threads)
+    top = max(over_rows(n, parts, lambda lo, hi: _jit.copras_q(sp, sm, c, lo, hi, q)))
+    over_rows(n, parts, lambda lo, hi: np.divide(q[lo:hi], top, out=u[lo:hi]))
+    return q, u
 
 
 def _affine_range(

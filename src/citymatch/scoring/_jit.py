@@ -100,28 +100,38 @@ def _kernel(name: str) -> Any:
 def _prefetch(numba: Any) -> Any:
     """``prefetch(a, i)``: the ``llvm.prefetch`` intrinsic on ``&a[i]`` (read, keep in cache).
 
-    A hint that never faults; where it cannot be built, a compiled no-op.
+    A hint that never faults; where it cannot be built or compiled, a compiled no-op.
     """
+    noop = _jitrows.prefetch
     try:
-        from llvmlite import ir
-        from numba.core import cgutils, types
-        from numba.extending import intrinsic
+        _jitrows.prefetch = _prefetch_intrinsic()
+        _jit_compile(numba, _jitrows.prefetch_probe_py)(np.zeros(1))
+        return _jitrows.prefetch
+    except Exception:  # pragma: no cover - a numba or LLVM without this intrinsic
+        return _jit_compile(numba, noop)
 
-        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-            data = context.make_array(sig.args[0])(context, builder, args[0]).data
-            i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-            fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
-            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
-            ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
-            builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
-            return context.get_dummy_value()
 
-        def typer(typingctx: Any, arr: Any, idx: Any) -> Any:
-            return types.void(arr, idx), codegen
+def _prefetch_intrinsic() -> Any:
+    """The intrinsic itself (numba's extension API)."""
+    from llvmlite import ir
+    from numba.core import types
+    from numba.extending import intrinsic
 
-        return intrinsic(typer)
-    except Exception:  # pragma: no cover - an older or newer numba without this API
-        return _jit_compile(numba, _jitrows.prefetch)
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        name = "llvm.prefetch.p0i8"
+        module: Any = builder.module
+        fn = module.globals.get(name) or ir.Function(module, fnty, name)
+        ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    def typer(typingctx: Any, arr: Any, idx: Any) -> Any:
+        return types.void(arr, idx), codegen
+
+    return intrinsic(typer)
 
 
 def _jit_compile(numba: Any, py: Any, **options: Any) -> Any:

@@ -46,6 +46,7 @@ __all__ = [
     "log_rows_py",
     "log_run",
     "prefetch",
+    "prefetch_probe_py",
     "split_rows_py",
     "vikor_q_py",
     "within_rows_py",
@@ -69,6 +70,11 @@ def prefetch(a: Any, i: int) -> None:  # pragma: no cover - replaced when compil
     kernels, so that the memory reads of the next runs overlap the arithmetic of this one:
     on one core the hardware prefetcher alone lets the two take turns.
     """
+
+
+def prefetch_probe_py(a: Any) -> None:  # pragma: no cover - compiled
+    """Compiled once to check that :func:`prefetch` compiles here (else a no-op replaces it)."""
+    prefetch(a, 0)
 
 
 #: The bits of √½: ``(bits(x) − LOG_OFF) >> 52`` is the exponent that puts ``z`` in [√½, √2).

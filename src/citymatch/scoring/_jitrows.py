@@ -400,7 +400,7 @@ def extremes_py(flat: Any, m: int, lo: int, hi: int, out: Any) -> None:  # pragm
     flip = False
     r = 0
     while r < runs:
-        g = 4 if r + 4 <= runs and r % FLUSH + 4 <= FLUSH else 1
+        g = 4 if r + 4 <= runs else 1  # r stays a multiple of 4 (and of FLUSH at flushes)
         base = (lo + r * W) * m
         hs, hd = (hi1, hi0) if flip else (hi0, hi1)
         ls, ld = (lo1, lo0) if flip else (lo0, lo1)

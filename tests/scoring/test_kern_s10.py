@@ -78,7 +78,7 @@ def test_sums_within_of_the_compiled_pass_are_their_definition(k, threads):
     np.testing.assert_allclose(sums, (x @ coef.T + const).T, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("row", [0, 16 * 7 + 5, ODD - 17, ODD - 6, ODD - 1])
+@pytest.mark.parametrize("row", [0, 16 * 7 + 5, 16 * 7 + 9, ODD - 17, ODD - 6, ODD - 1])
 @pytest.mark.parametrize("value", ["low", "high", np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("k", [0, 1])
 def test_sums_within_finds_any_cell_outside_or_not_finite(row, value, k):

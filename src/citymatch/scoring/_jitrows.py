@@ -57,7 +57,8 @@ W = 64
 #: Runs between flushes of the partial column sums into the running totals.
 FLUSH = 64
 #: Rows per run of the kernels that sum rows in a dependent chain (range check, split
-#: sums): shorter runs interleave the reads with the arithmetic better on one core.
+#: sums): shorter runs interleave the reads with the arithmetic better on one core.  A
+#: multiple of 4 (the range check folds a run's four quarters).
 V = 16
 #: How far ahead (in values) those kernels ask for the matrix (:func:`prefetch`).
 AHEAD = 1024
@@ -469,13 +470,14 @@ def within_rows_py(
     ``0·inf`` are NaN): 0.0 exactly when every cell is within its bounds and every sum finite.
     """
     wm = V * m
+    sl = 4 * m  # extremes slots: a run's four quarters (V = 16 rows) are folded into them
     n_out = cx.shape[0]
     last = flat.shape[0] - 1
     t = np.empty(wm)
-    hi0 = np.full(wm, -np.inf)
-    hi1 = np.full(wm, -np.inf)
-    lo0 = np.full(wm, np.inf)
-    lo1 = np.full(wm, np.inf)
+    hi0 = np.full(sl, -np.inf)
+    hi1 = np.full(sl, -np.inf)
+    lo0 = np.full(sl, np.inf)
+    lo1 = np.full(sl, np.inf)
     fin = np.zeros(V)
     flip = False
     for row0 in range(lo, hi, V):
@@ -486,15 +488,28 @@ def within_rows_py(
         hs, hd = (hi1, hi0) if flip else (hi0, hi1)
         ls, ld = (lo1, lo0) if flip else (lo0, lo1)
         flip = not flip
-        for k in range(cnt):
-            v = np.float64(blk[k])
-            a = hs[k]
-            hd[k] = v if v > a else a
-            b = ls[k]
-            ld[k] = v if v < b else b
-        for k in range(cnt, wm):  # a short last run: carry the slots it does not touch
-            hd[k] = hs[k]
-            ld[k] = ls[k]
+        if rows == V:
+            for k in range(sl):
+                v0, v1 = np.float64(blk[k]), np.float64(blk[k + sl])
+                v2, v3 = np.float64(blk[k + 2 * sl]), np.float64(blk[k + 3 * sl])
+                a = hs[k]
+                a = v0 if v0 > a else a
+                a = v1 if v1 > a else a
+                a = v2 if v2 > a else a
+                hd[k] = v3 if v3 > a else a
+                b = ls[k]
+                b = v0 if v0 < b else b
+                b = v1 if v1 < b else b
+                b = v2 if v2 < b else b
+                ld[k] = v3 if v3 < b else b
+        else:  # a short last run
+            for k in range(sl):
+                hd[k] = hs[k]
+                ld[k] = ls[k]
+            for k in range(cnt):
+                v = np.float64(blk[k])
+                hd[k % sl] = v if v > hd[k % sl] else hd[k % sl]
+                ld[k % sl] = v if v < ld[k % sl] else ld[k % sl]
         for q in range(n_out):
             cxq = cx[q]
             for k in range(cnt):
@@ -526,7 +541,7 @@ def within_rows_py(
                 fin[w] += sums[q, row0 + w] * 0.0  # NaN from a NaN or ±inf sum
     hs, ls = (hi1, lo1) if flip else (hi0, lo0)
     bad = 0.0
-    for k in range(wm):
+    for k in range(sl):
         bad += 1.0 - ((ls[k] >= blo[k]) & (hs[k] <= bhi[k]))
     for w in range(V):
         bad += fin[w]

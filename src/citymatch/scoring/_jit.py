@@ -44,13 +44,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _jitrank, _jitrows
+from . import _jitpass, _jitrank, _jitrows
 from ._jitrank import closeness1
 
 #: Rows per vectorised run for row-major data.
 _W = _jitrows.W
 #: Rows per run of the chained-sum kernels (range check, split sums).
-_V = _jitrows.V
+_V = _jitpass.V
 #: Runs between flushes of the partial column sums into the running totals.
 _FLUSH = _jitrows.FLUSH
 #: Rows per tile for column-major data.
@@ -90,7 +90,7 @@ def _kernel(name: str) -> Any:
                 # of fast-math).
                 _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
-                _jitrows.prefetch = _prefetch(numba)
+                _jitpass.prefetch = _prefetch(numba)
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
@@ -102,11 +102,11 @@ def _prefetch(numba: Any) -> Any:
 
     A hint that never faults; where it cannot be built or compiled, a compiled no-op.
     """
-    noop = _jitrows.prefetch
+    noop = _jitpass.prefetch
     try:
-        _jitrows.prefetch = _prefetch_intrinsic()
-        _jit_compile(numba, _jitrows.prefetch_probe_py)(np.zeros(1))
-        return _jitrows.prefetch
+        _jitpass.prefetch = _prefetch_intrinsic()
+        _jit_compile(numba, _jitpass.prefetch_probe_py)(np.zeros(1))
+        return _jitpass.prefetch
     except Exception:  # pragma: no cover - a numba or LLVM without this intrinsic
         return _jit_compile(numba, noop)
 
@@ -348,11 +348,11 @@ _PY = {
     "stats_cols": _stats_cols_py,
     "dist_rows": _dist_rows_py,
     "dist_cols": _dist_cols_py,
-    "extremes": _jitrows.extremes_py,
+    "extremes": _jitpass.extremes_py,
     "affine_rows": _jitrows.affine_rows_py,
-    "within_rows": _jitrows.within_rows_py,
-    "split_rows": _jitrows.split_rows_py,
-    "copras_q": _jitrows.copras_q_py,
+    "within_rows": _jitpass.within_rows_py,
+    "split_rows": _jitpass.split_rows_py,
+    "copras_q": _jitpass.copras_q_py,
     "log_rows": _jitrows.log_rows_py,
     "log_cols": _jitrows.log_cols_py,
     "vikor_q": _jitrows.vikor_q_py,

@@ -229,3 +229,18 @@ def test_copras_zero_column_sum_is_named_on_both_paths(path):
     x[:, 1] = 0.0
     with pytest.raises(CitymatchValueError, match="column 1 sums to 0"):
         cm.copras(x, np.full(4, 0.25), [1, -1, 1, -1])
+
+
+def test_copras_result_arrays_are_read_only_and_apart(path):
+    """S₊, S₋, Q and the utility (on the compiled path four rows of one allocation) are
+    read-only and share no memory with each other or with the caller's matrix."""
+    x = np.random.default_rng(13).uniform(1.0, 5.0, size=(ODD // 4, 4))
+    res = cm.copras(x, np.full(4, 0.25), [1, -1, 1, -1])
+    arrays = [res.s_plus, res.s_minus, res.scores, res.utility]
+    for i, a in enumerate(arrays):
+        assert not a.flags.writeable
+        assert not np.shares_memory(a, x)
+        for b in arrays[i + 1 :]:
+            assert not np.shares_memory(a, b)
+    with pytest.raises(ValueError, match="read-only"):
+        res.utility[0] = 0.0

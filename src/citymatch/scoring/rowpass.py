@@ -25,6 +25,7 @@ __all__ = [
     "log_rows",
     "log_rows_and_sums",
     "recip_plus",
+    "runs_compiled",
     "split_sums",
     "sums_within",
 ]
@@ -37,6 +38,11 @@ def _jit_rows(x: NDArray[np.floating], jit: bool | None) -> bool:
     if jit is None:
         jit = use_jit(x)
     return bool(jit) and _jit.layout(x) == "C"
+
+
+def runs_compiled(x: NDArray[np.floating]) -> bool:
+    """Whether the passes here run compiled on ``x`` by default (numba, size, layout)."""
+    return _jit_rows(x, None)
 
 
 def affine_rows(
@@ -110,6 +116,7 @@ def split_sums(
     coef: F64,
     plus: NDArray[np.bool_],
     *,
+    out: tuple[F64, F64] | None = None,
     threads: int | None = None,
     jit: bool | None = None,
 ) -> tuple[F64, F64, tuple[float, float] | None]:
@@ -119,14 +126,15 @@ def split_sums(
     they equal :func:`affine_rows`'s sums of forms zero off their columns, bit for bit, for
     non-negative data and coefficients).  On the compiled path ``totals`` is
     ``(Σ s_minus, Σ 1/s_minus)``, summed over fixed blocks of rows (the same bits with any
-    number of threads); with numpy it is None.
+    number of threads), and the sums are written into ``out`` when given; with numpy the
+    totals are None and the sums new arrays.
     """
     n = x.shape[0]
     if not _jit_rows(x, jit):
         forms = np.stack([np.where(plus, coef, 0.0), np.where(plus, 0.0, coef)])
         sums = affine_rows(x, forms, np.zeros(2), np.zeros_like(forms), np.zeros(x.shape[1], dtype=bool), threads=threads, jit=False)[0]  # fmt: skip
         return sums[0], sums[1], None
-    sp, sm = np.empty(n), np.empty(n)
+    sp, sm = out if out is not None else (np.empty(n), np.empty(n))
     part = np.empty((-(-n // BLOCK_ROWS), 2))
     over_rows(
         n,
@@ -137,13 +145,20 @@ def split_sums(
     return sp, sm, (float(tot[0]), float(tot[1]))
 
 
-def recip_plus(sp: F64, sm: F64, c: float, *, threads: int | None = None) -> tuple[F64, F64]:
+def recip_plus(
+    sp: F64,
+    sm: F64,
+    c: float,
+    *,
+    out: tuple[F64, F64] | None = None,
+    threads: int | None = None,
+) -> tuple[F64, F64]:
     """``q = (1/sm)·c + sp`` elementwise and ``q / max q``: two passes over N on the pool.
 
-    (COPRAS's relative significance and utility degree, compiled.)
+    (COPRAS's relative significance and utility degree, compiled; into ``out`` if given.)
     """
     n = sp.shape[0]
-    q, u = np.empty(n), np.empty(n)
+    q, u = out if out is not None else (np.empty(n), np.empty(n))
     parts = n_threads(n, threads)
     top = max(over_rows(n, parts, lambda lo, hi: _jit.copras_q(sp, sm, c, lo, hi, q)))
     over_rows(n, parts, lambda lo, hi: np.divide(q[lo:hi], top, out=u[lo:hi]))

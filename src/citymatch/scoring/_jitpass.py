@@ -270,36 +270,53 @@ def split_rows_py(
             spr = sp[row0 : row0 + rows]
             smr = sm[row0 : row0 + rows]
             w = 0
-            while w + 2 <= rows:  # two rows at a time: four independent chains
+            while w + 4 <= rows:  # four rows at a time: eight independent chains
                 ahead = base + AHEAD + w * m
-                prefetch(flat, min(ahead, last))
-                prefetch(flat, min(ahead + 8, last))
-                prefetch(flat, min(ahead + 16, last))
-                o = w * m
-                u = o + m
-                s1, s2, s3, s4 = 0.0, 0.0, 0.0, 0.0
+                for p in range(0, 4 * m, 8):
+                    prefetch(flat, min(ahead + p, last))
+                o1 = w * m
+                o2 = o1 + m
+                o3 = o2 + m
+                o4 = o3 + m
+                a1 = 0.0
+                a2 = 0.0
+                a3 = 0.0
+                a4 = 0.0
+                c1 = 0.0
+                c2 = 0.0
+                c3 = 0.0
+                c4 = 0.0
                 for j in range(m):
                     if plus[j]:  # the same columns in every row: the branch is predicted
-                        s1 += t[o + j]
-                        s3 += t[u + j]
+                        a1 += t[o1 + j]
+                        a2 += t[o2 + j]
+                        a3 += t[o3 + j]
+                        a4 += t[o4 + j]
                     else:
-                        s2 += t[o + j]
-                        s4 += t[u + j]
-                spr[w] = s1
-                smr[w] = s2
-                spr[w + 1] = s3
-                smr[w + 1] = s4
-                w += 2
-            if w < rows:  # an odd last row
-                o = w * m
-                s1, s2 = 0.0, 0.0
+                        c1 += t[o1 + j]
+                        c2 += t[o2 + j]
+                        c3 += t[o3 + j]
+                        c4 += t[o4 + j]
+                spr[w] = a1
+                smr[w] = c1
+                spr[w + 1] = a2
+                smr[w + 1] = c2
+                spr[w + 2] = a3
+                smr[w + 2] = c3
+                spr[w + 3] = a4
+                smr[w + 3] = c4
+                w += 4
+            while w < rows:  # the last rows of a short run
+                o1 = w * m
+                a1, c1 = 0.0, 0.0
                 for j in range(m):
                     if plus[j]:
-                        s1 += t[o + j]
+                        a1 += t[o1 + j]
                     else:
-                        s2 += t[o + j]
-                spr[w] = s1
-                smr[w] = s2
+                        c1 += t[o1 + j]
+                spr[w] = a1
+                smr[w] = c1
+                w += 1
             for w in range(rows):
                 v = smr[w]
                 tot[w] += v

@@ -153,13 +153,16 @@ def recip_plus(
     out: tuple[F64, F64] | None = None,
     threads: int | None = None,
 ) -> tuple[F64, F64]:
-    """``q = (1/sm)·c + sp`` elementwise and ``q / max q``: two passes over N on the pool.
+    """``q = (1/sm)·c + sp`` elementwise and ``q / max q``: two passes over N.
 
     (COPRAS's relative significance and utility degree, compiled; into ``out`` if given.)
+    In this thread unless ``threads`` says otherwise: a pass over N vectors takes about a
+    millisecond at a million rows, which waking the pool's threads does not shorten (and
+    lengthens with a busy neighbour).
     """
     n = sp.shape[0]
     q, u = out if out is not None else (np.empty(n), np.empty(n))
-    parts = n_threads(n, threads)
+    parts = n_threads(n, threads) if threads is not None else 1
     top = max(over_rows(n, parts, lambda lo, hi: _jit.copras_q(sp, sm, c, lo, hi, q)))
     over_rows(n, parts, lambda lo, hi: np.divide(q[lo:hi], top, out=u[lo:hi]))
     return q, u

@@ -197,28 +197,36 @@ def within_rows_py(
             for k in range(cnt):
                 t[k] = cxq[k] * np.float64(blk[k])
             w = 0
-            while w + 2 <= rows:  # two rows at a time: two independent chains
-                if q == 0:  # three lines per two rows (two rows of 10 values span 160 bytes)
+            while w + 4 <= rows:  # four rows at a time: four independent chains
+                if q == 0:  # five lines per four rows (four rows of 10 values span 320 bytes)
                     ahead = base + AHEAD + w * m
-                    prefetch(flat, min(ahead, last))
-                    prefetch(flat, min(ahead + 8, last))
-                    prefetch(flat, min(ahead + 16, last))
-                o = w * m
-                u = o + m
+                    for p in range(0, 4 * m, 8):
+                        prefetch(flat, min(ahead + p, last))
+                o1 = w * m
+                o2 = o1 + m
+                o3 = o2 + m
+                o4 = o3 + m
                 s1 = const[q]
                 s2 = s1
+                s3 = s1
+                s4 = s1
                 for j in range(m):
-                    s1 += t[o + j]
-                    s2 += t[u + j]
+                    s1 += t[o1 + j]
+                    s2 += t[o2 + j]
+                    s3 += t[o3 + j]
+                    s4 += t[o4 + j]
                 sums[q, row0 + w] = s1
                 sums[q, row0 + w + 1] = s2
-                w += 2
-            if w < rows:  # an odd last row
-                o = w * m
+                sums[q, row0 + w + 2] = s3
+                sums[q, row0 + w + 3] = s4
+                w += 4
+            while w < rows:  # the last rows of a short run
+                o1 = w * m
                 s1 = const[q]
                 for j in range(m):
-                    s1 += t[o + j]
+                    s1 += t[o1 + j]
                 sums[q, row0 + w] = s1
+                w += 1
             for w in range(rows):
                 fin[w] += sums[q, row0 + w] * 0.0  # NaN from a NaN or ±inf sum
     hs, ls = (hi1, lo1) if flip else (hi0, lo0)

@@ -147,19 +147,17 @@ def within_rows_py(
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij`` (terms added in column order, as
     :func:`._jitrows.affine_rows_py`); ``cx``, ``blo``, ``bhi`` are tiled over a run (V·M), K ≥ 1.
-    Returns the number of run slots whose extremes leave ``[blo, bhi]`` plus a term that is
-    NaN when a sum is not finite (a NaN or ±inf cell makes its row's sums so: ``0·NaN`` and
-    ``0·inf`` are NaN): 0.0 exactly when every cell is within its bounds and every sum finite.
+    Returns the count of slots whose extremes leave ``[blo, bhi]`` plus a term that is NaN
+    when a sum is not finite (a NaN or ±inf cell makes its row's sums so, also where the
+    coefficient is 0): 0.0 exactly when every cell is within its bounds.
     """
     wm = V * m
     sl = 4 * m  # extremes slots: a run's four quarters (V = 16 rows) are folded into them
     n_out = cx.shape[0]
     last = flat.shape[0] - 1
     t = np.empty(wm)
-    hi0 = np.full(sl, -np.inf)
-    hi1 = np.full(sl, -np.inf)
-    lo0 = np.full(sl, np.inf)
-    lo1 = np.full(sl, np.inf)
+    hi0, hi1 = np.full(sl, -np.inf), np.full(sl, -np.inf)
+    lo0, lo1 = np.full(sl, np.inf), np.full(sl, np.inf)
     fin = np.zeros(V)
     flip = False
     for row0 in range(lo, hi, V):
@@ -185,9 +183,8 @@ def within_rows_py(
                 b = v2 if v2 < b else b
                 ld[k] = v3 if v3 < b else b
         else:  # a short last run
-            for k in range(sl):
-                hd[k] = hs[k]
-                ld[k] = ls[k]
+            hd[:] = hs
+            ld[:] = ls
             for k in range(cnt):
                 v = np.float64(blk[k])
                 hd[k % sl] = v if v > hd[k % sl] else hd[k % sl]

@@ -227,7 +227,7 @@ def within_rows_py(
             for w in range(rows):
                 fin[w] += sums[q, row0 + w] * 0.0  # NaN from a NaN or ±inf sum
     hs, ls = (hi1, lo1) if flip else (hi0, lo0)
-    bad = fin.sum()  # NaN if a sum was not finite
+    bad: float = fin.sum()  # NaN if a sum was not finite
     for k in range(sl):
         bad += 1.0 - ((ls[k] >= blo[k]) & (hs[k] <= bhi[k]))
     return bad

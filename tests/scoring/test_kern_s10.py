@@ -17,7 +17,8 @@ from citymatch.errors import CitymatchValueError, NonFiniteError
 from citymatch.scoring import _jit, _kernels, rowpass
 from citymatch.scoring.pool import BLOCK_ROWS, PARALLEL_MIN_ROWS
 
-pytestmark = pytest.mark.skipif(not _jit.AVAILABLE, reason="compiled kernels switched off")
+#: For the tests of the compiled passes themselves (the others also run without numba).
+needs_jit = pytest.mark.skipif(not _jit.AVAILABLE, reason="compiled kernels switched off")
 
 #: Rows that end in a short run (of 16 and of 64 rows), a short block and uneven chunks.
 ODD = 2 * PARALLEL_MIN_ROWS + 3 * BLOCK_ROWS + 37
@@ -26,6 +27,8 @@ ODD = 2 * PARALLEL_MIN_ROWS + 3 * BLOCK_ROWS + 37
 @pytest.fixture(params=["compiled", "numpy"])
 def path(request, monkeypatch):
     """Every method call below runs on the compiled kernels, or on the numpy ones."""
+    if request.param == "compiled" and not _jit.AVAILABLE:
+        pytest.skip("compiled kernels switched off")
     monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 0 if request.param == "compiled" else 1 << 62)
     return request.param
 
@@ -33,6 +36,7 @@ def path(request, monkeypatch):
 # --- the max/min pass (no Σx²) --------------------------------------------------------------
 
 
+@needs_jit
 @pytest.mark.parametrize("threads", [1, 2])
 def test_lean_statistics_are_numpys_extremes_and_the_full_kernels_sums(threads):
     """Max and min equal numpy's exactly; Σx has the bits of the full statistics kernel
@@ -51,6 +55,7 @@ def test_lean_statistics_are_numpys_extremes_and_the_full_kernels_sums(threads):
     assert st.sumsq is None
 
 
+@needs_jit
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_lean_statistics_hand_a_non_finite_cell_to_the_nan_aware_reductions(bad):
     """A NaN or ±inf anywhere (here in the short last run) shows in that column's max/min
@@ -66,6 +71,7 @@ def test_lean_statistics_hand_a_non_finite_cell_to_the_nan_aware_reductions(bad)
 # --- SPOTIS's one read: sums and the range check --------------------------------------------
 
 
+@needs_jit
 @pytest.mark.parametrize("k", [0, 1, 2])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_sums_within_of_the_compiled_pass_are_their_definition(k, threads):
@@ -78,6 +84,7 @@ def test_sums_within_of_the_compiled_pass_are_their_definition(k, threads):
     np.testing.assert_allclose(sums, (x @ coef.T + const).T, rtol=1e-12, atol=1e-12)
 
 
+@needs_jit
 @pytest.mark.parametrize("row", [0, 16 * 7 + 5, 16 * 7 + 9, ODD - 17, ODD - 6, ODD - 1])
 @pytest.mark.parametrize("value", ["low", "high", np.nan, np.inf, -np.inf])
 @pytest.mark.parametrize("k", [0, 1])
@@ -129,6 +136,7 @@ def _copras_by_hand(x, w, t):
     return s_plus, s_minus, q
 
 
+@needs_jit
 @pytest.mark.parametrize("threads", [1, 2])
 def test_split_sums_are_each_sum_over_its_own_columns_with_exact_block_totals(threads):
     """S₊ and S₋ (disjoint columns) have the bits of the two full-width forms (zero off
@@ -157,6 +165,7 @@ def test_split_sums_are_each_sum_over_its_own_columns_with_exact_block_totals(th
     assert other == tot
 
 
+@needs_jit
 def test_recip_plus_is_the_cost_term_plus_s_plus_and_its_utility():
     """q = (1/S₋)·c + S₊ bit for bit as numpy computes it, and q / max q."""
     rng = np.random.default_rng(7)

@@ -44,13 +44,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _jitrank, _jitrows
+from . import _jitpass, _jitrank, _jitrows
 from ._jitrank import closeness1
 
 #: Rows per vectorised run for row-major data.
 _W = _jitrows.W
+#: Rows per run of the chained-sum kernels (range check, split sums).
+_V = _jitpass.V
 #: Runs between flushes of the partial column sums into the running totals.
-_FLUSH = 64
+_FLUSH = _jitrows.FLUSH
 #: Rows per tile for column-major data.
 _TILE = 512
 
@@ -88,10 +90,48 @@ def _kernel(name: str) -> Any:
                 # of fast-math).
                 _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
+                _jitpass.prefetch = _prefetch(numba)
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
     return fn
+
+
+def _prefetch(numba: Any) -> Any:
+    """``prefetch(a, i)``: the ``llvm.prefetch`` intrinsic on ``&a[i]`` (read, keep in cache).
+
+    A hint that never faults; where it cannot be built or compiled, a compiled no-op.
+    """
+    noop = _jitpass.prefetch
+    try:
+        _jitpass.prefetch = _prefetch_intrinsic()
+        _jit_compile(numba, _jitpass.prefetch_probe_py)(np.zeros(1))
+        return _jitpass.prefetch
+    except Exception:  # pragma: no cover - a numba or LLVM without this intrinsic
+        return _jit_compile(numba, noop)
+
+
+def _prefetch_intrinsic() -> Any:
+    """The intrinsic itself (numba's extension API)."""
+    from llvmlite import ir
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        name = "llvm.prefetch.p0i8"
+        module: Any = builder.module
+        fn = module.globals.get(name) or ir.Function(module, fnty, name)
+        ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    def typer(typingctx: Any, arr: Any, idx: Any) -> Any:
+        return types.void(arr, idx), codegen
+
+    return intrinsic(typer)
 
 
 def _jit_compile(numba: Any, py: Any, **options: Any) -> Any:
@@ -308,7 +348,11 @@ _PY = {
     "stats_cols": _stats_cols_py,
     "dist_rows": _dist_rows_py,
     "dist_cols": _dist_cols_py,
+    "extremes": _jitpass.extremes_py,
     "affine_rows": _jitrows.affine_rows_py,
+    "within_rows": _jitpass.within_rows_py,
+    "split_rows": _jitpass.split_rows_py,
+    "copras_q": _jitpass.copras_q_py,
     "log_rows": _jitrows.log_rows_py,
     "log_cols": _jitrows.log_cols_py,
     "vikor_q": _jitrows.vikor_q_py,
@@ -369,9 +413,19 @@ def distances(
 _NOWHERE = np.empty(1)
 
 
-def _tiled(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Coefficients (…, M) repeated over the W rows of a run: (…, W·M), C-contiguous."""
-    return np.ascontiguousarray(np.tile(np.asarray(a, dtype=np.float64), _W))
+def _tiled(a: NDArray[np.float64], rows: int = _W) -> NDArray[np.float64]:
+    """Coefficients (…, M) repeated over the ``rows`` rows of a run: (…, rows·M), C-contiguous."""
+    return np.ascontiguousarray(np.tile(np.asarray(a, dtype=np.float64), rows))
+
+
+def extremes(x: NDArray[Any], lo: int, hi: int) -> NDArray[np.float64]:
+    """Max, min and Σx of each column over rows ``lo:hi`` of C-contiguous ``x`` as (3, M).
+
+    Max and min skip NaN: a non-finite Σx means "recompute with NaN-aware reductions".
+    """
+    out = np.empty((3, x.shape[1]))
+    _kernel("extremes")(x.reshape(-1), x.shape[1], lo, hi, out)
+    return out
 
 
 def affine_rows(
@@ -385,23 +439,71 @@ def affine_rows(
     row_max: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
     sums: NDArray[np.float64],
     mx: NDArray[np.float64],
-    within: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
-) -> bool:
+) -> None:
     """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
 
-    Same contract as :func:`.rowpass.affine_rows`; with ``within = (lo_b, hi_b)`` (M,) each
-    also whether every cell of those rows lies in ``[lo_b_j, hi_b_j]`` (a NaN does not), the
-    return value (True when not asked).
+    Same contract as :func:`.rowpass.affine_rows`.
     """
     m = x.shape[1]
     mxa, mxb = row_max if row_max is not None else (np.zeros(m), np.zeros(m))
-    blo, bhi = within if within is not None else (np.zeros(m), np.zeros(m))
-    outside = _kernel("affine_rows")(
+    _kernel("affine_rows")(
         x.reshape(-1), m, lo, hi, _tiled(coef), _tiled(rcoef), _tiled(recip.astype(np.float64)) > 0,
         np.asarray(const, dtype=np.float64), bool(recip.any()), _tiled(mxa), _tiled(mxb),
-        row_max is not None, within is not None, _tiled(blo), _tiled(bhi), sums, mx,
+        row_max is not None, sums, mx,
     )  # fmt: skip
-    return bool(outside == 0.0)
+
+
+def within_rows(
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    coef: NDArray[np.float64],
+    const: NDArray[np.float64],
+    within: tuple[NDArray[np.float64], NDArray[np.float64]],
+    sums: NDArray[np.float64],
+) -> bool:
+    """Affine row sums (``coef`` (K, M), K ≥ 1) of rows ``lo:hi`` and a range check.
+
+    True when those rows lie within ``within = (lo_b, hi_b)`` and every sum is finite (a NaN
+    or ±inf cell fails).
+    """
+    bad = _kernel("within_rows")(
+        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef, _V),
+        np.asarray(const, dtype=np.float64), _tiled(within[0], _V), _tiled(within[1], _V), sums,
+    )  # fmt: skip
+    return bool(bad == 0.0)
+
+
+def split_rows(
+    x: NDArray[Any],
+    lo: int,
+    hi: int,
+    coef: NDArray[np.float64],
+    plus: NDArray[np.bool_],
+    block: int,
+    sums: tuple[NDArray[np.float64], NDArray[np.float64]],
+    part: NDArray[np.float64],
+) -> None:
+    """Row sums of ``coef`` (M,) over the ``plus`` columns and over the others, rows ``lo:hi``.
+
+    See ``split_rows_py``: ``part[b] = (Σ minus-sums, Σ 1/minus-sums)`` per block of rows.
+    """
+    _kernel("split_rows")(
+        x.reshape(-1), x.shape[1], lo, hi, _tiled(coef, _V), np.asarray(plus, dtype=np.bool_),
+        block, sums[0], sums[1], part,
+    )  # fmt: skip
+
+
+def copras_q(
+    sp: NDArray[np.float64],
+    sm: NDArray[np.float64],
+    c: float,
+    lo: int,
+    hi: int,
+    q: NDArray[np.float64],
+) -> float:
+    """COPRAS's ``Q = (1/S₋)·c + S₊`` on rows ``lo:hi`` into ``q``; their largest Q."""
+    return float(_kernel("copras_q")(sp, sm, float(c), lo, hi, q))
 
 
 def log_rows(

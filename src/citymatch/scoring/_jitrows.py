@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "FLUSH",
     "INV_LN2",
     "LN2_HI",
     "LN2_LO",
@@ -45,6 +46,8 @@ __all__ = [
 
 #: Rows per run (the run of W × M values is the kernels' L1 buffer).
 W = 64
+#: Runs between flushes of the partial column sums into the running totals.
+FLUSH = 64
 #: The bits of √½: ``(bits(x) − LOG_OFF) >> 52`` is the exponent that puts ``z`` in [√½, √2).
 LOG_OFF = 0x3FE6A09E667F3BCD
 #: ``1.5 · 2**52`` and its bits: adding a small integer to the bits and subtracting the float
@@ -141,35 +144,26 @@ def affine_rows_py(
     ax: Any,
     bx: Any,
     want_max: bool,
-    want_in: bool,
-    blo: Any,
-    bhi: Any,
     sums: Any,
     mx: Any,
-) -> float:  # pragma: no cover - compiled
-    """Rows ``lo:hi``: K weighted sums, optionally a row maximum and a range check.
+) -> None:  # pragma: no cover - compiled
+    """Rows ``lo:hi``: K weighted sums and optionally a row maximum.
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij + cr[q, j]/x_ij`` (the reciprocal only where
     ``rmask``; without reciprocal columns the ``cr`` term is not evaluated: it is 0 there by
-    contract), ``mx[i] = max_j (ax_j·x_ij + bx_j)``; with ``want_in`` the count of cells
-    outside ``[blo_j, bhi_j]`` or NaN is returned (0.0 otherwise).
-    The coefficient and bound arrays are tiled over the W rows of a run (length W·M); terms
+    contract), ``mx[i] = max_j (ax_j·x_ij + bx_j)``.
+    The coefficient arrays are tiled over the W rows of a run (length W·M); terms
     are added in column order ``j = 0, 1, …``.
     """
     wm = W * m
     n_out = cx.shape[0]
     inv = np.ones(wm)
     t = np.empty(wm)
-    out = np.zeros(wm)
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
-        if want_in:
-            for k in range(cnt):
-                val = np.float64(blk[k])
-                out[k] += 1.0 - ((val >= blo[k]) & (val <= bhi[k]))  # NaN counts as outside
         if has_recip:
             for k in range(cnt):
                 inv[k] = 1.0 / (np.float64(blk[k]) if rmask[k] else 1.0)
@@ -196,10 +190,6 @@ def affine_rows_py(
                 for j in range(m):
                     r = t[o + j] if t[o + j] > r else r
                 mx[row0 + w] = r
-    total = 0.0
-    for k in range(wm):
-        total += out[k]
-    return total
 
 
 def log_rows_py(

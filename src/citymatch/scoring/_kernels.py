@@ -83,6 +83,20 @@ def _jit_stats(x: NDArray[np.floating], parts: int) -> ColumnStats | None:
     return st
 
 
+def _jit_extremes(x: NDArray[np.floating], parts: int) -> ColumnStats | None:
+    """Max/min/Σx (no Σx²) from the compiled max/min pass, or None when a Σx is not finite.
+
+    Its max/min skip NaN, so a non-finite Σx (NaN, ±inf, overflow) sends the caller back
+    to the NaN-aware reductions; its Σx has the bits of :func:`_jit_stats`'s.
+    """
+    res = over_rows(x.shape[0], parts, lambda lo, hi: _jit.extremes(x, lo, hi))
+    st = merge_stats([ColumnStats(r[0], r[1], None, r[2]) for r in res])
+    assert st.sum is not None
+    if not np.isfinite(st.sum).all():
+        return None
+    return st
+
+
 def _asked(st: ColumnStats, sumsq: bool, total: bool) -> ColumnStats:
     """Drop the sums the caller did not ask for (so merged parts agree on their fields)."""
     return ColumnStats(st.max, st.min, st.sumsq if sumsq else None, st.sum if total else None)
@@ -157,7 +171,8 @@ def column_stats(
     n = x.shape[0]
     parts = n_threads(n, threads)
     if use_jit(x) if jit is None else jit and _jit.layout(x) is not None:
-        st = _jit_stats(x, parts)
+        lean = not sumsq and _jit.layout(x) == "C"  # no Σx²: the lighter max/min pass
+        st = _jit_extremes(x, parts) if lean else _jit_stats(x, parts)
         if st is not None:
             return _asked(st, sumsq, total)
     res = over_rows(n, parts, lambda lo, hi: _stats_range(x, lo, hi, sumsq, total))

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError
+from . import rowpass
 from .affine import ColumnForm, checked_stats, weighted_sums
 from .inputs import decision_inputs
 from .method_results import CoprasResult
@@ -87,11 +88,26 @@ def copras(matrix: ArrayLike, weights: ArrayLike, types: CriterionTypes) -> Copr
         raise CitymatchValueError(
             f"`matrix` column {j} sums to 0: COPRAS divides each column by its sum; drop the column."
         )
-    b = inp.benefit.astype(np.float64)
-    zero = np.zeros_like(col)
-    s_plus, s_minus = weighted_sums(
-        x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
-    )
+    totals, block = None, None
+    if inp.w.ndim == 1:  # one read for both sums (each over its own columns)
+        # The four result arrays share one allocation when compiled: a freed block of up
+        # to 32 MiB stays in the C allocator's heap for the next call, while four separate
+        # ones go back to the OS and are faulted in again (at a million rows that took as
+        # long as the two reads of the matrix).
+        block = np.empty((4, x.shape[0])) if rowpass.runs_compiled(x) else None
+        sums = None if block is None else (block[0], block[1])
+        s_plus, s_minus, totals = rowpass.split_sums(x, inp.w * (1.0 / col), inp.benefit, out=sums)
+    else:
+        b = inp.benefit.astype(np.float64)
+        zero = np.zeros_like(col)
+        s_plus, s_minus = weighted_sums(
+            x, [ColumnForm.affine(b / col, zero), ColumnForm.affine((1.0 - b) / col, zero)], inp.w
+        )
+    if block is not None and totals is not None and (~inp.benefit).any():
+        if np.isfinite(totals[1]):  # every S₋ > 0 (else a 1/S₋ is inf): the compiled tail
+            c = totals[0] / totals[1]
+            q, utility = rowpass.recip_plus(s_plus, s_minus, c, out=(block[2], block[3]))
+            return CoprasResult("COPRAS", q, True, s_plus, s_minus, utility)
     if (~inp.benefit).any():
         q = _cost_term(s_minus)  # a new array: S₊ is added in place (a + b is b + a in IEEE)
         q += s_plus

@@ -17,12 +17,20 @@ from numpy.typing import NDArray
 
 from . import _jit, _kernels
 from ._kernels import block_rows, use_jit
-from .pool import n_threads, over_rows
+from .pool import BLOCK_ROWS, n_threads, over_rows
 
-__all__ = ["affine_rows", "log_column_sums", "log_rows", "log_rows_and_sums", "sums_within"]
+__all__ = [
+    "affine_rows",
+    "log_column_sums",
+    "log_rows",
+    "log_rows_and_sums",
+    "recip_plus",
+    "runs_compiled",
+    "split_sums",
+    "sums_within",
+]
 
 F64 = NDArray[np.float64]
-_ONE = np.empty(1)  # the row-maximum output when none is asked for
 
 
 def _jit_rows(x: NDArray[np.floating], jit: bool | None) -> bool:
@@ -30,6 +38,11 @@ def _jit_rows(x: NDArray[np.floating], jit: bool | None) -> bool:
     if jit is None:
         jit = use_jit(x)
     return bool(jit) and _jit.layout(x) == "C"
+
+
+def runs_compiled(x: NDArray[np.floating]) -> bool:
+    """Whether the passes here run compiled on ``x`` by default (numba, size, layout)."""
+    return _jit_rows(x, None)
 
 
 def affine_rows(
@@ -86,18 +99,73 @@ def sums_within(
         )[0] if coef.shape[0] else np.empty((0, x.shape[0]))  # fmt: skip
         st = _kernels.column_stats(x, threads=threads, jit=False)  # a NaN makes max/min NaN
         return sums, bool((st.min >= lo).all() and (st.max <= hi).all())
-    n = x.shape[0]
+    n, k = x.shape[0], coef.shape[0]
+    if k == 0:  # a zero form still carries a NaN or ±inf cell into its (discarded) sums
+        coef, const = np.zeros((1, m)), np.zeros(1)
     sums = np.empty((coef.shape[0], n))
-    recip = np.zeros(m, dtype=bool)
-    zero = np.zeros_like(coef)
     inside = over_rows(
         n,
         n_threads(n, threads),
-        lambda a, b: _jit.affine_rows(
-            x, a, b, coef, const, zero, recip, None, sums, _ONE, (lo, hi)
-        ),
+        lambda a, b: _jit.within_rows(x, a, b, coef, const, (lo, hi), sums),
     )
-    return sums, all(inside)
+    return sums[:k], all(inside)
+
+
+def split_sums(
+    x: NDArray[np.floating],
+    coef: F64,
+    plus: NDArray[np.bool_],
+    *,
+    out: tuple[F64, F64] | None = None,
+    threads: int | None = None,
+    jit: bool | None = None,
+) -> tuple[F64, F64, tuple[float, float] | None]:
+    """Row sums of ``coef·x`` (M,) over the ``plus`` columns and over the others, one read.
+
+    ``(s_plus, s_minus, totals)``: each sum from 0.0 with its terms in column order (so
+    they equal :func:`affine_rows`'s sums of forms zero off their columns, bit for bit, for
+    non-negative data and coefficients).  On the compiled path ``totals`` is
+    ``(Σ s_minus, Σ 1/s_minus)``, summed over fixed blocks of rows (the same bits with any
+    number of threads), and the sums are written into ``out`` when given; with numpy the
+    totals are None and the sums new arrays.
+    """
+    n = x.shape[0]
+    if not _jit_rows(x, jit):
+        forms = np.stack([np.where(plus, coef, 0.0), np.where(plus, 0.0, coef)])
+        sums = affine_rows(x, forms, np.zeros(2), np.zeros_like(forms), np.zeros(x.shape[1], dtype=bool), threads=threads, jit=False)[0]  # fmt: skip
+        return sums[0], sums[1], None
+    sp, sm = out if out is not None else (np.empty(n), np.empty(n))
+    part = np.empty((-(-n // BLOCK_ROWS), 2))
+    over_rows(
+        n,
+        n_threads(n, threads),
+        lambda lo, hi: _jit.split_rows(x, lo, hi, coef, plus, BLOCK_ROWS, (sp, sm), part),
+    )
+    tot = part.sum(axis=0)
+    return sp, sm, (float(tot[0]), float(tot[1]))
+
+
+def recip_plus(
+    sp: F64,
+    sm: F64,
+    c: float,
+    *,
+    out: tuple[F64, F64] | None = None,
+    threads: int | None = None,
+) -> tuple[F64, F64]:
+    """``q = (1/sm)·c + sp`` elementwise and ``q / max q``: two passes over N.
+
+    (COPRAS's relative significance and utility degree, compiled; into ``out`` if given.)
+    In this thread unless ``threads`` says otherwise: a pass over N vectors takes about a
+    millisecond at a million rows, which waking the pool's threads does not shorten (and
+    lengthens with a busy neighbour).
+    """
+    n = sp.shape[0]
+    q, u = out if out is not None else (np.empty(n), np.empty(n))
+    parts = n_threads(n, threads) if threads is not None else 1
+    top = max(over_rows(n, parts, lambda lo, hi: _jit.copras_q(sp, sm, c, lo, hi, q)))
+    over_rows(n, parts, lambda lo, hi: np.divide(q[lo:hi], top, out=u[lo:hi]))
+    return q, u
 
 
 def _affine_range(

@@ -37,13 +37,13 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic_core import to_json
 
+from .contract import ROWS_ADAPTER, SCHEMA_VERSION, RankRequest, RankResponse, ranking_row_dicts
+
 _orjson: ModuleType | None
 try:  # the service's serialiser when installed (the `server` extra); see dumps()
     import orjson as _orjson
 except ImportError:  # pragma: no cover - the server and test extras install it
     _orjson = None
-
-from .contract import ROWS_ADAPTER, SCHEMA_VERSION, RankRequest, RankResponse, ranking_row_dicts
 
 if TYPE_CHECKING:
     from ..models.criteria import CriteriaSet

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citymatch.scoring import _jit, ranks
+from citymatch.scoring import _jit, _jitrank, ranks
 from citymatch.sensitivity import acceptability as acc_mod
 from citymatch.sensitivity._terms import closeness_from_terms, terms
 
@@ -186,3 +186,102 @@ def test_compiled_kernels_are_chosen_for_large_jobs():
     """Large jobs with numba use the compiled kernels; small ones stay in numpy."""
     assert acc_mod._compiled(10_000, 1_000) is _jit.AVAILABLE
     assert not acc_mod._compiled(10, 1_000)
+
+
+# --- The float32 shortlist (scoring/_jitrank.py, "Scores in float32, answers in float64") ---
+
+
+@st.composite
+def shortlist_problems(draw):
+    """TOPSIS terms and weights where float32 cannot tell the best apart, and where it may not
+    be used at all (a tiny or huge squared weight, a constant problem, huge terms)."""
+    n = draw(st.integers(2, 700))
+    m = draw(st.integers(1, 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from(["near", "near", "random", "tied", "tiny", "huge", "flat"]))
+    if kind == "tiny" and m == 1:
+        kind = "random"  # (a tiny weight needs another criterion to carry the sum)
+    base = rng.uniform(1.0, 10.0, size=m)
+    x = rng.uniform(1.0, 10.0, size=(n, m))
+    if kind == "near":  # a cluster near one good point: its scores differ by ~1e-7, float32's
+        c = draw(st.integers(1, n))  # own resolution, and it may hold the best
+        eps = rng.choice([0.0, 1e-9, 1e-8, 1e-7, 3e-7, 1e-6], size=(c, 1))
+        x[:c] = rng.uniform(8.0, 9.5) * (1.0 + eps * rng.standard_normal((c, m)))
+    elif kind == "flat":
+        x = np.tile(base, (n, 1))
+    if kind == "tied" and n > 3:
+        x[1] = x[0]
+        x[-1] = x[0]
+    t = rng.choice(np.array([-1, 1], dtype=np.int8), size=m)
+    a_plus, a_minus = terms(x, t, draw(st.sampled_from(["vector", "minmax"])))
+    if kind == "huge":
+        a_plus, a_minus = a_plus * 1e30, a_minus * 1e30
+    w = rng.dirichlet(np.ones(m), size=draw(st.integers(1, 12)))
+    if kind == "tiny" and m > 1:
+        w[:, 0] = 1e-20  # w² = 1e-40: a float32 subnormal
+    k1 = draw(st.integers(1, min(n, 63)))
+    return np.ascontiguousarray(a_plus.T), np.ascontiguousarray(a_minus.T), w * w, k1, kind
+
+
+@settings(max_examples=150, deadline=None)
+@given(shortlist_problems())
+def test_float32_shortlist_decides_as_float64_throughout(p):
+    """The fused kernel's heads and tied rows = the float64 score rows' selection, always;
+    the float32 shortlist decides every sample its bound covers and none it does not."""
+    apt, amt, w2, k1, kind = p
+    found = _jit.topsis_top(apt, amt, w2, k1, ranks.TIE_SCALE)
+    assert found is not None
+    expected = _jit.top_rows(_jit.topsis_rows(apt, amt, w2), k1, ranks.TIE_SCALE)
+    assert expected is not None
+    np.testing.assert_array_equal(found[0], expected[0])
+    np.testing.assert_array_equal(found[1], expected[1])
+    s64 = _jit.topsis_rows(apt, amt, w2)
+    one = _jit._kernel("topsis_top") and _jitrank.score_one  # compiled with the kernels
+    for r in range(w2.shape[0]):  # the shortlist's float64 scores are the score rows' bits
+        for i in range(0, apt.shape[1], max(1, apt.shape[1] // 7)):
+            assert one(apt, amt, w2[r], i) == s64[r, i] or np.isnan(s64[r, i])
+    order, tied = np.empty_like(found[0]), np.empty_like(found[1])
+    shortlisted = _jit._kernel("topsis_top")(
+        apt, amt, *_jit.narrow_terms(apt, amt), w2, k1, ranks.TIE_SCALE, order, tied
+    )
+    covered = kind in ("near", "random", "tied")
+    assert shortlisted == (w2.shape[0] if covered else 0)
+
+
+def test_shortlist_margin_is_needed_where_float32_misorders():
+    """Candidates whose float64 scores differ below float32's resolution: float32 alone
+    picks a different best than float64 in some samples, the fused kernel never does."""
+    rng = np.random.default_rng(11)
+    n, m = 400, 6
+    x = rng.uniform(1.0, 10.0, size=(n, m))
+    x[:100] = 9.0 * (1.0 + 1e-7 * rng.standard_normal((100, m)))  # a cluster at the top
+    a_plus, a_minus = terms(x, np.ones(m, dtype=np.int8), "vector")
+    apt, amt = np.ascontiguousarray(a_plus.T), np.ascontiguousarray(a_minus.T)
+    w2 = rng.dirichlet(np.ones(m), size=200) ** 2
+    s64 = _jit.topsis_rows(apt, amt, w2)
+    d_plus = np.sqrt(w2.astype(np.float32) @ apt.astype(np.float32))
+    d_minus = np.sqrt(w2.astype(np.float32) @ amt.astype(np.float32))
+    s32 = d_minus / (d_plus + d_minus)
+    k1 = 5
+    top64 = np.argsort(-s64, axis=1, kind="stable")[:, :k1]
+    top32 = np.argsort(-s32, axis=1, kind="stable")[:, :k1]
+    assert (top64 != top32).any(axis=1).sum() > 100  # float32 alone would be wrong
+    found = _jit.topsis_top(apt, amt, w2, k1, ranks.TIE_SCALE)
+    assert found is not None
+    np.testing.assert_array_equal(found[0], top64)
+
+
+def test_narrow_terms_refuses_negative_or_non_finite_terms():
+    """``top`` is the largest term, or inf (no sample shortlisted) for a bad term;
+    ``floor`` is half the smallest A⁺ + A⁻ per criterion."""
+    a = np.array([[0.25, 1.0, 0.5], [0.0, 2.0, 4.0]])
+    b = np.array([[1.0, 0.0, 0.5], [3.0, 0.5, 0.0]])
+    p32, m32, floor, top = _jit.narrow_terms(a, b)
+    assert p32.dtype == np.float32 and m32.dtype == np.float32
+    np.testing.assert_array_equal(p32, a.astype(np.float32))
+    np.testing.assert_array_equal(floor, [0.5, 1.25])
+    assert top == 4.0
+    for bad in (-1e-300, np.nan, np.inf):
+        c = b.copy()
+        c[1, 2] = bad
+        assert _jit.narrow_terms(a, c)[3] == np.inf

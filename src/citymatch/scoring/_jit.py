@@ -83,7 +83,11 @@ def _kernel(name: str) -> Any:
                 globals()["closeness1"] = _jit_compile(numba, closeness1)
                 # The rank-counting kernels call their helpers: the same, in their module.
                 _jitrank.closeness1 = globals()["closeness1"]
-                for helper in ("insert_top", "select_top", "head_tied", "score_row"):
+                for helper in (
+                    "insert_top", "select_top", "head_tied", "score_row", "closeness32",
+                    "score_row32", "score_one", "filter_ok", "group_maxima", "count_at_least",
+                    "short_top",
+                ):  # fmt: skip
                     setattr(_jitrank, helper, _jit_compile(numba, getattr(_jitrank, helper)))
                 # The same for the row kernels' vectorisable logarithm and exponential, with contraction to
                 # fused multiply-adds (fewer roundings, half the instructions; nothing else
@@ -578,12 +582,38 @@ def topsis_top(
     k1: int,
     scale: float,
 ) -> tuple[NDArray[np.intp], NDArray[np.bool_]] | None:
-    """:func:`top_rows` of the TOPSIS scores from transposed weight-free terms, fused."""
+    """:func:`top_rows` of the TOPSIS scores from transposed weight-free terms, fused.
+
+    Shortlisted in float32, decided in float64: the same answer as float64 throughout
+    (see :mod:`._jitrank`).
+    """
     order = np.empty((w2.shape[0], k1), dtype=np.intp)
     tied = np.empty(w2.shape[0], dtype=np.bool_)
     w2c = np.ascontiguousarray(w2, dtype=np.float64)
-    ok = _kernel("topsis_top")(a_plus_t, a_minus_t, w2c, k1, scale, order, tied)
+    ok = (
+        _kernel("topsis_top")(
+            a_plus_t, a_minus_t, *narrow_terms(a_plus_t, a_minus_t), w2c, k1, scale, order, tied
+        )
+        >= 0
+    )
     return (order, tied) if ok else None
+
+
+def narrow_terms(
+    a_plus_t: NDArray[np.float64], a_minus_t: NDArray[np.float64]
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float64], float]:
+    """The float32 shortlist's inputs: both terms in float32, ``floor`` and ``top``.
+
+    ``floor[j] = min_i (A⁺ᵢⱼ + A⁻ᵢⱼ) / 2`` (every candidate's ``D⁺² + D⁻²`` is at least
+    ``Σⱼ w²ⱼ floor[j]``, the half covering rounding); ``top`` the largest term, ``inf`` when a
+    term is negative or not finite (then no sample is shortlisted).
+    """
+    lo = np.minimum(a_plus_t.min(initial=0.0), a_minus_t.min(initial=0.0))  # NaN if any is
+    hi = np.maximum(a_plus_t.max(initial=0.0), a_minus_t.max(initial=0.0))
+    top = float(hi) if lo >= 0.0 and np.isfinite(hi) else np.inf
+    with np.errstate(all="ignore"):
+        floor = 0.5 * (a_plus_t + a_minus_t).min(axis=1, initial=np.inf)
+    return a_plus_t.astype(np.float32), a_minus_t.astype(np.float32), floor, top
 
 
 def topsis_rows(

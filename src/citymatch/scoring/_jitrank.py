@@ -23,6 +23,29 @@ Bit-for-bit the numpy twins
   after rounding to :data:`citymatch._util.TIE_DECIMALS` places (``rint(v·10¹²)/10¹²``,
   numpy's own rounding steps): such rows go back to the numpy tie-splitting code.  For the
   other rows the order of the first ``k`` is unique, so it equals numpy's.
+
+Scores in float32, answers in float64
+-------------------------------------
+:func:`topsis_top_py` scores each sample in float32 first (twice the values per vector
+instruction, a cheaper square root and division) and uses those scores only to shortlist:
+its float64 answer is the same bits as scoring everything in float64.
+
+* Error bound.  For non-negative terms without overflow or underflow, each float32 score is
+  within ``δ = 2 (M + 8) u`` (``u = 2⁻²⁴``) of the exact closeness: the terms and weights
+  are rounded once each, each product once, a sum of M non-negative terms adds at most
+  ``(M − 1) u`` relative, the square roots halve that and add ``u`` each, the addition and
+  division add ``u`` each, and a closeness lies in [0, 1] (a factor 2 to spare).
+* Shortlist.  With ``t₃₂`` the (k+1)-th best float32 score, or any lower value (the
+  (k+1)-th best of :data:`GROUPS` group maxima is one, usually close, found without
+  sorting through all N), every candidate whose float32 score is below ``t₃₂ − 2δ`` has an exact score below the (k+1)-th best exact score, so it
+  can be neither among the k + 1 best nor tied with the last of them.  The others (usually
+  k + 1 or a few more) are scored in float64 with :func:`score_one` (the bits of
+  :func:`score_row`) and selected by :func:`insert_top` in candidate order, as
+  :func:`select_top` would over the whole row.
+* Where the bound is not guaranteed the sample is scored in float64 throughout
+  (:func:`filter_ok`): a negative or non-finite term, a term above 1e20, a squared weight
+  above 1e6 or positive below 1e-30, or a lower bound on ``D⁺² + D⁻²`` (``floor``) below
+  1e-16, under which float32 underflow could move a score by more than a negligible amount.
 """
 
 from __future__ import annotations
@@ -33,14 +56,32 @@ import numpy as np
 
 #: Values per run of the selection's vectorised scan.
 RUN = 32
+#: Candidates ``i`` are grouped by ``i mod GROUPS``; the k+1-th largest of the group maxima
+#: is a lower bound on the k+1-th largest score, found with GROUPS values instead of N.
+GROUPS = 128
+#: That bound seeds the shortlist unless the shortlist would hold more than this many times
+#: k + 1 candidates (then the float32 selection over all N finds the cut).
+SHORTLIST_MAX = 4
+#: float32's unit roundoff: the shortlist margin is ``2 (M + 8)`` of these (module docstring).
+U32 = 2.0**-24
 
 __all__ = [
+    "GROUPS",
     "RUN",
+    "SHORTLIST_MAX",
+    "U32",
     "closeness1",
+    "closeness32",
+    "count_at_least",
+    "filter_ok",
+    "group_maxima",
     "head_tied",
     "insert_top",
+    "score_one",
     "score_row",
+    "score_row32",
     "select_top",
+    "short_top",
     "top_rows_py",
     "topsis_rows_py",
     "topsis_top_py",
@@ -156,21 +197,165 @@ def score_row(
         out[i] = closeness1(np.sqrt(dp[i]), np.sqrt(dm[i]))
 
 
+def closeness32(p: Any, q: Any) -> Any:  # pragma: no cover - compiled
+    """:func:`closeness1` in float32."""
+    den = p + q
+    return q / den if den > 0 else np.float32(0.5)
+
+
+def score_row32(
+    a_plus_t: Any, a_minus_t: Any, w2: Any, dp: Any, dm: Any, out: Any
+) -> None:  # pragma: no cover - compiled
+    """:func:`score_row` in float32: float32 terms and buffers, ``w2`` rounded to float32."""
+    m, n = a_plus_t.shape
+    wj, a, b = np.float32(w2[0]), a_plus_t[0], a_minus_t[0]
+    for i in range(n):
+        dp[i] = wj * a[i]
+    for i in range(n):
+        dm[i] = wj * b[i]
+    for j in range(1, m):
+        wj, a, b = np.float32(w2[j]), a_plus_t[j], a_minus_t[j]
+        for i in range(n):
+            dp[i] += wj * a[i]
+        for i in range(n):
+            dm[i] += wj * b[i]
+    for i in range(n):
+        out[i] = closeness32(np.sqrt(dp[i]), np.sqrt(dm[i]))
+
+
+def score_one(a_plus_t: Any, a_minus_t: Any, w2: Any, i: int) -> float:  # pragma: no cover
+    """Candidate ``i``'s score, the bits :func:`score_row` gives it (the same operations)."""
+    p = w2[0] * a_plus_t[0, i]
+    q = w2[0] * a_minus_t[0, i]
+    for j in range(1, a_plus_t.shape[0]):
+        p += w2[j] * a_plus_t[j, i]
+        q += w2[j] * a_minus_t[j, i]
+    return closeness1(np.sqrt(p), np.sqrt(q))
+
+
+def filter_ok(w2: Any, floor: Any, top: float) -> bool:  # pragma: no cover - compiled
+    """Whether the float32 shortlist's error bound holds for squared weights ``w2``.
+
+    ``floor[j]`` bounds each candidate's ``A⁺ᵢⱼ + A⁻ᵢⱼ`` from below, ``top`` every term from
+    above (``inf`` when a term is negative or not finite): see the module docstring.
+    """
+    low = 0.0
+    ok = top <= 1e20
+    for j in range(w2.shape[0]):
+        v = w2[j]
+        low += v * floor[j]
+        ok = ok & (v <= 1e6) & ((v == 0.0) | (v >= 1e-30))
+    return ok & (low >= 1e-16)
+
+
+def group_maxima(row32: Any, gmax: Any) -> Any:  # pragma: no cover - compiled
+    """``gmax[l] = max over i ≡ l (mod len(gmax)) of row32[i]`` (len(row32) ≥ len(gmax)).
+
+    Element-wise across runs of ``len(gmax)`` values, so it vectorises.
+    """
+    g = gmax.shape[0]
+    n = row32.shape[0]
+    for q in range(g):
+        gmax[q] = row32[q]
+    full = n // g
+    for b in range(1, full):
+        run = row32[b * g : (b + 1) * g]
+        for q in range(g):
+            v = run[q]
+            gmax[q] = v if v > gmax[q] else gmax[q]
+    for q in range(n - full * g):
+        v = row32[full * g + q]
+        gmax[q] = v if v > gmax[q] else gmax[q]
+    return gmax
+
+
+def count_at_least(row32: Any, cut: Any) -> int:  # pragma: no cover - compiled
+    """How many values of ``row32`` are at least ``cut`` (none if ``cut`` is NaN)."""
+    c = 0
+    for q in range(row32.shape[0]):
+        c += row32[q] >= cut
+    return c
+
+
+def short_top(
+    a_plus_t: Any, a_minus_t: Any, w2: Any, row32: Any, cut: Any, vals: Any, idx: Any
+) -> int:  # pragma: no cover - compiled
+    """The best of the candidates whose float32 score is at least ``cut``, scored in float64.
+
+    Into ``vals``/``idx`` (best first, stable, as :func:`select_top`); returns how many
+    were kept, or -1 at a NaN score.
+    """
+    n = row32.shape[0]
+    c = 0
+    i = 0
+    while i < n:
+        end = min(i + RUN, n)
+        hit = False
+        for q in range(i, end):
+            hit = hit | (row32[q] >= cut)
+        if hit:
+            for q in range(i, end):
+                if row32[q] >= cut:
+                    v = score_one(a_plus_t, a_minus_t, w2, q)
+                    if v != v:
+                        return -1
+                    c = insert_top(vals, idx, c, v, q)
+        i = end
+    return c
+
+
 def topsis_top_py(
-    a_plus_t: Any, a_minus_t: Any, w2: Any, k1: int, scale: float, order: Any, tied: Any
-) -> bool:  # pragma: no cover - compiled
-    """:func:`top_rows_py` of the TOPSIS scores under each row of ``w2`` (K, M), fused."""
-    n = a_plus_t.shape[1]
+    a_plus_t: Any,
+    a_minus_t: Any,
+    p32: Any,
+    m32: Any,
+    floor: Any,
+    top: float,
+    w2: Any,
+    k1: int,
+    scale: float,
+    order: Any,
+    tied: Any,
+) -> int:  # pragma: no cover - compiled
+    """:func:`top_rows_py` of the TOPSIS scores under each row of ``w2`` (K, M), fused.
+
+    Each sample is shortlisted in float32 (``p32``, ``m32``: the terms rounded) and decided
+    in float64 (module docstring); where :func:`filter_ok` fails, scored in float64 only.
+    Returns how many samples were shortlisted, or -1 at a NaN score (nothing is decided).
+    """
+    m, n = a_plus_t.shape
     dp = np.empty(n)
     dm = np.empty(n)
     row = np.empty(n)
+    dp32 = np.empty(n, dtype=np.float32)
+    dm32 = np.empty(n, dtype=np.float32)
+    row32 = np.empty(n, dtype=np.float32)
     vals = np.empty(k1)
+    vals32 = np.empty(k1, dtype=np.float32)
+    idx32 = np.empty(k1, dtype=np.intp)
+    gmax = np.empty(GROUPS, dtype=np.float32)
+    gap = np.float32(4.0 * (m + 8) * U32 + 4.0 * U32)  # 2δ, and the subtraction's rounding
+    shortlisted = 0
     for r in range(w2.shape[0]):
-        score_row(a_plus_t, a_minus_t, w2[r], dp, dm, row)
-        if not select_top(row, vals, order[r]):
-            return False
+        w = w2[r]
+        done = False
+        if filter_ok(w, floor, top):
+            score_row32(p32, m32, w, dp32, dm32, row32)
+            cut = np.float32(np.nan)
+            if n >= 2 * GROUPS and select_top(group_maxima(row32, gmax), vals32, idx32):
+                cut = vals32[k1 - 1] - gap  # the k+1-th best of the group maxima: ≤ t₃₂
+                if count_at_least(row32, cut) > SHORTLIST_MAX * k1:  # a poor bound
+                    cut = np.float32(np.nan)
+            if cut != cut and select_top(row32, vals32, idx32):
+                cut = vals32[k1 - 1] - gap
+            done = short_top(a_plus_t, a_minus_t, w, row32, cut, vals, order[r]) == k1
+            shortlisted += done
+        if not done:
+            score_row(a_plus_t, a_minus_t, w, dp, dm, row)
+            if not select_top(row, vals, order[r]):
+                return -1
         tied[r] = head_tied(vals, k1, scale)
-    return True
+    return shortlisted
 
 
 def topsis_rows_py(a_plus_t: Any, a_minus_t: Any, w2: Any, out: Any) -> None:  # pragma: no cover

@@ -154,7 +154,8 @@ def test_fused_scores_are_the_numpy_twins_bits(p, norm):
 @pytest.mark.parametrize("tied", [False, True])
 @pytest.mark.parametrize("ranks_k", [1, 4, None])
 def test_rank_acceptability_fused_equals_numpy_counting(monkeypatch, tied, ranks_k):
-    """SMAA with the fused compiled kernel = SMAA on numpy scores, to the last bit."""
+    """SMAA with the fused compiled kernel = SMAA on numpy scores, to the last bit (rank
+    counts, central weights, and confidence factors, tied first places included)."""
     rng = np.random.default_rng(5)
     x = rng.uniform(1, 10, size=(40, 4))
     if tied:
@@ -171,7 +172,9 @@ def test_rank_acceptability_fused_equals_numpy_counting(monkeypatch, tied, ranks
     monkeypatch.setattr(acc_mod, "_compiled", lambda *a: True)
     monkeypatch.setattr(_jit, "topsis_top", spy)
     fused = acc_mod.rank_acceptability(x, w, t, samples=3000, rng=3, ranks=ranks_k)
-    assert bool(calls) is (ranks_k is not None)  # the fused kernel ran for the first k
+    # the fused kernel counted the first k (3 sample blocks) and found the central weights'
+    # first places (one call, for the confidence factors) — compared with numpy's below
+    assert len(calls) == (3 if ranks_k is not None else 0) + 1
     monkeypatch.setattr(acc_mod, "_compiled", lambda *a: False)
     plain = acc_mod.rank_acceptability(x, w, t, samples=3000, rng=3, ranks=ranks_k)
     np.testing.assert_array_equal(fused.acceptability, plain.acceptability)

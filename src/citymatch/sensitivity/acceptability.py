@@ -322,10 +322,16 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
         return conf
     wc = central[idx]
     if plan.sigma is None:  # in slices of central weights: memory ≤ _SCORE_CELLS scores
+        terms = weight_free_terms(p) if p.method == "TOPSIS" else None
+        compiled = terms is not None and _compiled(plan.samples, n)
+        fused = _fused_first(terms, wc, idx) if terms is not None and compiled else None
+        if fused is not None:
+            conf[idx] = fused
+            return conf
         step = max(1, _SCORE_CELLS // n)
         for lo in range(0, idx.size, step):
             part = idx[lo : lo + step]
-            shares = first_place_shares(method_scores(p, p.x, wc[lo : lo + step]))
+            shares = first_place_shares(_scores(p, terms, wc[lo : lo + step]))
             conf[part] = shares[np.arange(part.size), part]
         return conf
     gen = block_rng(plan.seed, _CONFIDENCE_BLOCK)
@@ -335,6 +341,29 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
         shares = first_place_shares(_scores_noisy(xs, p, np.broadcast_to(w, (reps, w.size))))
         conf[i] = float(shares[:, i].mean())
     return conf
+
+
+def _fused_first(terms: tuple[F64, F64], w: F64, idx: NDArray[np.intp]) -> F64 | None:
+    """Candidate ``idx[r]``'s share of first place under TOPSIS weights ``w[r]``, compiled.
+
+    The share :func:`first_place_shares` gives on :func:`closeness_from_terms` scores: the
+    fused kernel finds each row's two best (1 or 0 when they are not tied), tied rows are
+    scored and split by numpy.  None at a NaN score, or with fewer than two candidates.
+    """
+    if terms[0].shape[0] < 2:
+        return None
+    w2 = w * w
+    terms_t = (np.ascontiguousarray(terms[0].T), np.ascontiguousarray(terms[1].T))
+    found = _jit.topsis_top(*terms_t, w2, 2, TIE_SCALE)
+    if found is None:
+        return None
+    order, tied = found
+    out: F64 = (order[:, 0] == idx).astype(np.float64)
+    rows = np.flatnonzero(tied)
+    if rows.size:
+        shares = first_place_shares(closeness_from_terms(*terms, w2[rows]))
+        out[rows] = shares[np.arange(rows.size), idx[rows]]
+    return out
 
 
 def _ranks(ranks: int | None, n: int) -> int:

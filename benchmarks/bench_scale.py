@@ -39,6 +39,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from busy import busy_neighbour
 
 import citymatch
 from citymatch.scoring import _jit, _kernels
@@ -249,7 +250,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--peers", default="pymcdm,scikit-criteria,pyDecision", help="comma list, or 'none'"
     )
+    ap.add_argument("--busy", action="store_true", help="with a busy neighbour (busy.py)")
     args = ap.parse_args(argv)
+    with busy_neighbour(args.busy):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> dict:
     warnings.simplefilter("ignore")
     peers = [] if args.peers == "none" else [p for p in args.peers.split(",") if p]
     sizes = [n for n in (1_000, 100_000, 1_000_000, 10_000_000) if n <= args.max_n]

@@ -13,7 +13,7 @@ Runs, in one process and in this order:
    quiet and with a busy neighbour (``--skip-service`` to leave it out; ``--service-baseline
    SRC`` times another checkout's ``src`` in process for the speed-up row).
 
-``bench_core`` and ``bench_methods`` run twice: in the default environment (threads as
+Every benchmark runs twice: in the default environment (threads as
 installed) and with a busy neighbour (``busy.py``: one other process spinning on one core for
 the whole run), as users run them (issue 15).  Each prints its own table as it goes; the suite
 then prints every target of the issues with both columns, judged on the busy column where it
@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> dict:
     print("\n== methods (one busy neighbour) ==")
     methods_busy = bench_methods.main(["--json", str(res / "methods-busy.json"), "--busy", *quick])
     scale: dict = {}
+    scale_busy: dict = {}
     if not args.skip_scale:
         scale_args = ["--json", str(res / "scale.json")]
         if args.quick:
@@ -288,8 +289,14 @@ def main(argv: list[str] | None = None) -> dict:
             scale_args += ["--out-of-core-n", "1e8"]
         print("\n== scale (quiet) ==")
         scale = bench_scale.main(scale_args)
+        print("\n== scale (one busy neighbour) ==")
+        scale_busy = bench_scale.main(
+            [*scale_args[2:], "--json", str(res / "scale-busy.json"), "--busy"]
+        )
     print("\n== portfolio (quiet) ==")
     portfolio = bench_portfolio.main(["--json", str(res / "portfolio.json")])
+    print("\n== portfolio (one busy neighbour) ==")
+    portfolio_busy = bench_portfolio.main(["--json", str(res / "portfolio-busy.json"), "--busy"])
     service: dict = {}
     service_busy: dict = {}
     if not args.skip_service:
@@ -304,7 +311,8 @@ def main(argv: list[str] | None = None) -> dict:
         )
     rows = merged(
         targets(core, scale, portfolio, methods) + service_targets(service),
-        targets(core_busy, {}, {}, methods_busy) + service_targets(service_busy),
+        targets(core_busy, scale_busy, portfolio_busy, methods_busy)
+        + service_targets(service_busy),
     )
     print(f"\n== targets ({date.today().isoformat()}, {os.cpu_count()} cores) ==")
     width = max(len(r[0]) for r in rows)
@@ -326,6 +334,8 @@ def main(argv: list[str] | None = None) -> dict:
         "methods_busy": methods_busy,
         "scale": scale,
         "portfolio": portfolio,
+        "portfolio_busy": portfolio_busy,
+        "scale_busy": scale_busy,
         "service": service,
         "service_busy": service_busy,
     }

@@ -288,3 +288,58 @@ def test_narrow_terms_refuses_negative_or_non_finite_terms():
         c = b.copy()
         c[1, 2] = bad
         assert _jit.narrow_terms(a, c)[3] == np.inf
+
+
+def test_float32_shortlist_with_more_heads_than_groups():
+    """k1 > GROUPS: there is no k1-th group maximum; the cut must not come from a slot of the
+    float32 buffer that an earlier sample left (here 1.0: a cut above the k1-th best).
+    (Before the fix the failure depended on the buffer's initial garbage, hence many k1.)"""
+    n, g = 1000, _jitrank.GROUPS
+    w2 = np.array([[1.0, 0.0], [0.0, 1.0]])
+    for k1 in range(g + 1, g + 41):
+        apt, amt = np.zeros((2, n)), np.ones((2, n))  # criterion 0: every score 1.0
+        apt[1] = 1.0  # criterion 1: fillers at 0.5, k1 - 1 clear leaders, two near the cut:
+        apt[1, : k1 - 1] = ((np.arange(k1 - 1) + 1) * 1e-8) ** 2
+        apt[1, 600], amt[1, 600] = 7.2058016203842425e-12, 1.0684603553421126  # f32 < cut
+        apt[1, 700], amt[1, 700] = 9.574198722006813e-12, 1.409523615111106  # f64 lower
+        found = _jit.topsis_top(apt, amt, w2, k1, ranks.TIE_SCALE)
+        expected = _jit.top_rows(_jit.topsis_rows(apt, amt, w2), k1, ranks.TIE_SCALE)
+        assert found is not None and expected is not None
+        assert expected[0][1, -1] == 600
+        np.testing.assert_array_equal(found[0], expected[0])
+        np.testing.assert_array_equal(found[1], expected[1])
+
+
+def test_float32_scores_stay_well_inside_the_shortlist_margin():
+    """|score32 − score64| ≤ δ/4 wherever filter_ok admits a sample, subnormal float32 terms
+    and products included (the floor keeps their effect ~1e-12): the margin 2δ has room."""
+    _jit._kernel("topsis_top")  # compiles the helpers
+    rng = np.random.default_rng(3)
+    n = 2048
+    for m in (1, 2, 3, 10, 40):
+        for kind in range(3):
+            apt, amt = rng.uniform(0, 1, size=(2, m, n))
+            w2 = rng.dirichlet(np.ones(m)) ** 2
+            if kind == 1:  # distances of very different sizes: closeness near 0 and 1
+                apt *= 10.0 ** rng.uniform(-12, 0, size=n)
+            elif kind == 2 and m > 1:  # float32-subnormal terms under the largest weight
+                apt[0], amt[0] = 10.0 ** rng.uniform(-46, -37, size=(2, n))
+                w2[0] = 1e6
+            p32, m32, floor, top = _jit.narrow_terms(apt, amt)
+            assert _jitrank.filter_ok(w2, floor, top)
+            s32, s64 = np.empty(n, np.float32), np.empty(n)
+            _jitrank.score_row32(p32, m32, w2, *np.empty((2, n), np.float32), s32)
+            _jitrank.score_row(apt, amt, w2, *np.empty((2, n)), s64)
+            delta = 2 * (m + 8) * _jitrank.U32
+            assert np.abs(s32.astype(np.float64) - s64).max() <= delta / 4
+
+
+@pytest.mark.parametrize("k1", [0, 5])
+def test_selection_kernels_refuse_more_heads_than_candidates(k1):
+    """Keeping k1 of n values needs 1 ≤ k1 ≤ n: otherwise an error, not unfilled buffers."""
+    apt, amt = np.ones((2, 4)), np.ones((2, 4))
+    w2 = np.ones((1, 2))
+    with pytest.raises(ValueError, match=r"`k1` must lie in \[1, 4\]"):
+        _jit.topsis_top(apt, amt, w2, k1, ranks.TIE_SCALE)
+    with pytest.raises(ValueError, match=r"`k1` must lie in \[1, 4\]"):
+        _jit.top_rows(np.ones((1, 4)), k1, ranks.TIE_SCALE)

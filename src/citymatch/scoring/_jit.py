@@ -562,6 +562,12 @@ def vikor_q(
     return q, (float(out[0]), float(out[1]), float(out[2]), float(out[3]))
 
 
+def _check_heads(k1: int, n: int) -> None:
+    """Refuse ``k1`` outside ``[1, n]``: the selection kernels would read unfilled buffers."""
+    if not 1 <= k1 <= n:
+        raise ValueError(f"`k1` must lie in [1, {n}] (the candidates); got {k1}.")
+
+
 def top_rows(
     s: NDArray[np.float64], k1: int, scale: float
 ) -> tuple[NDArray[np.intp], NDArray[np.bool_]] | None:
@@ -569,6 +575,7 @@ def top_rows(
 
     See :mod:`._jitrank`; None when a row holds a NaN.
     """
+    _check_heads(k1, s.shape[1])
     order = np.empty((s.shape[0], k1), dtype=np.intp)
     tied = np.empty(s.shape[0], dtype=np.bool_)
     ok = _kernel("top_rows")(np.ascontiguousarray(s, dtype=np.float64), k1, scale, order, tied)
@@ -587,6 +594,7 @@ def topsis_top(
     Shortlisted in float32, decided in float64: the same answer as float64 throughout
     (see :mod:`._jitrank`).
     """
+    _check_heads(k1, a_plus_t.shape[1])
     order = np.empty((w2.shape[0], k1), dtype=np.intp)
     tied = np.empty(w2.shape[0], dtype=np.bool_)
     w2c = np.ascontiguousarray(w2, dtype=np.float64)

@@ -1,0 +1,80 @@
+"""Session 11 mutation kills: session 10's one-read passes (``rowpass``) and their glue.
+
+Each test pins a documented promise of :mod:`citymatch.scoring.rowpass` that the existing tests
+did not reach: the compiled passes write into the arrays they are given, and take any number
+of forms.  Expected values are computed independently (numpy matrix products, exactly
+rounded sums), never copied from the code under test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from citymatch.scoring import _jit, rowpass
+
+needs_jit = pytest.mark.skipif(not _jit.AVAILABLE, reason="compiled kernels switched off")
+
+#: Rows that end in a short run of 16 (and of 64) rows; small enough to be fast.
+N = 16 * 20 + 7
+
+
+@needs_jit
+def test_split_sums_write_into_the_arrays_given_on_the_compiled_path():
+    """Promise (``split_sums`` docstring): on the compiled path the sums are written into
+    ``out`` when given, and those arrays are returned (COPRAS hands it two rows of one
+    allocation and keeps them)."""
+    rng = np.random.default_rng(1101)
+    x = rng.uniform(0.0, 50.0, size=(N, 6))
+    coef = rng.uniform(0.0, 1.0, size=6)
+    plus = np.array([1, 0, 0, 1, 1, 0], dtype=bool)
+    block = np.full((2, N), -1.0)
+    sp, sm, totals = rowpass.split_sums(x, coef, plus, out=(block[0], block[1]), jit=True)
+    assert totals is not None
+    assert np.shares_memory(sp, block[0]) and np.shares_memory(sm, block[1])
+    np.testing.assert_allclose(block[0], x[:, plus] @ coef[plus], rtol=1e-13)
+    np.testing.assert_allclose(block[1], x[:, ~plus] @ coef[~plus], rtol=1e-13)
+
+
+@needs_jit
+def test_recip_plus_writes_q_and_the_utility_into_the_arrays_given():
+    """Promise (``recip_plus`` docstring): ``q = (1/sm)·c + sp`` and ``q / max q`` are
+    written "into ``out`` if given", and those arrays are returned."""
+    rng = np.random.default_rng(1102)
+    sp, sm = rng.uniform(0.0, 1.0, size=N), rng.uniform(0.5, 2.0, size=N)
+    block = np.full((2, N), -1.0)
+    q, u = rowpass.recip_plus(sp, sm, 0.61, out=(block[0], block[1]))
+    assert np.shares_memory(q, block[0]) and np.shares_memory(u, block[1])
+    want = 0.61 / sm + sp
+    np.testing.assert_allclose(block[0], want, rtol=1e-14)
+    np.testing.assert_allclose(block[1], want / want.max(), rtol=1e-14)
+
+
+@needs_jit
+@pytest.mark.parametrize("threads", [1, 2])
+def test_sums_within_take_more_forms_than_columns_on_the_compiled_path(threads):
+    """Promise (``sums_within``: affine row sums "as :func:`affine_rows`"): any number K of
+    forms, also more forms than the matrix has columns, each ``const + Σ_j coef_j x_j``."""
+    rng = np.random.default_rng(1103)
+    x = rng.uniform(-1.0, 1.0, size=(N, 2))
+    coef, const = rng.normal(size=(5, 2)), rng.normal(size=5)
+    lo, hi = np.full(2, -1.0), np.full(2, 1.0)
+    sums, inside = rowpass.sums_within(x, coef, const, lo, hi, threads=threads, jit=True)
+    assert inside is True and sums.shape == (5, N)
+    np.testing.assert_allclose(sums, (x @ coef.T + const).T, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("jit", [False, pytest.param(True, marks=needs_jit)])
+def test_sums_within_with_no_forms_still_checks_the_range_on_both_paths(jit):
+    """Promise (``sums_within``: K sums, K = 0 allowed; the check covers every cell): with no
+    forms the sums are an empty (0, N) array on either path, and the range check still
+    sees a cell outside its bounds."""
+    rng = np.random.default_rng(1104)
+    x = rng.uniform(0.0, 1.0, size=(N, 3))
+    none, zero = np.empty((0, 3)), np.empty(0)
+    lo, hi = np.zeros(3), np.ones(3)
+    sums, inside = rowpass.sums_within(x, none, zero, lo, hi, jit=jit)
+    assert sums.shape == (0, N) and inside is True
+    x[N - 1, 2] = 1.5
+    sums, inside = rowpass.sums_within(x, none, zero, lo, hi, jit=jit)
+    assert sums.shape == (0, N) and inside is False

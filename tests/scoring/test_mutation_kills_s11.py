@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from citymatch.scoring import _jit, rowpass
+import citymatch as cm
+from citymatch.scoring import _jit, _kernels, rowpass
 
 needs_jit = pytest.mark.skipif(not _jit.AVAILABLE, reason="compiled kernels switched off")
 
@@ -78,3 +79,23 @@ def test_sums_within_with_no_forms_still_checks_the_range_on_both_paths(jit):
     x[N - 1, 2] = 1.5
     sums, inside = rowpass.sums_within(x, none, zero, lo, hi, jit=jit)
     assert sums.shape == (0, N) and inside is False
+
+
+@pytest.mark.parametrize("compiled", [False, pytest.param(True, marks=needs_jit)])
+def test_copras_result_is_named_and_ranked_highest_q_first_on_both_paths(monkeypatch, compiled):
+    """Promise (COPRAS: the best candidate has the highest relative significance Q): the
+    result is labelled ``"COPRAS"`` with higher-is-better scores on either path, so its
+    ranks put the largest Q (by the published formula) first, also through the compiled tail
+    (cost criteria, every S₋ > 0)."""
+    monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 0 if compiled else 1 << 62)
+    rng = np.random.default_rng(1105)
+    x = rng.uniform(0.5, 20.0, size=(N, 4))
+    w, t = np.array([0.4, 0.3, 0.2, 0.1]), np.array([1, -1, 1, -1])
+    assert rowpass.runs_compiled(x) is compiled
+    res = cm.copras(x, w, t)
+    d = x / x.sum(axis=0) * w
+    s_minus = d[:, t < 0].sum(axis=1)
+    q = d[:, t > 0].sum(axis=1) + s_minus.sum() / (s_minus * (1.0 / s_minus).sum())
+    assert res.method == "COPRAS" and res.higher_is_better is True
+    np.testing.assert_allclose(res.scores, q, rtol=1e-13)
+    assert res.ranks[np.argmax(q)] == 1 and res.ranks[np.argmin(q)] == N

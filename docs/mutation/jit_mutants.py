@@ -218,8 +218,11 @@ def _tests_for(where: str, kmap: dict[str, list[str]]) -> list[str]:
     return sorted(ids, key=lambda t: (not t.startswith("tests/scoring/test_kern_s10.py"), t))
 
 
-def run(ids_file: str, kmap_file: str, copy: str) -> int:
-    """Run each listed mutant (after an unmutated baseline) in a fresh child and numba cache."""
+def run(ids_file: str, kmap_file: str, copy: str, only: list[str] | None = None) -> int:
+    """Run each listed mutant (after an unmutated baseline) in a fresh child and numba cache.
+
+    ``only``: run these tests for every mutant instead of those the map gives.
+    """
     with open(os.path.join(ROOT, "src", TARGET)) as f:
         src = f.read()
     by_id = {m.ident: m for m in mutants(src)}
@@ -247,7 +250,7 @@ def run(ids_file: str, kmap_file: str, copy: str) -> int:
             where = "within_rows_py" if m is None else m.where
             with open(target, "w") as f:
                 f.write(text)
-            tests = _tests_for(where, kmap) if m is not None else sorted(
+            tests = only or _tests_for(where, kmap) if m is not None else only or sorted(
                 {t for w in FUNCTIONS for t in _tests_for(w, kmap)},
                 key=lambda t: (not t.startswith("tests/scoring/test_kern_s10.py"), t),
             )
@@ -341,6 +344,7 @@ def main() -> int:
     r.add_argument("ids_file")
     r.add_argument("--map", required=True)
     r.add_argument("--copy", default="/tmp/jitmut/src")
+    r.add_argument("--tests", nargs="*", help="these tests for every mutant (not the map's)")
     sl = sub.add_parser("select")
     sl.add_argument("--per-function", type=int, default=60)
     sl.add_argument("--seed", type=int, default=11)
@@ -350,7 +354,7 @@ def main() -> int:
     if a.cmd == "child":
         return _child(a.tests)
     if a.cmd == "run":
-        return run(a.ids_file, a.map, a.copy)
+        return run(a.ids_file, a.map, a.copy, a.tests)
     with open(os.path.join(ROOT, "src", TARGET)) as f:
         src = f.read()
     for m in mutants(src) if a.cmd == "list" else select(src, a.per_function, a.seed):

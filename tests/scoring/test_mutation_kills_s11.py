@@ -8,6 +8,11 @@ rounded sums), never copied from the code under test.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -99,3 +104,49 @@ def test_copras_result_is_named_and_ranked_highest_q_first_on_both_paths(monkeyp
     assert res.method == "COPRAS" and res.higher_is_better is True
     np.testing.assert_allclose(res.scores, q, rtol=1e-13)
     assert res.ranks[np.argmax(q)] == 1 and res.ranks[np.argmin(q)] == N
+
+
+#: Run with numba's bounds checking on: every session-10 pass on a matrix with full and short
+#: runs (16 and 64 rows), a flush of the column sums, full and short blocks of 8,192 rows and
+#: two threads, each result checked against numpy.
+_BOUNDS_SCRIPT = textwrap.dedent(
+    """
+    import numpy as np
+    from citymatch.scoring import _kernels, rowpass
+
+    n = 2 * 8192 + 16 * 3 + 7
+    rng = np.random.default_rng(1106)
+    x = rng.uniform(0.5, 2.0, size=(n, 3))
+    st = _kernels.column_stats(x, total=True, threads=2, jit=True)
+    assert (st.max == x.max(axis=0)).all() and (st.min == x.min(axis=0)).all()
+    assert np.allclose(st.sum, x.sum(axis=0), rtol=1e-12)
+    coef = rng.normal(size=(2, 3))
+    sums, inside = rowpass.sums_within(
+        x, coef, np.zeros(2), np.full(3, 0.5), np.full(3, 2.0), threads=2, jit=True
+    )
+    assert inside and np.allclose(sums, (x @ coef.T).T, rtol=1e-12)
+    w, plus = np.array([0.2, 0.3, 0.5]), np.array([True, False, True])
+    sp, sm, tot = rowpass.split_sums(x, w, plus, threads=2, jit=True)
+    assert np.allclose(sp, x[:, plus] @ w[plus]) and np.allclose(sm, x[:, ~plus] @ w[~plus])
+    assert np.isclose(tot[0], sm.sum()) and np.isclose(tot[1], (1.0 / sm).sum())
+    q, u = rowpass.recip_plus(sp, sm, 0.5, threads=2)
+    assert np.allclose(q, 0.5 / sm + sp) and np.allclose(u, q / q.max())
+    print("ok")
+    """
+)
+
+
+@needs_jit
+def test_the_session_10_passes_index_only_inside_their_arrays(tmp_path):
+    """Promise (memory safety of the compiled passes): the lean statistics, SPOTIS's range
+    check, COPRAS's split sums and its tail read and write only inside their arrays — run
+    once with numba's bounds checking on (an index outside raises ``IndexError``), in a
+    fresh process and cache, on row counts that leave short runs and a short block."""
+    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))  # this citymatch
+    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, PYTHONPATH=path, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+    env["CITYMATCH_JIT"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

@@ -114,7 +114,7 @@ _BOUNDS_SCRIPT = textwrap.dedent(
     import numpy as np
     from citymatch.scoring import _kernels, rowpass
 
-    n = 2 * 8192 + 16 * 3 + 7
+    n = 8192 + 64 * 130 + 7  # two chunks: the second ends in 2 single runs of 64 and 7 rows
     rng = np.random.default_rng(1106)
     x = rng.uniform(0.5, 2.0, size=(n, 3))
     st = _kernels.column_stats(x, total=True, threads=2, jit=True)

@@ -57,6 +57,21 @@ def test_recip_plus_writes_q_and_the_utility_into_the_arrays_given():
 
 
 @needs_jit
+@pytest.mark.parametrize("n", [7, 64 * 2 + 7, 64 * 3 + 7])
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_recip_plus_gives_the_best_candidate_utility_one_wherever_it_is(n, where):
+    """Promise (COPRAS's utility degree ``Q / max Q``: 1 for the best): the maximum is taken
+    over every candidate — also the last ones, in a short last run of the compiled pass."""
+    rng = np.random.default_rng(1107)
+    sp, sm = rng.uniform(0.0, 1.0, size=n), rng.uniform(0.5, 2.0, size=n)
+    best = {"first": 0, "middle": n // 2, "last": n - 1}[where]
+    sp[best] = 10.0  # Q ≤ 1/0.5·c + 1 elsewhere
+    q, u = rowpass.recip_plus(sp, sm, 0.25)
+    assert u[best] == 1.0 and (np.delete(u, best) < 1.0).all()
+    np.testing.assert_allclose(u, q / (0.25 / sm[best] + 10.0), rtol=1e-14)
+
+
+@needs_jit
 @pytest.mark.parametrize("threads", [1, 2])
 def test_sums_within_take_more_forms_than_columns_on_the_compiled_path(threads):
     """Promise (``sums_within``: affine row sums "as :func:`affine_rows`"): any number K of

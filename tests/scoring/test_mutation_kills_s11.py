@@ -58,13 +58,15 @@ def test_recip_plus_writes_q_and_the_utility_into_the_arrays_given():
 
 @needs_jit
 @pytest.mark.parametrize("n", [7, 64 * 2 + 7, 64 * 3 + 7])
-@pytest.mark.parametrize("where", ["first", "middle", "last"])
+@pytest.mark.parametrize("where", ["first", "middle", "end_of_last_full_run", "last"])
 def test_recip_plus_gives_the_best_candidate_utility_one_wherever_it_is(n, where):
     """Promise (COPRAS's utility degree ``Q / max Q``: 1 for the best): the maximum is taken
-    over every candidate — also the last ones, in a short last run of the compiled pass."""
+    over every candidate — also the last ones: in a short last run of the compiled pass, and
+    in the run before it at a position the short run does not reach."""
     rng = np.random.default_rng(1107)
     sp, sm = rng.uniform(0.0, 1.0, size=n), rng.uniform(0.5, 2.0, size=n)
-    best = {"first": 0, "middle": n // 2, "last": n - 1}[where]
+    full = max(0, n - n % 64 - 1)  # the last row of the last full run of 64 rows
+    best = {"first": 0, "middle": n // 2, "end_of_last_full_run": full, "last": n - 1}[where]
     sp[best] = 10.0  # Q ≤ 1/0.5·c + 1 elsewhere
     q, u = rowpass.recip_plus(sp, sm, 0.25)
     assert u[best] == 1.0 and (np.delete(u, best) < 1.0).all()

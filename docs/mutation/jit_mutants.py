@@ -57,6 +57,15 @@ FUNCTIONS = {
 #: Module constants and the kernels that read them.
 CONSTANTS = {"V": ["within_rows", "split_rows"], "AHEAD": ["within_rows", "split_rows"]}
 LIMIT_S = 150
+#: ``--module jitrank``: the functions of ``_jitrank.py`` added by 8eca5dc (all inside the
+#: ``topsis_top`` kernel: the helpers are compiled separately and called from it).
+JITRANK = {
+    name: ["topsis_top"]
+    for name in (
+        "score_row32", "score_one", "filter_ok", "group_maxima", "count_at_least", "short_top",
+        "topsis_top_py",
+    )
+}  # fmt: skip
 
 _CMP = {
     ast.Gt: [">=", "<"],
@@ -339,7 +348,7 @@ def main() -> int:
     """``list``, ``select``, ``run`` or ``child`` (see the module docstring)."""
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("list")
+    ls = sub.add_parser("list")
     r = sub.add_parser("run")
     r.add_argument("ids_file")
     r.add_argument("--map", required=True)
@@ -348,9 +357,17 @@ def main() -> int:
     sl = sub.add_parser("select")
     sl.add_argument("--per-function", type=int, default=60)
     sl.add_argument("--seed", type=int, default=11)
+    for p in (r, sl, ls):
+        p.add_argument("--module", choices=["jitpass", "jitrank"], default="jitpass")
     c = sub.add_parser("child")
     c.add_argument("tests", nargs="*")
     a = ap.parse_args()
+    if getattr(a, "module", "jitpass") == "jitrank":
+        global TARGET
+        TARGET = "citymatch/scoring/_jitrank.py"
+        FUNCTIONS.clear()
+        FUNCTIONS.update(JITRANK)
+        CONSTANTS.clear()
     if a.cmd == "child":
         return _child(a.tests)
     if a.cmd == "run":

@@ -10,6 +10,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -344,3 +349,50 @@ def test_selection_kernels_refuse_more_heads_than_candidates(k1):
         _jit.topsis_top(apt, amt, w2, k1, ranks.TIE_SCALE)
     with pytest.raises(ValueError, match=r"`k1` must lie in \[1, 4\]"):
         _jit.top_rows(np.ones((1, 4)), k1, ranks.TIE_SCALE)
+
+
+#: SMAA's fused kernel and the selections with numba's bounds checking on: candidate counts
+#: below and above 2 × GROUPS (with a short last group and a short last run of 32), k + 1 from
+#: 1 to above GROUPS, samples the float32 bound covers and samples it does not.
+_BOUNDS_SCRIPT = textwrap.dedent(
+    """
+    import numpy as np
+    from citymatch.scoring import _jit, ranks
+    from citymatch.sensitivity._terms import terms
+
+    rng = np.random.default_rng(1201)
+    for n in (3, 255, 256 + 128 + 45):
+        x = rng.uniform(1.0, 10.0, size=(n, 4))
+        a_plus, a_minus = terms(x, np.array([1, -1, 1, 1], dtype=np.int8), "vector")
+        apt, amt = np.ascontiguousarray(a_plus.T), np.ascontiguousarray(a_minus.T)
+        w = rng.dirichlet(np.ones(4), size=6)
+        w[5, 0] = 1e-20  # outside the float32 bound: scored in float64 only
+        w2 = w * w
+        rows = _jit.topsis_rows(apt, amt, w2)
+        for k1 in sorted({1, 2, min(n, 11), min(n, 63), min(n, 129), n}):
+            got = _jit.topsis_top(apt, amt, w2, k1, ranks.TIE_SCALE)
+            want = _jit.top_rows(rows, k1, ranks.TIE_SCALE)
+            assert (got[0] == want[0]).all() and (got[1] == want[1]).all(), (n, k1)
+            best = np.argsort(-rows, axis=1, kind="stable")[:, :k1]
+            assert (want[0][~want[1]] == best[~want[1]]).all(), (n, k1)
+    print("ok")
+    """
+)
+
+
+def test_fused_kernel_and_selections_index_only_inside_their_arrays(tmp_path):
+    """Memory safety of the compiled selection (float32 shortlist included): run once with
+    numba's bounds checking on (an index outside an array raises), in a fresh process and
+    cache, and every answer equal to the float64 selection and to a stable sort."""
+    src = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([os.path.dirname(src), os.environ.get("PYTHONPATH", "")]),
+        NUMBA_BOUNDSCHECK="1",
+        NUMBA_CACHE_DIR=str(tmp_path),
+        CITYMATCH_JIT="1",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

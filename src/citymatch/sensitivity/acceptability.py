@@ -288,13 +288,32 @@ def _block_tally(
     return tally
 
 
-def _run(plan: _Plan, p: Problem, keep: bool, bar: Progress, ranks: int, threads: int) -> _Tally:
+def _topsis_terms(plan: _Plan, p: Problem) -> tuple[tuple[F64, F64] | None, tuple[F64, F64] | None]:
+    """TOPSIS's weight-free terms and, for the compiled kernels, their transposes.
+
+    Computed once per call, for the counting and the confidence factors alike; None for
+    another method or under noise (and no transposes when numpy does the scoring).
+    """
+    if plan.sigma is not None or p.method != "TOPSIS":
+        return None, None
+    terms = weight_free_terms(p)
+    if not _compiled(plan.samples, p.x.shape[0]):
+        return terms, None
+    return terms, (np.ascontiguousarray(terms[0].T), np.ascontiguousarray(terms[1].T))
+
+
+def _run(
+    plan: _Plan,
+    p: Problem,
+    both: tuple[tuple[F64, F64] | None, tuple[F64, F64] | None],
+    keep: bool,
+    bar: Progress,
+    ranks: int,
+    threads: int,
+) -> _Tally:
     n, m = p.x.shape
     tally = _Tally.empty(n, m, ranks)
-    terms = weight_free_terms(p) if plan.sigma is None and p.method == "TOPSIS" else None
-    terms_t = None
-    if terms is not None and _compiled(plan.samples, n):
-        terms_t = (np.ascontiguousarray(terms[0].T), np.ascontiguousarray(terms[1].T))
+    terms, terms_t = both
     blocks = range(-(-plan.samples // SAMPLE_BLOCK))
     for part in ordered_map(
         lambda b: _block_tally(plan, p, terms, terms_t, b, keep, ranks), blocks, threads=threads
@@ -313,7 +332,12 @@ def _compiled(samples: int, n: int) -> bool:
     return _jit.AVAILABLE and samples * n >= JIT_MIN_CELLS
 
 
-def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
+def _confidence(
+    p: Problem,
+    central: F64,
+    plan: _Plan,
+    both: tuple[tuple[F64, F64] | None, tuple[F64, F64] | None],
+) -> F64:
     """Each candidate's share of first place under its central weights (NaN if never first)."""
     n = p.x.shape[0]
     conf = np.full(n, np.nan)
@@ -322,9 +346,10 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
         return conf
     wc = central[idx]
     if plan.sigma is None:  # in slices of central weights: memory ≤ _SCORE_CELLS scores
-        terms = weight_free_terms(p) if p.method == "TOPSIS" else None
-        compiled = terms is not None and _compiled(plan.samples, n)
-        fused = _fused_first(terms, wc, idx) if terms is not None and compiled else None
+        terms, terms_t = both
+        fused = None
+        if terms is not None and terms_t is not None:
+            fused = _fused_first(terms, terms_t, wc, idx)
         if fused is not None:
             conf[idx] = fused
             return conf
@@ -343,7 +368,9 @@ def _confidence(p: Problem, central: F64, plan: _Plan) -> F64:
     return conf
 
 
-def _fused_first(terms: tuple[F64, F64], w: F64, idx: NDArray[np.intp]) -> F64 | None:
+def _fused_first(
+    terms: tuple[F64, F64], terms_t: tuple[F64, F64], w: F64, idx: NDArray[np.intp]
+) -> F64 | None:
     """Candidate ``idx[r]``'s share of first place under TOPSIS weights ``w[r]``, compiled.
 
     The share :func:`first_place_shares` gives on :func:`closeness_from_terms` scores: the
@@ -353,7 +380,6 @@ def _fused_first(terms: tuple[F64, F64], w: F64, idx: NDArray[np.intp]) -> F64 |
     if terms[0].shape[0] < 2:
         return None
     w2 = w * w
-    terms_t = (np.ascontiguousarray(terms[0].T), np.ascontiguousarray(terms[1].T))
     found = _jit.topsis_top(*terms_t, w2, 2, TIE_SCALE)
     if found is None:
         return None
@@ -514,12 +540,13 @@ def rank_acceptability(
     workers = n_threads(plan.samples * p.x.shape[0] // 8, threads)
     blocks = -(-plan.samples // SAMPLE_BLOCK)
     with progress_bar(blocks, "rank acceptability", progress, unit="block") as bar:
-        tally = _run(plan, p, keep_samples, bar, k, workers)
+        both = _topsis_terms(plan, p)
+        tally = _run(plan, p, both, keep_samples, bar, k, workers)
     acc = tally.counts / float(plan.samples)
     with np.errstate(invalid="ignore", divide="ignore"):
         central = tally.first_sum / tally.first_mass[:, None]
     central[tally.first_mass == 0] = np.nan
-    conf = _confidence(p, central, plan)
+    conf = _confidence(p, central, plan, both)
     kept = np.concatenate(tally.kept) if keep_samples else None
     for arr in (acc, central, conf, kept):
         if arr is not None:

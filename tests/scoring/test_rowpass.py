@@ -311,3 +311,68 @@ def test_waspas_reads_once_and_keeps_both_models_bits(compiled_everywhere):
         np.testing.assert_array_equal(got.wsm, cm.wsm(x, w, t).scores)
         np.testing.assert_array_equal(got.wpm, cm.wpm(x, w, t).scores)
         np.testing.assert_array_equal(got.scores, lam * got.wsm + (1 - lam) * got.wpm)
+
+
+def test_wpm_reads_once_and_equals_its_definition(compiled_everywhere, monkeypatch):
+    """WPM under "max" takes its statistics in the log pass's own read (no separate max/min
+    pass) and still equals ``Π_j n_ij^w_j`` computed from the normalised matrix, with zeros
+    on a benefit column (product 0), a weightless column and rows in a short last run."""
+    from citymatch.scoring import _kernels as kernels
+
+    def no_second_read(*args, **kwargs):
+        raise AssertionError("WPM read the matrix a second time for its statistics")
+
+    rng = np.random.default_rng(21)
+    for trial in range(8):
+        n, m = 64 * int(rng.integers(0, 30)) + int(rng.integers(1, 64)), int(rng.integers(1, 7))
+        x = rng.uniform(0.5, 80.0, (n, m))
+        w, t = rng.dirichlet(np.ones(m)), np.where(rng.random(m) < 0.5, 1, -1)
+        t[0] = 1
+        x[-1] = 100.0  # every column's max (and, below, the cost columns' min) in the last rows
+        x[-1, t < 0] = 0.25
+        if trial % 2:
+            x[:: 7 + trial, 0] = 0.0
+            w[-1] = 0.0 if m > 1 else w[-1]
+            w /= w.sum()  # the methods normalise the weights to sum to 1
+        with np.errstate(divide="ignore", invalid="ignore"):  # x.min(0) / 0 on benefit columns
+            norm = np.where(t > 0, x / x.max(0), x.min(0) / x)
+        want = np.prod(norm**w, axis=1)
+        with monkeypatch.context() as mp:
+            mp.setattr(kernels, "column_stats", no_second_read)
+            got = cm.wpm(x, w, t)
+        np.testing.assert_allclose(got.scores, want, rtol=1e-12, atol=1e-300)
+        if trial % 2 and w[0] > 0:
+            assert (got.scores[:: 7 + trial] == 0.0).all()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_wpm_in_one_read_names_a_bad_cell_on_any_column(compiled_everywhere, bad):
+    """A NaN or ±inf cell, also on a weightless column (which the log pass skips), is named
+    as the two-read path names it; non-positive cost values get the cost column's error."""
+    from citymatch.errors import CitymatchValueError
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(1.0, 9.0, size=(700, 4))
+    w, t = np.array([0.5, 0.0, 0.3, 0.2]), np.array([1, 1, -1, 1])
+    for col in (0, 1):
+        y = x.copy()
+        y[345, col] = bad
+        with pytest.raises(
+            ValueError, match=f"only finite numbers; got {bad} at row 345, column {col}"
+        ):
+            cm.wpm(y, w, t)
+    y = x.copy()
+    y[12, 2] = 0.0
+    with pytest.raises(CitymatchValueError, match="positive on a cost criterion"):
+        cm.wpm(y, w, t)
+
+
+def test_wpm_with_an_all_zero_benefit_column_reads_again(compiled_everywhere):
+    """An all-zero benefit column has no logarithm: the one-read path hands the matrix back
+    and the column counts as 1 for everyone (the module's convention)."""
+    rng = np.random.default_rng(6)
+    x = rng.uniform(1.0, 9.0, size=(500, 3))
+    x[:, 1] = 0.0
+    w, t = np.array([0.5, 0.3, 0.2]), np.array([1, 1, -1])
+    want = (x[:, 0] / x[:, 0].max()) ** 0.5 * (x[:, 2].min() / x[:, 2]) ** 0.2
+    np.testing.assert_allclose(cm.wpm(x, w, t).scores, want, rtol=1e-12)

@@ -94,6 +94,8 @@ def _kernel(name: str) -> Any:
                 # of fast-math).
                 _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
+                for helper in ("row_sums", "row_maxima", "fold_extremes"):  # exact: no fast-math
+                    setattr(_jitrows, helper, _jit_compile(numba, getattr(_jitrows, helper)))
                 _jitpass.prefetch = _prefetch(numba)
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
@@ -518,26 +520,28 @@ def log_rows(
     const: float,
     out: NDArray[np.float64],
     odd: NDArray[np.bool_],
-    row_sum: tuple[NDArray[np.float64], float, NDArray[np.float64], NDArray[np.bool_]]
-    | None = None,
-    sums: NDArray[np.float64] | None = None,
-) -> None:
+    *,
+    take_exp: bool = True,
+    extremes: bool = False,
+) -> NDArray[np.float64] | None:
     """``out[i] = exp(const + Σ_j g_j log x_ij)`` for rows ``lo:hi`` of C-contiguous ``x``.
 
     Rows with a value below the smallest normal float64 on a column with ``g_j ≠ 0``, or an
-    exponent beyond ±700, are marked in ``odd`` and left for the caller (numpy).  With
-    ``row_sum = (coef, const, rcoef, recip)`` the same read writes the affine row sums
-    (as :func:`affine_rows` with one output) into ``sums``.
+    exponent beyond ±700, are marked in ``odd`` and left for the caller (numpy).  Without
+    ``take_exp`` ``out`` gets the exponents (``odd`` marks the first kind of row only).  With
+    ``extremes``, the column max and min of the rows from the same read and the count of NaN
+    values (repeated over the M columns), as (3, M): max and min skip NaN, so a count above
+    0 means "recompute with NaN-aware reductions".
     """
     m = x.shape[1]
-    if row_sum is None or sums is None:
-        cx, sc, cr, rm, dst = np.zeros(m), 0.0, np.zeros(m), np.zeros(m, dtype=bool), _NOWHERE
-    else:
-        (cx, sc, cr, rm), dst = row_sum, sums
-    _kernel("log_rows")(
-        x.reshape(-1), m, lo, hi, _tiled(g), float(const), out, odd, row_sum is not None,
-        _tiled(cx), _tiled(cr), _tiled(rm.astype(np.float64)) > 0, float(sc), dst,
-    )  # fmt: skip
+    ext = np.empty((2, _jitrows.EXT * m) if extremes else (2, 0))
+    n_nan = _kernel("log_rows")(
+        x.reshape(-1), m, lo, hi, _tiled(g), float(const), out, odd, bool(take_exp), ext
+    )
+    if not extremes:
+        return None
+    slots = ext.reshape(2, _jitrows.EXT, m)
+    return np.stack([slots[0].max(axis=0), slots[1].min(axis=0), np.full(m, float(n_nan))])
 
 
 def log_cols(

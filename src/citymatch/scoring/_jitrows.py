@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "EXT",
     "FLUSH",
     "INV_LN2",
     "LN2_HI",
@@ -38,14 +39,19 @@ __all__ = [
     "W",
     "affine_rows_py",
     "exp_run",
+    "fold_extremes",
     "log_cols_py",
     "log_rows_py",
     "log_run",
+    "row_maxima",
+    "row_sums",
     "vikor_q_py",
 ]
 
 #: Rows per run (the run of W × M values is the kernels' L1 buffer).
 W = 64
+#: Rows whose slots hold a run's column extremes in :func:`log_rows_py` (W is a multiple).
+EXT = 8
 #: Runs between flushes of the partial column sums into the running totals.
 FLUSH = 64
 #: The bits of √½: ``(bits(x) − LOG_OFF) >> 52`` is the exponent that puts ``z`` in [√½, √2).
@@ -131,6 +137,101 @@ def exp_run(y: Any, cnt: int, kb: Any, out: Any) -> bool:  # pragma: no cover - 
     return bad == 0.0
 
 
+def row_sums(t: Any, rows: int, m: int, c: float, out: Any) -> None:  # pragma: no cover - compiled
+    """``out[w] = c + Σ_j t[w·M + j]`` for ``w < rows``, terms in column order.
+
+    Four rows side by side: four independent chains of additions, so the sums do not wait
+    on one another (a row alone is a chain of M dependent additions), with each row's bits
+    those of its own chain.
+    """
+    w = 0
+    while w + 4 <= rows:
+        o1 = w * m
+        o2 = o1 + m
+        o3 = o2 + m
+        o4 = o3 + m
+        s1 = c
+        s2 = c
+        s3 = c
+        s4 = c
+        for j in range(m):
+            s1 += t[o1 + j]
+            s2 += t[o2 + j]
+            s3 += t[o3 + j]
+            s4 += t[o4 + j]
+        out[w] = s1
+        out[w + 1] = s2
+        out[w + 2] = s3
+        out[w + 3] = s4
+        w += 4
+    while w < rows:
+        s1 = c
+        o1 = w * m
+        for j in range(m):
+            s1 += t[o1 + j]
+        out[w] = s1
+        w += 1
+
+
+def row_maxima(t: Any, rows: int, m: int, out: Any) -> None:  # pragma: no cover - compiled
+    """``out[w] = max_j t[w·M + j]`` for ``w < rows`` (selects), four rows side by side."""
+    w = 0
+    while w + 4 <= rows:
+        o1 = w * m
+        o2 = o1 + m
+        o3 = o2 + m
+        o4 = o3 + m
+        r1 = -np.inf
+        r2 = -np.inf
+        r3 = -np.inf
+        r4 = -np.inf
+        for j in range(m):
+            r1 = t[o1 + j] if t[o1 + j] > r1 else r1
+            r2 = t[o2 + j] if t[o2 + j] > r2 else r2
+            r3 = t[o3 + j] if t[o3 + j] > r3 else r3
+            r4 = t[o4 + j] if t[o4 + j] > r4 else r4
+        out[w] = r1
+        out[w + 1] = r2
+        out[w + 2] = r3
+        out[w + 3] = r4
+        w += 4
+    while w < rows:
+        r1 = -np.inf
+        o1 = w * m
+        for j in range(m):
+            r1 = t[o1 + j] if t[o1 + j] > r1 else r1
+        out[w] = r1
+        w += 1
+
+
+def fold_extremes(
+    blk: Any, rows: int, m: int, hs: Any, hd: Any, ls: Any, ld: Any
+) -> None:  # pragma: no cover - compiled
+    """Running column max and min of a run: ``hd``/``ld`` (EXT·M slots) from ``hs``/``ls``.
+
+    A full run's W rows are folded into the EXT rows' slots (one store per W/EXT values);
+    a short run value by value.  Selects: NaN is skipped (the caller counts it).
+    """
+    sl = EXT * m
+    if rows == W:
+        for k in range(sl):
+            a = hs[k]
+            b = ls[k]
+            for r in range(W // EXT):
+                val = np.float64(blk[k + r * sl])
+                a = val if val > a else a
+                b = val if val < b else b
+            hd[k] = a
+            ld[k] = b
+    else:
+        hd[:] = hs
+        ld[:] = ls
+        for k in range(rows * m):
+            val = np.float64(blk[k])
+            hd[k % sl] = val if val > hd[k % sl] else hd[k % sl]
+            ld[k % sl] = val if val < ld[k % sl] else ld[k % sl]
+
+
 def affine_rows_py(
     flat: Any,
     m: int,
@@ -175,21 +276,11 @@ def affine_rows_py(
             else:
                 for k in range(cnt):
                     t[k] = cxq[k] * np.float64(blk[k])
-            for w in range(rows):
-                s = const[q]
-                o = w * m
-                for j in range(m):
-                    s += t[o + j]
-                sums[q, row0 + w] = s
+            row_sums(t, rows, m, const[q], sums[q, row0 : row0 + rows])
         if want_max:
             for k in range(cnt):
                 t[k] = ax[k] * np.float64(blk[k]) + bx[k]
-            for w in range(rows):
-                r = -np.inf
-                o = w * m
-                for j in range(m):
-                    r = t[o + j] if t[o + j] > r else r
-                mx[row0 + w] = r
+            row_maxima(t, rows, m, mx[row0 : row0 + rows])
 
 
 def log_rows_py(
@@ -201,67 +292,85 @@ def log_rows_py(
     const: float,
     out: Any,
     odd: Any,
-    want_sum: bool,
-    cx: Any,
-    cr: Any,
-    rmask: Any,
-    sconst: float,
-    sums: Any,
-) -> None:  # pragma: no cover - compiled
+    take_exp: bool,
+    ext: Any,
+) -> int:  # pragma: no cover - compiled
     """Rows ``lo:hi``: ``out[i] = exp(const + Σ_j g_j log x_ij)`` over the columns with ``g_j ≠ 0``.
 
-    ``g`` is tiled over a run (length W·M).  A row with a value below :data:`TINY` (zero,
-    subnormal, negative) on such a column, or whose exponent is beyond ±700, gets
-    ``odd[i] = 1`` and is left to the caller.  With ``want_sum`` the same read also gives
-    ``sums[i] = sconst + Σ_j cx_j x_ij + cr_j / x_ij`` (reciprocal where ``rmask``), as
-    :func:`affine_rows_py` computes it (WASPAS's two models in one read).
+    ``g`` is tiled over a run (length W·M); each row's terms are added in column order after
+    ``const``.  A row with a value below :data:`TINY` (zero, subnormal, negative, NaN) on such
+    a column, or whose exponent is beyond ±700, gets ``odd[i] = 1`` and is left to the caller.
+    Without ``take_exp``, ``out[i]`` is the exponent itself and ``odd`` marks only the first
+    kind of row.  When ``ext`` has columns (shape (2, EXT·M)), the same read also leaves
+    there the running max and min of each column over every EXT-th row (selects: they skip
+    NaN) and returns the count of NaN values (±inf shows in the extremes): the column
+    statistics whose normalisation WPM needs, in its one read.  Otherwise it returns 0.
     """
     wm = W * m
+    want_ext = ext.shape[1] > 0
     v = np.empty(wm)
     lg = np.empty(wm)
     zb = np.empty(wm, dtype=np.int64)
     eb = np.empty(wm, dtype=np.int64)
-    bad = np.empty(wm)
     rs = np.empty(W)
     ex = np.empty(W)
     kb = np.empty(W, dtype=np.int64)
-    t = np.empty(wm)
-    live = np.empty(wm)
+    live = np.empty(wm, dtype=np.int64)
     for k in range(wm):
-        live[k] = 1.0 if g[k] != 0.0 else 0.0
+        live[k] = 1 if g[k] != 0.0 else 0
+    # running extremes in two arrays read and written alternately (see _jitpass.extremes_py);
+    # a run's W rows are folded into EXT rows' slots (fewer stores)
+    sl = EXT * m
+    hi0, hi1 = np.full(sl, -np.inf), np.full(sl, -np.inf)
+    lo0, lo1 = np.full(sl, np.inf), np.full(sl, np.inf)
+    n_nan = 0  # NaN values (±inf shows in the extremes)
+    flip = False
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
+        n_bad = 0  # values below TINY (or NaN) on a counted column: an integer sum vectorises
         for k in range(cnt):
             val = np.float64(blk[k])
             low = (val < TINY) | (val != val)  # bitwise: no branch, so the loop vectorises
-            bad[k] = low * live[k]
+            n_bad += low & live[k]
+            n_nan += val != val
             v[k] = 1.0 if low else val
-        if want_sum:
-            for k in range(cnt):
-                raw = np.float64(blk[k])
-                t[k] = cx[k] * raw + cr[k] * (1.0 / (raw if rmask[k] else 1.0))
-            for w in range(rows):
-                s = sconst
-                o = w * m
-                for j in range(m):
-                    s += t[o + j]
-                sums[row0 + w] = s
+        if want_ext:
+            hs, hd = (hi1, hi0) if flip else (hi0, hi1)
+            ls, ld = (lo1, lo0) if flip else (lo0, lo1)
+            flip = not flip
+            fold_extremes(blk, rows, m, hs, hd, ls, ld)
         log_run(v, cnt, zb, eb, lg)
-        for w in range(rows):
-            s = const
-            b = 0.0
-            o = w * m
-            for j in range(m):
-                s += g[o + j] * lg[o + j]
-                b += bad[o + j]
-            rs[w] = s
-            odd[row0 + w] = (b > 0.0) | (s < -700.0) | (s > 700.0)
-        exp_run(rs, rows, kb, ex)
-        for w in range(rows):
-            out[row0 + w] = ex[w]
+        for k in range(cnt):
+            lg[k] *= g[k]  # the products the sums add: the same roundings as in their chains
+        row_sums(lg, rows, m, const, rs)
+        if take_exp:
+            for w in range(rows):
+                odd[row0 + w] = (rs[w] < -700.0) | (rs[w] > 700.0)
+            exp_run(rs, rows, kb, ex)
+            for w in range(rows):
+                out[row0 + w] = ex[w]
+        else:
+            for w in range(rows):
+                odd[row0 + w] = False
+                out[row0 + w] = rs[w]
+        if n_bad > 0:  # rare: find the rows with a bad value on a counted column
+            for w in range(rows):
+                o1 = w * m
+                b = 0
+                for j in range(m):
+                    val = np.float64(blk[o1 + j])
+                    b += ((val < TINY) | (val != val)) & live[o1 + j]
+                if b > 0:
+                    odd[row0 + w] = True
+    if want_ext:
+        hs, ls = (hi1, lo1) if flip else (hi0, lo0)
+        for k in range(sl):
+            ext[0, k] = hs[k]
+            ext[1, k] = ls[k]
+    return n_nan
 
 
 def log_cols_py(

@@ -37,13 +37,16 @@ F64 = NDArray[np.float64]
 TINY = float(np.finfo(np.float64).tiny)
 
 
-def checked_stats(x: F64, *, total: bool = False, threads: int | None = None) -> ColumnStats:
+def checked_stats(
+    x: F64, *, total: bool = False, threads: int | None = None, stats: ColumnStats | None = None
+) -> ColumnStats:
     """Column max, min (and Σx) in one pass; a NaN or ±inf anywhere is a clear error.
 
     So is a column whose range (max − min) or sum overflows float64: the methods divide by
-    them, and an infinite divisor would silently flatten the column.
+    them, and an infinite divisor would silently flatten the column.  ``stats``: statistics
+    of ``x`` already taken in another pass (WPM's one read), given the same checks.
     """
-    st = _kernels.column_stats(x, total=total, threads=threads)
+    st = _kernels.column_stats(x, total=total, threads=threads) if stats is None else stats
     if not (np.isfinite(st.max).all() and np.isfinite(st.min).all()):
         raise_nonfinite(x, "matrix")
     with np.errstate(over="ignore", invalid="ignore"):

@@ -18,12 +18,14 @@ from numpy.typing import NDArray
 from . import _jit, _kernels
 from ._kernels import block_rows, use_jit
 from .pool import BLOCK_ROWS, n_threads, over_rows
+from .stats import ColumnStats
 
 __all__ = [
     "affine_rows",
+    "exp_of_sums",
     "log_column_sums",
     "log_rows",
-    "log_rows_and_sums",
+    "log_sums_and_stats",
     "recip_plus",
     "runs_compiled",
     "split_sums",
@@ -224,6 +226,46 @@ def log_rows(
     return out
 
 
+def log_sums_and_stats(
+    x: NDArray[np.floating], g: F64, *, threads: int | None = None
+) -> tuple[F64, NDArray[np.bool_], ColumnStats] | None:
+    """``Σ_j g_j log x_ij`` per row and the column max and min, in one read (compiled only).
+
+    ``(sums, odd, stats)``: ``odd`` marks the rows with a value below the smallest normal
+    float64 on a column with ``g_j ≠ 0`` (their sums are not the definition: finish them
+    with :func:`exp_of_sums`); ``stats`` has max and min (no sums; ±inf shows there, for
+    the checks).  None when a value is NaN: the caller reads again with the checked
+    statistics, which name the cell.
+    """
+    n = x.shape[0]
+    sums, odd = np.empty(n), np.empty(n, dtype=bool)
+    parts = [
+        p
+        for p in over_rows(
+            n,
+            n_threads(n, threads),
+            lambda lo, hi: _jit.log_rows(
+                x, lo, hi, g, 0.0, sums, odd, take_exp=False, extremes=True
+            ),
+        )
+        if p is not None
+    ]
+    ext = np.stack(parts)
+    if ext[:, 2].any():  # a NaN value (max and min skip it; ±inf shows in them)
+        return None
+    return sums, odd, ColumnStats(ext[:, 0].max(axis=0), ext[:, 1].min(axis=0), None, None)
+
+
+def exp_of_sums(
+    sums: F64, const: float, odd: NDArray[np.bool_], x: NDArray[np.floating], g: F64
+) -> F64:
+    """``exp(const + sums)`` in place, the ``odd`` rows of :func:`log_sums_and_stats` by numpy."""
+    np.add(sums, const, out=sums)
+    np.exp(sums, out=sums)
+    _fix_odd_rows(x, g, const, sums, odd)
+    return sums
+
+
 def _fix_odd_rows(
     x: NDArray[np.floating], g: F64, const: float, out: F64, odd: NDArray[np.bool_]
 ) -> None:
@@ -233,39 +275,6 @@ def _fix_odd_rows(
         fix = np.empty(rows.size)
         _log_rows_range(x[rows], 0, rows.size, g, const, fix)
         out[rows] = fix
-
-
-def log_rows_and_sums(
-    x: NDArray[np.floating],
-    g: F64,
-    const: float,
-    coef: F64,
-    sconst: float,
-    rcoef: F64,
-    recip: NDArray[np.bool_],
-    *,
-    threads: int | None = None,
-    jit: bool | None = None,
-) -> tuple[F64, F64]:
-    """:func:`log_rows` and one row sum of :func:`affine_rows` (``coef``, ``rcoef`` (M,)).
-
-    One read of ``x`` on the compiled path (WASPAS's product and sum models); two with numpy.
-    """
-    if not _jit_rows(x, jit):
-        prod = log_rows(x, g, const, threads=threads, jit=False)
-        sums = affine_rows(
-            x, coef[None], np.array([sconst]), rcoef[None], recip, threads=threads, jit=False
-        )[0][0]
-        return prod, sums
-    n = x.shape[0]
-    out, sums, odd = np.empty(n), np.empty(n), np.zeros(n, dtype=bool)
-    form = (coef, float(sconst), rcoef, recip)
-    over_rows(
-        n, n_threads(n, threads),
-        lambda lo, hi: _jit.log_rows(x, lo, hi, g, const, out, odd, form, sums),
-    )  # fmt: skip
-    _fix_odd_rows(x, g, const, out, odd)
-    return out, sums
 
 
 def _log_rows_range(

@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, NumericRangeError
 from . import rowpass
-from .affine import TINY, ColumnForm, checked_stats, fold, log_column_means, weighted_sum
+from .affine import TINY, ColumnForm, checked_stats, log_column_means, weighted_sum
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
 from .method_results import MethodResult, WaspasResult
 from .stats import ColumnStats
@@ -155,23 +155,49 @@ def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.boo
     return out
 
 
+def _products_in_one_read(
+    inp: DecisionInputs, normalization: str
+) -> tuple[F64, ColumnStats, ColumnForm] | None:
+    """WPM's products with the column statistics from one read of the matrix, or None.
+
+    Under ``"max"``, ``Σ_j w_j log n_ij = Σ_j ±w_j log x_ij + w·k`` with ``k_j`` the log
+    of the column's ``1/max`` or ``min``: the first term needs no statistics, the second is
+    one constant known once the same read has given them.  So the compiled pass sums the
+    logs and takes the max and min together, and the exponential waits for the constant.
+    None (the caller reads twice) off that path — a batch of weights, ``"sum"``, numpy —
+    and where the statistics send the matrix back: a NaN or ±inf (the checked statistics
+    name the cell) or an all-zero benefit column (its logs are not defined).
+    """
+    if inp.w.ndim != 1 or normalization != "max" or not rowpass.runs_compiled(inp.x):
+        return None
+    g = inp.w * np.where(inp.benefit, 1.0, -1.0)
+    read = rowpass.log_sums_and_stats(inp.x, g)
+    if read is None:
+        return None
+    sums, odd, raw = read
+    st = checked_stats(inp.x, stats=raw)
+    form = linear_form(inp.x, st, inp.benefit, normalization)
+    _, k, live = _log_form(form, inp.benefit)
+    if not live.all():
+        return None
+    return rowpass.exp_of_sums(sums, float(inp.w @ k), odd, inp.x, g), st, form
+
+
 def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> WaspasResult:
     if lam < 1.0 and normalization == "minmax":
         raise CitymatchValueError(
             f"`normalization` 'minmax' cannot be used with {method}: the product model needs "
             "a ratio scale (the worst candidate on any criterion would score 0); use 'max' or 'sum'."
         )
-    st = checked_stats(inp.x, total=normalization == "sum")
-    form = linear_form(inp.x, st, inp.benefit, normalization)
     shape = (*inp.w.shape[:-1], inp.x.shape[0])
-    if 0.0 < lam < 1.0 and inp.w.ndim == 1:  # both models in one read of the matrix
-        sign, k, _ = _log_form(form, inp.benefit)
-        s_prod, s_sum = rowpass.log_rows_and_sums(
-            inp.x, inp.w * sign, float(inp.w @ k), *fold(form, inp.w), form.recip
-        )
+    one_read = _products_in_one_read(inp, normalization) if lam < 1.0 else None
+    if one_read is not None:
+        s_prod, st, form = one_read
     else:
-        s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
+        st = checked_stats(inp.x, total=normalization == "sum")
+        form = linear_form(inp.x, st, inp.benefit, normalization)
         s_prod = _products(inp.x, st, form, inp.benefit, inp.w) if lam < 1.0 else np.zeros(shape)
+    s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
     if lam == 1.0 or lam == 0.0:  # one model alone: its scores as they are
         scores = s_sum if lam == 1.0 else s_prod
     else:

@@ -376,3 +376,43 @@ def test_wpm_with_an_all_zero_benefit_column_reads_again(compiled_everywhere):
     w, t = np.array([0.5, 0.3, 0.2]), np.array([1, 1, -1])
     want = (x[:, 0] / x[:, 0].max()) ** 0.5 * (x[:, 2].min() / x[:, 2]) ** 0.2
     np.testing.assert_allclose(cm.wpm(x, w, t).scores, want, rtol=1e-12)
+
+
+_BOUNDS_SCRIPT = """
+import numpy as np
+from citymatch.scoring import rowpass
+
+n = 8192 + 64 * 130 + 7  # two chunks: the second ends in a short run of 7 rows
+rng = np.random.default_rng(1201)
+x = rng.uniform(0.5, 2.0, size=(n, 5))
+recip = np.array([False, True, False, True, True])
+coef, rcoef = rng.normal(size=(2, 5)) * ~recip, rng.normal(size=(2, 5)) * recip
+ax, bx = rng.normal(size=5), rng.normal(size=5)
+sums, mx = rowpass.affine_rows(x, coef, np.zeros(2), rcoef, recip, row_max=(ax, bx), threads=2, jit=True)
+want = (x @ coef.T + (1.0 / x) @ rcoef.T).T
+assert np.allclose(sums, want, rtol=1e-12) and np.array_equal(mx, (x * ax + bx).max(axis=1))
+g = np.array([0.3, -0.2, 0.0, 0.4, -0.1])
+lsum, odd, st = rowpass.log_sums_and_stats(x, g, threads=2)
+assert np.allclose(lsum, np.log(x) @ g, rtol=1e-12) and not odd.any()
+assert np.array_equal(st.max, x.max(axis=0)) and np.array_equal(st.min, x.min(axis=0))
+print("ok")
+"""
+
+
+def test_this_sessions_row_kernels_index_only_inside_their_arrays(tmp_path):
+    """Promise (memory safety): the affine pass with its packed reciprocals and four-row
+    maxima, and the log pass with its folded column extremes, read and write only inside
+    their arrays — run with numba's bounds checking on (an index outside raises
+    ``IndexError``) in a fresh process and cache, on row counts that leave a short run."""
+    pytest.importorskip("numba")
+    import os
+    import subprocess
+    import sys
+
+    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path), CITYMATCH_JIT="1")
+    env["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

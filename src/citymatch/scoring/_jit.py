@@ -94,9 +94,10 @@ def _kernel(name: str) -> Any:
                 # of fast-math).
                 _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
-                for helper in ("row_sums", "row_maxima", "fold_extremes"):  # exact: no fast-math
+                _jitrows.prefetch = _jitpass.prefetch = _prefetch(numba)  # each module's binding
+                # the row kernels' exact helpers (no fast-math), after the prefetch they call
+                for helper in ("row_sums", "row_maxima", "fold_extremes", "prefetch_run"):
                     setattr(_jitrows, helper, _jit_compile(numba, getattr(_jitrows, helper)))
-                _jitpass.prefetch = _prefetch(numba)
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
             fn = _COMPILED[name]
@@ -108,11 +109,11 @@ def _prefetch(numba: Any) -> Any:
 
     A hint that never faults; where it cannot be built or compiled, a compiled no-op.
     """
-    noop = _jitpass.prefetch
+    noop = _jitrows.prefetch
     try:
-        _jitpass.prefetch = _prefetch_intrinsic()
-        _jit_compile(numba, _jitpass.prefetch_probe_py)(np.zeros(1))
-        return _jitpass.prefetch
+        _jitrows.prefetch = _prefetch_intrinsic()
+        _jit_compile(numba, _jitrows.prefetch_probe_py)(np.zeros(1))
+        return _jitrows.prefetch
     except Exception:  # pragma: no cover - a numba or LLVM without this intrinsic
         return _jit_compile(numba, noop)
 

@@ -20,15 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from ._jitrows import FLUSH, W
+from ._jitrows import AHEAD, FLUSH, W, prefetch
 
 __all__ = [
-    "AHEAD",
     "V",
     "copras_q_py",
     "extremes_py",
     "prefetch",
-    "prefetch_probe_py",
     "split_rows_py",
     "within_rows_py",
 ]
@@ -37,24 +35,6 @@ __all__ = [
 #: sums): shorter runs interleave the reads with the arithmetic better on one core.  A
 #: multiple of 4 (the range check folds a run's four quarters).
 V = 16
-#: How far ahead (in values) those kernels ask for the matrix (:func:`prefetch`).
-AHEAD = 1024
-
-
-def prefetch(a: Any, i: int) -> None:  # pragma: no cover - replaced when compiled
-    """Ask for the cache line of ``a[i]`` ahead of its use (a hint; nothing in Python).
-
-    :mod:`._jit` replaces it with an intrinsic (``llvm.prefetch``) before it compiles the
-    kernels, so that the memory reads of the next runs overlap the arithmetic of this one:
-    on one core the hardware prefetcher alone lets the two take turns.
-    """
-
-
-def prefetch_probe_py(a: Any) -> None:  # pragma: no cover - compiled
-    """Compiled once to check that :func:`prefetch` compiles here (else a no-op replaces it)."""
-    prefetch(a, 0)
-
-
 # Running extremes below are kept in two arrays read and written alternately (run by run):
 # ``hi1[k] = v if v > hi0[k] else hi0[k]`` then compiles to one vmaxpd.  Written back into
 # the array it was read from, the compiler drops the store of the unchanged value and makes

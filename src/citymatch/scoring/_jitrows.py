@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "AHEAD",
     "EXT",
     "FLUSH",
     "INV_LN2",
@@ -43,6 +44,9 @@ __all__ = [
     "log_cols_py",
     "log_rows_py",
     "log_run",
+    "prefetch",
+    "prefetch_probe_py",
+    "prefetch_run",
     "row_maxima",
     "row_sums",
     "vikor_q_py",
@@ -67,6 +71,34 @@ LN2_LO = 1.9082149292705877e-10
 INV_LN2 = 1.4426950408889634
 #: The smallest normal float64: below it :func:`log_run`'s bit split does not hold.
 TINY = float(np.finfo(np.float64).tiny)
+
+
+#: How far ahead (in values) the kernels ask for the matrix (:func:`prefetch`).
+AHEAD = 1024
+
+
+def prefetch(a: Any, i: int) -> None:  # pragma: no cover - replaced when compiled
+    """Ask for the cache line of ``a[i]`` ahead of its use (a hint; nothing in Python).
+
+    :mod:`._jit` replaces it with an intrinsic (``llvm.prefetch``) before it compiles the
+    kernels, so that the memory reads of the next runs overlap the arithmetic of this one:
+    on one core the hardware prefetcher alone lets the two take turns.
+    """
+
+
+def prefetch_probe_py(a: Any) -> None:  # pragma: no cover - compiled
+    """Compiled once to check that :func:`prefetch` compiles here (else a no-op replaces it)."""
+    prefetch(a, 0)
+
+
+def prefetch_run(flat: Any, base: int, cnt: int) -> None:  # pragma: no cover - compiled
+    """Ask for the ``cnt`` values :data:`AHEAD` past ``base``, a cache line at a time.
+
+    The next runs' reads then overlap this run's arithmetic (see :func:`prefetch`).
+    """
+    last = flat.shape[0] - 1
+    for p in range(base + AHEAD, base + AHEAD + cnt, 8):
+        prefetch(flat, min(p, last))
 
 
 def log_run(v: Any, cnt: int, zb: Any, eb: Any, out: Any) -> None:  # pragma: no cover - compiled
@@ -204,32 +236,29 @@ def row_maxima(t: Any, rows: int, m: int, out: Any) -> None:  # pragma: no cover
         w += 1
 
 
-def fold_extremes(
-    blk: Any, rows: int, m: int, hs: Any, hd: Any, ls: Any, ld: Any
-) -> None:  # pragma: no cover - compiled
-    """Running column max and min of a run: ``hd``/``ld`` (EXT·M slots) from ``hs``/``ls``.
+def fold_extremes(blk: Any, rows: int, m: int, hx: Any, lx: Any) -> None:  # pragma: no cover
+    """Running column max ``hx`` and min ``lx`` (EXT·M slots) updated with a run's values.
 
-    A full run's W rows are folded into the EXT rows' slots (one store per W/EXT values);
-    a short run value by value.  Selects: NaN is skipped (the caller counts it).
+    A full run's W rows are folded into the EXT rows' slots, eight values to a slot
+    before its one store (unconditional, so no masked store); a short run value by value.
+    Selects: NaN is skipped (the caller counts it).
     """
     sl = EXT * m
     if rows == W:
         for k in range(sl):
-            a = hs[k]
-            b = ls[k]
+            a = hx[k]
+            b = lx[k]
             for r in range(W // EXT):
                 val = np.float64(blk[k + r * sl])
                 a = val if val > a else a
                 b = val if val < b else b
-            hd[k] = a
-            ld[k] = b
+            hx[k] = a
+            lx[k] = b
     else:
-        hd[:] = hs
-        ld[:] = ls
         for k in range(rows * m):
             val = np.float64(blk[k])
-            hd[k % sl] = val if val > hd[k % sl] else hd[k % sl]
-            ld[k % sl] = val if val < ld[k % sl] else ld[k % sl]
+            hx[k % sl] = val if val > hx[k % sl] else hx[k % sl]
+            lx[k % sl] = val if val < lx[k % sl] else lx[k % sl]
 
 
 def affine_rows_py(
@@ -258,16 +287,32 @@ def affine_rows_py(
     """
     wm = W * m
     n_out = cx.shape[0]
-    inv = np.ones(wm)
+    inv = np.ones(wm)  # 1/x on the reciprocal columns' slots (the others stay 1)
     t = np.empty(wm)
+    # the reciprocal columns' slots of a run, row by row: divisions for those values only,
+    # packed so that the division loop vectorises
+    ridx = np.empty(wm, dtype=np.int64)
+    n_r = 0
+    for k in range(wm):
+        if rmask[k]:
+            ridx[n_r] = k
+            n_r += 1
+    per_row = n_r // W
+    pk = np.empty(max(n_r, 1))
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
+        prefetch_run(flat, base, cnt)
         if has_recip:
-            for k in range(cnt):
-                inv[k] = 1.0 / (np.float64(blk[k]) if rmask[k] else 1.0)
+            nr = rows * per_row
+            for p in range(nr):
+                pk[p] = np.float64(blk[ridx[p]])
+            for p in range(nr):
+                pk[p] = 1.0 / pk[p]
+            for p in range(nr):
+                inv[ridx[p]] = pk[p]
         for q in range(n_out):
             cxq, crq = cx[q], cr[q]
             if has_recip:
@@ -318,13 +363,11 @@ def log_rows_py(
     live = np.empty(wm, dtype=np.int64)
     for k in range(wm):
         live[k] = 1 if g[k] != 0.0 else 0
-    # running extremes in two arrays read and written alternately (see _jitpass.extremes_py);
-    # a run's W rows are folded into EXT rows' slots (fewer stores)
+    # running extremes: a run's W rows folded into EXT rows' slots (fewer stores)
     sl = EXT * m
-    hi0, hi1 = np.full(sl, -np.inf), np.full(sl, -np.inf)
-    lo0, lo1 = np.full(sl, np.inf), np.full(sl, np.inf)
+    hx = np.full(sl, -np.inf)
+    lx = np.full(sl, np.inf)
     n_nan = 0  # NaN values (±inf shows in the extremes)
-    flip = False
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
@@ -338,10 +381,7 @@ def log_rows_py(
             n_nan += val != val
             v[k] = 1.0 if low else val
         if want_ext:
-            hs, hd = (hi1, hi0) if flip else (hi0, hi1)
-            ls, ld = (lo1, lo0) if flip else (lo0, lo1)
-            flip = not flip
-            fold_extremes(blk, rows, m, hs, hd, ls, ld)
+            fold_extremes(blk, rows, m, hx, lx)
         log_run(v, cnt, zb, eb, lg)
         for k in range(cnt):
             lg[k] *= g[k]  # the products the sums add: the same roundings as in their chains
@@ -366,10 +406,9 @@ def log_rows_py(
                 if b > 0:
                     odd[row0 + w] = True
     if want_ext:
-        hs, ls = (hi1, lo1) if flip else (hi0, lo0)
         for k in range(sl):
-            ext[0, k] = hs[k]
-            ext[1, k] = ls[k]
+            ext[0, k] = hx[k]
+            ext[1, k] = lx[k]
     return n_nan
 
 

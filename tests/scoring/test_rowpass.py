@@ -416,3 +416,17 @@ def test_this_sessions_row_kernels_index_only_inside_their_arrays(tmp_path):
         [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("k", [None, 3])
+def test_waspas_blend_equals_its_expression_bit_for_bit_across_blocks(k):
+    """``λ·WSM + (1 − λ)·WPM`` is formed block by block (no N-sized temporary): the same bits
+    as the expression, over more rows than one block and for a batch of weight vectors."""
+    from citymatch.scoring import weighted
+
+    rng = np.random.default_rng(9)
+    n = 2 * weighted._MIX_BLOCK + 123
+    x = rng.uniform(0.5, 50.0, (n, 4))
+    w = rng.dirichlet(np.ones(4), size=k) if k else rng.dirichlet(np.ones(4))
+    got = cm.waspas(x, w, [1, -1, 1, 1], lam=0.3)
+    np.testing.assert_array_equal(got.scores, 0.3 * got.wsm + 0.7 * got.wpm)

@@ -183,6 +183,26 @@ def _products_in_one_read(
     return rowpass.exp_of_sums(sums, float(inp.w @ k), odd, inp.x, g), st, form
 
 
+#: Values per block of :func:`_mix`'s temporary (256 KiB: reused from the C heap).
+_MIX_BLOCK = 32768
+
+
+def _mix(s_sum: F64, lam: float, s_prod: F64) -> F64:
+    """``λ·s_sum + (1 − λ)·s_prod`` in a new array, with a block-sized temporary.
+
+    The same bits as the expression (``b + a`` is ``a + b`` in IEEE arithmetic), without
+    its two N-sized temporaries, whose fresh pages cost more than the arithmetic.
+    """
+    out = np.multiply(s_prod, 1.0 - lam, order="C")  # so that its flat view is a view
+    flat_out, flat_sum = out.reshape(-1), s_sum.reshape(-1)
+    tmp = np.empty(min(flat_out.size, _MIX_BLOCK))
+    for b in range(0, flat_out.size, _MIX_BLOCK):
+        e = min(flat_out.size, b + _MIX_BLOCK)
+        part = np.multiply(flat_sum[b:e], lam, out=tmp[: e - b])
+        flat_out[b:e] += part
+    return out
+
+
 def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> WaspasResult:
     if lam < 1.0 and normalization == "minmax":
         raise CitymatchValueError(
@@ -201,7 +221,7 @@ def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> 
     if lam == 1.0 or lam == 0.0:  # one model alone: its scores as they are
         scores = s_sum if lam == 1.0 else s_prod
     else:
-        scores = lam * s_sum + (1.0 - lam) * s_prod
+        scores = _mix(s_sum, lam, s_prod)
     return WaspasResult(method, scores, True, s_sum, s_prod, lam, normalization)
 
 

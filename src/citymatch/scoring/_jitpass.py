@@ -127,52 +127,31 @@ def within_rows_py(
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij`` (terms added in column order, as
     :func:`._jitrows.affine_rows_py`); ``cx``, ``blo``, ``bhi`` are tiled over a run (V·M), K ≥ 1.
-    Returns the count of slots whose extremes leave ``[blo, bhi]`` plus a term that is NaN
-    when a sum is not finite (a NaN or ±inf cell makes its row's sums so, also where the
-    coefficient is 0): 0.0 exactly when every cell is within its bounds.
+    Returns the count of values outside ``[blo, bhi]`` plus a term that is NaN when a sum is
+    not finite (a NaN or ±inf cell makes its row's sums so, also where the coefficient is
+    0): 0.0 exactly when every cell is within its bounds.
     """
     wm = V * m
-    sl = 4 * m  # extremes slots: a run's four quarters (V = 16 rows) are folded into them
     n_out = cx.shape[0]
     last = flat.shape[0] - 1
     t = np.empty(wm)
-    hi0, hi1 = np.full(sl, -np.inf), np.full(sl, -np.inf)
-    lo0, lo1 = np.full(sl, np.inf), np.full(sl, np.inf)
     fin = np.zeros(V)
-    flip = False
+    outside = 0  # an integer count: its sum vectorises
     for row0 in range(lo, hi, V):
         rows = min(V, hi - row0)
         cnt = rows * m
         base = row0 * m
         blk = flat[base : base + cnt]  # a 1-D run: the loops below vectorise
-        hs, hd = (hi1, hi0) if flip else (hi0, hi1)
-        ls, ld = (lo1, lo0) if flip else (lo0, lo1)
-        flip = not flip
-        if rows == V:
-            for k in range(sl):
-                v0, v1 = np.float64(blk[k]), np.float64(blk[k + sl])
-                v2, v3 = np.float64(blk[k + 2 * sl]), np.float64(blk[k + 3 * sl])
-                a = hs[k]
-                a = v0 if v0 > a else a
-                a = v1 if v1 > a else a
-                a = v2 if v2 > a else a
-                hd[k] = v3 if v3 > a else a
-                b = ls[k]
-                b = v0 if v0 < b else b
-                b = v1 if v1 < b else b
-                b = v2 if v2 < b else b
-                ld[k] = v3 if v3 < b else b
-        else:  # a short last run
-            hd[:] = hs
-            ld[:] = ls
-            for k in range(cnt):
-                v = np.float64(blk[k])
-                hd[k % sl] = v if v > hd[k % sl] else hd[k % sl]
-                ld[k % sl] = v if v < ld[k % sl] else ld[k % sl]
         for q in range(n_out):
             cxq = cx[q]
-            for k in range(cnt):
-                t[k] = cxq[k] * np.float64(blk[k])
+            if q == 0:  # the range check rides on the first form's products
+                for k in range(cnt):
+                    v = np.float64(blk[k])
+                    t[k] = cxq[k] * v
+                    outside += (v < blo[k]) | (v > bhi[k])
+            else:
+                for k in range(cnt):
+                    t[k] = cxq[k] * np.float64(blk[k])
             w = 0
             while w + 4 <= rows:  # four rows at a time: four independent chains
                 if q == 0:  # five lines per four rows (four rows of 10 values span 320 bytes)
@@ -206,11 +185,8 @@ def within_rows_py(
                 w += 1
             for w in range(rows):
                 fin[w] += sums[q, row0 + w] * 0.0  # NaN from a NaN or ±inf sum
-    hs, ls = (hi1, lo1) if flip else (hi0, lo0)
     bad: float = fin.sum()  # NaN if a sum was not finite
-    for k in range(sl):
-        bad += 1.0 - ((ls[k] >= blo[k]) & (hs[k] <= bhi[k]))
-    return bad
+    return bad + outside
 
 
 def split_rows_py(

@@ -425,7 +425,7 @@ def log_cols_py(
     zb = np.empty(wm, dtype=np.int64)
     eb = np.empty(wm, dtype=np.int64)
     acc = np.zeros(wm)
-    ok = 0.0
+    n_bad = 0  # an integer count: its sum vectorises (a float one would be a chain)
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
         cnt = rows * m
@@ -434,7 +434,7 @@ def log_cols_py(
         for k in range(cnt):
             val = a[k] * np.float64(blk[k]) + b[k]
             fine = (val >= TINY) & (val <= 1.7976931348623157e308)  # bitwise: vectorises
-            ok += 1.0 - fine
+            n_bad += not fine
             v[k] = val if fine else 1.0
         log_run(v, cnt, zb, eb, lg)
         for k in range(cnt):
@@ -444,7 +444,7 @@ def log_cols_py(
         for w in range(W):
             s += acc[w * m + j]
         out[j] = s
-    return ok == 0.0
+    return n_bad == 0
 
 
 def vikor_q_py(s: Any, r: Any, v: float, tie: float, q: Any, out: Any) -> None:  # pragma: no cover

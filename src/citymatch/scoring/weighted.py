@@ -155,10 +155,8 @@ def _products(x: F64, st: ColumnStats, form: ColumnForm, benefit: NDArray[np.boo
     return out
 
 
-def _products_in_one_read(
-    inp: DecisionInputs, normalization: str
-) -> tuple[F64, ColumnStats, ColumnForm] | None:
-    """WPM's products with the column statistics from one read of the matrix, or None.
+def _products_in_one_read(inp: DecisionInputs, normalization: str) -> tuple[F64, ColumnForm] | None:
+    """WPM's products and the normalisation from one read of the matrix, or None.
 
     Under ``"max"``, ``Σ_j w_j log n_ij = Σ_j ±w_j log x_ij + w·k`` with ``k_j`` the log
     of the column's ``1/max`` or ``min``: the first term needs no statistics, the second is
@@ -180,7 +178,7 @@ def _products_in_one_read(
     _, k, live = _log_form(form, inp.benefit)
     if not live.all():
         return None
-    return rowpass.exp_of_sums(sums, float(inp.w @ k), odd, inp.x, g), st, form
+    return rowpass.exp_of_sums(sums, float(inp.w @ k), odd, inp.x, g), form
 
 
 #: Values per block of :func:`_mix`'s temporary (256 KiB: reused from the C heap).
@@ -212,7 +210,7 @@ def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> 
     shape = (*inp.w.shape[:-1], inp.x.shape[0])
     one_read = _products_in_one_read(inp, normalization) if lam < 1.0 else None
     if one_read is not None:
-        s_prod, st, form = one_read
+        s_prod, form = one_read
     else:
         st = checked_stats(inp.x, total=normalization == "sum")
         form = linear_form(inp.x, st, inp.benefit, normalization)

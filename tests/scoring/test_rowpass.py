@@ -430,3 +430,23 @@ def test_waspas_blend_equals_its_expression_bit_for_bit_across_blocks(k):
     w = rng.dirichlet(np.ones(4), size=k) if k else rng.dirichlet(np.ones(4))
     got = cm.waspas(x, w, [1, -1, 1, 1], lam=0.3)
     np.testing.assert_array_equal(got.scores, 0.3 * got.wsm + 0.7 * got.wpm)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("span", [(0.0, 5e-310), (-1e308, 1e308)])
+def test_spotis_refuses_bounds_whose_span_cannot_normalise(monkeypatch, compiled, span):
+    """Bounds spanning less than the smallest normal float64 (1/span overflows) or more than
+    float64 holds (1/span is 0) get a clear error naming the criterion, on both paths — the
+    compiled one-read path used to end in an IndexError (found by session 12's adversarial
+    review; the data lie within the bounds, so no cell is to blame)."""
+    from citymatch.errors import NumericRangeError
+
+    if compiled:
+        monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 0)
+    x = np.ones((300, 3))
+    x[:, 0] = span[1] / 2
+    bounds = [list(span), [0.0, 2.0], [0.0, 2.0]]
+    with pytest.raises(NumericRangeError, match=r"`bounds` of criterion 0, .* span"):
+        cm.spotis(x, np.ones(3), [1, 1, -1], bounds=bounds)
+    x[:, 0] = 1.0  # a wide but representable span is fine
+    cm.spotis(x, np.ones(3), [1, 1, -1], bounds=[[0.0, 1e300], [0.0, 2.0], [0.0, 2.0]])

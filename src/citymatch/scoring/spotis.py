@@ -18,9 +18,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, raise_nonfinite
-from ..errors import CitymatchValueError, ShapeError
+from ..errors import CitymatchValueError, NumericRangeError, ShapeError
 from . import rowpass
-from .affine import ColumnForm, checked_stats, weighted_sum
+from .affine import TINY, ColumnForm, checked_stats, weighted_sum
 from .inputs import decision_inputs
 from .method_results import SpotisResult
 from .stats import ColumnStats
@@ -44,6 +44,16 @@ def _bounds(x: F64, bounds: ArrayLike) -> F64:
         j = int(np.argmax(flat))
         raise CitymatchValueError(
             f"`bounds` must have min < max for every criterion; got [{b[j, 0]}, {b[j, 1]}] at criterion {j}."
+        )
+    with np.errstate(over="ignore"):
+        span = b[:, 1] - b[:, 0]
+    odd = ~np.isfinite(span) | (span < TINY)  # 1 / span would be 0 or overflow
+    if odd.any():
+        j = int(np.argmax(odd))
+        raise NumericRangeError(
+            f"`bounds` of criterion {j}, [{b[j, 0]:g}, {b[j, 1]:g}], span {span[j]:g}: beyond "
+            f"float64's range or below its smallest normal number {TINY:.6g}, so the distances "
+            "cannot be normalised by it; rescale the criterion and its bounds."
         )
     return b
 

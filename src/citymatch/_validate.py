@@ -199,7 +199,11 @@ def as_weights(weights: ArrayLike, m: int, *, name: str = "weights") -> tuple[F6
         idx = tuple(int(i) for i in np.argwhere(w < 0)[0])
         where = idx if w.ndim == 2 else idx[0]
         raise WeightsError(f"`{name}` must be non-negative; got {w[idx]} at index {where}.")
-    totals = w.sum(axis=-1)
+    with np.errstate(over="ignore"):
+        totals = w.sum(axis=-1)
+    if not np.isfinite(totals).all():  # huge weights: their sum overflows, their ratios do not
+        w /= w.max(axis=-1, keepdims=True)
+        totals = w.sum(axis=-1)
     if (totals <= 0).any():
         if w.ndim == 1:
             raise WeightsError(f"`{name}` must not be all zero; got {w.tolist()}.")

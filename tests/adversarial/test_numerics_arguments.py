@@ -283,3 +283,18 @@ def test_streamed_threads_are_checked_before_any_pass(tmp_path, entry):
     }[entry]
     with pytest.raises(citymatch.errors.CitymatchError, match="`threads` must be"):
         call()
+
+
+@pytest.mark.parametrize("k", [None, 2])
+def test_huge_weights_keep_their_ratios_when_their_sum_overflows(k):
+    """Weights are normalised to sum to 1 whatever their scale: [1e308, 1e308, 0] are
+    [½, ½, 0], as [1, 1, 0] are — their sum overflows float64, and dividing by it made every
+    weight 0 and every score equal (found by session 12's adversarial review)."""
+    x = np.array([[4.0, 1.0, 7.0], [2.0, 3.0, 1.0], [3.0, 2.0, 5.0]])
+    huge = np.array([1e308, 1e308, 0.0])
+    small = np.array([1.0, 1.0, 0.0])
+    if k:
+        huge, small = np.tile(huge, (k, 1)), np.tile(small, (k, 1))
+    for method in (citymatch.wsm, citymatch.wpm, citymatch.topsis):
+        got = method(x, huge, [1, -1, 1]).scores
+        np.testing.assert_allclose(got, method(x, small, [1, -1, 1]).scores, rtol=1e-15)

@@ -295,8 +295,8 @@ def test_log_rows_beyond_the_compiled_exponent_range_go_to_numpy(const):
     np.testing.assert_allclose(got, want, rtol=2e-12, atol=0)
 
 
-def test_waspas_reads_once_and_keeps_both_models_bits(compiled_everywhere):
-    """WASPAS's fused pass (product and sum models in one read) gives, bit for bit, the
+def test_waspas_keeps_both_models_bits(compiled_everywhere):
+    """WASPAS's two models (the one-read WPM and the WSM pass) give, bit for bit, the
     compiled WSM and WPM scores, zeros on a benefit column included."""
     rng = np.random.default_rng(3)
     for trial in range(12):

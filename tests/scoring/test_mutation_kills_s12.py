@@ -1,0 +1,67 @@
+"""Session 12 mutation kills: the compiled row kernels changed in session 12 (``_jitrows``).
+
+Each test pins a documented promise of :mod:`citymatch.scoring.rowpass` (and of the methods
+built on it) that the existing tests did not reach, found by mutating the compiled bodies
+(``docs/mutation/jit_mutants.py --module jitrows``; see ``docs/mutation/session12.md``).
+Expected values are computed independently with plain numpy on the whole matrix, never
+copied from the code under test.  The compiled path is reached on small inputs by setting
+``JIT_MIN_CELLS`` to 0 (``compiled_everywhere``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import citymatch as cm
+from citymatch.scoring import _jit, _kernels, rowpass
+
+#: Rows per run of the row kernels (``_jitrows.W``): sizes below end in a short run.
+RUN = 64
+
+
+@pytest.fixture
+def compiled_everywhere(monkeypatch):
+    """The compiled kernels on any size (skipped where numba is missing or switched off)."""
+    pytest.importorskip("numba")
+    if not _jit.AVAILABLE:
+        pytest.skip("compiled kernels switched off")
+    monkeypatch.setattr(_kernels, "JIT_MIN_CELLS", 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log_pass_statistics_are_the_column_extremes_wherever_they_lie(compiled_everywhere, dtype):
+    """Promise (``log_sums_and_stats``: "the column max and min, in one read"): the max and
+    min of every column over all rows — whichever row of a run of 64 holds them (first, a
+    multiple of 8, the last row of a full run, the short last run)."""
+    rng = np.random.default_rng(1201)
+    n, m = 3 * RUN + 11, 3
+    base = rng.uniform(1.0, 2.0, size=(n, m)).astype(dtype)
+    g = np.array([0.5, -0.25, 0.0])
+    for p in range(n):
+        x = base.copy()
+        x[p, 0] = 7.0  # the max of column 0
+        x[(p + 37) % n, 1] = 0.25  # the min of column 1
+        x[p, 2] = 0.5  # the min of column 2 (weightless: still in the statistics)
+        read = rowpass.log_sums_and_stats(x, g)
+        assert read is not None
+        _, _, st = read
+        np.testing.assert_array_equal(st.max, x.max(axis=0).astype(np.float64), err_msg=str(p))
+        np.testing.assert_array_equal(st.min, x.min(axis=0).astype(np.float64), err_msg=str(p))
+
+
+def test_wpm_normalises_by_the_column_extremes_wherever_they_lie(compiled_everywhere):
+    """Promise (WPM under "max": ``n_ij = x_ij / max_i x_ij`` on benefit columns and
+    ``min_i x_ij / x_ij`` on cost columns): the best candidate of a column scores 1 on it
+    wherever it lies in the matrix — here on the last row of a full run of 64."""
+    rng = np.random.default_rng(1202)
+    n = 4 * RUN + 5
+    x = rng.uniform(1.0, 2.0, size=(n, 2))
+    w, t = np.array([0.6, 0.4]), np.array([1, -1])
+    for p in (RUN - 1, 2 * RUN - 1, n - 1):
+        y = x.copy()
+        y[p] = [9.0, 0.5]  # the best on both criteria
+        want = (y[:, 0] / 9.0) ** 0.6 * (0.5 / y[:, 1]) ** 0.4
+        got = cm.wpm(y, w, t).scores
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+        assert got[p] == pytest.approx(1.0, rel=1e-15)

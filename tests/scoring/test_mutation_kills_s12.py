@@ -65,3 +65,21 @@ def test_wpm_normalises_by_the_column_extremes_wherever_they_lie(compiled_everyw
         got = cm.wpm(y, w, t).scores
         np.testing.assert_allclose(got, want, rtol=1e-13)
         assert got[p] == pytest.approx(1.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("const", [-702.5, 697.5])
+def test_log_rows_is_the_product_near_both_ends_of_the_compiled_exponent_range(
+    compiled_everywhere, const
+):
+    """Promise (``log_rows``: ``exp(const + Σ_j g_j log x_ij)`` per row, whatever the
+    exponent): rows whose exponent lies just inside or just outside ±700 — the limit of the
+    compiled exponential, beyond which the rows go to numpy — are all the definition."""
+    rng = np.random.default_rng(1203)
+    x = np.exp(rng.uniform(0.0, 1.0, size=(5 * RUN + 9, 3)))  # Σ_j log x_ij in [0, 3)
+    g = np.ones(3)
+    expo = const + np.log(x).sum(axis=1)
+    limit = -700.0 if const < 0 else 700.0
+    assert (np.abs(expo - limit) < 1.0).sum() > 50  # many rows within 1 of the limit, both sides
+    assert (expo < limit).any() and (expo > limit).any()
+    got = rowpass.log_rows(x, g, const, jit=True)
+    np.testing.assert_allclose(got, np.exp(expo), rtol=1e-12, atol=0)

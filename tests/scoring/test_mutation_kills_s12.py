@@ -83,3 +83,18 @@ def test_log_rows_is_the_product_near_both_ends_of_the_compiled_exponent_range(
     assert (expo < limit).any() and (expo > limit).any()
     got = rowpass.log_rows(x, g, const, jit=True)
     np.testing.assert_allclose(got, np.exp(expo), rtol=1e-12, atol=0)
+
+
+def test_log_rows_leaves_a_nan_on_a_counted_column_to_numpy(compiled_everywhere):
+    """Promise (the log pass's contract: a row with a NaN on a column with ``g_j ≠ 0`` is
+    left to the caller, i.e. to the numpy path): on every row the compiled path gives what
+    the numpy path gives — also on rows whose only counted value is NaN."""
+    rng = np.random.default_rng(1204)
+    x = rng.uniform(0.5, 5.0, size=(2 * RUN + 9, 3))
+    g = np.array([0.0, 0.6, 0.0])  # one counted column
+    for p in (0, 5, RUN + 63, 2 * RUN + 8):  # first rows, the end of a full run, the short run
+        x[p, 1] = np.nan
+    x[7, 0] = np.nan  # on a weightless column: skipped
+    want = rowpass.log_rows(x, g, 0.3, jit=False)
+    got = rowpass.log_rows(x, g, 0.3, jit=True)
+    np.testing.assert_allclose(got, want, rtol=1e-13, equal_nan=True)

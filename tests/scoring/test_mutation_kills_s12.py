@@ -98,3 +98,17 @@ def test_log_rows_leaves_a_nan_on_a_counted_column_to_numpy(compiled_everywhere)
     want = rowpass.log_rows(x, g, 0.3, jit=False)
     got = rowpass.log_rows(x, g, 0.3, jit=True)
     np.testing.assert_allclose(got, want, rtol=1e-13, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_log_column_sums_add_the_offset_on_the_compiled_path(compiled_everywhere, dtype):
+    """Promise (``log_column_sums``: ``Σ_i log(a_j x_ij + b_j)`` per column): the offset
+    ``b_j`` is added, also where ``a_j x_ij − b_j`` would be a valid argument too (so no
+    fallback to numpy hides a wrong sign), on rows ending in a short run."""
+    rng = np.random.default_rng(1205)
+    x = rng.uniform(2.0, 50.0, size=(3 * RUN + 5, 4)).astype(dtype)
+    a = np.array([1.0, 0.5, 2.0, 0.25])
+    b = np.array([0.5, 0.75, -1.0, 0.0])  # a·x ± b > 0 everywhere
+    got = rowpass.log_column_sums(x, a, b, jit=True)
+    want = np.log(x.astype(np.float64) * a + b).sum(axis=0)
+    np.testing.assert_allclose(got, want, rtol=1e-13)

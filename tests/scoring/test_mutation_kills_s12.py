@@ -112,3 +112,44 @@ def test_log_column_sums_add_the_offset_on_the_compiled_path(compiled_everywhere
     got = rowpass.log_column_sums(x, a, b, jit=True)
     want = np.log(x.astype(np.float64) * a + b).sum(axis=0)
     np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+_BOUNDS_SCRIPT = """
+import numpy as np
+from citymatch.scoring import rowpass
+
+n = 8192 + 64 * 130 + 7  # two chunks: the second ends in a short run of 7 rows
+rng = np.random.default_rng(1206)
+x = rng.uniform(0.5, 2.0, size=(n, 5))
+a, b = rng.uniform(0.5, 2.0, size=5), rng.uniform(0.1, 1.0, size=5)
+got = rowpass.log_column_sums(x, a, b, threads=2, jit=True)
+assert np.allclose(got, np.log(x * a + b).sum(axis=0), rtol=1e-12)
+g = np.array([0.3, -0.2, 0.0, 0.4, -0.1])
+y = x.copy()
+y[::97, 0] = 0.0  # rows the log pass hands to numpy (its scan for them runs)
+with np.errstate(divide="ignore"):
+    want = np.where((y[:, [0, 1, 3, 4]] > 0).all(axis=1), np.exp(np.log(y) @ g + 0.5), 0.0)
+assert np.allclose(rowpass.log_rows(y, g, 0.5, threads=2, jit=True), want, rtol=1e-12)
+print("ok")
+"""
+
+
+def test_the_log_passes_index_only_inside_their_arrays(tmp_path):
+    """Promise (memory safety): MABAC's log column sums and the log-of-products pass with
+    its scan for rows to hand back read and write only inside their arrays — run with
+    numba's bounds checking on (an index outside raises ``IndexError``) in a fresh process
+    and cache, on a row count that leaves a short run."""
+    pytest.importorskip("numba")
+    if not _jit.AVAILABLE:
+        pytest.skip("compiled kernels switched off")
+    import os
+    import subprocess
+    import sys
+
+    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+    env["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

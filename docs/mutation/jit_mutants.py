@@ -66,6 +66,22 @@ JITRANK = {
         "topsis_top_py",
     )
 }  # fmt: skip
+#: ``--module jitrows`` (session 12): the row kernels of ``_jitrows.py`` changed by f4bf794,
+#: 216e5df and 5e2ec81.  The helpers are compiled separately by :mod:`._jit` and called from
+#: the kernels, so a helper's mutant is reached through the kernels that call it.
+#: ``prefetch_run`` is not listed: its whole body is a prefetch hint (and its call in
+#: ``affine_rows_py`` is left out with the other hint lines, :func:`_prefetch_only`).
+JITROWS = {
+    "log_rows_py": ["log_rows"],
+    "affine_rows_py": ["affine_rows"],
+    "row_sums": ["log_rows", "affine_rows"],
+    "row_maxima": ["affine_rows"],
+    "fold_extremes": ["log_rows"],
+    "log_cols_py": ["log_cols"],
+}
+#: ``--module jitrows``'s constants (``EXT``: the slots of ``log_rows_py``'s running extremes;
+#: ``AHEAD`` is a prefetch distance, left out as for ``_jitpass``).
+JITROWS_CONSTANTS = {"EXT": ["log_rows"]}
 
 _CMP = {
     ast.Gt: [">=", "<"],
@@ -124,7 +140,9 @@ def mutants(src: str) -> list[Mutant]:
     def add(where: str, op: str, line: int, a: int, b: int, new: str) -> None:
         out.append(Mutant("", where, op, line, a, b, new, src[a:b]))
 
-    def token(where: str, op: str, node: ast.AST, left: ast.AST, right: ast.AST, old: str, new: str) -> None:
+    def token(
+        where: str, op: str, node: ast.AST, left: ast.AST, right: ast.AST, old: str, new: str
+    ) -> None:
         a, b = seg(left)[1], seg(right)[0]
         gap = src[a:b]
         i = gap.find(old)
@@ -146,7 +164,14 @@ def mutants(src: str) -> list[Mutant]:
             elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
                 a, b = seg(node)
                 v = node.value
-                add(where, "const", node.lineno, a, b, repr(v + 1) if v != 0.0 or isinstance(v, int) else "1.0")
+                add(
+                    where,
+                    "const",
+                    node.lineno,
+                    a,
+                    b,
+                    repr(v + 1) if v != 0.0 or isinstance(v, int) else "1.0",
+                )
             elif (
                 isinstance(node, ast.Attribute)
                 and node.attr == "inf"
@@ -164,7 +189,10 @@ def mutants(src: str) -> list[Mutant]:
                 t1, t2 = src[a1:b1], src[a2:b2]
                 a, b = a1, b2
                 add(where, "select", node.lineno, a, b, t2 + src[b1:a2] + t1)
-            if isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr)) and node.lineno == node.end_lineno:
+            if (
+                isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr))
+                and node.lineno == node.end_lineno
+            ):
                 if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                     continue  # docstring
                 a, b = seg(node)
@@ -181,7 +209,11 @@ def mutants(src: str) -> list[Mutant]:
                 walk(node.name, stmt)
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:
             tgt = node.targets[0]
-            if isinstance(tgt, ast.Name) and tgt.id in CONSTANTS and isinstance(node.value, ast.Constant):
+            if (
+                isinstance(tgt, ast.Name)
+                and tgt.id in CONSTANTS
+                and isinstance(node.value, ast.Constant)
+            ):
                 a, b = seg(node.value)
                 add(tgt.id, "const", node.lineno, a, b, repr(node.value.value + 1))
     # ast.walk visits a node's children after it; keep source order, number per function
@@ -214,7 +246,12 @@ def _child(tests: list[str]) -> int:
     import pytest
 
     os.environ.pop("CI", None)
-    return int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", "--no-header", "--tb=line", *tests], plugins=[_Profile()]))
+    return int(
+        pytest.main(
+            ["-q", "-x", "-p", "no:cacheprovider", "--no-header", "--tb=line", *tests],
+            plugins=[_Profile()],
+        )
+    )
 
 
 # --- the parent ---------------------------------------------------------------------------
@@ -259,9 +296,14 @@ def run(ids_file: str, kmap_file: str, copy: str, only: list[str] | None = None)
             where = "within_rows_py" if m is None else m.where
             with open(target, "w") as f:
                 f.write(text)
-            tests = only or _tests_for(where, kmap) if m is not None else only or sorted(
-                {t for w in FUNCTIONS for t in _tests_for(w, kmap)},
-                key=lambda t: (not t.startswith("tests/scoring/test_kern_s10.py"), t),
+            tests = (
+                only or _tests_for(where, kmap)
+                if m is not None
+                else only
+                or sorted(
+                    {t for w in FUNCTIONS for t in _tests_for(w, kmap)},
+                    key=lambda t: (not t.startswith("tests/scoring/test_kern_s10.py"), t),
+                )
             )
             cache = tempfile.mkdtemp(prefix="numba-mut-")
             start = time.monotonic()
@@ -273,7 +315,16 @@ def run(ids_file: str, kmap_file: str, copy: str, only: list[str] | None = None)
                 )  # fmt: skip
                 if proc.returncode == 0:
                     status = "survived"
-                elif any(e in proc.stdout for e in ("TypingError", "LoweringError", "NumbaError", "NameError", "UnsupportedError")):
+                elif any(
+                    e in proc.stdout
+                    for e in (
+                        "TypingError",
+                        "LoweringError",
+                        "NumbaError",
+                        "NameError",
+                        "UnsupportedError",
+                    )
+                ):
                     status = "killed-compile"
                 else:
                     status = "killed"
@@ -298,7 +349,9 @@ def run(ids_file: str, kmap_file: str, copy: str, only: list[str] | None = None)
 def _prefetch_only(m: Mutant, lines: list[str]) -> bool:
     """On a line that only computes a prefetch hint (a hint never changes a value)."""
     text = lines[m.line - 1]
-    return m.where == "AHEAD" or any(k in text for k in ("prefetch(", "ahead =", "range(0, 4 * m, 8)"))
+    return m.where == "AHEAD" or any(
+        k in text for k in ("prefetch(", "prefetch_run(", "ahead =", "range(0, 4 * m, 8)")
+    )
 
 
 def _first_definition(m: Mutant, src: str) -> bool:
@@ -319,18 +372,23 @@ def _first_definition(m: Mutant, src: str) -> bool:
     return not all(n in defined for n in names)
 
 
-def select(src: str, per_function: int, seed: int) -> list[Mutant]:
-    """The mutants run in session 11.
+def select(src: str, per_function: int, seed: int, only: list[str] | None = None) -> list[Mutant]:
+    """The mutants run in session 11 (and, with ``--module jitrows`` / ``--only``, 12).
 
-    Every ``copras_q_py`` and ``V`` mutant; ``per_function`` of each other body's mutants,
+    Every ``copras_q_py`` and constant mutant; ``per_function`` of each other body's mutants,
     drawn per operator in proportion (``random.Random(seed)``); prefetch-hint lines and
-    first-definition drops left out (see the report).
+    first-definition drops left out (see the report).  ``only``: these bodies (or constants)
+    alone.
     """
     lines = src.splitlines()
-    pool = [m for m in mutants(src) if not _prefetch_only(m, lines) and not _first_definition(m, src)]
+    pool = [
+        m for m in mutants(src) if not _prefetch_only(m, lines) and not _first_definition(m, src)
+    ]
     rnd = random.Random(seed)
     chosen: list[Mutant] = []
-    for where in ["V", *FUNCTIONS]:
+    for where in [*CONSTANTS, *FUNCTIONS]:
+        if only and where not in only:
+            continue
         mine = [m for m in pool if m.where == where]
         if len(mine) <= per_function or where == "copras_q_py":
             chosen += mine
@@ -357,24 +415,31 @@ def main() -> int:
     sl = sub.add_parser("select")
     sl.add_argument("--per-function", type=int, default=60)
     sl.add_argument("--seed", type=int, default=11)
+    sl.add_argument("--only", nargs="*", help="these bodies (or constants) alone")
     for p in (r, sl, ls):
-        p.add_argument("--module", choices=["jitpass", "jitrank"], default="jitpass")
+        p.add_argument("--module", choices=["jitpass", "jitrank", "jitrows"], default="jitpass")
     c = sub.add_parser("child")
     c.add_argument("tests", nargs="*")
     a = ap.parse_args()
+    global TARGET
     if getattr(a, "module", "jitpass") == "jitrank":
-        global TARGET
         TARGET = "citymatch/scoring/_jitrank.py"
         FUNCTIONS.clear()
         FUNCTIONS.update(JITRANK)
         CONSTANTS.clear()
+    elif getattr(a, "module", "jitpass") == "jitrows":
+        TARGET = "citymatch/scoring/_jitrows.py"
+        FUNCTIONS.clear()
+        FUNCTIONS.update(JITROWS)
+        CONSTANTS.clear()
+        CONSTANTS.update(JITROWS_CONSTANTS)
     if a.cmd == "child":
         return _child(a.tests)
     if a.cmd == "run":
         return run(a.ids_file, a.map, a.copy, a.tests)
     with open(os.path.join(ROOT, "src", TARGET)) as f:
         src = f.read()
-    for m in mutants(src) if a.cmd == "list" else select(src, a.per_function, a.seed):
+    for m in mutants(src) if a.cmd == "list" else select(src, a.per_function, a.seed, a.only):
         old = m.old if "\n" not in m.old else m.old.split("\n")[0] + "…"
         print(f"{m.ident}\t{m.op}\tline {m.line}\t{old!r} -> {m.new!r}")
     return 0

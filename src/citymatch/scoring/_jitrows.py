@@ -54,7 +54,8 @@ __all__ = [
 
 #: Rows per run (the run of W × M values is the kernels' L1 buffer).
 W = 64
-#: Rows whose slots hold a run's column extremes in :func:`log_rows_py` (W is a multiple).
+#: Rows whose slots hold a run's column extremes in :func:`log_rows_py` (W = 8·EXT:
+#: :func:`fold_extremes` folds a full run as eight slices).
 EXT = 8
 #: Runs between flushes of the partial column sums into the running totals.
 FLUSH = 64
@@ -245,13 +246,39 @@ def fold_extremes(blk: Any, rows: int, m: int, hx: Any, lx: Any) -> None:  # pra
     """
     sl = EXT * m
     if rows == W:
+        # Eight slices of EXT rows, each indexed from 0: the loads stay contiguous vectors.
+        # (``blk[k + r·sl]`` with a run-time ``sl`` made them gathers: numba's wraparound of
+        # a possibly negative index hides from LLVM that the lanes are consecutive.)
+        b0, b1, b2, b3 = blk[0:sl], blk[sl : 2 * sl], blk[2 * sl : 3 * sl], blk[3 * sl : 4 * sl]
+        b4, b5 = blk[4 * sl : 5 * sl], blk[5 * sl : 6 * sl]
+        b6, b7 = blk[6 * sl : 7 * sl], blk[7 * sl : 8 * sl]
         for k in range(sl):
             a = hx[k]
             b = lx[k]
-            for r in range(W // EXT):
-                val = np.float64(blk[k + r * sl])
-                a = val if val > a else a
-                b = val if val < b else b
+            val = np.float64(b0[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b1[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b2[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b3[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b4[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b5[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b6[k])
+            a = val if val > a else a
+            b = val if val < b else b
+            val = np.float64(b7[k])
+            a = val if val > a else a
+            b = val if val < b else b
             hx[k] = a
             lx[k] = b
     else:

@@ -58,6 +58,23 @@ def test_affine_rows_is_its_definition_on_both_paths(p, jit):
 
 
 @SETTINGS
+@given(problem(), st.floats(0.0, 1.0), st.booleans(), st.sampled_from([1, 2]))
+def test_affine_rows_blend_is_numpys_blend_of_its_first_sums(p, lam, jit, threads):
+    """``blend = (λ, other, out)``: ``out = other·(1 − λ) + sums[0]·λ``, the bits of numpy's
+    expression on the sums the same call returns, on both paths and any number of threads,
+    and the sums themselves unchanged by the blend."""
+    x, coef, const, rcoef, recip, alpha, beta = p
+    other = np.random.default_rng(x.shape[0]).normal(size=x.shape[0])
+    out = np.full(x.shape[0], np.nan)
+    sums, _ = rowpass.affine_rows(
+        x, coef, const, rcoef, recip, blend=(lam, other, out), threads=threads, jit=jit
+    )
+    np.testing.assert_array_equal(out, other * (1.0 - lam) + sums[0] * lam)
+    plain, _ = rowpass.affine_rows(x, coef, const, rcoef, recip, threads=threads, jit=jit)
+    np.testing.assert_array_equal(sums, plain)
+
+
+@SETTINGS
 @given(problem(), st.floats(-3, 3), st.booleans())
 def test_log_rows_is_the_product_of_powers(p, const, jit):
     """``exp(c + Σ g log x)``; a zero on a column with g ≠ 0 gives 0, with g = 0 it is skipped.

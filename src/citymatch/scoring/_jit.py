@@ -55,6 +55,8 @@ _V = _jitpass.V
 _FLUSH = _jitrows.FLUSH
 #: Rows per tile for column-major data.
 _TILE = 512
+#: An empty float64 vector: "no such output" to a kernel that takes optional arrays.
+_NONE = np.empty(0)
 
 
 def _enabled() -> bool:
@@ -446,17 +448,19 @@ def affine_rows(
     row_max: tuple[NDArray[np.float64], NDArray[np.float64]] | None,
     sums: NDArray[np.float64],
     mx: NDArray[np.float64],
+    blend: tuple[float, NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> None:
-    """Weighted row sums (and one row maximum) of rows ``lo:hi`` of C-contiguous ``x``.
+    """Weighted row sums (and one row maximum, one blend) of rows ``lo:hi`` of C-contiguous ``x``.
 
     Same contract as :func:`.rowpass.affine_rows`.
     """
     m = x.shape[1]
     mxa, mxb = row_max if row_max is not None else (np.zeros(m), np.zeros(m))
+    lam, other, out = blend if blend is not None else (0.0, _NONE, _NONE)
     _kernel("affine_rows")(
         x.reshape(-1), m, lo, hi, _tiled(coef), _tiled(rcoef), _tiled(recip.astype(np.float64)) > 0,
         np.asarray(const, dtype=np.float64), bool(recip.any()), _tiled(mxa), _tiled(mxb),
-        row_max is not None, sums, mx,
+        row_max is not None, sums, mx, float(lam), other, out,
     )  # fmt: skip
 
 

@@ -303,14 +303,19 @@ def affine_rows_py(
     want_max: bool,
     sums: Any,
     mx: Any,
+    lam: float,
+    other: Any,
+    blend: Any,
 ) -> None:  # pragma: no cover - compiled
-    """Rows ``lo:hi``: K weighted sums and optionally a row maximum.
+    """Rows ``lo:hi``: K weighted sums and optionally a row maximum and a blend.
 
     ``sums[q, i] = const[q] + Σ_j cx[q, j]·x_ij + cr[q, j]/x_ij`` (the reciprocal only where
     ``rmask``; without reciprocal columns the ``cr`` term is not evaluated: it is 0 there by
     contract), ``mx[i] = max_j (ax_j·x_ij + bx_j)``.
     The coefficient arrays are tiled over the W rows of a run (length W·M); terms
-    are added in column order ``j = 0, 1, …``.
+    are added in column order ``j = 0, 1, …``.  When ``blend`` has rows (N,), also
+    ``blend[i] = other[i]·(1 − lam) + sums[0, i]·lam`` while the run's sums are in cache
+    (WASPAS's two models: the operations of numpy's ``other * (1 − lam) + sums * lam``).
     """
     wm = W * m
     n_out = cx.shape[0]
@@ -349,6 +354,13 @@ def affine_rows_py(
                 for k in range(cnt):
                     t[k] = cxq[k] * np.float64(blk[k])
             row_sums(t, rows, m, const[q], sums[q, row0 : row0 + rows])
+        if blend.shape[0] > 0:
+            s0 = sums[0, row0 : row0 + rows]
+            o0 = other[row0 : row0 + rows]
+            b0 = blend[row0 : row0 + rows]
+            keep = 1.0 - lam
+            for w in range(rows):
+                b0[w] = o0[w] * keep + s0[w] * lam
         if want_max:
             for k in range(cnt):
                 t[k] = ax[k] * np.float64(blk[k]) + bx[k]

@@ -120,6 +120,22 @@ def weighted_sum(x: F64, form: ColumnForm, w: F64) -> F64:
     return weighted_sums(x, [form], w)[0]
 
 
+def weighted_sum_blended(
+    x: F64, form: ColumnForm, w: F64, lam: float, other: F64
+) -> tuple[F64, F64]:
+    """``s = Σ_j w_j n_ij`` for one weight vector (M,) and ``other·(1 − λ) + s·λ``, one pass.
+
+    The blend is numpy's ``other * (1 − λ) + s * λ`` (the same bits), written as each block
+    of sums is made, so it costs no pass of its own.
+    """
+    alpha, beta, gamma = fold(form, w)
+    out = np.empty(x.shape[0])
+    sums, _ = rowpass.affine_rows(
+        x, alpha[None, :], np.array([beta]), gamma[None, :], form.recip, blend=(lam, other, out)
+    )
+    return sums[0], out
+
+
 def _batched_sum(x: F64, form: ColumnForm, w: F64) -> F64:
     out: F64 = (x @ (w * form.a).T).T + (w @ form.b)[..., None]
     if form.recip.any():

@@ -55,6 +55,7 @@ def affine_rows(
     recip: NDArray[np.bool_],
     *,
     row_max: tuple[F64, F64] | None = None,
+    blend: tuple[float, F64, F64] | None = None,
     threads: int | None = None,
     jit: bool | None = None,
 ) -> tuple[F64, F64 | None]:
@@ -65,6 +66,9 @@ def affine_rows(
     ``const`` (K,); with ``row_max = (α, β)`` also ``max_j (α_j x_ij + β_j)``.  Every
     normalised weighted sum of WSM, WASPAS, VIKOR, SPOTIS, MABAC and COPRAS is one of these
     (:mod:`.affine`); K is small (one to a few outputs), large batches use matrix products.
+    With ``blend = (λ, other, out)`` (both (N,)) the same pass also writes
+    ``out = other·(1 − λ) + sums[0]·λ`` (numpy's operations, so its bits) while each block
+    of sums is in cache: WASPAS's blend without two more passes over N.
     """
     n = x.shape[0]
     sums = np.empty((coef.shape[0], n))
@@ -73,7 +77,7 @@ def affine_rows(
     over_rows(
         n,
         n_threads(n, threads),
-        lambda lo, hi: fn(x, lo, hi, coef, const, rcoef, recip, row_max, sums, mx),
+        lambda lo, hi: fn(x, lo, hi, coef, const, rcoef, recip, row_max, sums, mx, blend),
     )
     return sums, (mx if row_max is not None else None)
 
@@ -181,6 +185,7 @@ def _affine_range(
     row_max: tuple[F64, F64] | None,
     sums: F64,
     mx: F64,
+    blend: tuple[float, F64, F64] | None = None,
 ) -> None:
     """The numpy twin of :func:`._jit.affine_rows`: rows ``lo:hi`` in cache-sized blocks."""
     step = block_rows(x.shape[1])
@@ -194,6 +199,10 @@ def _affine_range(
             s += (1.0 / blk[:, recip]) @ rc
         s += const
         sums[:, b:e] = s.T
+        if blend is not None:
+            lam, other, out = blend
+            part = np.multiply(other[b:e], 1.0 - lam, out=out[b:e])
+            part += sums[0, b:e] * lam
         if row_max is not None:
             t = blk * row_max[0]
             t += row_max[1]

@@ -38,7 +38,14 @@ from numpy.typing import ArrayLike, NDArray
 from .._validate import CriterionTypes
 from ..errors import CitymatchValueError, NumericRangeError
 from . import rowpass
-from .affine import TINY, ColumnForm, checked_stats, log_column_means, weighted_sum
+from .affine import (
+    TINY,
+    ColumnForm,
+    checked_stats,
+    log_column_means,
+    weighted_sum,
+    weighted_sum_blended,
+)
 from .inputs import DecisionInputs, decision_inputs, in_unit_interval
 from .method_results import MethodResult, WaspasResult
 from .stats import ColumnStats
@@ -215,11 +222,14 @@ def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> 
         st = checked_stats(inp.x, total=normalization == "sum")
         form = linear_form(inp.x, st, inp.benefit, normalization)
         s_prod = _products(inp.x, st, form, inp.benefit, inp.w) if lam < 1.0 else np.zeros(shape)
-    s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
-    if lam == 1.0 or lam == 0.0:  # one model alone: its scores as they are
-        scores = s_sum if lam == 1.0 else s_prod
+    if 0.0 < lam < 1.0 and inp.w.ndim == 1:  # the blend rides on the sum model's pass
+        s_sum, scores = weighted_sum_blended(inp.x, form, inp.w, lam, s_prod)
     else:
-        scores = _mix(s_sum, lam, s_prod)
+        s_sum = weighted_sum(inp.x, form, inp.w) if lam > 0.0 else np.zeros(shape)
+        if lam == 1.0 or lam == 0.0:  # one model alone: its scores as they are
+            scores = s_sum if lam == 1.0 else s_prod
+        else:
+            scores = _mix(s_sum, lam, s_prod)
     return WaspasResult(method, scores, True, s_sum, s_prod, lam, normalization)
 
 

@@ -63,7 +63,7 @@ def test_affine_rows_blend_is_numpys_blend_of_its_first_sums(p, lam, jit, thread
     """``blend = (λ, other, out)``: ``out = other·(1 − λ) + sums[0]·λ``, the bits of numpy's
     expression on the sums the same call returns, on both paths and any number of threads,
     and the sums themselves unchanged by the blend."""
-    x, coef, const, rcoef, recip, alpha, beta = p
+    x, coef, const, rcoef, recip, _, _ = p
     other = np.random.default_rng(x.shape[0]).normal(size=x.shape[0])
     out = np.full(x.shape[0], np.nan)
     sums, _ = rowpass.affine_rows(
@@ -439,10 +439,8 @@ def test_this_sessions_row_kernels_index_only_inside_their_arrays(tmp_path):
 def test_waspas_blend_equals_its_expression_bit_for_bit_across_blocks(k):
     """``λ·WSM + (1 − λ)·WPM`` is formed block by block (no N-sized temporary): the same bits
     as the expression, over more rows than one block and for a batch of weight vectors."""
-    from citymatch.scoring import weighted
-
     rng = np.random.default_rng(9)
-    n = 2 * weighted._MIX_BLOCK + 123
+    n = 2 * rowpass.VEC_BLOCK + 123
     x = rng.uniform(0.5, 50.0, (n, 4))
     w = rng.dirichlet(np.ones(4), size=k) if k else rng.dirichlet(np.ones(4))
     got = cm.waspas(x, w, [1, -1, 1, 1], lam=0.3)

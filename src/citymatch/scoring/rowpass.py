@@ -20,7 +20,12 @@ from ._kernels import block_rows, use_jit
 from .pool import BLOCK_ROWS, n_threads, over_rows
 from .stats import ColumnStats
 
+#: Values per block of an elementwise sequence over N-vectors (256 KiB: stays in L2, and a
+#: temporary of this size is reused from the C heap).
+VEC_BLOCK = 32768
+
 __all__ = [
+    "VEC_BLOCK",
     "affine_rows",
     "exp_of_sums",
     "log_column_sums",
@@ -268,9 +273,15 @@ def log_sums_and_stats(
 def exp_of_sums(
     sums: F64, const: float, odd: NDArray[np.bool_], x: NDArray[np.floating], g: F64
 ) -> F64:
-    """``exp(const + sums)`` in place, the ``odd`` rows of :func:`log_sums_and_stats` by numpy."""
-    np.add(sums, const, out=sums)
-    np.exp(sums, out=sums)
+    """``exp(const + sums)`` in place, the ``odd`` rows of :func:`log_sums_and_stats` by numpy.
+
+    Block by block (:data:`VEC_BLOCK` values), so the sum and the exponential share one
+    trip through memory; numpy's operations, so numpy's bits.
+    """
+    for b in range(0, sums.shape[0], VEC_BLOCK):
+        part = sums[b : b + VEC_BLOCK]
+        np.add(part, const, out=part)
+        np.exp(part, out=part)
     _fix_odd_rows(x, g, const, sums, odd)
     return sums
 

@@ -188,10 +188,6 @@ def _products_in_one_read(inp: DecisionInputs, normalization: str) -> tuple[F64,
     return rowpass.exp_of_sums(sums, float(inp.w @ k), odd, inp.x, g), form
 
 
-#: Values per block of :func:`_mix`'s temporary (256 KiB: reused from the C heap).
-_MIX_BLOCK = 32768
-
-
 def _mix(s_sum: F64, lam: float, s_prod: F64) -> F64:
     """``λ·s_sum + (1 − λ)·s_prod`` in a new array, with a block-sized temporary.
 
@@ -200,9 +196,9 @@ def _mix(s_sum: F64, lam: float, s_prod: F64) -> F64:
     """
     out = np.multiply(s_prod, 1.0 - lam, order="C")  # so that its flat view is a view
     flat_out, flat_sum = out.reshape(-1), s_sum.reshape(-1)
-    tmp = np.empty(min(flat_out.size, _MIX_BLOCK))
-    for b in range(0, flat_out.size, _MIX_BLOCK):
-        e = min(flat_out.size, b + _MIX_BLOCK)
+    tmp = np.empty(min(flat_out.size, rowpass.VEC_BLOCK))
+    for b in range(0, flat_out.size, rowpass.VEC_BLOCK):
+        e = min(flat_out.size, b + rowpass.VEC_BLOCK)
         part = np.multiply(flat_sum[b:e], lam, out=tmp[: e - b])
         flat_out[b:e] += part
     return out

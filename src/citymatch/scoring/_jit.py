@@ -25,6 +25,12 @@ kernel adds it.  Column sums for pass 1 use ``W`` independent partial sums per c
 flushed into the running total every ``W × FLUSH`` rows (blocked summation: the rounding
 error grows with the block count, not with N).
 
+In a loop meant to vectorise, index a slice from 0 (``b1 = blk[sl : 2 * sl]; b1[k]``), not
+an offset computed at run time (``blk[k + sl]``): numba wraps a possibly negative index
+(``i < 0 → i + n``), which hides from LLVM that consecutive ``k`` are consecutive addresses,
+and it then loads each lane separately with a gather (about 2.5× slower: session 13 found
+this in the log pass's column extremes).
+
 Semantics the caller relies on
 ------------------------------
 * ``stats`` returns max, min, Σx² and Σx per column.  NaN does not propagate through the

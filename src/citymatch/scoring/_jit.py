@@ -126,8 +126,12 @@ def _prefetch(numba: Any) -> Any:
         return _jit_compile(numba, noop)
 
 
-def _prefetch_intrinsic() -> Any:
-    """The intrinsic itself (numba's extension API)."""
+def _prefetch_intrinsic(locality: int = 3) -> Any:
+    """The intrinsic itself (numba's extension API).
+
+    ``locality`` 3 keeps the line in every cache level, 2 and 1 in the outer ones only
+    (LLVM's hint, 0–3); the kernels use 3, ``benchmarks/floor_copras.py`` 2.
+    """
     from llvmlite import ir
     from numba.core import types
     from numba.extending import intrinsic
@@ -140,7 +144,7 @@ def _prefetch_intrinsic() -> Any:
         module: Any = builder.module
         fn = module.globals.get(name) or ir.Function(module, fnty, name)
         ptr = builder.bitcast(builder.gep(data, [args[1]]), i8p)
-        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        builder.call(fn, [ptr, i32(0), i32(locality), i32(1)])
         return context.get_dummy_value()
 
     def typer(typingctx: Any, arr: Any, idx: Any) -> Any:

@@ -362,6 +362,17 @@ def test_wpm_reads_once_and_equals_its_definition(compiled_everywhere, monkeypat
             assert (got.scores[:: 7 + trial] == 0.0).all()
 
 
+def test_wpm_one_read_takes_the_exponential_of_every_block(compiled_everywhere):
+    """``exp(c + Σ)`` is taken block by block (``rowpass.VEC_BLOCK`` values): every value of
+    every block, the short last one included, is the product of powers (none left a log)."""
+    rng = np.random.default_rng(22)
+    n = 2 * rowpass.VEC_BLOCK + 77
+    x = rng.uniform(0.5, 80.0, (n, 3))
+    w, t = np.array([0.5, 0.3, 0.2]), np.array([1, -1, 1])
+    want = np.prod(np.where(t > 0, x / x.max(0), x.min(0) / x) ** w, axis=1)
+    np.testing.assert_allclose(cm.wpm(x, w, t).scores, want, rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_wpm_in_one_read_names_a_bad_cell_on_any_column(compiled_everywhere, bad):
     """A NaN or ±inf cell, also on a weightless column (which the log pass skips), is named

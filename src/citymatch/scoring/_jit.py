@@ -25,11 +25,9 @@ kernel adds it.  Column sums for pass 1 use ``W`` independent partial sums per c
 flushed into the running total every ``W × FLUSH`` rows (blocked summation: the rounding
 error grows with the block count, not with N).
 
-In a loop meant to vectorise, index a slice from 0 (``b1 = blk[sl : 2 * sl]; b1[k]``), not
-an offset computed at run time (``blk[k + sl]``): numba wraps a possibly negative index
-(``i < 0 → i + n``), which hides from LLVM that consecutive ``k`` are consecutive addresses,
-and it then loads each lane separately with a gather (about 2.5× slower: session 13 found
-this in the log pass's column extremes).
+In a loop meant to vectorise, index a slice from 0 (``b1 = blk[sl : 2 * sl]; b1[k]``), not a
+run-time offset (``blk[k + sl]``): numba's wraparound of a possibly negative index hides that
+the lanes are consecutive, and LLVM loads them with a gather (about 2.5× slower).
 
 Semantics the caller relies on
 ------------------------------
@@ -104,7 +102,13 @@ def _kernel(name: str) -> Any:
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
                 _jitrows.prefetch = _jitpass.prefetch = _prefetch(numba)  # each module's binding
                 # the row kernels' exact helpers (no fast-math), after the prefetch they call
-                for helper in ("row_sums", "row_maxima", "fold_extremes", "prefetch_run"):
+                for helper in (
+                    "row_sums",
+                    "row_maxima",
+                    "fold_one",
+                    "fold_extremes",
+                    "prefetch_run",
+                ):
                     setattr(_jitrows, helper, _jit_compile(numba, getattr(_jitrows, helper)))
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)
@@ -127,10 +131,9 @@ def _prefetch(numba: Any) -> Any:
 
 
 def _prefetch_intrinsic(locality: int = 3) -> Any:
-    """The intrinsic itself (numba's extension API).
+    """The intrinsic itself (numba's extension API); LLVM's ``locality`` hint, 0–3.
 
-    ``locality`` 3 keeps the line in every cache level, 2 and 1 in the outer ones only
-    (LLVM's hint, 0–3); the kernels use 3, ``benchmarks/floor_copras.py`` 2.
+    3 (the kernels') keeps the line in every cache level, 2 (``floor_copras.py``'s) in the outer ones.
     """
     from llvmlite import ir
     from numba.core import types

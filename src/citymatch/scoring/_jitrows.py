@@ -41,6 +41,7 @@ __all__ = [
     "affine_rows_py",
     "exp_run",
     "fold_extremes",
+    "fold_one",
     "log_cols_py",
     "log_rows_py",
     "log_run",
@@ -237,6 +238,11 @@ def row_maxima(t: Any, rows: int, m: int, out: Any) -> None:  # pragma: no cover
         w += 1
 
 
+def fold_one(val: float, hi: float, lo: float) -> tuple[float, float]:  # pragma: no cover
+    """``(max, min)`` of a running pair and a value, by selects (a NaN value is skipped)."""
+    return (val if val > hi else hi), (val if val < lo else lo)
+
+
 def fold_extremes(blk: Any, rows: int, m: int, hx: Any, lx: Any) -> None:  # pragma: no cover
     """Running column max ``hx`` and min ``lx`` (EXT·M slots) updated with a run's values.
 
@@ -253,39 +259,17 @@ def fold_extremes(blk: Any, rows: int, m: int, hx: Any, lx: Any) -> None:  # pra
         b4, b5 = blk[4 * sl : 5 * sl], blk[5 * sl : 6 * sl]
         b6, b7 = blk[6 * sl : 7 * sl], blk[7 * sl : 8 * sl]
         for k in range(sl):
-            a = hx[k]
-            b = lx[k]
-            val = np.float64(b0[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b1[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b2[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b3[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b4[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b5[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b6[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            val = np.float64(b7[k])
-            a = val if val > a else a
-            b = val if val < b else b
-            hx[k] = a
-            lx[k] = b
+            a, b = fold_one(np.float64(b0[k]), hx[k], lx[k])
+            a, b = fold_one(np.float64(b1[k]), a, b)
+            a, b = fold_one(np.float64(b2[k]), a, b)
+            a, b = fold_one(np.float64(b3[k]), a, b)
+            a, b = fold_one(np.float64(b4[k]), a, b)
+            a, b = fold_one(np.float64(b5[k]), a, b)
+            a, b = fold_one(np.float64(b6[k]), a, b)
+            hx[k], lx[k] = fold_one(np.float64(b7[k]), a, b)
     else:
         for k in range(rows * m):
-            val = np.float64(blk[k])
-            hx[k % sl] = val if val > hx[k % sl] else hx[k % sl]
-            lx[k % sl] = val if val < lx[k % sl] else lx[k % sl]
+            hx[k % sl], lx[k % sl] = fold_one(np.float64(blk[k]), hx[k % sl], lx[k % sl])
 
 
 def affine_rows_py(

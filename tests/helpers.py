@@ -54,3 +54,22 @@ def child_report(pid: int, read_end: int, seconds: float, hung: str) -> bytes:
         time.sleep(0.02)
     with os.fdopen(read_end, "rb") as pipe:
         return pipe.read()
+
+
+def run_bounds_checked(script: str, tmp_path: Path) -> None:
+    """Run ``script`` in a fresh interpreter against this citymatch, with numba's bounds
+    checking on (an index outside an array raises ``IndexError``), a fresh kernel cache (so
+    the kernels compile with the checks) and the compiled kernels forced on; the script must
+    exit 0 having printed exactly "ok"."""
+    import subprocess
+    import sys
+
+    import citymatch
+
+    src = os.path.dirname(os.path.dirname(os.path.abspath(citymatch.__file__)))
+    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path), CITYMATCH_JIT="1")
+    env["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]

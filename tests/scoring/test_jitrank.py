@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -23,6 +20,7 @@ from hypothesis import strategies as st
 from citymatch.scoring import _jit, _jitrank, ranks
 from citymatch.sensitivity import acceptability as acc_mod
 from citymatch.sensitivity._terms import closeness_from_terms, terms
+from helpers import run_bounds_checked
 
 SETTINGS = settings(max_examples=60, deadline=None)
 
@@ -384,15 +382,4 @@ def test_fused_kernel_and_selections_index_only_inside_their_arrays(tmp_path):
     """Memory safety of the compiled selection (float32 shortlist included): run once with
     numba's bounds checking on (an index outside an array raises), in a fresh process and
     cache, and every answer equal to the float64 selection and to a stable sort."""
-    src = os.path.dirname(os.path.dirname(os.path.abspath(_jit.__file__)))
-    env = dict(
-        os.environ,
-        PYTHONPATH=os.pathsep.join([os.path.dirname(src), os.environ.get("PYTHONPATH", "")]),
-        NUMBA_BOUNDSCHECK="1",
-        NUMBA_CACHE_DIR=str(tmp_path),
-        CITYMATCH_JIT="1",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+    run_bounds_checked(_BOUNDS_SCRIPT, tmp_path)

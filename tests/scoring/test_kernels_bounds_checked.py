@@ -22,15 +22,12 @@ outside a direct call's range must stay untouched.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-import citymatch as cm
+from helpers import run_bounds_checked
 
 _BOUNDS_SCRIPT = textwrap.dedent(
     """
@@ -332,10 +329,4 @@ def test_stats_distance_vikor_copras_and_rank_kernels_index_only_inside_their_ar
     tails, tiles and blocks; every answer equals its plain numpy definition and rows outside
     a call's range stay untouched."""
     pytest.importorskip("numba")
-    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))
-    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path), CITYMATCH_JIT="1")
-    env["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    proc = subprocess.run(
-        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]
+    run_bounds_checked(_BOUNDS_SCRIPT, tmp_path)

@@ -8,9 +8,6 @@ rounded sums), never copied from the code under test.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -18,6 +15,7 @@ import pytest
 
 import citymatch as cm
 from citymatch.scoring import _jit, _kernels, rowpass
+from helpers import run_bounds_checked
 
 needs_jit = pytest.mark.skipif(not _jit.AVAILABLE, reason="compiled kernels switched off")
 
@@ -159,11 +157,4 @@ def test_the_session_10_passes_index_only_inside_their_arrays(tmp_path):
     check, COPRAS's split sums and its tail read and write only inside their arrays — run
     once with numba's bounds checking on (an index outside raises ``IndexError``), in a
     fresh process and cache, on row counts that leave short runs and a short block."""
-    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))  # this citymatch
-    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    env = dict(os.environ, PYTHONPATH=path, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
-    env["CITYMATCH_JIT"] = "1"
-    proc = subprocess.run(
-        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+    run_bounds_checked(_BOUNDS_SCRIPT, tmp_path)

@@ -15,6 +15,7 @@ import pytest
 
 import citymatch as cm
 from citymatch.scoring import _jit, _kernels, rowpass
+from helpers import run_bounds_checked
 
 #: Rows per run of the row kernels (``_jitrows.W``): sizes below end in a short run.
 RUN = 64
@@ -142,14 +143,4 @@ def test_the_log_passes_index_only_inside_their_arrays(tmp_path):
     pytest.importorskip("numba")
     if not _jit.AVAILABLE:
         pytest.skip("compiled kernels switched off")
-    import os
-    import subprocess
-    import sys
-
-    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))
-    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
-    env["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    proc = subprocess.run(
-        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+    run_bounds_checked(_BOUNDS_SCRIPT, tmp_path)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import citymatch as cm
 from citymatch.scoring import _kernels, rowpass
 from citymatch.scoring.pool import PARALLEL_MIN_ROWS
+from helpers import run_bounds_checked
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -433,17 +434,7 @@ def test_this_sessions_row_kernels_index_only_inside_their_arrays(tmp_path):
     their arrays — run with numba's bounds checking on (an index outside raises
     ``IndexError``) in a fresh process and cache, on row counts that leave a short run."""
     pytest.importorskip("numba")
-    import os
-    import subprocess
-    import sys
-
-    src = os.path.dirname(os.path.dirname(os.path.abspath(cm.__file__)))
-    env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path), CITYMATCH_JIT="1")
-    env["PYTHONPATH"] = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    proc = subprocess.run(
-        [sys.executable, "-c", _BOUNDS_SCRIPT], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+    run_bounds_checked(_BOUNDS_SCRIPT, tmp_path)
 
 
 @pytest.mark.parametrize("k", [None, 3])

@@ -95,20 +95,14 @@ def _kernel(name: str) -> Any:
                     "short_top",
                 ):  # fmt: skip
                     setattr(_jitrank, helper, _jit_compile(numba, getattr(_jitrank, helper)))
-                # The same for the row kernels' vectorisable logarithm and exponential, with contraction to
-                # fused multiply-adds (fewer roundings, half the instructions; nothing else
-                # of fast-math).
+                # The row kernels' logarithm and exponential, with contraction to fused
+                # multiply-adds (fewer roundings, half the instructions; no other fast-math).
                 _jitrows.log_run = _jit_compile(numba, _jitrows.log_run, fastmath={"contract"})
                 _jitrows.exp_run = _jit_compile(numba, _jitrows.exp_run, fastmath={"contract"})
                 _jitrows.prefetch = _jitpass.prefetch = _prefetch(numba)  # each module's binding
                 # the row kernels' exact helpers (no fast-math), after the prefetch they call
-                for helper in (
-                    "row_sums",
-                    "row_maxima",
-                    "fold_one",
-                    "fold_extremes",
-                    "prefetch_run",
-                ):
+                rows_helpers = ("row_sums", "row_maxima", "fold_one", "fold_extremes", "prefetch_run")  # fmt: skip
+                for helper in rows_helpers:
                     setattr(_jitrows, helper, _jit_compile(numba, getattr(_jitrows, helper)))
                 for key, py in _PY.items():
                     _COMPILED[key] = _jit_compile(numba, py)

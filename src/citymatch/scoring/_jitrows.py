@@ -103,8 +103,12 @@ def prefetch_run(flat: Any, base: int, cnt: int) -> None:  # pragma: no cover - 
         prefetch(flat, min(p, last))
 
 
-def log_run(v: Any, cnt: int, zb: Any, eb: Any, out: Any) -> None:  # pragma: no cover - compiled
-    """``out[k] = log(v[k])`` for ``k < cnt`` (positive, normal, finite values only)."""
+def log_run(v: Any, cnt: int, zb: Any, eb: Any, g: Any, out: Any) -> None:  # pragma: no cover
+    """``out[k] = log(v[k]) · g[k]`` for ``k < cnt`` (positive, normal, finite values only).
+
+    The product is the logarithm rounded, then multiplied (so ``g = 1`` gives the logarithm
+    itself): a caller that weights the logs needs no loop of its own.
+    """
     vi = v.view(np.int64)
     zf = zb.view(np.float64)
     ef = eb.view(np.float64)
@@ -129,7 +133,7 @@ def log_run(v: Any, cnt: int, zb: Any, eb: Any, out: Any) -> None:  # pragma: no
         r = r * z + 2.0 / 5.0
         r = r * z + 2.0 / 3.0
         r = r * z
-        out[k] = e * LN2_HI + ((f - s * (f - r)) + e * LN2_LO)
+        out[k] = (e * LN2_HI + ((f - s * (f - r)) + e * LN2_LO)) * g[k]
 
 
 def exp_run(y: Any, cnt: int, kb: Any, out: Any) -> bool:  # pragma: no cover - compiled
@@ -405,9 +409,7 @@ def log_rows_py(
             v[k] = 1.0 if low else val
         if want_ext:
             fold_extremes(blk, rows, m, hx, lx)
-        log_run(v, cnt, zb, eb, lg)
-        for k in range(cnt):
-            lg[k] *= g[k]  # the products the sums add: the same roundings as in their chains
+        log_run(v, cnt, zb, eb, g, lg)  # the products the sums add (the log, then times g)
         row_sums(lg, rows, m, const, rs)
         if take_exp:
             for w in range(rows):
@@ -448,6 +450,7 @@ def log_cols_py(
     zb = np.empty(wm, dtype=np.int64)
     eb = np.empty(wm, dtype=np.int64)
     acc = np.zeros(wm)
+    one = np.ones(wm)
     n_bad = 0  # an integer count: its sum vectorises (a float one would be a chain)
     for row0 in range(lo, hi, W):
         rows = min(W, hi - row0)
@@ -459,7 +462,7 @@ def log_cols_py(
             fine = (val >= TINY) & (val <= 1.7976931348623157e308)  # bitwise: vectorises
             n_bad += not fine
             v[k] = val if fine else 1.0
-        log_run(v, cnt, zb, eb, lg)
+        log_run(v, cnt, zb, eb, one, lg)
         for k in range(cnt):
             acc[k] += lg[k]
     for j in range(m):

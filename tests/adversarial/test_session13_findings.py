@@ -1,0 +1,254 @@
+"""Session 13 adversarial findings on the scoring methods other than TOPSIS (issue 14).
+
+Each test documents a defect found by hostile input and is marked ``xfail(strict=True)``:
+it fails today and will start passing (and so fail the suite, as a strict xfail) once the
+defect is fixed, at which point the marker is to be removed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import citymatch as cm
+from citymatch import sensitivity
+from citymatch.errors import CitymatchError
+from citymatch.service import create_app
+
+
+def _pairwise_net_flows(x: np.ndarray, kind: str, q: float, p: float) -> np.ndarray:
+    """PROMETHEE II net flows of one benefit criterion from the N × N table (the definition)."""
+    col = x[:, 0]
+    d = col[:, None] - col[None, :]
+    if kind == "v-shape":
+        pref = np.where(d > p, 1.0, np.where(d > 0, d / p, 0.0))
+    else:  # linear
+        pref = np.where(d > p, 1.0, np.where(d > q, (d - q) / (p - q), 0.0))
+    return (pref.sum(axis=1) - pref.sum(axis=0)) / (col.size - 1)
+
+
+# ---- PROMETHEE: prefix sums lose the small differences next to a large value ---------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PROMETHEE v-shape/linear flows come from a cumulative sum of (x - median); one "
+    "value far from the others absorbs the small ones, so the flows are silently wrong "
+    "(the docs promise 'exact as the pairwise table')",
+)
+@pytest.mark.parametrize(("kind", "q"), [("v-shape", 0.0), ("linear", 1.0)])
+def test_promethee_flows_with_a_distant_value_equal_the_pairwise_table(kind, q):
+    x = np.array([[1e16], [1.0], [2.0], [3.0], [-1e16]])
+    kw = {"p": 3.0} if kind == "v-shape" else {"q": q, "p": 3.0}
+    got = cm.promethee(x, [1.0], [1], preference=kind, **kw).scores
+    np.testing.assert_allclose(got, _pairwise_net_flows(x, kind, q, 3.0), atol=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PROMETHEE v-shape: with one candidate at ±1e6 the flows of two mirror-image "
+    "candidates differ by ~6e-12, beyond the 12-decimal tie rule, so an exact tie is ranked",
+)
+def test_promethee_mirror_candidates_tie_next_to_a_distant_value():
+    x = np.array([[0.4, 0.5], [0.5, 0.4], [0.9, 0.3], [0.6, 0.7], [1e6, -1e6]])
+    res = cm.promethee(x, [0.5, 0.5], [1, 1], preference="v-shape", p=0.5)
+    assert res.ranks[0] == res.ranks[1]  # (0.4, 0.5) and (0.5, 0.4) under equal weights
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PROMETHEE v-shape: a spread of ±1e14 next to values in [0, 1] reverses two "
+    "candidates' order (flow error ~3e-3)",
+)
+def test_promethee_order_next_to_a_distant_value_is_the_pairwise_order():
+    x = np.array([[0.6, 0.19], [0.4, 0.18], [0.67, 0.88], [0.07, 0.34], [1e14, -1e14]])
+    got = cm.promethee(x, [0.5, 0.5], [1, 1], preference="v-shape", p=0.5).scores
+    exact = 0.5 * sum(_pairwise_net_flows(x[:, [j]], "v-shape", 0.0, 0.5) for j in range(2))
+    assert exact[4] > exact[0]  # the definition puts the distant candidate ahead of row 0
+    assert got[4] > got[0]
+
+
+# ---- raw Python exceptions from malformed method options ------------------------------------
+
+X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 1.0]])
+W = [0.5, 0.5]
+T = [1, -1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="spotis() converts `bounds`/`ideal` with np.array unguarded: text, ragged lists "
+    "and mappings raise a raw ValueError/TypeError instead of a citymatch error",
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"bounds": "abc"},
+        {"bounds": [[0, 6], [0]]},
+        {"bounds": {"a": 1}},
+        {"ideal": "x"},
+    ],
+)
+def test_spotis_malformed_bounds_or_ideal_is_a_citymatch_error(options):
+    with pytest.raises(CitymatchError, match=r"bounds|ideal"):
+        cm.spotis(X, W, T, **options)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="promethee(preference=None) raises a raw TypeError ('NoneType' object is not iterable)",
+)
+def test_promethee_preference_none_is_a_citymatch_error():
+    with pytest.raises(CitymatchError, match="preference"):
+        cm.promethee(X, W, T, preference=None)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="/v1/rank answers 500 'internal error' to method_options a user can send "
+    "(SPOTIS bounds as text or ragged, PROMETHEE preference null) instead of a 422",
+)
+@pytest.mark.parametrize(
+    ("method", "options"),
+    [
+        ("spotis", {"bounds": "abc"}),
+        ("spotis", {"bounds": [[0, 5], [1]]}),
+        ("spotis", {"ideal": "abc"}),
+        ("promethee", {"preference": None}),
+    ],
+)
+def test_service_rank_refuses_malformed_method_options_with_422(method, options):
+    criteria = {
+        "name": "t",
+        "title": "T",
+        "version": "1",
+        "criteria": [
+            {"id": "a", "label": "A", "direction": "benefit", "weight": 0.5},
+            {"id": "b", "label": "B", "direction": "cost", "weight": 0.5},
+        ],
+    }
+    rows = [{"id": f"c{i}", "a": float(i % 3 + 1), "b": float(i * 7 % 5 + 1)} for i in range(6)]
+    body = {
+        "candidates": rows,
+        "criteria": criteria,
+        "screening": False,
+        "method": method,
+        "method_options": options,
+    }
+    client = TestClient(create_app(), raise_server_exceptions=False)
+    assert client.post("/v1/rank", json=body).status_code == 422
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="method_agreement(method_options={'VIKOR': 0.2}) raises a raw TypeError "
+    "('float' object is not iterable)",
+)
+def test_method_agreement_options_that_are_not_a_mapping_are_a_citymatch_error():
+    with pytest.raises(CitymatchError, match="method_options"):
+        sensitivity.method_agreement(
+            X, W, T, methods=["VIKOR", "WSM"], method_options={"VIKOR": 0.2}
+        )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="method_agreement refuses 'promethee', the documented call name that rank(), "
+    "rank_acceptability() and the registry accept",
+)
+def test_method_agreement_accepts_the_promethee_alias():
+    res = sensitivity.method_agreement(X, W, T, methods=["promethee", "wsm"])
+    assert res.ranks.shape == (3, 2)
+
+
+# ---- a valid tiny weight -----------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="COPRAS: a positive cost weight of 1e-308 (valid) makes 1/S- overflow; the result "
+    "is a NumericRangeError telling the user to rescale the input (a RuntimeWarning under "
+    "the suite's warnings-as-errors), not an answer; the other seven methods score it",
+)
+def test_copras_scores_a_tiny_positive_cost_weight():
+    got = cm.copras(X, [1.0, 1e-308], T).scores
+    # the cost term scales with the cost weight: Q is S+ to within 1e-300
+    np.testing.assert_allclose(got, X[:, 0] / X[:, 0].sum(), rtol=1e-12)
+
+
+# ---- the same bits with any number of threads ---------------------------------------------
+
+
+def _with_cpus(k, fn):
+    saved = os.cpu_count
+    os.cpu_count = lambda: k  # the pool sizes its passes from os.cpu_count()
+    try:
+        return fn()
+    finally:
+        os.cpu_count = saved
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="column sums (COPRAS, WSM 'sum') and MABAC's column log sums are summed per "
+    "thread chunk, so their last bits depend on the machine's core count",
+)
+@pytest.mark.parametrize(
+    "score",
+    [
+        lambda x, w, t: cm.copras(x, w, t).scores,
+        lambda x, w, t: cm.mabac(x, w, t).scores,
+        lambda x, w, t: cm.wsm(x, w, t, normalization="sum").scores,
+    ],
+    ids=["copras", "mabac", "wsm-sum"],
+)
+def test_scores_do_not_depend_on_the_number_of_threads(score):
+    x = np.random.default_rng(3).random((300_000, 4)) * 100 + 1
+    w, t = [0.1, 0.2, 0.3, 0.4], [1, -1, 1, -1]
+    one = _with_cpus(1, lambda: score(x, w, t))
+    three = _with_cpus(3, lambda: score(x, w, t))
+    np.testing.assert_array_equal(one, three)
+
+
+# ---- objective weights --------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CRITIC weights of one varying criterion raise 'every column is constant' (false); "
+    "entropy and std give [1.0]",
+)
+def test_critic_weight_of_a_single_criterion_is_one():
+    np.testing.assert_array_equal(cm.objective_weights([[1.0], [2.0]], [1], method="critic"), [1.0])
+
+
+# ---- the command line ----------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="docs/methods.md: 'a bad method or option is a usage error, exit 2'; a bad option "
+    "value of the wrong type, an unknown normalisation or PROMETHEE thresholds out of order "
+    "exit 1 (data error) while v=1.5 exits 2",
+)
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--method", "vikor", "--method-option", "v=abc"],
+        ["--method", "wsm", "--method-option", "normalization=vector"],
+        [
+            *("--method", "promethee", "--method-option", "preference=linear"),
+            *("--method-option", "q=1", "--method-option", "p=0.5"),
+        ],
+    ],
+    ids=["v-text", "unknown-normalization", "thresholds-out-of-order"],
+)
+def test_cli_bad_method_option_value_is_a_usage_error(options, capsys):
+    from citymatch.cli.main import main
+
+    code = main(["rank", "example", "--criteria", "partnership-city", "--top", "1", *options])
+    capsys.readouterr()
+    assert code == 2

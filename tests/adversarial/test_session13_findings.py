@@ -33,12 +33,6 @@ def _pairwise_net_flows(x: np.ndarray, kind: str, q: float, p: float) -> np.ndar
 # ---- PROMETHEE: prefix sums lose the small differences next to a large value ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PROMETHEE v-shape/linear flows come from a cumulative sum of (x - median); one "
-    "value far from the others absorbs the small ones, so the flows are silently wrong "
-    "(the docs promise 'exact as the pairwise table')",
-)
 @pytest.mark.parametrize(("kind", "q"), [("v-shape", 0.0), ("linear", 1.0)])
 def test_promethee_flows_with_a_distant_value_equal_the_pairwise_table(kind, q):
     x = np.array([[1e16], [1.0], [2.0], [3.0], [-1e16]])
@@ -47,22 +41,12 @@ def test_promethee_flows_with_a_distant_value_equal_the_pairwise_table(kind, q):
     np.testing.assert_allclose(got, _pairwise_net_flows(x, kind, q, 3.0), atol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PROMETHEE v-shape: with one candidate at ±1e6 the flows of two mirror-image "
-    "candidates differ by ~6e-12, beyond the 12-decimal tie rule, so an exact tie is ranked",
-)
 def test_promethee_mirror_candidates_tie_next_to_a_distant_value():
     x = np.array([[0.4, 0.5], [0.5, 0.4], [0.9, 0.3], [0.6, 0.7], [1e6, -1e6]])
     res = cm.promethee(x, [0.5, 0.5], [1, 1], preference="v-shape", p=0.5)
     assert res.ranks[0] == res.ranks[1]  # (0.4, 0.5) and (0.5, 0.4) under equal weights
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PROMETHEE v-shape: a spread of ±1e14 next to values in [0, 1] reverses two "
-    "candidates' order (flow error ~3e-3)",
-)
 def test_promethee_order_next_to_a_distant_value_is_the_pairwise_order():
     x = np.array([[0.6, 0.19], [0.4, 0.18], [0.67, 0.88], [0.07, 0.34], [1e14, -1e14]])
     got = cm.promethee(x, [0.5, 0.5], [1, 1], preference="v-shape", p=0.5).scores
@@ -78,11 +62,6 @@ W = [0.5, 0.5]
 T = [1, -1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spotis() converts `bounds`/`ideal` with np.array unguarded: text, ragged lists "
-    "and mappings raise a raw ValueError/TypeError instead of a citymatch error",
-)
 @pytest.mark.parametrize(
     "options",
     [
@@ -97,20 +76,11 @@ def test_spotis_malformed_bounds_or_ideal_is_a_citymatch_error(options):
         cm.spotis(X, W, T, **options)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="promethee(preference=None) raises a raw TypeError ('NoneType' object is not iterable)",
-)
 def test_promethee_preference_none_is_a_citymatch_error():
     with pytest.raises(CitymatchError, match="preference"):
         cm.promethee(X, W, T, preference=None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/v1/rank answers 500 'internal error' to method_options a user can send "
-    "(SPOTIS bounds as text or ragged, PROMETHEE preference null) instead of a 422",
-)
 @pytest.mark.parametrize(
     ("method", "options"),
     [
@@ -142,11 +112,6 @@ def test_service_rank_refuses_malformed_method_options_with_422(method, options)
     assert client.post("/v1/rank", json=body).status_code == 422
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="method_agreement(method_options={'VIKOR': 0.2}) raises a raw TypeError "
-    "('float' object is not iterable)",
-)
 def test_method_agreement_options_that_are_not_a_mapping_are_a_citymatch_error():
     with pytest.raises(CitymatchError, match="method_options"):
         sensitivity.method_agreement(
@@ -154,11 +119,6 @@ def test_method_agreement_options_that_are_not_a_mapping_are_a_citymatch_error()
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="method_agreement refuses 'promethee', the documented call name that rank(), "
-    "rank_acceptability() and the registry accept",
-)
 def test_method_agreement_accepts_the_promethee_alias():
     res = sensitivity.method_agreement(X, W, T, methods=["promethee", "wsm"])
     assert res.ranks.shape == (3, 2)

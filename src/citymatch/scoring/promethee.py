@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
-from ..errors import CitymatchValueError, ShapeError
+from ..errors import CitymatchTypeError, CitymatchValueError, ShapeError
 from .inputs import decision_inputs, per_criterion
 from .method_results import PrometheeResult
 
@@ -60,6 +60,10 @@ _BLOCK_CELLS = 4_000_000
 
 
 def _kinds(preference: str | Sequence[str], m: int) -> tuple[str, ...]:
+    if not isinstance(preference, (str, Sequence, np.ndarray)):
+        raise CitymatchTypeError(
+            f"`preference` must be one name or a sequence of {m} names; got {preference!r}."
+        )
     names = [preference] * m if isinstance(preference, str) else list(preference)
     if len(names) != m:
         raise ShapeError(
@@ -164,7 +168,16 @@ def _sorted_sums(ys: F64, kind: str, q: float, p: float) -> F64:
     # v-shape (q = 0) and linear: (d − q)/(p − q) for q < d ≤ p
     q_eff = 0.0 if kind == "v-shape" else q
     top = _count_above(ys, ys, q_eff)
-    centre = np.median(ys)
+    # The window sums Σ y_b come from prefix sums of the values less a centre.  One centre
+    # for all lets a distant value swamp the small ones in the running sum (catastrophic
+    # cancellation: silently wrong flows next to an outlier).  A window never crosses a gap
+    # wider than p, so each run of values without one gets its own centre (its midpoint):
+    # the running sum then holds deviations within a run only.
+    gap = np.diff(ys) > p
+    run = np.concatenate([[0], np.cumsum(gap)])
+    first = np.flatnonzero(np.concatenate([[True], gap]))
+    last = np.concatenate([first[1:] - 1, [ys.shape[0] - 1]])
+    centre = (0.5 * ys[first] + 0.5 * ys[last])[run]
     cs = np.concatenate([[0.0], np.cumsum(ys - centre)])
     count = top - full
     part = (count * (ys - centre - q_eff) - (cs[top] - cs[full])) / (p - q_eff)

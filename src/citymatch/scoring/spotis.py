@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import CriterionTypes, raise_nonfinite
+from .._validate import CriterionTypes, raise_nonfinite, real_array
 from ..errors import CitymatchValueError, NumericRangeError, ShapeError
 from . import rowpass
 from .affine import TINY, ColumnForm, checked_stats, weighted_sum
@@ -32,7 +32,7 @@ F64 = NDArray[np.float64]
 
 def _bounds(x: F64, bounds: ArrayLike) -> F64:
     m = x.shape[1]
-    b = np.array(bounds, dtype=np.float64)
+    b = real_array(bounds, name="bounds", copy=True)
     if b.shape != (m, 2):
         raise ShapeError(
             f"`bounds` must have shape ({m}, 2) (one [min, max] per criterion); got {b.shape}."
@@ -115,7 +115,7 @@ def spotis(
     if ideal is None:
         star = np.where(inp.benefit, b[:, 1], b[:, 0])
     else:
-        star = np.array(ideal, dtype=np.float64)
+        star = real_array(ideal, name="ideal", copy=True)
         if star.shape != (inp.x.shape[1],):
             raise ShapeError(f"`ideal` must have {inp.x.shape[1]} values; got shape {star.shape}.")
         if ((star < b[:, 0]) | (star > b[:, 1])).any() or not np.isfinite(star).all():

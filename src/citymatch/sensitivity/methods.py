@@ -12,10 +12,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._validate import CriterionTypes
-from ..errors import CitymatchValueError, ShapeError
+from ..errors import ArgumentError, CitymatchTypeError, CitymatchValueError, ShapeError
 from ..scoring.ranks import rank_scores, tie_round
 from ..scoring.registry import METHODS as SCORING_METHODS
-from ..scoring.registry import check_options
+from ..scoring.registry import check_options, method_spec
 from ._problem import F64, Problem, Source, as_problem
 from ._terms import scores_at
 
@@ -141,11 +141,18 @@ def method_agreement(
     names = list(methods)
     if len(names) < 2:
         raise CitymatchValueError(f"`methods` must name at least 2 methods; got {names}.")
-    unknown = [m for m in names if str(m).upper() not in METHODS]
-    if unknown:
-        raise CitymatchValueError(f"`methods` must be among {list(METHODS)}; got {unknown}.")
-    names = [str(m).upper() for m in names]
-    opts = {str(k).upper(): v for k, v in (method_options or {}).items()}
+    names = [_canonical(m, "methods") for m in names]
+    if method_options is not None and not isinstance(method_options, Mapping):
+        raise CitymatchTypeError(
+            f"`method_options` must map method names to option mappings; got {method_options!r}."
+        )
+    opts = {_canonical(k, "method_options"): v for k, v in (method_options or {}).items()}
+    bad = {k: v for k, v in opts.items() if not isinstance(v, Mapping)}
+    if bad:
+        raise CitymatchTypeError(
+            f"`method_options` must give each method a mapping of options (e.g. "
+            f"{{'VIKOR': {{'v': 0.3}}}}); got {bad}."
+        )
     stray = sorted(set(opts) - set(names))
     if stray:
         raise CitymatchValueError(f"`method_options` names methods not compared: {stray}.")
@@ -160,6 +167,16 @@ def method_agreement(
             rw.loc[a, b] = corr.weighted_spearman(r[a].to_numpy(float), r[b].to_numpy(float))
             ws.loc[a, b] = corr.ws(r[a].to_numpy(float), r[b].to_numpy(float))
     return MethodAgreementResult(r, rw, ws, consensus(r))
+
+
+def _canonical(name: object, arg: str) -> str:
+    """A method's canonical name (the registry's aliases, any case), or an error naming ``arg``."""
+    try:
+        return method_spec(name).name
+    except ArgumentError:
+        raise CitymatchValueError(
+            f"`{arg}` must be among {list(METHODS)}; got [{name!r}]."
+        ) from None
 
 
 def _swaps(

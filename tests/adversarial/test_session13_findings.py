@@ -176,13 +176,20 @@ def test_scores_do_not_depend_on_the_number_of_threads(score):
 # ---- objective weights --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CRITIC weights of one varying criterion raise 'every column is constant' (false); "
-    "entropy and std give [1.0]",
-)
 def test_critic_weight_of_a_single_criterion_is_one():
+    """CRITIC's conflict term is 0 for a lone criterion: if it separates the candidates it
+    takes all the weight (as entropy and std give); a constant one is still refused."""
     np.testing.assert_array_equal(cm.objective_weights([[1.0], [2.0]], [1], method="critic"), [1.0])
+    with pytest.raises(CitymatchError, match="every column is constant"):
+        cm.objective_weights([[1.0], [1.0]], [1], method="critic")
+
+
+def test_critic_refuses_perfectly_correlated_criteria_saying_why():
+    """Several criteria that vary but are perfectly correlated give every C_j = 0: refused
+    with the true reason (the conflict terms), not 'every column is constant'."""
+    x = [[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]  # r = 1 exactly in floating point
+    with pytest.raises(CitymatchError, match="perfectly correlated"):
+        cm.objective_weights(x, [1, 1], method="critic")
 
 
 # ---- the command line ----------------------------------------------------------------------

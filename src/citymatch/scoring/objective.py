@@ -12,6 +12,8 @@ candidates gets weight 0, and a matrix where no column does is refused):
     paper), :math:`C_j = \sigma_j \sum_k (1 - r_{jk})` with the sample standard deviation and
     Pearson correlations; a constant column has :math:`\sigma = 0` and correlation 0 with
     the others.  (pymcdm 1.x does not orient cost columns; they agree when all are benefits.)
+    A single criterion that separates the candidates gets weight 1; several, all perfectly
+    correlated, give every :math:`C_j = 0` and are refused (no weights to share).
 ``std``
     :math:`w_j \propto \sigma_j` of the min-max normalised column (unit-free; raw standard
     deviations would hand the weight to the column with the largest units).
@@ -148,6 +150,14 @@ def objective_weights(
     t = as_types(types, m) if types is not None else np.ones(m, dtype=np.int8)
     z = _minmax_towards_best(x, t)
     raw = _critic(z) if method == "critic" else z.std(axis=0, ddof=1)
+    if method == "critic" and not raw.sum() > 0 and (z.max(axis=0) > 0).any():
+        if m == 1:  # one criterion that separates the candidates takes all the weight
+            return _as_output(np.ones(1), matrix)
+        raise CitymatchValueError(
+            "`matrix` gives no critic weights: every criterion that varies is perfectly "
+            "correlated with all the others, so each one's conflict term Σ(1 − r) is 0; use "
+            "'std' or 'entropy'."
+        )
     return _as_output(_normalised(raw, method), matrix)
 
 

@@ -127,12 +127,6 @@ def test_method_agreement_accepts_the_promethee_alias():
 # ---- a valid tiny weight -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="COPRAS: a positive cost weight of 1e-308 (valid) makes 1/S- overflow; the result "
-    "is a NumericRangeError telling the user to rescale the input (a RuntimeWarning under "
-    "the suite's warnings-as-errors), not an answer; the other seven methods score it",
-)
 def test_copras_scores_a_tiny_positive_cost_weight():
     got = cm.copras(X, [1.0, 1e-308], T).scores
     # the cost term scales with the cost weight: Q is S+ to within 1e-300

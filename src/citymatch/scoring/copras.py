@@ -32,12 +32,21 @@ from .method_results import CoprasResult
 __all__ = ["copras"]
 
 F64 = NDArray[np.float64]
+#: Below this, 1/S₋ overflows float64.
+_RECIP_MIN = 1.0 / np.finfo(np.float64).max
 
 
 def _cost_term(s_minus: F64) -> F64:
     """``Σ S₋ / (S₋ᵢ Σ 1/S₋)`` along the last axis, with the zero-S₋ limit."""
     total = s_minus.sum(axis=-1, keepdims=True)
     if s_minus.min() > 0:  # the usual case: ΣS₋ · (1/S₋ᵢ) / Σ(1/S₋), two passes
+        if s_minus.min() < _RECIP_MIN:  # 1/S₋ would overflow (tiny cost weights); the term
+            scale = s_minus.max(axis=-1, keepdims=True)  # is homogeneous of degree 1 in S₋
+            s = s_minus / scale
+            inv_all = 1.0 / s
+            inv_all *= s.sum(axis=-1, keepdims=True) / inv_all.sum(axis=-1, keepdims=True)
+            inv_all *= scale
+            return inv_all
         inv_all = 1.0 / s_minus
         inv_all *= total / inv_all.sum(axis=-1, keepdims=True)
         return inv_all

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "ArgumentTypeError",
     "BrowserError",
     "BrowserNotFoundError",
     "CandidateDataError",
@@ -334,6 +335,10 @@ class ArgumentError(CitymatchValueError):
 
     A usage error rather than a data error: the command line answers it with exit code 2.
     """
+
+
+class ArgumentTypeError(ArgumentError, CitymatchTypeError):
+    """An option argument of the wrong type (``v="abc"``): a TypeError and a usage error."""
 
 
 class UnknownGoalError(CitymatchValueError):

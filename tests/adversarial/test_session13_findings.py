@@ -189,12 +189,6 @@ def test_critic_refuses_perfectly_correlated_criteria_saying_why():
 # ---- the command line ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/methods.md: 'a bad method or option is a usage error, exit 2'; a bad option "
-    "value of the wrong type, an unknown normalisation or PROMETHEE thresholds out of order "
-    "exit 1 (data error) while v=1.5 exits 2",
-)
 @pytest.mark.parametrize(
     "options",
     [

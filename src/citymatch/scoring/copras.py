@@ -42,11 +42,11 @@ def _cost_term(s_minus: F64) -> F64:
     if s_minus.min() > 0:  # the usual case: ΣS₋ · (1/S₋ᵢ) / Σ(1/S₋), two passes
         if s_minus.min() < _RECIP_MIN:  # 1/S₋ would overflow (tiny cost weights); the term
             scale = s_minus.max(axis=-1, keepdims=True)  # is homogeneous of degree 1 in S₋
-            s = s_minus / scale
-            inv_all = 1.0 / s
-            inv_all *= s.sum(axis=-1, keepdims=True) / inv_all.sum(axis=-1, keepdims=True)
-            inv_all *= scale
-            return inv_all
+            s: F64 = s_minus / scale
+            inv_s: F64 = 1.0 / s
+            inv_s *= s.sum(axis=-1, keepdims=True) / inv_s.sum(axis=-1, keepdims=True)
+            inv_s *= scale
+            return inv_s
         inv_all = 1.0 / s_minus
         inv_all *= total / inv_all.sum(axis=-1, keepdims=True)
         return inv_all

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
-from ..errors import ArgumentError, CitymatchTypeError, CitymatchValueError
+from ..errors import ArgumentError, ArgumentTypeError, CitymatchTypeError, CitymatchValueError
 
 __all__ = ["DecisionInputs", "decision_inputs", "in_unit_interval", "per_criterion"]
 
@@ -65,7 +65,7 @@ def decision_inputs(
 def in_unit_interval(value: object, name: str) -> float:
     """``value`` as a float in [0, 1], or a clear error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise CitymatchTypeError(f"`{name}` must be a number in [0, 1]; got {value!r}.")
+        raise ArgumentTypeError(f"`{name}` must be a number in [0, 1]; got {value!r}.")
     v = float(value)
     if not 0.0 <= v <= 1.0:  # also refuses NaN; an option out of its domain (exit 2 in the CLI)
         raise ArgumentError(f"`{name}` must lie in [0, 1]; got {v}.")

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
-from ..errors import CitymatchTypeError, CitymatchValueError, ShapeError
+from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from .inputs import decision_inputs, per_criterion
 from .method_results import PrometheeResult
 
@@ -61,7 +61,7 @@ _BLOCK_CELLS = 4_000_000
 
 def _kinds(preference: str | Sequence[str], m: int) -> tuple[str, ...]:
     if not isinstance(preference, (str, Sequence, np.ndarray)):
-        raise CitymatchTypeError(
+        raise ArgumentTypeError(
             f"`preference` must be one name or a sequence of {m} names; got {preference!r}."
         )
     names = [preference] * m if isinstance(preference, str) else list(preference)
@@ -73,7 +73,7 @@ def _kinds(preference: str | Sequence[str], m: int) -> tuple[str, ...]:
     for j, name in enumerate(names):
         key = _ALIASES.get(str(name).lower(), str(name).lower())
         if key not in PREFERENCE_FUNCTIONS:
-            raise CitymatchValueError(
+            raise ArgumentError(
                 f"`preference` of criterion {j} must be one of "
                 f"{', '.join(map(repr, PREFERENCE_FUNCTIONS))}; got {name!r}."
             )
@@ -86,27 +86,25 @@ def _check_thresholds(kinds: tuple[str, ...], q: F64, p: F64, s: F64, given: set
     for j, kind in enumerate(kinds):
         missing = [t for t in need.get(kind, "") if t not in given]
         if missing:
-            raise CitymatchValueError(
+            raise ArgumentError(
                 f"criterion {j} uses the {kind!r} preference function, which needs "
                 f"`{missing[0]}`; pass {missing[0]}=... (one number or one per criterion)."
             )
         if kind in ("u-shape", "level", "linear") and q[j] < 0:
-            raise CitymatchValueError(
+            raise ArgumentError(
                 f"`q` (indifference threshold) must be ≥ 0; got {q[j]} at criterion {j}."
             )
         if kind == "v-shape" and p[j] <= 0:
-            raise CitymatchValueError(
+            raise ArgumentError(
                 f"`p` (preference threshold) must be > 0 for 'v-shape'; got {p[j]} at criterion {j}."
             )
         if kind in ("level", "linear") and not q[j] < p[j]:
-            raise CitymatchValueError(
+            raise ArgumentError(
                 f"thresholds out of order at criterion {j}: the {kind!r} function needs "
                 f"q < p; got q = {q[j]}, p = {p[j]}."
             )
         if kind == "gaussian" and s[j] <= 0:
-            raise CitymatchValueError(
-                f"`s` must be > 0 for 'gaussian'; got {s[j]} at criterion {j}."
-            )
+            raise ArgumentError(f"`s` must be > 0 for 'gaussian'; got {s[j]} at criterion {j}.")
 
 
 def _gaussian_sums(y: F64, s: float) -> F64:

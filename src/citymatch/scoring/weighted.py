@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes
-from ..errors import CitymatchValueError, NumericRangeError
+from ..errors import ArgumentError, CitymatchValueError, NumericRangeError
 from . import rowpass
 from .affine import (
     TINY,
@@ -96,7 +96,7 @@ def _refuse_sign(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str)
 def linear_form(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str) -> ColumnForm:
     """The normalisation ``norm`` of every column as a :class:`ColumnForm` (see the module doc)."""
     if norm not in RATIO_NORMALIZATIONS:
-        raise CitymatchValueError(
+        raise ArgumentError(
             f"`normalization` must be one of {', '.join(map(repr, RATIO_NORMALIZATIONS))}; "
             f"got {norm!r}."
         )

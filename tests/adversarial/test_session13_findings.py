@@ -145,19 +145,16 @@ def _with_cpus(k, fn):
         os.cpu_count = saved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="column sums (COPRAS, WSM 'sum') and MABAC's column log sums are summed per "
-    "thread chunk, so their last bits depend on the machine's core count",
-)
 @pytest.mark.parametrize(
     "score",
     [
         lambda x, w, t: cm.copras(x, w, t).scores,
         lambda x, w, t: cm.mabac(x, w, t).scores,
         lambda x, w, t: cm.wsm(x, w, t, normalization="sum").scores,
+        lambda x, w, t: cm.topsis(x, w, t).scores,
+        lambda x, w, t: cm.topsis(x, w, t, normalization="sum").scores,
     ],
-    ids=["copras", "mabac", "wsm-sum"],
+    ids=["copras", "mabac", "wsm-sum", "topsis-vector", "topsis-sum"],
 )
 def test_scores_do_not_depend_on_the_number_of_threads(score):
     x = np.random.default_rng(3).random((300_000, 4)) * 100 + 1

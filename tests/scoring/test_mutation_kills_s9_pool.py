@@ -28,7 +28,7 @@ PMR = 131072  # PARALLEL_MIN_ROWS, as documented
 
 def test_documented_constants():
     """Blocks of 8192 rows, threads from 131072 rows on, 4 chunks per thread."""
-    assert (pool.BLOCK_ROWS, pool.PARALLEL_MIN_ROWS, pool.CHUNKS_PER_THREAD) == (B, PMR, 4)
+    assert (pool.BLOCK_ROWS, pool.PARALLEL_MIN_ROWS, pool.CHUNK_ROWS) == (B, PMR, 16 * B)
 
 
 # --- chunking -------------------------------------------------------------------------------
@@ -73,29 +73,46 @@ def _here() -> int:
     return threading.get_ident()
 
 
-def test_over_rows_one_part_is_one_call_in_this_thread():
-    """``parts=1``: one call ``fn(0, n)`` in the calling thread, whatever ``n``."""
+def test_over_rows_one_part_runs_every_chunk_in_this_thread():
+    """``parts=1``: the chunks, in order, each called in the calling thread; up to
+    ``CHUNK_ROWS`` rows that is one call ``fn(0, n)``."""
     calls = []
     got = pool.over_rows(5 * B + 3, 1, lambda lo, hi: calls.append(_here()) or (lo, hi))
     assert got == [(0, 5 * B + 3)] and calls == [_here()]
     assert pool.over_rows(100, 1, lambda lo, hi: (lo, hi)) == [(0, 100)]
+    calls.clear()
+    got = pool.over_rows(40 * B + 3, 1, lambda lo, hi: calls.append(_here()) or (lo, hi))
+    assert got == [(0, 14 * B), (14 * B, 28 * B), (28 * B, 40 * B + 3)]
+    assert calls == [_here()] * 3
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_over_rows_chunks_depend_on_the_rows_alone(cores, parts):
+    """The chunks are the same with any number of threads (so a reduction merged in chunk
+    order has the same bits on any machine): ceil(n / CHUNK_ROWS) block-aligned chunks."""
+    cores(3)
+    n = 80 * B + 5  # 81 blocks in ceil(n / CHUNK_ROWS) = 6 chunks of 14 blocks (the last short)
+    got = pool.over_rows(n, parts, lambda lo, hi: (lo, hi))
+    assert got == [(i * 14 * B, min(n, (i + 1) * 14 * B)) for i in range(6)]
 
 
 def test_over_rows_pooled_chunks_and_serial_result():
-    """``parts=2`` on 8 blocks: 4 chunks per thread = 8 one-block chunks, in row order, on
-    pool threads; the per-chunk sums add up to the serial sum; below one block, one chunk."""
-    x = np.arange(8 * B, dtype=np.float64)
+    """``parts=2`` on 48 blocks: three chunks of sixteen blocks, in row order, on pool
+    threads; the per-chunk sums add up to the serial sum; one chunk runs here."""
+    x = np.arange(48 * B, dtype=np.float64)
     where = []
 
     def part(lo, hi):
         where.append(pool.in_pool())
         return lo, hi, float(x[lo:hi].sum())
 
-    got = pool.over_rows(8 * B, 2, part)
-    assert [(lo, hi) for lo, hi, _ in got] == [(i * B, (i + 1) * B) for i in range(8)]
-    assert sum(s for _, _, s in got) == (8 * B - 1) * 8 * B / 2  # exact in float64
+    got = pool.over_rows(48 * B, 2, part)
+    assert [(lo, hi) for lo, hi, _ in got] == [(i * 16 * B, (i + 1) * 16 * B) for i in range(3)]
+    assert sum(s for _, _, s in got) == (48 * B - 1) * 48 * B / 2  # exact in float64
     assert all(where)
-    assert pool.over_rows(B - 1, 2, lambda lo, hi: (lo, hi)) == [(0, B - 1)]
+    where.clear()
+    assert [c[:2] for c in pool.over_rows(16 * B, 2, part)] == [(0, 16 * B)]
+    assert where == [False]
 
 
 def test_over_chunks_pools_only_several_chunks():
@@ -193,7 +210,7 @@ def test_threads_bound_how_many_run_at_once(cores):
     assert peak.peak <= 2
     assert list(pool.ordered_map(peak, range(6), threads=2))[-1] == (5,)
     assert peak.peak <= 2
-    assert len(pool.over_rows(8 * B, 2, peak)) == 8
+    assert len(pool.over_rows(128 * B, 2, peak)) == 8
     assert peak.peak <= 2
 
 
@@ -228,7 +245,7 @@ def _child_blas_report() -> bytes:
     def blas() -> list[int]:
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
-    seen = pool.over_rows(2 * B, 2, lambda lo, hi: blas())
+    seen = pool.over_rows(2 * pool.CHUNK_ROWS, 2, lambda lo, hi: blas())
     ok = len(seen) >= 2 and all(t and set(t) == {1} for t in seen) and set(blas()) == {2}
     return b"ok" if ok else repr((seen, blas())).encode()
 
@@ -237,7 +254,7 @@ def _child_blas_report() -> bytes:
 def test_forked_child_limits_blas_in_its_own_pool():
     """A child forked while the parent is inside a pooled section starts with none running:
     its own pooled work sees BLAS limited to one thread, and its setting comes back after."""
-    pool.over_rows(2 * B, 2, lambda lo, hi: lo)  # the pool exists in the parent
+    pool.over_rows(2 * pool.CHUNK_ROWS, 2, lambda lo, hi: lo)  # the pool exists in the parent
     read_end, write_end = os.pipe()
     with pool.blas_single_threaded():
         pid = os.fork()

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
 import pytest
@@ -96,10 +97,13 @@ def test_nested_work_inside_the_pool_runs_inline():
     """Work started from a pool thread runs in that thread (no nested pool, no deadlock)."""
 
     def inner(i):
-        return pool.over_rows(2 * pool.PARALLEL_MIN_ROWS, 2, lambda lo, hi: (lo, hi))
+        here = threading.get_ident()
+        n = 2 * pool.PARALLEL_MIN_ROWS
+        return pool.over_rows(n, 2, lambda lo, hi: (lo, hi, threading.get_ident() == here))
 
     out = list(pool.ordered_map(inner, range(4), threads=2))
-    assert out == [[(0, 2 * pool.PARALLEL_MIN_ROWS)]] * 4
+    chunks = pool.row_chunks(2 * pool.PARALLEL_MIN_ROWS, 2)  # 32 blocks: two chunks of sixteen
+    assert out == [[(lo, hi, True) for lo, hi in chunks]] * 4
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from .._validate import check_threads
 
 __all__ = [
     "BLOCK_ROWS",
-    "CHUNKS_PER_THREAD",
+    "CHUNK_ROWS",
     "PARALLEL_MIN_ROWS",
     "blas_single_threaded",
     "in_pool",
@@ -48,11 +48,11 @@ T = TypeVar("T")
 BLOCK_ROWS = 8192
 #: Below this many rows everything runs in the calling thread.
 PARALLEL_MIN_ROWS = 131072
-#: Chunks per thread in :func:`over_rows`: the pool hands them out as threads come free, so
-#: a thread that shares its core with another process (a browser, a notebook kernel) does
-#: less of the work instead of holding everyone up (one chunk per thread would make the
-#: pass as slow as its slowest core).
-CHUNKS_PER_THREAD = 4
+#: Rows per chunk of :func:`over_rows` (16 blocks; a million rows make 8 chunks).  The
+#: pool hands the chunks out as threads come free, so a thread that shares its core with
+#: another process (a browser, a notebook kernel) does less of the work instead of holding
+#: everyone up (one chunk per thread would make the pass as slow as its slowest core).
+CHUNK_ROWS = 16 * BLOCK_ROWS
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -139,12 +139,15 @@ def row_chunks(n_rows: int, n_parts: int) -> list[tuple[int, int]]:
 def over_rows(n: int, parts: int, fn: Callable[[int, int], T]) -> list[T]:
     """``fn(lo, hi)`` over block-aligned row chunks, results in row order.
 
-    In this thread for one part; else :data:`CHUNKS_PER_THREAD` chunks per thread on the
-    pool (``parts`` threads at most run at once), handed out as threads come free.
+    The chunks depend on ``n`` alone (about :data:`CHUNK_ROWS` rows each), never on the
+    number of threads: a reduction merged in chunk order (column sums, log sums) has the
+    same bits on one core or sixteen.  In this thread for one part; else on the pool
+    (``parts`` threads at most run at once), each chunk handed out as a thread comes free.
     """
-    if parts == 1 or in_pool():
-        return [fn(0, n)]
-    return over_chunks(row_chunks(n, parts * CHUNKS_PER_THREAD), fn, threads=parts)
+    chunks = row_chunks(n, max(1, -(-n // CHUNK_ROWS)))
+    if parts == 1 or in_pool() or len(chunks) == 1:
+        return [fn(lo, hi) for lo, hi in chunks]
+    return over_chunks(chunks, fn, threads=parts)
 
 
 def over_chunks(

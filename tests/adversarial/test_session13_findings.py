@@ -1,8 +1,10 @@
 """Session 13 adversarial findings on the scoring methods other than TOPSIS (issue 14).
 
-Each test documents a defect found by hostile input and is marked ``xfail(strict=True)``:
-it fails today and will start passing (and so fail the suite, as a strict xfail) once the
-defect is fixed, at which point the marker is to be removed.
+Each test pins the fix of a defect that a hostile input found (each failed before its fix,
+as a strict xfail): PROMETHEE's window sums next to an outlier, raw exceptions and HTTP 500
+from malformed SPOTIS/PROMETHEE options, method_agreement's options and aliases, COPRAS with
+a tiny cost weight, bits that depended on the core count, CRITIC with one criterion, and
+the command line's exit code for a bad method option.
 """
 
 from __future__ import annotations

@@ -197,12 +197,25 @@ def test_critic_refuses_perfectly_correlated_criteria_saying_why():
             *("--method", "promethee", "--method-option", "preference=linear"),
             *("--method-option", "q=1", "--method-option", "p=0.5"),
         ],
+        ["--method", "promethee", "--method-option", 'preference=["usual", "usual"]'],
+        [
+            *("--method", "promethee", "--method-option", "preference=linear"),
+            *("--method-option", "q=[0, 1]", "--method-option", "p=3"),
+        ],
     ],
-    ids=["v-text", "unknown-normalization", "thresholds-out-of-order"],
+    ids=[
+        "v-text",
+        "unknown-normalization",
+        "thresholds-out-of-order",
+        "preference-count",
+        "threshold-count",
+    ],
 )
 def test_cli_bad_method_option_value_is_a_usage_error(options, capsys):
+    """Exit 2, and the candidates' file not blamed for the option."""
     from citymatch.cli.main import main
 
     code = main(["rank", "example", "--criteria", "partnership-city", "--top", "1", *options])
-    capsys.readouterr()
+    err = capsys.readouterr().err
     assert code == 2
+    assert "cities.csv" not in err and "error:" in err

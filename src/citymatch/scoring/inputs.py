@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
-from ..errors import ArgumentError, ArgumentTypeError, CitymatchTypeError, CitymatchValueError
+from ..errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["DecisionInputs", "decision_inputs", "in_unit_interval", "per_criterion"]
 
@@ -73,22 +73,26 @@ def in_unit_interval(value: object, name: str) -> float:
 
 
 def per_criterion(value: ArrayLike | None, m: int, name: str, *, default: float) -> F64:
-    """A scalar or one value per criterion, as a finite float64 (M,) array."""
+    """A scalar or one value per criterion, as a finite float64 (M,) array.
+
+    For a method's options (PROMETHEE's thresholds): a refusal is a usage error
+    (:class:`ArgumentError`, exit 2 on the command line), not a data error.
+    """
     if value is None:
         return np.full(m, default)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise CitymatchTypeError(
+        raise ArgumentTypeError(
             f"`{name}` must be a number or one number per criterion; got {value!r}."
         ) from exc
     if arr.ndim == 0:
         arr = np.full(m, float(arr))
     if arr.shape != (m,):
-        raise CitymatchValueError(
+        raise ArgumentError(
             f"`{name}` must be a number or {m} numbers (one per criterion); got shape {arr.shape}."
         )
     if not np.isfinite(arr).all():
         j = int(np.argmax(~np.isfinite(arr)))
-        raise CitymatchValueError(f"`{name}` must be finite; got {arr[j]} at criterion {j}.")
+        raise ArgumentError(f"`{name}` must be finite; got {arr[j]} at criterion {j}.")
     return arr

@@ -66,7 +66,7 @@ def _kinds(preference: str | Sequence[str], m: int) -> tuple[str, ...]:
         )
     names = [preference] * m if isinstance(preference, str) else list(preference)
     if len(names) != m:
-        raise ShapeError(
+        raise ArgumentError(
             f"`preference` must be one name or {m} names (one per criterion); got {len(names)}."
         )
     out = []

@@ -95,11 +95,14 @@ def fold(form: ColumnForm, w: F64) -> tuple[F64, float, F64]:
     return w * form.a, float(w @ form.b), np.where(form.recip, w * form.c, 0.0)
 
 
-def weighted_sums(x: F64, forms: list[ColumnForm], w: F64) -> list[F64]:
+def weighted_sums(
+    x: F64, forms: list[ColumnForm], w: F64, *, blend: tuple[float, F64, F64] | None = None
+) -> list[F64]:
     """``Σ_j w_j n_ij`` under each form.
 
     One read of ``x`` for one weight vector (M,) → (N,) each; a (K, M) batch is one matrix
-    product per form → (K, N) each.
+    product per form → (K, N) each.  ``blend`` (one weight vector only): as
+    :func:`.rowpass.affine_rows`, on the first form's sums.
     """
     if w.ndim == 2:
         return [_batched_sum(x, form, w) for form in forms]
@@ -111,6 +114,7 @@ def weighted_sums(x: F64, forms: list[ColumnForm], w: F64) -> list[F64]:
         np.array([f[1] for f in folded]),
         np.array([f[2] for f in folded]),
         recip,
+        blend=blend,
     )
     return list(sums)
 
@@ -128,12 +132,8 @@ def weighted_sum_blended(
     The blend is numpy's ``other * (1 − λ) + s * λ`` (the same bits), written as each block
     of sums is made, so it costs no pass of its own.
     """
-    alpha, beta, gamma = fold(form, w)
     out = np.empty(x.shape[0])
-    sums, _ = rowpass.affine_rows(
-        x, alpha[None, :], np.array([beta]), gamma[None, :], form.recip, blend=(lam, other, out)
-    )
-    return sums[0], out
+    return weighted_sums(x, [form], w, blend=(lam, other, out))[0], out
 
 
 def _batched_sum(x: F64, form: ColumnForm, w: F64) -> F64:

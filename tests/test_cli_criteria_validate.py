@@ -83,3 +83,92 @@ def test_consistent_set_and_shipped_sets_validate(capsys):
     for name in ("partnership-city", "friendship-city", "alternative-partner", "project"):
         assert main(["criteria", "validate", name]) == 0
         assert f"{name}: valid criteria set" in capsys.readouterr().out
+
+
+DIRECT = """\
+format_version = 1
+name = "direct"
+title = "Direct"
+version = "1"
+{method}
+
+[[criteria]]
+id = "a"
+label = "A"
+direction = "benefit"
+weight = 0.5
+
+[[criteria]]
+id = "b"
+label = "B"
+direction = "cost"
+weight = 0.5
+"""
+
+BAD_OPTIONS = [
+    ('method = "vikor"\nmethod_options = { v = 2.0 }', "`v` must lie in [0, 1]; got 2.0"),
+    ('method = "vikor"\nmethod_options = { v = "half" }', "`v` must be a number in [0, 1]"),
+    (
+        'method = "promethee"\nmethod_options = { preference = "linear", q = 3.0, p = 1.0 }',
+        "needs q < p; got q = 3.0, p = 1.0",
+    ),
+    ('method = "promethee"\nmethod_options = { preference = "linear" }', "which needs `q`"),
+    ('method = "promethee"\nmethod_options = { preference = "gauss" }', "got 'gauss'"),
+    ('method = "waspas"\nmethod_options = { lam = -0.1 }', "`lam` must lie in [0, 1]"),
+    ('method = "wpm"\nmethod_options = { normalization = "minmax" }', "'minmax' cannot be used"),
+    ('method = "wsm"\nmethod_options = { normalization = "vector" }', "got 'vector'"),
+    ('method = "spotis"\nmethod_options = { bounds = [[0, 1]] }', "must have shape (2, 2)"),
+    ('method = "spotis"\nmethod_options = { bounds = [[0, 1], [5, 2]] }', "min < max"),
+    (
+        'method = "spotis"\nmethod_options = { bounds = [[0, 1], [0, 2]], ideal = [1, 3] }',
+        "within `bounds`",
+    ),
+    ('method = "topsis"\nmethod_options = { normalization = "l3" }', "got 'l3'"),
+    ('method = "topsis"\nmethod_options = { ideal = [1, 2, 3] }', "must have 2 elements"),
+    (
+        'method = "topsis"\nmethod_options = { ideal = { a = 1.0 }, anti_ideal = [5.0, 5.0] }',
+        "got ideal 1.0 and anti-ideal 5.0 at criterion 0",
+    ),
+    (
+        'method = "topsis"\nmethod_options = { normalization = "minmax", ideal = [5.0, 1.0], '
+        "anti_ideal = { a = 0.0, b = 1.0 } }",
+        "must differ on every criterion under min-max",
+    ),
+    ('method = "topsis"\nmethod_options = { ideal = { c = 1.0 } }', "unknown criteria ['c']"),
+]
+
+
+def test_option_values_are_checked_on_load(tmp_path, capsys):
+    """A set whose method options every ranking would refuse fails `criteria validate`
+    (exit 1) with the method's own rule and the value — not at the first ranking."""
+    path = tmp_path / "direct.toml"
+    for method, rule in BAD_OPTIONS:
+        path.write_text(DIRECT.format(method=method))
+        assert main(["criteria", "validate", str(path)]) == 1, method
+        err = capsys.readouterr().err
+        assert "direct.toml" in err and "method_options" in err and rule in err, (method, err)
+
+
+def test_good_option_values_load_and_rank(tmp_path, capsys):
+    """The same checks pass options the methods accept (they rank a small matrix)."""
+    import pandas as pd
+
+    import citymatch as cm
+    from citymatch.scoring.registry import method_spec
+
+    path = tmp_path / "direct.toml"
+    good = [
+        'method = "vikor"\nmethod_options = { v = 1.0 }',
+        'method = "promethee"\nmethod_options = { preference = "linear", q = [0.0, 1.0], p = 2.0 }',
+        'method = "waspas"\nmethod_options = { lam = 0.0, normalization = "sum" }',
+        'method = "wsm"\nmethod_options = { normalization = "minmax" }',
+        'method = "spotis"\nmethod_options = { bounds = [[0, 10], [0, 10]], ideal = [9, 1] }',
+        'method = "topsis"\nmethod_options = { ideal = { a = 10.0 } }',
+    ]
+    for method in good:
+        path.write_text(DIRECT.format(method=method))
+        assert main(["criteria", "validate", str(path)]) == 0, (method, capsys.readouterr().err)
+        cs = cm.load_criteria(path)
+        frame = pd.DataFrame({"id": ["x", "y", "z"], "a": [3.0, 5.0, 1.0], "b": [2.0, 4.0, 1.0]})
+        res = cm.rank(frame, cs)
+        assert len(res.table) == 3 and res.method == method_spec(cs.method).name

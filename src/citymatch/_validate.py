@@ -10,7 +10,7 @@ makes its column's max NaN), so a valid matrix is read only twice in total.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, TypeGuard
 
@@ -309,6 +309,23 @@ def check_known_criteria(names: Iterable[str], known: Sequence[str], *, name: st
         raise CitymatchValueError(
             f"`{name}` names unknown criteria {unknown}; known: {list(known)}."
         )
+
+
+def point_by_id(point: object, ids: Sequence[str], *, name: str) -> object:
+    """A fixed point given by criterion id (a mapping) as values in ``ids`` order.
+
+    NaN for the criteria it leaves out ("from the data"); anything else as it is.
+    """
+    if isinstance(point, Mapping):
+        check_known_criteria(point, ids, name=name)
+        values = []
+        for key in ids:
+            value = point.get(key, np.nan)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise CitymatchTypeError(f"`{name}[{key!r}]` must be a number; got {value!r}.")
+            values.append(float(value))
+        return values
+    return point
 
 
 def check_threads(threads: object, *, name: str = "threads") -> int | None:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import check_known_criteria
+from ._validate import point_by_id
 from .errors import (
     CandidateDataError,
     CellError,
@@ -453,10 +453,7 @@ def fixed_point(
     p: Mapping[str, float] | ArrayLike | None, cs: CriteriaSet, label: str
 ) -> ArrayLike | None:
     """A fixed ideal / anti-ideal point given by criterion id (mapping) or in order."""
-    if isinstance(p, Mapping):
-        check_known_criteria(p, cs.ids, name=label)
-        return [float(p.get(i, np.nan)) for i in cs.ids]
-    return p
+    return point_by_id(p, cs.ids, name=label)  # type: ignore[return-value]
 
 
 def contributions(

@@ -24,7 +24,9 @@ from numpy.typing import NDArray
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .._files import read_document
+from .._validate import point_by_id
 from ..errors import (
+    CitymatchError,
     CitymatchValueError,
     CriteriaError,
     CriteriaFileError,
@@ -262,7 +264,14 @@ class CriteriaSet(Frozen):
         require_unique(ids, "criterion ids")
         from ..scoring.registry import check_options
 
-        check_options(self.method, self.method_options)
+        try:  # the method's own rules on its option values, before any data
+            options = {
+                k: point_by_id(v, self.ids, name=k) if k in ("ideal", "anti_ideal") else v
+                for k, v in self.method_options.items()
+            }
+            check_options(self.method, options, self.types)
+        except CitymatchError as err:  # a TypeError too: pydantic reports ValueErrors only
+            raise ValueError(f"`method` {self.method!r} with `method_options`: {err}") from err
         rule_ids = [r.id for r in self.screening]
         if len(set(rule_ids)) != len(rule_ids):
             raise ValueError(f"screening rule ids must be unique; got {rule_ids}")

@@ -97,6 +97,30 @@ def check_normalization(normalization: object) -> Normalization:
     return normalization  # type: ignore[return-value]  # narrowed by the membership test
 
 
+def check_points_order(benefit: NDArray[np.bool_], ideal: F64, anti: F64) -> None:
+    """The ideal point at least as good as the anti-ideal on every criterion (NaN: unknown)."""
+    worse = np.where(benefit, ideal < anti, ideal > anti)
+    if worse.any():
+        j = int(np.argmax(worse))
+        rule = "≥" if benefit[j] else "≤"
+        raise CitymatchValueError(
+            f"`ideal` must be at least as good as `anti_ideal` on every criterion "
+            f"(ideal {rule} anti-ideal for a {'benefit' if benefit[j] else 'cost'} "
+            f"criterion); got ideal {ideal[j]} and anti-ideal {anti[j]} at criterion {j}."
+        )
+
+
+def check_points_differ(ideal: F64, anti: F64) -> None:
+    """Under min-max the two fixed points set the scale: equal (non-NaN) values refused."""
+    both = ~np.isnan(ideal) & ~np.isnan(anti) & (ideal == anti)
+    if both.any():
+        j = int(np.argmax(both))
+        raise CitymatchValueError(
+            "`ideal` and `anti_ideal` must differ on every criterion under min-max "
+            f"normalisation (they set its scale); both are {ideal[j]} at criterion {j}."
+        )
+
+
 def geometry(
     x: NDArray[np.floating],
     t: NDArray[np.int8],
@@ -150,23 +174,9 @@ def geometry_from_stats(
         data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
     )
     if fixed_ideal is not None or fixed_anti is not None:
-        worse = np.where(benefit, x_ideal < x_anti, x_ideal > x_anti)
-        if worse.any():
-            j = int(np.argmax(worse))
-            rule = "≥" if benefit[j] else "≤"
-            raise CitymatchValueError(
-                f"`ideal` must be at least as good as `anti_ideal` on every criterion "
-                f"(ideal {rule} anti-ideal for a {'benefit' if benefit[j] else 'cost'} "
-                f"criterion); got ideal {x_ideal[j]} and anti-ideal {x_anti[j]} at criterion {j}."
-            )
+        check_points_order(benefit, x_ideal, x_anti)
         if norm == "minmax" and fixed_ideal is not None and fixed_anti is not None:
-            both = ~np.isnan(fixed_ideal) & ~np.isnan(fixed_anti) & (fixed_ideal == fixed_anti)
-            if both.any():
-                j = int(np.argmax(both))
-                raise CitymatchValueError(
-                    "`ideal` and `anti_ideal` must differ on every criterion under min-max "
-                    f"normalisation (they set its scale); both are {fixed_ideal[j]} at criterion {j}."
-                )
+            check_points_differ(fixed_ideal, fixed_anti)
 
     if fixed_ideal is None and fixed_anti is None:  # the points are the data's: max − min
         check_span(stats)

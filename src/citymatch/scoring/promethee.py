@@ -35,7 +35,8 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -45,7 +46,14 @@ from ..errors import ArgumentError, ArgumentTypeError, ShapeError
 from .inputs import decision_inputs, per_criterion
 from .method_results import PrometheeResult
 
-__all__ = ["MAX_FLOW_CELLS", "MAX_GAUSSIAN_N", "PREFERENCE_FUNCTIONS", "promethee"]
+__all__ = [
+    "MAX_FLOW_CELLS",
+    "MAX_GAUSSIAN_N",
+    "PREFERENCE_FUNCTIONS",
+    "preference_options",
+    "promethee",
+    "validate_options",
+]
 
 F64 = NDArray[np.float64]
 
@@ -105,6 +113,33 @@ def _check_thresholds(kinds: tuple[str, ...], q: F64, p: F64, s: F64, given: set
             )
         if kind == "gaussian" and s[j] <= 0:
             raise ArgumentError(f"`s` must be > 0 for 'gaussian'; got {s[j]} at criterion {j}.")
+
+
+def preference_options(
+    m: int,
+    preference: str | Sequence[str] = "usual",
+    q: ArrayLike | None = None,
+    p: ArrayLike | None = None,
+    s: ArrayLike | None = None,
+) -> tuple[tuple[str, ...], F64, F64, F64]:
+    """The checked options of :func:`promethee` for M criteria: ``(kinds, q, p, s)``.
+
+    One function per criterion and its thresholds as (M,) arrays; every rule that does not
+    depend on the data (known names, a threshold each function needs, q ≥ 0, q < p, p > 0,
+    s > 0) is checked here, for :func:`promethee` and for a criteria set naming PROMETHEE.
+    """
+    kinds = _kinds(preference, m)
+    given = {name for name, val in (("q", q), ("p", p), ("s", s)) if val is not None}
+    qa = per_criterion(q, m, "q", default=0.0)
+    pa = per_criterion(p, m, "p", default=0.0)
+    sa = per_criterion(s, m, "s", default=0.0)
+    _check_thresholds(kinds, qa, pa, sa, given)
+    return kinds, qa, pa, sa
+
+
+def validate_options(types: NDArray[np.int8], options: Mapping[str, Any]) -> None:
+    """Refuse option values :func:`promethee` would refuse, before any data (``types`` (M,))."""
+    preference_options(len(types), **options)
 
 
 def _gaussian_sums(y: F64, s: float) -> F64:
@@ -228,17 +263,12 @@ def promethee(
             f"limit of {MAX_FLOW_CELLS:,} cells (4 GiB); score a shortlist (screen or rank by a "
             "linear-time method first)."
         )
-    kinds = _kinds(preference, m)
+    kinds, qa, pa, sa = preference_options(m, preference, q, p, s)
     if "gaussian" in kinds and n > MAX_GAUSSIAN_N:
         raise ShapeError(
             f"the 'gaussian' preference function sums all N² pairs: N = {n:,} is over "
             f"{MAX_GAUSSIAN_N:,}; use a piecewise-linear function ('linear', 'v-shape') instead."
         )
-    given = {name for name, val in (("q", q), ("p", p), ("s", s)) if val is not None}
-    qa = per_criterion(q, m, "q", default=0.0)
-    pa = per_criterion(p, m, "p", default=0.0)
-    sa = per_criterion(s, m, "s", default=0.0)
-    _check_thresholds(kinds, qa, pa, sa, given)
     y = inp.oriented()
     plus = np.empty((n, m))
     minus = np.empty((n, m))

@@ -13,16 +13,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validate import CriterionTypes, as_types
 from ..errors import ArgumentError, CitymatchValueError
 from .copras import copras
 from .promethee import promethee
+from .promethee import validate_options as promethee_check
 from .spotis import spotis
+from .spotis import validate_options as spotis_check
 from .topsis import topsis
+from .topsis import validate_options as topsis_check
+from .vikor import validate_options as vikor_check
 from .vikor import vikor
 from .weighted import mabac, waspas, wpm, wsm
+from .weighted import validate_options as weighted_check
 
 __all__ = ["METHODS", "MethodSpec", "check_options", "method_spec", "require_path"]
 
@@ -39,6 +49,9 @@ class MethodSpec:
     paths: frozenset[str]
     parameters: tuple[str, ...]
     reference: str
+    #: ``check(types, options)``: refuse option values the method would refuse, for
+    #: criteria of these ``types`` (M,), before any data (a criteria set checks them on load).
+    check: Callable[[NDArray[np.int8], Mapping[str, Any]], None] = lambda types, options: None
 
     def supports(self, path: str) -> bool:
         """Whether the method runs on ``path`` (one of ``memory``, ``batch``, ``stream``, ``dask``)."""
@@ -54,8 +67,9 @@ _SPECS = (
         frozenset(PATHS),
         ("normalization", "ideal", "anti_ideal"),
         "Hwang & Yoon (1981)",
+        topsis_check,
     ),
-    MethodSpec("VIKOR", vikor, False, _IN_MEMORY, ("v",), "Opricovic & Tzeng (2004)"),
+    MethodSpec("VIKOR", vikor, False, _IN_MEMORY, ("v",), "Opricovic & Tzeng (2004)", vikor_check),
     MethodSpec(
         "PROMETHEE_II",
         promethee,
@@ -63,17 +77,44 @@ _SPECS = (
         _IN_MEMORY,
         ("preference", "q", "p", "s"),
         "Brans & Vincke (1985)",
+        promethee_check,
     ),
     MethodSpec(
-        "WSM", wsm, True, _IN_MEMORY, ("normalization",), "Fishburn (1967); Triantaphyllou (2000)"
+        "WSM",
+        wsm,
+        True,
+        _IN_MEMORY,
+        ("normalization",),
+        "Fishburn (1967); Triantaphyllou (2000)",
+        partial(weighted_check, "WSM"),
     ),
     MethodSpec(
-        "WPM", wpm, True, _IN_MEMORY, ("normalization",), "Bridgman (1922); Triantaphyllou (2000)"
+        "WPM",
+        wpm,
+        True,
+        _IN_MEMORY,
+        ("normalization",),
+        "Bridgman (1922); Triantaphyllou (2000)",
+        partial(weighted_check, "WPM"),
     ),
     MethodSpec(
-        "WASPAS", waspas, True, _IN_MEMORY, ("lam", "normalization"), "Zavadskas et al. (2012)"
+        "WASPAS",
+        waspas,
+        True,
+        _IN_MEMORY,
+        ("lam", "normalization"),
+        "Zavadskas et al. (2012)",
+        partial(weighted_check, "WASPAS"),
     ),
-    MethodSpec("SPOTIS", spotis, False, _IN_MEMORY, ("bounds", "ideal"), "Dezert et al. (2020)"),
+    MethodSpec(
+        "SPOTIS",
+        spotis,
+        False,
+        _IN_MEMORY,
+        ("bounds", "ideal"),
+        "Dezert et al. (2020)",
+        spotis_check,
+    ),
     MethodSpec("COPRAS", copras, True, _IN_MEMORY, (), "Zavadskas, Kaklauskas & Šarka (1994)"),
     MethodSpec("MABAC", mabac, True, _IN_MEMORY, (), "Pamučar & Ćirović (2015)"),
 )
@@ -105,8 +146,14 @@ def require_path(name: object, path: str) -> MethodSpec:
     return spec
 
 
-def check_options(name: object, options: Mapping[str, object]) -> MethodSpec:
-    """The method's spec if every key of ``options`` is one of its parameters."""
+def check_options(
+    name: object, options: Mapping[str, object], types: CriterionTypes | None = None
+) -> MethodSpec:
+    """The method's spec if every key of ``options`` is one of its parameters.
+
+    With the criteria's ``types`` (M,) the values are checked too, by the method's own
+    rules (:attr:`MethodSpec.check`), before any data: what a criteria set does on load.
+    """
     spec = method_spec(name)
     unknown = sorted(set(options) - set(spec.parameters))
     if unknown:
@@ -114,4 +161,6 @@ def check_options(name: object, options: Mapping[str, object]) -> MethodSpec:
         raise ArgumentError(
             f"`method_options` for {spec.name} may only set {allowed}; got {', '.join(unknown)}."
         )
+    if types is not None:
+        spec.check(as_types(types, len(types)), options)
     return spec

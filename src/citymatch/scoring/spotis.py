@@ -14,6 +14,9 @@ Conventions:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -25,13 +28,12 @@ from .inputs import decision_inputs
 from .method_results import SpotisResult
 from .stats import ColumnStats
 
-__all__ = ["spotis"]
+__all__ = ["spotis", "validate_options"]
 
 F64 = NDArray[np.float64]
 
 
-def _bounds(x: F64, bounds: ArrayLike) -> F64:
-    m = x.shape[1]
+def _bounds(m: int, bounds: ArrayLike) -> F64:
     b = real_array(bounds, name="bounds", copy=True)
     if b.shape != (m, 2):
         raise ShapeError(
@@ -56,6 +58,35 @@ def _bounds(x: F64, bounds: ArrayLike) -> F64:
             "cannot be normalised by it; rescale the criterion and its bounds."
         )
     return b
+
+
+def _star(ideal: ArrayLike, m: int) -> F64:
+    """A given ideal point: (M,) finite floats (whether it lies within the bounds is the caller's)."""
+    star = real_array(ideal, name="ideal", copy=True)
+    if star.shape != (m,):
+        raise ShapeError(f"`ideal` must have {m} values; got shape {star.shape}.")
+    if not np.isfinite(star).all():
+        raise CitymatchValueError(
+            f"`ideal` must be finite and within `bounds`; got {star.tolist()}."
+        )
+    return star
+
+
+def _star_within(star: F64, b: F64) -> None:
+    if ((star < b[:, 0]) | (star > b[:, 1])).any():
+        raise CitymatchValueError(
+            f"`ideal` must be finite and within `bounds`; got {star.tolist()}."
+        )
+
+
+def validate_options(types: NDArray[np.int8], options: Mapping[str, Any]) -> None:
+    """Refuse option values :func:`spotis` would refuse before reading any data (``types`` (M,))."""
+    m = len(types)
+    b = _bounds(m, options["bounds"]) if options.get("bounds") is not None else None
+    if options.get("ideal") is not None:
+        star = _star(options["ideal"], m)
+        if b is not None:
+            _star_within(star, b)
 
 
 def _within(x: F64, b: F64, st: ColumnStats) -> None:
@@ -108,20 +139,15 @@ def spotis(
         assert st is not None
         b = np.column_stack([st.min, st.max])
     else:
-        b = _bounds(inp.x, bounds)
+        b = _bounds(inp.x.shape[1], bounds)
         st = None if fused else checked_stats(inp.x)
         if st is not None:
             _within(inp.x, b, st)
     if ideal is None:
         star = np.where(inp.benefit, b[:, 1], b[:, 0])
     else:
-        star = real_array(ideal, name="ideal", copy=True)
-        if star.shape != (inp.x.shape[1],):
-            raise ShapeError(f"`ideal` must have {inp.x.shape[1]} values; got shape {star.shape}.")
-        if ((star < b[:, 0]) | (star > b[:, 1])).any() or not np.isfinite(star).all():
-            raise CitymatchValueError(
-                f"`ideal` must be finite and within `bounds`; got {star.tolist()}."
-            )
+        star = _star(ideal, inp.x.shape[1])
+        _star_within(star, b)
     span = b[:, 1] - b[:, 0]
     live = span > 0
     safe = np.where(live, span, 1.0)

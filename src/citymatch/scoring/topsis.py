@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -23,15 +25,33 @@ from .geometry import (
     IdealSpace,
     Normalization,
     check_normalization,
+    check_points_differ,
+    check_points_order,
     geometry,
     raw_points,
 )
 from .pool import BLOCK_ROWS
 from .results import TopsisResult
 
-__all__ = ["NORMALIZATIONS", "Normalization", "topsis"]
+__all__ = ["NORMALIZATIONS", "Normalization", "topsis", "validate_options"]
 
 F64 = NDArray[np.float64]
+
+
+def validate_options(types: NDArray[np.int8], options: Mapping[str, Any]) -> None:
+    """Refuse option values :func:`topsis` would refuse before reading any data.
+
+    ``types`` (M,) of the criteria; points in criterion order (a criteria set resolves the
+    ones it gives by criterion id first).  Two fixed points are checked for order where
+    both are given.
+    """
+    norm = check_normalization(options.get("normalization", "vector"))
+    m = len(types)
+    ideal, anti = (as_point(options.get(k), m, name=k) for k in ("ideal", "anti_ideal"))
+    if ideal is not None and anti is not None:
+        check_points_order(np.asarray(types) > 0, ideal, anti)
+        if norm == "minmax":
+            check_points_differ(ideal, anti)
 
 
 def _topsis_iv(

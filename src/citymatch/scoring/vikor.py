@@ -26,6 +26,9 @@ Conventions:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -38,7 +41,7 @@ from .inputs import decision_inputs, in_unit_interval
 from .method_results import VikorResult
 from .ranks import tie_round
 
-__all__ = ["vikor"]
+__all__ = ["validate_options", "vikor"]
 
 F64 = NDArray[np.float64]
 #: Differences up to this are ties (the 12-decimal rule).
@@ -111,6 +114,12 @@ def _compromise(
     close = np.round(gap, TIE_DECIMALS) < np.round(dq, TIE_DECIMALS)
     last = int(np.flatnonzero(close).max())
     return tuple(int(i) for i in order[: last + 1]), c1, c2
+
+
+def validate_options(types: NDArray[np.int8], options: Mapping[str, Any]) -> None:
+    """Refuse option values :func:`vikor` would refuse, before any data."""
+    del types  # ``v`` does not depend on the criteria
+    in_unit_interval(options.get("v", 0.5), "v")
 
 
 def vikor(

@@ -30,7 +30,8 @@ Conventions (stated once here, shared by the three functions):
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,9 +53,11 @@ from .stats import ColumnStats
 
 __all__ = [
     "RATIO_NORMALIZATIONS",
+    "check_model",
     "linear_form",
     "mabac",
     "normalize_linear",
+    "validate_options",
     "waspas",
     "wpm",
     "wsm",
@@ -93,13 +96,36 @@ def _refuse_sign(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str)
         )
 
 
-def linear_form(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str) -> ColumnForm:
-    """The normalisation ``norm`` of every column as a :class:`ColumnForm` (see the module doc)."""
-    if norm not in RATIO_NORMALIZATIONS:
+def check_model(normalization: object, lam: float, method: str) -> None:
+    """The weighted models' rules on their options (no data needed).
+
+    ``normalization`` one of :data:`RATIO_NORMALIZATIONS`, and not ``"minmax"`` when the
+    product model counts (``lam < 1``: WPM, WASPAS).
+    """
+    if normalization not in RATIO_NORMALIZATIONS:
         raise ArgumentError(
             f"`normalization` must be one of {', '.join(map(repr, RATIO_NORMALIZATIONS))}; "
-            f"got {norm!r}."
+            f"got {normalization!r}."
         )
+    if lam < 1.0 and normalization == "minmax":
+        raise ArgumentError(
+            f"`normalization` 'minmax' cannot be used with {method}: the product model needs "
+            "a ratio scale (the worst candidate on any criterion would score 0); use 'max' or 'sum'."
+        )
+
+
+def validate_options(method: str, types: NDArray[np.int8], options: Mapping[str, Any]) -> None:
+    """Refuse option values ``method`` (WSM, WPM or WASPAS) would refuse, before any data."""
+    del types  # the options do not depend on the criteria
+    lam = {"WSM": 1.0, "WPM": 0.0}.get(method)
+    if lam is None:
+        lam = in_unit_interval(options.get("lam", 0.5), "lam")
+    check_model(options.get("normalization", "max"), lam, method)
+
+
+def linear_form(x: F64, st: ColumnStats, benefit: NDArray[np.bool_], norm: str) -> ColumnForm:
+    """The normalisation ``norm`` of every column as a :class:`ColumnForm` (see the module doc)."""
+    check_model(norm, 1.0, "a weighted sum")
     lo, hi = st.min, st.max
     if norm == "minmax":
         span = hi - lo
@@ -205,11 +231,7 @@ def _mix(s_sum: F64, lam: float, s_prod: F64) -> F64:
 
 
 def _blend(inp: DecisionInputs, normalization: str, lam: float, method: str) -> WaspasResult:
-    if lam < 1.0 and normalization == "minmax":
-        raise CitymatchValueError(
-            f"`normalization` 'minmax' cannot be used with {method}: the product model needs "
-            "a ratio scale (the worst candidate on any criterion would score 0); use 'max' or 'sum'."
-        )
+    check_model(normalization, lam, method)
     shape = (*inp.w.shape[:-1], inp.x.shape[0])
     one_read = _products_in_one_read(inp, normalization) if lam < 1.0 else None
     if one_read is not None:

@@ -69,6 +69,7 @@ __all__ = [
     "InconsistentJudgementsWarning",
     "MissingDependencyError",
     "MissingValuesError",
+    "NoiseDomainError",
     "NonFiniteError",
     "NumericRangeError",
     "OutputPathError",
@@ -339,6 +340,14 @@ class ArgumentError(CitymatchValueError):
 
 class ArgumentTypeError(ArgumentError, CitymatchTypeError):
     """An option argument of the wrong type (``v="abc"``): a TypeError and a usage error."""
+
+
+class NoiseDomainError(ArgumentError):
+    """SMAA's ``noise`` drew a value outside the method's domain.
+
+    A negative value for a ratio-scale method, one outside SPOTIS's bounds: the option is
+    too large for the data (a usage error, exit 2 on the command line).
+    """
 
 
 class UnknownGoalError(CitymatchValueError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import CitymatchValueError, NoiseDomainError
 from ..scoring._kernels import closeness
 from ..scoring.geometry import geometry
 from ..scoring.registry import method_spec
@@ -90,8 +91,22 @@ def method_scores(p: Problem, x: F64, w: F64) -> F64:
 
     TOPSIS goes through its weight-free form; another method is called with the whole
     (K, M) batch of weights at once (one matrix product for the linear methods), or once
-    per perturbed matrix when ``x`` is (K, N, M).
+    per perturbed matrix when ``x`` is (K, N, M).  A rule a perturbed matrix breaks (a
+    negative value drawn for a ratio-scale method) is reported as the noise's, not the data's.
     """
+    if x.ndim != 3:
+        return _scores(p, x, w)
+    try:
+        return _scores(p, x, w)
+    except CitymatchValueError as err:  # a rule broken by a sampled value, not the user's
+        raise NoiseDomainError(
+            f"under `noise`, a perturbed copy of the data breaks a rule of {p.method} (the "
+            f"value quoted is a sampled one, not one of yours): {err} Lower `noise`, or use "
+            "a method without that rule (TOPSIS with vector normalisation, VIKOR, MABAC)."
+        ) from err
+
+
+def _scores(p: Problem, x: F64, w: F64) -> F64:
     if p.method == "TOPSIS":
         return scores_at(x, p.t, p.norm, w)
     fn = method_spec(p.method).function

@@ -28,6 +28,9 @@ def test_method_agreement(ranking):
     [
         (["TOPSIS", "ELECTRE"], r"`methods` must be among \[.*'WSM'\]; got \['ELECTRE'\]"),
         (["TOPSIS"], r"`methods` must name at least 2 methods; got \['TOPSIS'\]"),
+        (["topsis", "VIKOR", "TOPSIS"], r"names a method more than once: \['TOPSIS'\]"),
+        ("vikor", r"`methods` must be a sequence of method names .*got 'vikor'"),
+        (3, r"`methods` must be a sequence of method names .*got 3"),
     ],
 )
 def test_method_agreement_bad_methods(ranking, methods, pattern):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._validate import CriterionTypes
-from ..errors import ArgumentError, CitymatchTypeError, CitymatchValueError, ShapeError
+from ..errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    CitymatchTypeError,
+    CitymatchValueError,
+    ShapeError,
+)
 from ..scoring.ranks import rank_scores, tie_round
 from ..scoring.registry import METHODS as SCORING_METHODS
 from ..scoring.registry import check_options, method_spec
@@ -138,10 +144,18 @@ def method_agreement(
     p = as_problem(
         source, weights, types, normalization=normalization, labels=labels, criteria=criteria
     )
+    if isinstance(methods, str) or not isinstance(methods, Iterable):
+        raise ArgumentTypeError(
+            f"`methods` must be a sequence of method names (e.g. ['topsis', 'vikor']); "
+            f"got {methods!r}."
+        )
     names = list(methods)
     if len(names) < 2:
         raise CitymatchValueError(f"`methods` must name at least 2 methods; got {names}.")
     names = [_canonical(m, "methods") for m in names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise CitymatchValueError(f"`methods` names a method more than once: {twice}.")
     if method_options is not None and not isinstance(method_options, Mapping):
         raise CitymatchTypeError(
             f"`method_options` must map method names to option mappings; got {method_options!r}."

@@ -73,3 +73,13 @@ def run_bounds_checked(script: str, tmp_path: Path) -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]
+
+
+def two_criteria_toml(extra: str = "", *, name: str = "two") -> str:
+    """A criteria set's TOML with criteria ``a`` (benefit) and ``b`` (cost), weight 1 each;
+    ``extra`` is added at the top level (``method``, ``method_options``, ``normalization``)."""
+    return (
+        f'format_version = 1\nname = "{name}"\ntitle = "Two"\nversion = "1"\n{extra}\n'
+        '\n[[criteria]]\nid = "a"\nlabel = "A"\ndirection = "benefit"\nweight = 1\n'
+        '\n[[criteria]]\nid = "b"\nlabel = "B"\ndirection = "cost"\nweight = 1\n'
+    )

@@ -8,6 +8,7 @@ import re
 import numpy as np
 
 from citymatch.cli.main import main
+from helpers import two_criteria_toml
 
 SET = """\
 format_version = 1
@@ -85,26 +86,6 @@ def test_consistent_set_and_shipped_sets_validate(capsys):
         assert f"{name}: valid criteria set" in capsys.readouterr().out
 
 
-DIRECT = """\
-format_version = 1
-name = "direct"
-title = "Direct"
-version = "1"
-{method}
-
-[[criteria]]
-id = "a"
-label = "A"
-direction = "benefit"
-weight = 0.5
-
-[[criteria]]
-id = "b"
-label = "B"
-direction = "cost"
-weight = 0.5
-"""
-
 BAD_OPTIONS = [
     ('method = "vikor"\nmethod_options = { v = 2.0 }', "`v` must lie in [0, 1]; got 2.0"),
     ('method = "vikor"\nmethod_options = { v = "half" }', "`v` must be a number in [0, 1]"),
@@ -143,7 +124,7 @@ def test_option_values_are_checked_on_load(tmp_path, capsys):
     (exit 1) with the method's own rule and the value — not at the first ranking."""
     path = tmp_path / "direct.toml"
     for method, rule in BAD_OPTIONS:
-        path.write_text(DIRECT.format(method=method))
+        path.write_text(two_criteria_toml(method, name="direct"))
         assert main(["criteria", "validate", str(path)]) == 1, method
         err = capsys.readouterr().err
         assert "direct.toml" in err and "method_options" in err and rule in err, (method, err)
@@ -166,7 +147,7 @@ def test_good_option_values_load_and_rank(tmp_path, capsys):
         'method = "topsis"\nmethod_options = { ideal = { a = 10.0 } }',
     ]
     for method in good:
-        path.write_text(DIRECT.format(method=method))
+        path.write_text(two_criteria_toml(method, name="direct"))
         assert main(["criteria", "validate", str(path)]) == 0, (method, capsys.readouterr().err)
         cs = cm.load_criteria(path)
         frame = pd.DataFrame({"id": ["x", "y", "z"], "a": [3.0, 5.0, 1.0], "b": [2.0, 4.0, 1.0]})

@@ -105,6 +105,10 @@ def real_array(value: object, *, name: str, copy: bool = False) -> F64:
     if kind not in "iuf":
         try:
             arr = arr.astype(np.float64)  # e.g. an object array of Python numbers
+        except OverflowError as exc:  # an integer beyond float64's range
+            raise NumericRangeError(
+                f"`{name}` holds a number beyond float64's range (±1.8e308); got {_short(value)}."
+            ) from exc
         except (TypeError, ValueError) as exc:
             raise CitymatchTypeError(
                 f"`{name}` must be an array of numbers; got {_short(value)}."
@@ -268,6 +272,17 @@ def _is_real(value: object) -> TypeGuard[int | float | np.integer[Any] | np.floa
     )
 
 
+def as_float(value: int | float | np.integer[Any] | np.floating[Any], *, name: str) -> float:
+    """``float(value)``, or a clear error for an integer beyond float64's range."""
+    try:
+        return float(value)
+    except OverflowError as exc:
+        raise NumericRangeError(
+            f"`{name}` must be within float64's range (±1.8e308); got an integer of "
+            f"{len(str(abs(int(value))))} digits."
+        ) from exc
+
+
 def check_count(value: object, *, name: str, minimum: int = 0) -> int:
     """A whole number ``≥ minimum`` (a count, a size, a cap); bool, float and text refused."""
     if not _is_int(value):
@@ -321,9 +336,9 @@ def point_by_id(point: object, ids: Sequence[str], *, name: str) -> object:
         values = []
         for key in ids:
             value = point.get(key, np.nan)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            if not _is_real(value):
                 raise CitymatchTypeError(f"`{name}[{key!r}]` must be a number; got {value!r}.")
-            values.append(float(value))
+            values.append(as_float(value, name=f"{name}[{key!r}]"))
         return values
     return point
 
@@ -343,7 +358,7 @@ def check_real(
         raise CitymatchTypeError(
             f"`{name}` must be a real number; got {_short(value)} of type {type(value).__name__}."
         )
-    number = float(value)
+    number = as_float(value, name=name)
     upper = "" if below is None else f" and < {below:g}"
     if not np.isfinite(number) or number < minimum or (below is not None and number >= below):
         raise CitymatchValueError(

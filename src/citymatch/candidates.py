@@ -52,6 +52,7 @@ __all__ = [
     "prepare",
     "refuse_parquet_beyond_memory",
     "resolve_weights",
+    "topsis_settings",
 ]
 
 F64 = NDArray[np.float64]
@@ -454,6 +455,25 @@ def fixed_point(
 ) -> ArrayLike | None:
     """A fixed ideal / anti-ideal point given by criterion id (mapping) or in order."""
     return point_by_id(p, cs.ids, name=label)  # type: ignore[return-value]
+
+
+def topsis_settings(
+    cs: CriteriaSet,
+    options: Mapping[str, object],
+    normalization: str | None,
+    ideal: Mapping[str, float] | ArrayLike | None,
+    anti_ideal: Mapping[str, float] | ArrayLike | None,
+) -> tuple[str, ArrayLike | None, ArrayLike | None]:
+    """TOPSIS's normalisation and fixed points for a ranking with criteria set ``cs``.
+
+    An explicit argument wins over ``options`` (the set's ``method_options``, or a call's),
+    which win over the set's ``normalization``; points given by criterion id are put in
+    criterion order (NaN: from the data).  The one rule for ranking in memory and streamed.
+    """
+    norm = normalization or str(options.get("normalization") or cs.normalization)
+    fi = options.get("ideal") if ideal is None else ideal
+    fa = options.get("anti_ideal") if anti_ideal is None else anti_ideal
+    return norm, fixed_point(fi, cs, "ideal"), fixed_point(fa, cs, "anti_ideal")  # type: ignore[arg-type]
 
 
 def contributions(

@@ -23,13 +23,13 @@ from .candidates import (
     check_label_columns,
     check_missing_policy,
     contributions,
-    fixed_point,
     prepare,
     refuse_parquet_beyond_memory,
     resolve_weights,
     too_few,
+    topsis_settings,
 )
-from .errors import CitymatchValueError
+from .errors import ArgumentTypeError, CitymatchValueError
 from .io import naming_source, read_table, write_table
 from .models.criteria import CriteriaSet, load_criteria
 from .scoring.method_results import MethodResult, VikorResult
@@ -375,7 +375,10 @@ def score_values(
     missing values); the service's array path (:mod:`citymatch.service.fast`) calls it on
     the request's values directly.  Arguments are :func:`rank`'s.
     """
-    norm = normalization or cs.normalization
+    if method_options is not None and not isinstance(method_options, Mapping):
+        raise ArgumentTypeError(
+            f"`method_options` must be a mapping of option names to values; got {method_options!r}."
+        )
     # Objective weights (entropy, CRITIC, std) come from the candidates left to rank.
     cs = cs.resolved(x, what=f"the {len(x)} candidates ranked")
     name = cs.method if method is None else method
@@ -385,7 +388,7 @@ def score_values(
     cols: dict[str, NDArray[Any]] = {}
     res: TopsisResult | MethodResult
     if spec.name == "TOPSIS":
-        res = _topsis_columns(cols, x, cs, norm, ideal, anti_ideal, threads, options)
+        res = _topsis_columns(cols, x, cs, normalization, ideal, anti_ideal, threads, options)
         used = res.weights
     else:
         if ideal is not None or anti_ideal is not None or normalization is not None:
@@ -407,21 +410,25 @@ def _topsis_columns(
     cols: dict[str, NDArray[Any]],
     x: NDArray[np.float64],
     cs: CriteriaSet,
-    norm: Normalization,
+    normalization: Normalization | None,
     ideal: Mapping[str, float] | ArrayLike | None,
     anti_ideal: Mapping[str, float] | ArrayLike | None,
     threads: int | None,
     options: Mapping[str, object],
 ) -> TopsisResult:
-    """Score with TOPSIS and add score, rank, distances and contributions to ``cols``."""
-    norm = options.get("normalization", norm)  # type: ignore[assignment]
+    """Score with TOPSIS and add score, rank, distances and contributions to ``cols``.
+
+    An explicit ``normalization``, ``ideal`` or ``anti_ideal`` argument wins over the
+    options (a criteria set's ``method_options``), which win over the set's normalization.
+    """
+    norm, fi, fa = topsis_settings(cs, options, normalization, ideal, anti_ideal)
     res = topsis(
         x,
         cs.weights,
         cs.types,
-        normalization=norm,
-        ideal=fixed_point(options.get("ideal", ideal), cs, "ideal"),  # type: ignore[arg-type]
-        anti_ideal=fixed_point(options.get("anti_ideal", anti_ideal), cs, "anti_ideal"),  # type: ignore[arg-type]
+        normalization=norm,  # type: ignore[arg-type]
+        ideal=fi,
+        anti_ideal=fa,
         distances=True,
         threads=threads,
     )

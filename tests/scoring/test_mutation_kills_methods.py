@@ -12,6 +12,7 @@ import pytest
 
 import citymatch as cm
 from citymatch.errors import (
+    ArgumentError,
     CitymatchTypeError,
     CitymatchValueError,
     NonFiniteError,
@@ -225,18 +226,18 @@ def test_spotis_scores_one_candidate_against_fixed_bounds():
     [
         (
             {"bounds": [[0, 10]]},
-            ShapeError,
+            ArgumentError,
             r"`bounds` must have shape \(2, 2\) \(one \[min, max\] per criterion\); got \(1, 2\)\.",
         ),
-        ({"bounds": [[0, np.inf], [1, 3]]}, CitymatchValueError, r"^`bounds` must be finite\.$"),
+        ({"bounds": [[0, np.inf], [1, 3]]}, ArgumentError, r"^`bounds` must be finite\.$"),
         (
             {"bounds": [[0, 10], [3, 2]]},
-            CitymatchValueError,
+            ArgumentError,
             r"must have min < max for every criterion; got \[3\.0, 2\.0\] at criterion 1\.",
         ),
         (
             {"bounds": [[0, 10], [2, 2]]},
-            CitymatchValueError,
+            ArgumentError,
             r"got \[2\.0, 2\.0\] at criterion 1\.",
         ),
         (
@@ -246,30 +247,32 @@ def test_spotis_scores_one_candidate_against_fixed_bounds():
         ),
         (
             {"bounds": _B, "ideal": [5, 2, 1]},
-            ShapeError,
+            ArgumentError,
             r"`ideal` must have 2 values; got shape \(3,\)\.",
         ),
         (
             {"bounds": _B, "ideal": [11, 2]},
-            CitymatchValueError,
+            ArgumentError,
             r"`ideal` must be finite and within `bounds`; got \[11\.0, 2\.0\]\.",
         ),
         (
             {"bounds": _B, "ideal": [5, 0.5]},
-            CitymatchValueError,
+            ArgumentError,
             r"within `bounds`; got \[5\.0, 0\.5\]",
         ),
         (
             {"bounds": _B, "ideal": [np.nan, 2]},
-            CitymatchValueError,
+            ArgumentError,
             r"within `bounds`; got \[nan, 2\.0\]",
         ),
     ],
 )
 def test_spotis_bad_bounds_and_ideal_are_clear_errors(kwargs, error, match):
-    """Each rule on ``bounds`` and ``ideal`` has its own message naming the value got."""
-    with pytest.raises(error, match=match):
+    """Each rule on ``bounds`` and ``ideal`` has its own message naming the value got; the
+    options' rules are usage errors (ArgumentError), the data outside the bounds is not."""
+    with pytest.raises(error, match=match) as info:
         cm.spotis(_X, [0.5, 0.5], [1, -1], **kwargs)
+    assert isinstance(info.value, ArgumentError) == (error is ArgumentError)
 
 
 def test_methods_that_check_finiteness_first_name_the_cell():

@@ -264,14 +264,14 @@ class CriteriaSet(Frozen):
         require_unique(ids, "criterion ids")
         from ..scoring.registry import check_options
 
-        try:  # the method's own rules on its option values, before any data
-            options = {
-                k: point_by_id(v, self.ids, name=k) if k in ("ideal", "anti_ideal") else v
-                for k, v in self.method_options.items()
-            }
-            check_options(self.method, options, self.types)
+        try:
+            spec = check_options(self.method, self.method_options)  # the name and the keys
         except CitymatchError as err:  # a TypeError too: pydantic reports ValueErrors only
-            raise ValueError(f"`method` {self.method!r} with `method_options`: {err}") from err
+            raise ValueError(str(err)) from err
+        try:  # the method's own rules on its option values, before any data
+            check_options(spec.name, self.ranking_options(), self.types)
+        except (CitymatchError, OverflowError) as err:
+            raise ValueError(f"`method_options` for {spec.name}: {err}") from err
         rule_ids = [r.id for r in self.screening]
         if len(set(rule_ids)) != len(rule_ids):
             raise ValueError(f"screening rule ids must be unique; got {rule_ids}")
@@ -382,6 +382,23 @@ class CriteriaSet(Frozen):
     def columns(self) -> tuple[str, ...]:
         """Candidate-table columns read, in criterion order."""
         return tuple(c.column for c in self.criteria)
+
+    def ranking_options(self) -> dict[str, Any]:
+        """The method options as a ranking uses them, before any data.
+
+        For TOPSIS, fixed points given by criterion id become values in criterion order
+        (NaN: from the data), and the set's ``normalization`` applies unless the options set
+        their own.  Other methods' options as written.
+        """
+        from ..scoring.registry import method_spec
+
+        options = dict(self.method_options)
+        if method_spec(self.method).name == "TOPSIS":
+            for key in ("ideal", "anti_ideal"):
+                if key in options:
+                    options[key] = point_by_id(options[key], self.ids, name=key)
+            options.setdefault("normalization", self.normalization)
+        return options
 
     @property
     def types(self) -> NDArray[np.int8]:

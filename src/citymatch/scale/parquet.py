@@ -28,17 +28,17 @@ from ..candidates import (
     check_columns,
     check_missing_policy,
     contributions,
-    fixed_point,
     prepare,
     resolve_weights,
     too_few,
+    topsis_settings,
 )
 from ..errors import CandidateDataError, CitymatchValueError, NonFiniteError, ShapeError
 from ..io import arrow_errors, naming_source, parquet_error, parquet_files, parquet_rows
 from ..models.criteria import CriteriaSet, load_criteria
 from ..scoring.geometry import Normalization, check_normalization, geometry_from_stats
 from ..scoring.ranks import rank_scores
-from ..scoring.registry import require_path
+from ..scoring.registry import method_spec, require_path
 from ..scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
 from ..scoring.streaming import Chunk, chunk_stats, column_statistics, score_chunks
 from ..screening import occupancy_counts
@@ -379,15 +379,17 @@ def rank_parquet(
         check_missing_policy(missing), resolve_weights(load_criteria(criteria), weights)
     )
     cs = policy.cs
-    require_path(cs.method if method is None else method, "stream")  # TOPSIS streams
+    spec = require_path(cs.method if method is None else method, "stream")  # TOPSIS streams
     _check_stream_args(source, top, output, chunk_rows, also_read=[criteria])
-    norm = check_normalization(normalization or cs.normalization)
+    own = dict(cs.method_options) if method_spec(cs.method).name == spec.name else {}
+    norm_s, ideal, anti_ideal = topsis_settings(cs, own, normalization, ideal, anti_ideal)
+    norm = check_normalization(norm_s)
     names = dataset_columns(source)
     with naming_source(source):
         check_columns(names, cs)
     m = len(cs.criteria)
-    fi = as_point(fixed_point(ideal, cs, "ideal"), m, name="ideal")
-    fa = as_point(fixed_point(anti_ideal, cs, "anti_ideal"), m, name="anti_ideal")
+    fi = as_point(ideal, m, name="ideal")
+    fa = as_point(anti_ideal, m, name="anti_ideal")
     rules = tuple(cs.screening) if screening else ()
     wanted = [*cs.columns, id_column, name_column, kind_column]
     wanted += [c for r in rules for c in (r.column, str(r.occupied or "")) if c]

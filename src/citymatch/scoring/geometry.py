@@ -90,7 +90,7 @@ def raw_points(
 def check_normalization(normalization: object) -> Normalization:
     """``normalization`` if it is one of :data:`NORMALIZATIONS`, else a clear error."""
     if normalization not in NORMALIZATIONS:
-        raise CitymatchValueError(
+        raise ArgumentError(
             f"`normalization` must be one of {', '.join(map(repr, NORMALIZATIONS))}; "
             f"got {normalization!r}."
         )

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
-from ..errors import ArgumentError, ArgumentTypeError
+from .._validate import (
+    CriterionTypes,
+    as_float,
+    as_matrix,
+    as_types,
+    as_weights,
+    raise_nonfinite,
+    real_array,
+)
+from ..errors import ArgumentError, ArgumentTypeError, CitymatchTypeError, CitymatchValueError
 
 __all__ = ["DecisionInputs", "decision_inputs", "in_unit_interval", "per_criterion"]
 
@@ -66,7 +74,7 @@ def in_unit_interval(value: object, name: str) -> float:
     """``value`` as a float in [0, 1], or a clear error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ArgumentTypeError(f"`{name}` must be a number in [0, 1]; got {value!r}.")
-    v = float(value)
+    v = as_float(value, name=name)
     if not 0.0 <= v <= 1.0:  # also refuses NaN; an option out of its domain (exit 2 in the CLI)
         raise ArgumentError(f"`{name}` must lie in [0, 1]; got {v}.")
     return v
@@ -80,12 +88,14 @@ def per_criterion(value: ArrayLike | None, m: int, name: str, *, default: float)
     """
     if value is None:
         return np.full(m, default)
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    try:  # text and booleans are refused, as for every numeric argument
+        arr = real_array(value, name=name)
+    except CitymatchTypeError as exc:
         raise ArgumentTypeError(
             f"`{name}` must be a number or one number per criterion; got {value!r}."
         ) from exc
+    except CitymatchValueError as exc:  # ragged, or beyond float64's range: a usage error
+        raise ArgumentError(str(exc)) from exc
     if arr.ndim == 0:
         arr = np.full(m, float(arr))
     if arr.shape != (m,):

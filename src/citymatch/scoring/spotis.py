@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, raise_nonfinite, real_array
-from ..errors import CitymatchValueError, NumericRangeError, ShapeError
+from ..errors import ArgumentError, CitymatchValueError, NumericRangeError
 from . import rowpass
 from .affine import TINY, ColumnForm, checked_stats, weighted_sum
 from .inputs import decision_inputs
@@ -36,15 +36,15 @@ F64 = NDArray[np.float64]
 def _bounds(m: int, bounds: ArrayLike) -> F64:
     b = real_array(bounds, name="bounds", copy=True)
     if b.shape != (m, 2):
-        raise ShapeError(
+        raise ArgumentError(
             f"`bounds` must have shape ({m}, 2) (one [min, max] per criterion); got {b.shape}."
         )
     if not np.isfinite(b).all():
-        raise CitymatchValueError("`bounds` must be finite.")
+        raise ArgumentError("`bounds` must be finite.")
     flat = b[:, 0] >= b[:, 1]
     if flat.any():
         j = int(np.argmax(flat))
-        raise CitymatchValueError(
+        raise ArgumentError(
             f"`bounds` must have min < max for every criterion; got [{b[j, 0]}, {b[j, 1]}] at criterion {j}."
         )
     with np.errstate(over="ignore"):
@@ -64,19 +64,15 @@ def _star(ideal: ArrayLike, m: int) -> F64:
     """A given ideal point: (M,) finite floats (whether it lies within the bounds is the caller's)."""
     star = real_array(ideal, name="ideal", copy=True)
     if star.shape != (m,):
-        raise ShapeError(f"`ideal` must have {m} values; got shape {star.shape}.")
+        raise ArgumentError(f"`ideal` must have {m} values; got shape {star.shape}.")
     if not np.isfinite(star).all():
-        raise CitymatchValueError(
-            f"`ideal` must be finite and within `bounds`; got {star.tolist()}."
-        )
+        raise ArgumentError(f"`ideal` must be finite and within `bounds`; got {star.tolist()}.")
     return star
 
 
 def _star_within(star: F64, b: F64) -> None:
     if ((star < b[:, 0]) | (star > b[:, 1])).any():
-        raise CitymatchValueError(
-            f"`ideal` must be finite and within `bounds`; got {star.tolist()}."
-        )
+        raise ArgumentError(f"`ideal` must be finite and within `bounds`; got {star.tolist()}.")
 
 
 def validate_options(types: NDArray[np.int8], options: Mapping[str, Any]) -> None:

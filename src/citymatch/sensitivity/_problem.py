@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
-from ..errors import CitymatchTypeError, CitymatchValueError, ShapeError
+from ..errors import ArgumentTypeError, CitymatchTypeError, CitymatchValueError, ShapeError
 from ..rank import Ranking
 from ..scoring.geometry import check_normalization
 from ..scoring.registry import check_options
@@ -71,8 +71,26 @@ def _from_ranking(
     )
     t = source.criteria.types if types is None else as_types(types, x.shape[1])
     ids = [str(i) for i in source.matrix.index]
-    norm = source.topsis_result.normalization if source.method == "TOPSIS" else "vector"
+    norm = "vector"
+    if source.method == "TOPSIS":
+        res = source.topsis_result
+        norm = res.normalization
+        own = source.criteria.types > 0
+        if x.shape[0] and not (
+            np.array_equal(res.ideal, np.where(own, x.max(axis=0), x.min(axis=0)))
+            and np.array_equal(res.anti_ideal, np.where(own, x.min(axis=0), x.max(axis=0)))
+        ):
+            _refuse_fixed_points("the ranking was scored with")
     return x, w, t, norm, ids, list(source.criteria.ids)
+
+
+def _refuse_fixed_points(how: str) -> None:
+    raise CitymatchValueError(
+        f"{how} fixed TOPSIS `ideal` / `anti_ideal` points; the sensitivity analyses score "
+        "TOPSIS with the data's own points (their closed forms and samplers depend on it), "
+        "so they would analyse a different ranking. Re-rank without fixed points for the "
+        "analysis, or analyse the matrix with another method."
+    )
 
 
 def _from_arrays(
@@ -126,6 +144,11 @@ def as_problem(
     else:
         name, options = method or "TOPSIS", {}
     if method_options is not None:
+        if not isinstance(method_options, Mapping):
+            raise ArgumentTypeError(
+                f"`method_options` must be a mapping of option names to values; "
+                f"got {method_options!r}."
+            )
         options = dict(method_options)
     spec = check_options(name, options)
     if spec.name != "TOPSIS" and normalization is not None:
@@ -133,7 +156,17 @@ def as_problem(
             f"`normalization` is a TOPSIS setting; method {spec.name} takes its parameters "
             "in `method_options`."
         )
-    norm = normalization or norm
+    if spec.name == "TOPSIS":
+        # A Ranking's own options were applied when it was scored (its result says how);
+        # options passed here are applied now: a normalisation (unless the call names one),
+        # never fixed points.
+        if method_options is not None:
+            if any(options.get(k) is not None for k in ("ideal", "anti_ideal")):
+                _refuse_fixed_points("`method_options` give")
+            norm = str(options.get("normalization") or norm)
+        options = {}
+        norm = normalization or norm
+    check_options(spec.name, options, t)  # the values, by the method's own rules
     norm = check_normalization(norm)
     if len(ids) != x.shape[0]:
         raise ShapeError(

@@ -21,8 +21,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._display import html_table
 from .._progress import Progress, progress_bar
-from .._validate import CriterionTypes, as_weights, check_int, check_known_criteria
-from ..errors import CitymatchValueError
+from .._validate import (
+    CriterionTypes,
+    as_weights,
+    check_int,
+    check_known_criteria,
+    check_real,
+    real_array,
+)
+from ..errors import CitymatchValueError, ShapeError
 from ..sampling import SAMPLE_BLOCK, Sampler, block_rng, check_sampler, draw, seed_sequence
 from ..scoring import _jit
 from ..scoring._kernels import JIT_MIN_CELLS
@@ -146,9 +153,15 @@ def _noise_sigma(noise: Noise | None, kind: str, p: Problem) -> F64 | None:
     m = p.x.shape[1]
     if isinstance(noise, Mapping):
         check_known_criteria(noise, p.criteria, name="noise")
-        sigma = np.array([float(noise.get(c, 0.0)) for c in p.criteria])
+        sigma = np.array([check_real(noise.get(c, 0.0), name=f"noise[{c!r}]") for c in p.criteria])
     else:
-        sigma = np.broadcast_to(np.asarray(noise, dtype=np.float64), (m,)).copy()
+        sigma = real_array(noise, name="noise", copy=True)
+        if sigma.ndim == 0:
+            sigma = np.full(m, float(sigma))
+        if sigma.shape != (m,):
+            raise ShapeError(
+                f"`noise` must be one number or {m} (one per criterion); got shape {sigma.shape}."
+            )
     if not np.isfinite(sigma).all() or (sigma < 0).any():
         raise CitymatchValueError(
             f"`noise` must be finite and ≥ 0 per criterion; got {sigma.tolist()}."
@@ -530,6 +543,8 @@ def rank_acceptability(
         method_options=method_options,
     )
     sigma = _noise_sigma(noise, noise_kind, p)
+    if sigma is not None:  # the data and options as given first: their errors are the user's
+        method_scores(p, p.x, p.w[None, :])
     if chunk is not None:
         check_int(chunk, name="chunk")
     plan = _plan(

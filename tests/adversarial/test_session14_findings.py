@@ -173,3 +173,39 @@ def test_method_options_must_be_a_mapping(tmp_path):
     cs = cm.load_criteria(_set(tmp_path, ""))
     with pytest.raises(ArgumentTypeError, match="`method_options` must be a mapping"):
         cm.rank(DF, cs, method_options="v")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"method": "vikor", "method_options": {"v": 10**400}},
+     {"method": "promethee", "method_options": {"preference": "linear", "q": 0, "p": 10**400}},
+     {"method": "topsis", "method_options": {"ideal": [10**400, 0]}}],
+)  # fmt: skip
+def test_the_service_answers_422_to_integers_beyond_float64(extra):
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from citymatch.service import create_app
+
+    rows = DF.to_dict(orient="records")
+    crit = {
+        "format_version": 1, "name": "two", "title": "Two", "version": "1",
+        "criteria": [{"id": "a", "label": "A", "direction": "benefit", "weight": 1},
+                     {"id": "b", "label": "B", "direction": "cost", "weight": 1}],
+    }  # fmt: skip
+    body = json.dumps({"candidates": rows, "criteria": crit, **extra})
+    r = TestClient(create_app()).post(
+        "/v1/rank", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422 and "float64's range" in r.text
+
+
+def test_a_bad_spotis_bound_on_the_command_line_is_a_usage_error(tmp_path, capsys):
+    cands = tmp_path / "c.csv"
+    DF.to_csv(cands, index=False)
+    path = _set(tmp_path, "")
+    args = ["rank", str(cands), "--criteria", str(path), "--method", "spotis"]
+    assert main([*args, "--method-option", "bounds=[[0,5]]"]) == 2
+    err = capsys.readouterr().err
+    assert "`bounds` must have shape (2, 2)" in err and "c.csv" not in err

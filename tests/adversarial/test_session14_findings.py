@@ -209,3 +209,27 @@ def test_a_bad_spotis_bound_on_the_command_line_is_a_usage_error(tmp_path, capsy
     assert main([*args, "--method-option", "bounds=[[0,5]]"]) == 2
     err = capsys.readouterr().err
     assert "`bounds` must have shape (2, 2)" in err and "c.csv" not in err
+
+
+def test_an_inline_sets_error_is_reported_alone():
+    """A bad inline criteria set gets its own errors only (the union used to add "Input
+    should be a valid string" for the set-name branch)."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from citymatch.service import create_app
+
+    crit = {
+        "format_version": 1, "name": "two", "title": "Two", "version": "1",
+        "method": "vikor", "method_options": {"v": 2},
+        "criteria": [{"id": "a", "label": "A", "direction": "benefit", "weight": 1},
+                     {"id": "b", "label": "B", "direction": "cost", "weight": 1}],
+    }  # fmt: skip
+    body = json.dumps({"candidates": DF.to_dict(orient="records"), "criteria": crit})
+    r = TestClient(create_app()).post(
+        "/v1/rank", content=body, headers={"content-type": "application/json"}
+    )
+    detail = r.json()["detail"]
+    assert r.status_code == 422 and len(detail) == 1, detail
+    assert "`v` must lie in [0, 1]; got 2.0" in detail[0]["msg"]

@@ -21,7 +21,16 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    Tag,
+    TypeAdapter,
+)
 
 from ..models.agreement import Agreement, Policy
 from ..models.criteria import CriteriaSet
@@ -100,12 +109,24 @@ class ContractModel(BaseModel):
 
 
 # --------------------------------------------------------------------------- requests
+def _criteria_kind(value: Any) -> str:
+    return "name" if isinstance(value, str) else "inline"
+
+
+#: A criteria set by name, or inline.  Tagged, so that an inline set's errors are reported
+#: alone (an untagged union also reports "Input should be a valid string").
+CriteriaRef = Annotated[
+    Annotated[str, Tag("name")] | Annotated[CriteriaSet, Tag("inline")],
+    Discriminator(_criteria_kind),
+]
+
+
 class _RankInputs(ContractModel):
     candidates: list[dict[str, Cell]] = Field(
         min_length=2,
         description="One object per candidate: `id`, optional `name`/`kind`, and the criterion columns.",
     )
-    criteria: str | CriteriaSet = Field(
+    criteria: CriteriaRef = Field(
         description="A shipped (or configured) set name, or an inline criteria set."
     )
     weights: dict[str, float] | None = Field(
@@ -169,7 +190,7 @@ class ReviewRequest(ContractModel):
     """
 
     agreements: list[Agreement] = Field(min_length=1)
-    criteria: str | CriteriaSet | None = None
+    criteria: CriteriaRef | None = None
     candidates: list[dict[str, Cell]] | None = None
     as_of: date
     months: int = Field(default=12, ge=0)

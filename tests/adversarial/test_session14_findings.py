@@ -233,3 +233,17 @@ def test_an_inline_sets_error_is_reported_alone():
     detail = r.json()["detail"]
     assert r.status_code == 422 and len(detail) == 1, detail
     assert "`v` must lie in [0, 1]; got 2.0" in detail[0]["msg"]
+
+
+def test_fixed_points_further_apart_than_float64_are_refused_on_load(tmp_path, capsys):
+    """Both finite, but their difference is not: refused when the set loads, naming the
+    points (the ranking used to blame the matrix's span)."""
+    extra = "method_options = { ideal = [1e308, 0.0], anti_ideal = [-1e308, 1e308] }"
+    assert main(["criteria", "validate", str(_set(tmp_path, extra))]) == 1
+    err = capsys.readouterr().err
+    assert "`ideal` 1e+308 and `anti_ideal` -1e+308 at criterion 0 are further apart" in err
+    with pytest.raises(CitymatchValueError, match="are further apart") as info:
+        cm.topsis(
+            DF[["a", "b"]].to_numpy(), [1, 1], [1, -1], ideal=[1e308, 0], anti_ideal=[-1e308, 1e308]
+        )
+    assert "`matrix` values" not in str(info.value)

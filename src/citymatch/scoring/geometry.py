@@ -110,6 +110,18 @@ def check_points_order(benefit: NDArray[np.bool_], ideal: F64, anti: F64) -> Non
         )
 
 
+def check_points_span(ideal: F64, anti: F64) -> None:
+    """Two fixed points whose difference float64 holds (NaN: unknown)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        wide = np.isinf(ideal - anti)
+    if wide.any():
+        j = int(np.argmax(wide))
+        raise NumericRangeError(
+            f"`ideal` {ideal[j]:g} and `anti_ideal` {anti[j]:g} at criterion {j} are further "
+            f"apart than float64's maximum {_MAX:.6g}; rescale the criterion and its points."
+        )
+
+
 def check_points_differ(ideal: F64, anti: F64) -> None:
     """Under min-max the two fixed points set the scale: equal (non-NaN) values refused."""
     both = ~np.isnan(ideal) & ~np.isnan(anti) & (ideal == anti)
@@ -174,6 +186,8 @@ def geometry_from_stats(
         data_anti if fixed_anti is None else np.where(np.isnan(fixed_anti), data_anti, fixed_anti)
     )
     if fixed_ideal is not None or fixed_anti is not None:
+        if fixed_ideal is not None and fixed_anti is not None:
+            check_points_span(fixed_ideal, fixed_anti)
         check_points_order(benefit, x_ideal, x_anti)
         if norm == "minmax" and fixed_ideal is not None and fixed_anti is not None:
             check_points_differ(fixed_ideal, fixed_anti)
@@ -217,8 +231,11 @@ def check_span(stats: ColumnStats, x_ideal: F64 | None = None, x_anti: F64 | Non
         span = hi - lo
     if not np.isfinite(span).all():
         j = int(np.argmax(~np.isfinite(span)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            own = np.isfinite(stats.max[j] - stats.min[j])
+        what = "`matrix` values" if not own else "`matrix` values with `ideal` / `anti_ideal`"
         raise NumericRangeError(
-            f"`matrix` values of criterion {j} span {lo[j]:g} to {hi[j]:g}: the differences "
+            f"{what} of criterion {j} span {lo[j]:g} to {hi[j]:g}: the differences "
             f"TOPSIS takes must stay within float64's maximum {_MAX:.6g} (max − min ≤ {_MAX:.6g}); "
             "divide the column by a positive constant (TOPSIS scores do not change)."
         )

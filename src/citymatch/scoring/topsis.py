@@ -27,6 +27,7 @@ from .geometry import (
     check_normalization,
     check_points_differ,
     check_points_order,
+    check_points_span,
     geometry,
     raw_points,
 )
@@ -49,6 +50,7 @@ def validate_options(types: NDArray[np.int8], options: Mapping[str, Any]) -> Non
     m = len(types)
     ideal, anti = (as_point(options.get(k), m, name=k) for k in ("ideal", "anti_ideal"))
     if ideal is not None and anti is not None:
+        check_points_span(ideal, anti)
         check_points_order(np.asarray(types) > 0, ideal, anti)
         if norm == "minmax":
             check_points_differ(ideal, anti)

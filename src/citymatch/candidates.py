@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import point_by_id
 from .errors import (
+    ArgumentTypeError,
     CandidateDataError,
     CellError,
     CitymatchValueError,
@@ -33,6 +34,7 @@ from .errors import (
     NonFiniteError,
 )
 from .models.criteria import CriteriaSet, Criterion
+from .scoring.registry import MethodSpec, check_options, method_spec
 from .screening import screen
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "contributions",
     "fixed_point",
     "is_binary",
+    "method_and_options",
     "prepare",
     "refuse_parquet_beyond_memory",
     "resolve_weights",
@@ -455,6 +458,24 @@ def fixed_point(
 ) -> ArrayLike | None:
     """A fixed ideal / anti-ideal point given by criterion id (mapping) or in order."""
     return point_by_id(p, cs.ids, name=label)  # type: ignore[return-value]
+
+
+def method_and_options(
+    cs: CriteriaSet, method: str | None, method_options: Mapping[str, object] | None
+) -> tuple[MethodSpec, dict[str, object]]:
+    """The method a ranking with ``cs`` uses and its options (their keys checked).
+
+    ``method`` defaults to the set's; ``method_options`` to the set's when the method is the
+    set's own, else none.  The one rule for ranking in memory, streamed and served.
+    """
+    if method_options is not None and not isinstance(method_options, Mapping):
+        raise ArgumentTypeError(
+            f"`method_options` must be a mapping of option names to values; got {method_options!r}."
+        )
+    name = cs.method if method is None else method
+    same = method is None or method_spec(method).name == method_spec(cs.method).name
+    options = dict(cs.method_options if method_options is None and same else method_options or {})
+    return check_options(name, options), options
 
 
 def topsis_settings(

@@ -83,6 +83,7 @@ __all__ = [
     "ShapeError",
     "UnknownGoalError",
     "UnsignedRecordWarning",
+    "UnsupportedAnalysisError",
     "WeightsError",
 ]
 
@@ -340,6 +341,14 @@ class ArgumentError(CitymatchValueError):
 
 class ArgumentTypeError(ArgumentError, CitymatchTypeError):
     """An option argument of the wrong type (``v="abc"``): a TypeError and a usage error."""
+
+
+class UnsupportedAnalysisError(CitymatchValueError):
+    """A sensitivity analysis that cannot answer for this ranking as it was scored.
+
+    TOPSIS with fixed ideal points: the analyses score TOPSIS with the data's own points.
+    The decision brief leaves its robustness section out with this reason.
+    """
 
 
 class NoiseDomainError(ArgumentError):

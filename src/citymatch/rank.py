@@ -23,18 +23,18 @@ from .candidates import (
     check_label_columns,
     check_missing_policy,
     contributions,
+    method_and_options,
     prepare,
     refuse_parquet_beyond_memory,
     resolve_weights,
     too_few,
     topsis_settings,
 )
-from .errors import ArgumentTypeError, CitymatchValueError
+from .errors import CitymatchValueError
 from .io import naming_source, read_table, write_table
 from .models.criteria import CriteriaSet, load_criteria
 from .scoring.method_results import MethodResult, VikorResult
 from .scoring.ranks import rank_scores
-from .scoring.registry import check_options
 from .scoring.results import TopsisResult
 from .scoring.stats import observed_stats
 from .scoring.topsis import Normalization, topsis
@@ -375,16 +375,9 @@ def score_values(
     missing values); the service's array path (:mod:`citymatch.service.fast`) calls it on
     the request's values directly.  Arguments are :func:`rank`'s.
     """
-    if method_options is not None and not isinstance(method_options, Mapping):
-        raise ArgumentTypeError(
-            f"`method_options` must be a mapping of option names to values; got {method_options!r}."
-        )
     # Objective weights (entropy, CRITIC, std) come from the candidates left to rank.
     cs = cs.resolved(x, what=f"the {len(x)} candidates ranked")
-    name = cs.method if method is None else method
-    same = method is None or check_options(method, {}).name == check_options(cs.method, {}).name
-    options = dict(cs.method_options if method_options is None and same else method_options or {})
-    spec = check_options(name, options)
+    spec, options = method_and_options(cs, method, method_options)
     cols: dict[str, NDArray[Any]] = {}
     res: TopsisResult | MethodResult
     if spec.name == "TOPSIS":

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import citymatch as cm
+from citymatch import sensitivity
 from citymatch.cli.main import main
 from citymatch.errors import (
     ArgumentError,
@@ -247,3 +248,75 @@ def test_fixed_points_further_apart_than_float64_are_refused_on_load(tmp_path, c
             DF[["a", "b"]].to_numpy(), [1, 1], [1, -1], ideal=[1e308, 0], anti_ideal=[-1e308, 1e308]
         )
     assert "`matrix` values" not in str(info.value)
+
+
+# ---- a second review: false refusals and the streamed path's options ---------------------
+
+
+def test_rank_stream_takes_the_method_options_of_the_command_line(tmp_path, capsys):
+    src = tmp_path / "c.parquet"
+    DF.to_parquet(src)
+    path = _set(tmp_path, "")
+    base = ["rank", str(src), "--criteria", str(path), "--top", "4", "--format", "json"]
+    outs = []
+    for extra in ([], ["--stream"]):
+        assert main([*base, *extra, "--method-option", "normalization=minmax"]) == 0
+        outs.append(capsys.readouterr().out)
+    import json
+
+    memory, streamed = (json.loads(o) for o in outs)
+    assert streamed["normalization"] == memory["normalization"] == "minmax"
+    got = [(r["id"], round(r["score"], 12)) for r in streamed["ranking"]]
+    assert got == [(r["id"], round(r["score"], 12)) for r in memory["ranking"]]
+    assert main([*base, "--stream", "--method-option", "bogus=1"]) == 2
+    assert "may only set" in capsys.readouterr().err
+
+
+def test_another_method_analyses_a_ranking_scored_with_fixed_points(tmp_path):
+    ranking = cm.rank(DF, cm.load_criteria(_set(tmp_path, "")), ideal={"a": 10.0})
+    with pytest.raises(CitymatchValueError, match="fixed TOPSIS"):
+        rank_acceptability(ranking, samples=40)
+    assert rank_acceptability(ranking, samples=40, method="vikor").acceptability.shape == (4, 4)
+    assert sensitivity.method_agreement(ranking, methods=["VIKOR", "WSM"]).ranks.shape == (4, 2)
+
+
+def test_the_brief_leaves_out_robustness_with_the_reason(tmp_path):
+    ranking = cm.rank(DF, cm.load_criteria(_set(tmp_path, "")), ideal={"a": 10.0})
+    page = cm.brief(ranking, samples=50).html
+    assert "Not computed for this ranking" in page and "fixed TOPSIS" in page
+    plain = cm.brief(cm.rank(DF, cm.load_criteria(_set(tmp_path, ""))), samples=50).html
+    assert "Not computed" not in plain
+
+
+def test_nan_points_in_options_are_not_fixed_points():
+    x = DF[["a", "b"]].to_numpy()
+    for ideal in ([np.nan, np.nan], {"c0": np.nan}, None):
+        res = rank_acceptability(
+            x, [0.5, 0.5], [1, -1], method_options={"ideal": ideal}, samples=40
+        )
+        assert res.acceptability.shape == (4, 4)
+
+
+def test_topsis_on_a_vikor_ranking_uses_the_sets_normalisation(tmp_path):
+    cs = cm.load_criteria(_set(tmp_path, 'normalization = "minmax"\nmethod = "vikor"'))
+    ranking = cm.rank(DF, cs)
+    from citymatch.sensitivity._problem import as_problem
+
+    assert as_problem(ranking, method="topsis").norm == "minmax"
+    assert cm.rank(DF, cs, method="topsis").topsis_result.normalization == "minmax"
+
+
+@pytest.mark.parametrize("criteria", [5, None, [], True, ["partnership-city"]])
+def test_a_criteria_value_of_the_wrong_kind_says_what_is_accepted(criteria):
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from citymatch.service import create_app
+
+    body = json.dumps({"candidates": DF.to_dict(orient="records"), "criteria": criteria})
+    r = TestClient(create_app()).post(
+        "/v1/rank", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert "a criteria set's name (a string) or an inline criteria set" in r.text

@@ -5,14 +5,14 @@ from __future__ import annotations
 import html as html_lib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 
 from .. import __version__
 from .._util import atomic_write
 from .._validate import check_count
-from ..errors import ArgumentError, CitymatchTypeError
+from ..errors import ArgumentError, CitymatchTypeError, UnsupportedAnalysisError
 from ..portfolio.solve import Plan
 from ..rank import Ranking
 from ..sensitivity.acceptability import RankAcceptabilityResult, rank_acceptability
@@ -239,15 +239,21 @@ def brief(
     top = check_count(top, name="top", minimum=1)
     samples = check_count(samples, name="samples", minimum=1)
     n = len(ranking.table)
-    if robustness and acceptability is None:
-        acceptability = rank_acceptability(
-            ranking, samples=samples, sampler="dirichlet", rng=rng, ranks=min(3, n)
-        )
-    if robustness and stability is None:
-        stability = stability_intervals(ranking, k=min(3, n - 1))
+    left_out = None
+    try:
+        if robustness and acceptability is None:
+            acceptability = rank_acceptability(
+                ranking, samples=samples, sampler="dirichlet", rng=rng, ranks=min(3, n)
+            )
+        if robustness and stability is None:
+            stability = stability_intervals(ranking, k=min(3, n - 1))
+    except UnsupportedAnalysisError as err:  # e.g. TOPSIS with fixed ideal points
+        left_out = f"Not computed for this ranking: {err}"
     sections = _sections(
         ranking, acceptability, stability, plan, title, subject, top, sources, date or Date.today()
     )
+    if left_out is not None:
+        sections = replace(sections, robustness=[*sections.robustness, left_out])
     names = content.display_names(ranking)
     leader = " and ".join(names[i] for i in content.leaders(ranking))
     return Brief(html=render(sections), title=sections.title, leader=leader)

@@ -219,6 +219,7 @@ def _rank_streamed(args: argparse.Namespace, fmt: str) -> int:
             require_path(args.method, "stream")
         except CitymatchValueError as exc:
             raise UsageError(str(exc)) from exc
+    options = method_options(args.method_option)
     labels = {k: v for k in ("id_column", "name_column") if (v := getattr(args, k)) is not None}
     with cli_spelling():
         res = rank_parquet(
@@ -229,6 +230,8 @@ def _rank_streamed(args: argparse.Namespace, fmt: str) -> int:
             output=args.scores,
             chunk_rows=args.chunk_rows,
             progress=args.progress,
+            method=args.method,
+            method_options=options,
             **labels,
         )
     if fmt == "json":

@@ -28,6 +28,7 @@ from ..candidates import (
     check_columns,
     check_missing_policy,
     contributions,
+    method_and_options,
     prepare,
     resolve_weights,
     too_few,
@@ -38,7 +39,7 @@ from ..io import arrow_errors, naming_source, parquet_error, parquet_files, parq
 from ..models.criteria import CriteriaSet, load_criteria
 from ..scoring.geometry import Normalization, check_normalization, geometry_from_stats
 from ..scoring.ranks import rank_scores
-from ..scoring.registry import method_spec, require_path
+from ..scoring.registry import require_path
 from ..scoring.stats import ColumnStats, merge_stats, observed_stats, with_fills
 from ..scoring.streaming import Chunk, chunk_stats, column_statistics, score_chunks
 from ..screening import occupancy_counts
@@ -329,6 +330,7 @@ def rank_parquet(
     chunk_rows: int = CHUNK_ROWS,
     threads: int | None = None,
     method: str | None = None,
+    method_options: Mapping[str, object] | None = None,
     progress: bool | None = None,
 ) -> StreamedRanking:
     """:func:`citymatch.rank` for a Parquet file or folder larger than memory (streamed).
@@ -357,6 +359,10 @@ def rank_parquet(
         The scoring method (default: the set's).  Streaming needs only column statistics,
         which TOPSIS alone uses today; any other method is refused with the paths it
         supports (rank a shortlist in memory with ``citymatch.rank(method=...)``).
+    method_options : mapping, optional
+        TOPSIS's options (``normalization``, ``ideal``, ``anti_ideal``), as in
+        :func:`citymatch.rank`: default the set's when the method is the set's own; an
+        explicit ``normalization``, ``ideal`` or ``anti_ideal`` argument wins over them.
     progress : bool or None, default None
         A bar on standard error over the rows both passes read (None: on a terminal after 2 s).
 
@@ -379,10 +385,10 @@ def rank_parquet(
         check_missing_policy(missing), resolve_weights(load_criteria(criteria), weights)
     )
     cs = policy.cs
-    spec = require_path(cs.method if method is None else method, "stream")  # TOPSIS streams
+    spec, options = method_and_options(cs, method, method_options)
+    require_path(spec.name, "stream")  # TOPSIS streams
     _check_stream_args(source, top, output, chunk_rows, also_read=[criteria])
-    own = dict(cs.method_options) if method_spec(cs.method).name == spec.name else {}
-    norm_s, ideal, anti_ideal = topsis_settings(cs, own, normalization, ideal, anti_ideal)
+    norm_s, ideal, anti_ideal = topsis_settings(cs, options, normalization, ideal, anti_ideal)
     norm = check_normalization(norm_s)
     names = dataset_columns(source)
     with naming_source(source):

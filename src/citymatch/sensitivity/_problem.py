@@ -15,7 +15,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
-from ..errors import ArgumentTypeError, CitymatchTypeError, CitymatchValueError, ShapeError
+from ..errors import (
+    ArgumentTypeError,
+    CitymatchTypeError,
+    CitymatchValueError,
+    ShapeError,
+    UnsupportedAnalysisError,
+)
 from ..rank import Ranking
 from ..scoring.geometry import check_normalization
 from ..scoring.registry import check_options
@@ -71,21 +77,38 @@ def _from_ranking(
     )
     t = source.criteria.types if types is None else as_types(types, x.shape[1])
     ids = [str(i) for i in source.matrix.index]
-    norm = "vector"
-    if source.method == "TOPSIS":
-        res = source.topsis_result
-        norm = res.normalization
-        own = source.criteria.types > 0
-        if x.shape[0] and not (
-            np.array_equal(res.ideal, np.where(own, x.max(axis=0), x.min(axis=0)))
-            and np.array_equal(res.anti_ideal, np.where(own, x.min(axis=0), x.max(axis=0)))
-        ):
-            _refuse_fixed_points("the ranking was scored with")
+    # TOPSIS's normalisation as the ranking used it, else the set's (its TOPSIS fallback)
+    own = source.criteria.ranking_options().get("normalization", source.criteria.normalization)
+    norm = source.topsis_result.normalization if source.method == "TOPSIS" else str(own)
     return x, w, t, norm, ids, list(source.criteria.ids)
 
 
+def _scored_with_fixed_points(source: Ranking) -> bool:
+    """Whether a TOPSIS ranking's ideal points differ from its matrix's own (fixed points)."""
+    if source.method != "TOPSIS" or source.matrix.shape[0] == 0:
+        return False
+    x = source.matrix.to_numpy(dtype=np.float64)
+    res = source.topsis_result
+    own = res.types > 0
+    return not (
+        np.array_equal(res.ideal, np.where(own, x.max(axis=0), x.min(axis=0)))
+        and np.array_equal(res.anti_ideal, np.where(own, x.min(axis=0), x.max(axis=0)))
+    )
+
+
+def _fixes_a_point(value: object) -> bool:
+    """A fixed-point option that fixes at least one criterion (None and NaN do not)."""
+    if value is None:
+        return False
+    values = list(value.values()) if isinstance(value, Mapping) else value
+    try:
+        return bool((~np.isnan(np.asarray(values, dtype=np.float64))).any())
+    except (TypeError, ValueError):
+        return True  # not numbers: refused as a fixed point, whatever it means
+
+
 def _refuse_fixed_points(how: str) -> None:
-    raise CitymatchValueError(
+    raise UnsupportedAnalysisError(
         f"{how} fixed TOPSIS `ideal` / `anti_ideal` points; the sensitivity analyses score "
         "TOPSIS with the data's own points (their closed forms and samplers depend on it), "
         "so they would analyse a different ranking. Re-rank without fixed points for the "
@@ -160,8 +183,10 @@ def as_problem(
         # A Ranking's own options were applied when it was scored (its result says how);
         # options passed here are applied now: a normalisation (unless the call names one),
         # never fixed points.
+        if ranking is not None and _scored_with_fixed_points(ranking):
+            _refuse_fixed_points("the ranking was scored with")
         if method_options is not None:
-            if any(options.get(k) is not None for k in ("ideal", "anti_ideal")):
+            if any(_fixes_a_point(options.get(k)) for k in ("ideal", "anti_ideal")):
                 _refuse_fixed_points("`method_options` give")
             norm = str(options.get("normalization") or norm)
         options = {}

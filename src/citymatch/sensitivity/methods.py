@@ -141,9 +141,6 @@ def method_agreement(
     """
     from pymcdm import correlations as corr
 
-    p = as_problem(
-        source, weights, types, normalization=normalization, labels=labels, criteria=criteria
-    )
     if isinstance(methods, str) or not isinstance(methods, Iterable):
         raise ArgumentTypeError(
             f"`methods` must be a sequence of method names (e.g. ['topsis', 'vikor']); "
@@ -153,6 +150,17 @@ def method_agreement(
     if len(names) < 2:
         raise CitymatchValueError(f"`methods` must name at least 2 methods; got {names}.")
     names = [_canonical(m, "methods") for m in names]
+    # the problem as TOPSIS sees it only when TOPSIS is compared (or its normalisation given)
+    lead = "TOPSIS" if "TOPSIS" in names or normalization is not None else names[0]
+    p = as_problem(
+        source,
+        weights,
+        types,
+        normalization=normalization,
+        labels=labels,
+        criteria=criteria,
+        method=lead,
+    )
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise CitymatchValueError(f"`methods` names a method more than once: {twice}.")

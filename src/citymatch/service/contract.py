@@ -109,15 +109,22 @@ class ContractModel(BaseModel):
 
 
 # --------------------------------------------------------------------------- requests
-def _criteria_kind(value: Any) -> str:
-    return "name" if isinstance(value, str) else "inline"
+def _criteria_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "name"
+    return "inline" if isinstance(value, (Mapping, CriteriaSet)) else None
 
 
 #: A criteria set by name, or inline.  Tagged, so that an inline set's errors are reported
 #: alone (an untagged union also reports "Input should be a valid string").
 CriteriaRef = Annotated[
     Annotated[str, Tag("name")] | Annotated[CriteriaSet, Tag("inline")],
-    Discriminator(_criteria_kind),
+    Discriminator(
+        _criteria_kind,
+        custom_error_type="criteria_reference",
+        custom_error_message="`criteria` must be a criteria set's name (a string) or an "
+        "inline criteria set (an object)",
+    ),
 ]
 
 

@@ -488,3 +488,19 @@ def test_in_memory_rank_of_a_parquet_source_too_large_for_memory_points_to_strea
     ):
         citymatch.rank(path, "partnership-city")
     assert len(scale.rank_parquet(path, "partnership-city", top=3).top) == 3
+
+
+def test_streamed_errors_come_in_the_in_memory_order(tmp_path):
+    """One candidate left whose criterion is missing, under ``missing="worst"``: both paths
+    name the column with no value first (the stream used to say "1 left" instead; found by
+    the property test above with another seed)."""
+    cs = _set_on("a", "b", directions=("benefit", "cost"))
+    frame = pd.DataFrame({"id": ["x"], "a": [1.0], "b": [np.nan]})
+    path = tmp_path / "one.parquet"
+    frame.to_parquet(path, index=False)
+    with pytest.raises(CitymatchError) as mem:
+        citymatch.rank(path, cs, missing="worst")  # the same file in memory
+    with pytest.raises(CitymatchError) as got:
+        scale.rank_parquet(path, cs, missing="worst", top=5)
+    assert "column 'b' is missing for every candidate" in str(mem.value)
+    assert str(got.value) == str(mem.value)

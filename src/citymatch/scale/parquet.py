@@ -473,10 +473,13 @@ def _first_pass(
             parts.append(part or chunk_stats(observed.values, sumsq=True, total=True))
             n += len(observed.values)
     policy.check()
-    if n < 2:
+    if n == 0:
         raise too_few(n, excluded.count)
     stats = merge_stats(parts)
+    # in citymatch.rank's order: a column with no value at all, then too few candidates
     worst = policy.set_worst(stats.max, stats.min)
+    if n < 2:
+        raise too_few(n, excluded.count)
     return (stats if worst is None else with_fills(stats, policy.holes, worst)), n
 
 

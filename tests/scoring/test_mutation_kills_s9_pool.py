@@ -345,7 +345,7 @@ def test_method_options_are_checked_against_the_method():
     assert check_options("copras", {}) is METHODS["COPRAS"]
     cases = [
         ("vikor", {"q": 1, "lam": 2}, "`method_options` for VIKOR may only set v; got lam, q."),
-        ("copras", {"x": 1}, "`method_options` for COPRAS may only set none; got x."),
+        ("copras", {"x": 1}, "COPRAS takes no `method_options`; got x."),
         (
             "waspas",
             {"p": 1},

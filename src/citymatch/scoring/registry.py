@@ -157,9 +157,11 @@ def check_options(
     spec = method_spec(name)
     unknown = sorted(set(options) - set(spec.parameters))
     if unknown:
-        allowed = ", ".join(spec.parameters) or "none"
+        got = ", ".join(unknown)
+        if not spec.parameters:
+            raise ArgumentError(f"{spec.name} takes no `method_options`; got {got}.")
         raise ArgumentError(
-            f"`method_options` for {spec.name} may only set {allowed}; got {', '.join(unknown)}."
+            f"`method_options` for {spec.name} may only set {', '.join(spec.parameters)}; got {got}."
         )
     if types is not None:
         spec.check(as_types(types, len(types)), options)

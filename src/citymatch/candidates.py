@@ -26,7 +26,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validate import point_by_id
 from .errors import (
-    ArgumentTypeError,
     CandidateDataError,
     CellError,
     CitymatchValueError,
@@ -34,7 +33,7 @@ from .errors import (
     NonFiniteError,
 )
 from .models.criteria import CriteriaSet, Criterion
-from .scoring.registry import MethodSpec, check_options, method_spec
+from .scoring.registry import MethodSpec, as_options, check_options, method_spec
 from .screening import screen
 
 __all__ = [
@@ -468,13 +467,10 @@ def method_and_options(
     ``method`` defaults to the set's; ``method_options`` to the set's when the method is the
     set's own, else none.  The one rule for ranking in memory, streamed and served.
     """
-    if method_options is not None and not isinstance(method_options, Mapping):
-        raise ArgumentTypeError(
-            f"`method_options` must be a mapping of option names to values; got {method_options!r}."
-        )
     name = cs.method if method is None else method
     same = method is None or method_spec(method).name == method_spec(cs.method).name
-    options = dict(cs.method_options if method_options is None and same else method_options or {})
+    given = cs.method_options if method_options is None and same else method_options
+    options = {} if given is None else as_options(given)
     return check_options(name, options), options
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validate import CriterionTypes, as_types
-from ..errors import ArgumentError, CitymatchValueError
+from ..errors import ArgumentError, ArgumentTypeError, CitymatchValueError
 from .copras import copras
 from .promethee import promethee
 from .promethee import validate_options as promethee_check
@@ -34,7 +34,7 @@ from .vikor import vikor
 from .weighted import mabac, waspas, wpm, wsm
 from .weighted import validate_options as weighted_check
 
-__all__ = ["METHODS", "MethodSpec", "check_options", "method_spec", "require_path"]
+__all__ = ["METHODS", "MethodSpec", "as_options", "check_options", "method_spec", "require_path"]
 
 PATHS = ("memory", "batch", "stream", "dask")
 
@@ -144,6 +144,15 @@ def require_path(name: object, path: str) -> MethodSpec:
             "use TOPSIS there, or score in memory."
         )
     return spec
+
+
+def as_options(value: object) -> dict[str, object]:
+    """``method_options`` as a new dict, or a clear error when it is not a mapping."""
+    if not isinstance(value, Mapping):
+        raise ArgumentTypeError(
+            f"`method_options` must be a mapping of option names to values; got {value!r}."
+        )
+    return dict(value)
 
 
 def check_options(

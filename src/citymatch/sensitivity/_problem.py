@@ -16,7 +16,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import CriterionTypes, as_matrix, as_types, as_weights, raise_nonfinite
 from ..errors import (
-    ArgumentTypeError,
     CitymatchTypeError,
     CitymatchValueError,
     ShapeError,
@@ -24,7 +23,7 @@ from ..errors import (
 )
 from ..rank import Ranking
 from ..scoring.geometry import check_normalization
-from ..scoring.registry import check_options
+from ..scoring.registry import as_options, check_options
 
 __all__ = ["F64", "Problem", "Source", "as_problem", "criterion_index", "sweep_path"]
 
@@ -78,8 +77,8 @@ def _from_ranking(
     t = source.criteria.types if types is None else as_types(types, x.shape[1])
     ids = [str(i) for i in source.matrix.index]
     # TOPSIS's normalisation as the ranking used it, else the set's (its TOPSIS fallback)
-    own = source.criteria.ranking_options().get("normalization", source.criteria.normalization)
-    norm = source.topsis_result.normalization if source.method == "TOPSIS" else str(own)
+    own = source.criteria.normalization
+    norm = source.topsis_result.normalization if source.method == "TOPSIS" else own
     return x, w, t, norm, ids, list(source.criteria.ids)
 
 
@@ -167,12 +166,7 @@ def as_problem(
     else:
         name, options = method or "TOPSIS", {}
     if method_options is not None:
-        if not isinstance(method_options, Mapping):
-            raise ArgumentTypeError(
-                f"`method_options` must be a mapping of option names to values; "
-                f"got {method_options!r}."
-            )
-        options = dict(method_options)
+        options = as_options(method_options)
     spec = check_options(name, options)
     if spec.name != "TOPSIS" and normalization is not None:
         raise CitymatchValueError(
